@@ -1,0 +1,42 @@
+# HogarDependencies.cmake: finds every dependency (all Debian packages, installed by
+# scripts/install-deps.sh) and wraps CAF, which ships no CMake config, in imported targets.
+
+find_package(fmt REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(doctest REQUIRED)
+find_package(Boost REQUIRED COMPONENTS program_options)
+find_package(Threads REQUIRED)
+
+# CAF 0.17: headers in /usr/include/caf, libraries caf_core and caf_io.
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
+find_library(CAF_IO_LIBRARY caf_io REQUIRED)
+if(NOT TARGET CAF::core)
+  add_library(CAF::core UNKNOWN IMPORTED)
+  set_target_properties(CAF::core PROPERTIES
+    IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR}
+    INTERFACE_LINK_LIBRARIES Threads::Threads)
+  add_library(CAF::io UNKNOWN IMPORTED)
+  set_target_properties(CAF::io PROPERTIES
+    IMPORTED_LOCATION ${CAF_IO_LIBRARY}
+    INTERFACE_LINK_LIBRARIES CAF::core)
+endif()
+
+# CUDA is optional: without nvcc every CPU part builds and every CPU test runs.
+include(CheckLanguage)
+check_language(CUDA)
+if(CMAKE_CUDA_COMPILER AND NOT HOGAR_DISABLE_CUDA)
+  if(NOT CMAKE_CUDA_ARCHITECTURES)
+    # Hopper (the H200 benchmark machine) plus PTX for newer parts; `native` fails without a GPU.
+    set(CMAKE_CUDA_ARCHITECTURES "90-real;90-virtual")
+  endif()
+  enable_language(CUDA)
+  find_package(CUDAToolkit REQUIRED)
+  set(HOGAR_HAVE_CUDA ON)
+  message(STATUS "hogar: CUDA ${CUDAToolkit_VERSION} found, GPU parts are built")
+else()
+  set(HOGAR_HAVE_CUDA OFF)
+  message(STATUS "hogar: no CUDA compiler, building the CPU parts only")
+endif()

@@ -1,0 +1,167 @@
+#include "graph/kinds.hpp"
+
+namespace hogar::graph {
+
+namespace {
+
+using strings = std::vector<std::string>;
+using ints = std::vector<std::int64_t>;
+using numbers = std::vector<double>;
+
+const std::vector<kind_schema>& table() {
+  static const std::vector<kind_schema> kinds = {
+    {"identity", "passes its input record through unchanged", 1, 1, false, {}},
+    {"simulate",
+     "simulated compute: holds the replica busy for a cost, then passes its first input "
+     "through or emits a deterministic tensor derived from the inputs",
+     1,
+     -1,
+     false,
+     {
+       {"cost_ms", param_type::number, 0.0, "fixed cost per call, milliseconds", {}, 0.0},
+       {"cost_per_item_ms", param_type::number, 0.0,
+        "extra cost per request in a batch, milliseconds", {}, 0.0},
+       {"mode", param_type::choice, std::string{"sleep"},
+        "sleep: the replica is busy but no thread is held; spin: burn CPU for the cost",
+        {"sleep", "spin"}},
+       {"output_name", param_type::string, std::string{},
+        "name of the generated tensor; empty: pass the first input through"},
+       {"output_dtype", param_type::choice, std::string{"float32"},
+        "dtype of the generated tensor",
+        {"float32", "float64", "int8", "int32", "int64", "uint8", "bool"}},
+       {"output_shape", param_type::integer_list, ints{1},
+        "shape of the generated tensor (values are a deterministic function of the inputs, "
+        "in [0, 1) for floats)",
+        {}, 0.0},
+       {"fail_every", param_type::integer, std::int64_t{0},
+        "fail every n-th call of a replica with a simulated error; 0: never", {}, 0.0},
+     }},
+    {"resize",
+     "resizes images (rank 3, or rank 4 with a leading batch) to height x width",
+     1,
+     1,
+     false,
+     {
+       {"height", param_type::integer, std::nullopt, "output height, pixels", {}, 1.0},
+       {"width", param_type::integer, std::nullopt, "output width, pixels", {}, 1.0},
+       {"layout", param_type::choice, std::string{"hwc"}, "image layout", {"hwc", "chw"}},
+       {"method", param_type::choice, std::string{"bilinear"}, "interpolation",
+        {"bilinear", "nearest"}},
+     }},
+    {"normalize",
+     "converts images to float32: (x * scale - mean[c]) / std[c] per channel",
+     1,
+     1,
+     false,
+     {
+       {"mean", param_type::number_list, numbers{0.0}, "per-channel mean (one value: all)"},
+       {"std", param_type::number_list, numbers{1.0}, "per-channel standard deviation"},
+       {"scale", param_type::number, 1.0, "applied before mean and std, e.g. 1/255"},
+       {"layout", param_type::choice, std::string{"hwc"}, "image layout", {"hwc", "chw"}},
+     }},
+    {"crop",
+     "crops images to height x width, centred or at (top, left)",
+     1,
+     1,
+     false,
+     {
+       {"height", param_type::integer, std::nullopt, "output height, pixels", {}, 1.0},
+       {"width", param_type::integer, std::nullopt, "output width, pixels", {}, 1.0},
+       {"mode", param_type::choice, std::string{"center"}, "where the crop is taken",
+        {"center", "box"}},
+       {"top", param_type::integer, std::int64_t{0}, "first row for mode box", {}, 0.0},
+       {"left", param_type::integer, std::int64_t{0}, "first column for mode box", {}, 0.0},
+       {"layout", param_type::choice, std::string{"hwc"}, "image layout", {"hwc", "chw"}},
+     }},
+    {"classify",
+     "reads a score vector: emits the best label's index and score, and as condition whether "
+     "`label` (or, without it, the best label) scores at least `threshold`",
+     1,
+     1,
+     true,
+     {
+       {"labels", param_type::string_list, std::nullopt, "class names, one per score"},
+       {"label", param_type::string, std::string{},
+        "the label the condition asks about; empty: any label"},
+       {"threshold", param_type::number, 0.5, "minimum score for the condition"},
+       {"tensor", param_type::string, std::string{},
+        "which input tensor holds the scores; empty: the first"},
+     }},
+    {"threshold",
+     "condition on a tensor's values: any/all/mean of the elements above or below a value",
+     1,
+     1,
+     true,
+     {
+       {"threshold", param_type::number, std::nullopt, "the value compared against"},
+       {"comparison", param_type::choice, std::string{"above"}, "direction of the test",
+        {"above", "below"}},
+       {"reduce", param_type::choice, std::string{"any"}, "how elements combine",
+        {"any", "all", "mean"}},
+       {"tensor", param_type::string, std::string{},
+        "which input tensor is tested; empty: the first"},
+     }},
+    {"merge",
+     "joins its inputs: the union of the present inputs' tensors (condition verdicts dropped; a "
+     "name taken twice is prefixed with its input's name)",
+     1,
+     -1,
+     false,
+     {}},
+    {"ensemble",
+     "combines competing predictions of the present inputs: mean, majority vote or best "
+     "confidence",
+     2,
+     -1,
+     false,
+     {
+       {"method", param_type::choice, std::nullopt, "how predictions combine",
+        {"mean", "vote", "best"}},
+       {"tensor", param_type::string, std::string{},
+        "which tensor of each input is combined; empty: the first"},
+     }},
+    {"cache",
+     "LRU cache keyed by a hash of its inputs; a hit emits the cached result of `fill_from` "
+     "and a true condition, so operators with `when: \"!cache\"` are skipped",
+     1,
+     -1,
+     true,
+     {
+       {"fill_from", param_type::string, std::nullopt,
+        "the operator whose output is cached for these inputs"},
+       {"capacity", param_type::integer, std::int64_t{1024}, "entries kept", {}, 1.0},
+       {"ttl_ms", param_type::number, 0.0, "entry lifetime, milliseconds; 0: no expiry", {},
+        0.0},
+     }},
+  };
+  return kinds;
+}
+
+} // namespace
+
+std::string_view to_string(param_type type) noexcept {
+  switch (type) {
+    case param_type::boolean: return "bool";
+    case param_type::integer: return "integer";
+    case param_type::number: return "number";
+    case param_type::string: return "string";
+    case param_type::choice: return "string";
+    case param_type::number_list: return "list of numbers";
+    case param_type::integer_list: return "list of integers";
+    case param_type::string_list: return "list of strings";
+  }
+  return "?";
+}
+
+std::span<const kind_schema> all_kinds() noexcept {
+  return table();
+}
+
+const kind_schema* find_kind(std::string_view name) noexcept {
+  for (auto& kind : table())
+    if (kind.name == name)
+      return &kind;
+  return nullptr;
+}
+
+} // namespace hogar::graph

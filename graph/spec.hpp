@@ -1,0 +1,138 @@
+// spec.hpp: the graph language (UDGL) as plain data: what a graph file says, with the source
+// position of every item so that later checks can point at the line that caused them.
+// Produced by graph/reader.hpp, checked by graph/validate.hpp, consumed by the runtime.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "kernels/dtype.hpp"
+
+namespace hogar::graph {
+
+/// Where something was written: file, 1-based line and column (0 when unknown).
+struct source_position {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+/// "file:line:column" (or just "file" when the position is unknown).
+std::string to_string(const source_position& where);
+
+/// The value of one operator parameter, as typed by the kind's schema (graph/kinds.hpp).
+using param_value = std::variant<bool, std::int64_t, double, std::string, std::vector<double>,
+                                 std::vector<std::int64_t>, std::vector<std::string>>;
+
+/// One `params:` entry of an operator.
+struct param {
+  std::string name;
+  param_value value;
+  source_position where;
+};
+
+/// A declared graph input: the tensors a request must carry.
+struct input_spec {
+  std::string name;
+  dtype type = dtype::float32;
+  /// Extents; -1 marks a dimension of any size.
+  std::vector<std::int64_t> shape;
+  source_position where;
+};
+
+/// A reference to an operator or input by name, as written in `inputs:` or `from:`.
+struct name_ref {
+  std::string name;
+  source_position where;
+};
+
+/// `when: NAME` (run only if NAME said yes) or `when: "!NAME"` (only if it said no).
+struct condition_ref {
+  std::string name;
+  bool negated = false;
+  source_position where;
+};
+
+/// Where replicas may run (used by the cluster; a single process ignores it).
+struct placement_spec {
+  std::vector<std::string> labels;
+  /// GPUs each replica needs.
+  std::int64_t gpus = 0;
+};
+
+/// How requests are grouped into batches before the operation runs.
+struct batching_spec {
+  /// "static" (max size + max delay), "slo_greedy" or "aimd".
+  std::string policy = "static";
+  std::int64_t max_batch_size = 1;
+  std::int64_t max_queue_delay_us = 0;
+  source_position where;
+};
+
+struct operator_spec {
+  std::string name;
+  std::string kind;
+  /// Parameters in file order; after validation every schema parameter is present (defaults
+  /// filled in), so operations can read them without fallbacks.
+  std::vector<param> params;
+  std::vector<name_ref> inputs;
+  std::optional<condition_ref> when;
+  std::int64_t replicas = 1;
+  placement_spec placement;
+  std::optional<batching_spec> batching;
+  bool stateful = false;
+  /// Latency objective in milliseconds; 0 means none.
+  double slo_ms = 0;
+  source_position where;
+
+  /// The parameter called `name`, or nullptr.
+  const param_value* find_param(std::string_view name) const noexcept;
+};
+
+/// A graph output: the record of an operator or input (`from: detector`), or one tensor of it
+/// (`from: detector.scores`).
+struct output_spec {
+  std::string name;
+  name_ref from;
+  /// Empty: every tensor of the record.
+  std::string tensor;
+  source_position where;
+};
+
+struct graph_spec {
+  std::string name;
+  std::string description;
+  /// The file it was read from ("<string>" for text parsed in memory).
+  std::string file;
+  std::vector<input_spec> inputs;
+  std::vector<operator_spec> operators;
+  std::vector<output_spec> outputs;
+  source_position where;
+};
+
+/// Typed access to the (validated) parameters of an operator; throws std::out_of_range for a
+/// missing parameter or a wrong type, which after validation is a bug, never user error.
+class param_reader {
+public:
+  explicit param_reader(const operator_spec& op) : op_(op) {}
+
+  bool get_bool(std::string_view name) const;
+  std::int64_t get_int(std::string_view name) const;
+  /// Accepts integer values too.
+  double get_number(std::string_view name) const;
+  const std::string& get_string(std::string_view name) const;
+  std::vector<double> get_numbers(std::string_view name) const;
+  std::vector<std::int64_t> get_ints(std::string_view name) const;
+  const std::vector<std::string>& get_strings(std::string_view name) const;
+  bool has(std::string_view name) const { return op_.find_param(name) != nullptr; }
+
+private:
+  const param_value& at(std::string_view name) const;
+  const operator_spec& op_;
+};
+
+} // namespace hogar::graph
