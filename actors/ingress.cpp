@@ -1,0 +1,273 @@
+#include "actors/ingress.hpp"
+
+#include <chrono>
+
+#include <caf/actor_clock.hpp>
+#include <caf/behavior.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/sec.hpp>
+#include <fmt/format.h>
+
+#include "actors/errors.hpp"
+
+namespace hogar {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<ingress_state>*;
+
+std::int64_t now_ns(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+std::string declared(const graph::input_spec& in) {
+  return fmt::format("{} {}", to_string(in.type), to_string(in.shape));
+}
+
+/// Checks the request's tensors against the declared inputs; returns the inputs in declared
+/// order or an error naming the input at fault.
+result<std::vector<const named_tensor*>> match_inputs(const graph::graph_spec& g,
+                                                      const record& given) {
+  std::vector<const named_tensor*> matched(g.inputs.size(), nullptr);
+  for (auto& t : given) {
+    std::size_t i = 0;
+    while (i < g.inputs.size() && g.inputs[i].name != t.name)
+      ++i;
+    if (i == g.inputs.size()) {
+      std::vector<std::string> names;
+      for (auto& in : g.inputs)
+        names.push_back(in.name);
+      return fail(errc::invalid_argument,
+                  fmt::format("unknown input '{}'; graph '{}' takes: {}", t.name, g.name,
+                              fmt::join(names, ", ")));
+    }
+    if (matched[i] != nullptr)
+      return fail(errc::invalid_argument, fmt::format("input '{}' given twice", t.name));
+    auto& in = g.inputs[i];
+    if (t.value.type() != in.type)
+      return fail(errc::invalid_argument,
+                  fmt::format("input '{}': dtype {} does not match the declared {}", t.name,
+                              to_string(t.value.type()), declared(in)));
+    bool shape_ok = t.value.shape().size() == in.shape.size();
+    for (std::size_t d = 0; shape_ok && d < in.shape.size(); ++d)
+      shape_ok = in.shape[d] < 0 || in.shape[d] == t.value.shape()[d];
+    if (!shape_ok)
+      return fail(errc::invalid_argument,
+                  fmt::format("input '{}': shape {} does not match the declared {}", t.name,
+                              to_string(t.value.shape()), declared(in)));
+    matched[i] = &t;
+  }
+  for (std::size_t i = 0; i < matched.size(); ++i)
+    if (matched[i] == nullptr)
+      return fail(errc::invalid_argument,
+                  fmt::format("missing input '{}' ({})", g.inputs[i].name,
+                              declared(g.inputs[i])));
+  return matched;
+}
+
+/// Builds the reply from the collected outputs, or an error when an output names a tensor
+/// its producer did not emit.
+result<infer_reply> assemble(const graph::graph_spec& g, request_id id,
+                             const std::vector<record_ptr>& outputs) {
+  infer_reply reply;
+  reply.id = id;
+  for (std::size_t i = 0; i < g.outputs.size(); ++i) {
+    auto& spec = g.outputs[i];
+    auto& value = outputs[i];
+    if (!value)
+      continue; // produced by a skipped branch: left out
+    if (!spec.tensor.empty()) {
+      auto t = find_tensor(*value, spec.tensor);
+      if (t == nullptr) {
+        std::vector<std::string_view> names;
+        for (auto& nt : *value)
+          names.push_back(nt.name);
+        return fail(errc::operator_failed,
+                    fmt::format("output '{}': '{}' produced no tensor '{}' (it produced: {})",
+                                spec.name, spec.from.name, spec.tensor, fmt::join(names, ", ")));
+      }
+      reply.outputs.push_back({spec.name, *t});
+    } else if (value->size() == 1) {
+      reply.outputs.push_back({spec.name, value->front().value});
+    } else {
+      for (auto& nt : *value)
+        reply.outputs.push_back({spec.name + "." + nt.name, nt.value});
+    }
+  }
+  return reply;
+}
+
+void finish(self_ptr self, request_id id, ingress_state::in_flight& entry) {
+  auto& st = self->state;
+  auto reply = assemble(*st.init.topo->spec, id, entry.outputs);
+  if (reply) {
+    ++st.stats.completed;
+    entry.promise.deliver(std::move(*reply));
+  } else {
+    ++st.stats.failed;
+    entry.promise.deliver(make_error(reply.error()));
+  }
+  st.requests.erase(id);
+}
+
+void arm_timer(self_ptr self) {
+  auto& st = self->state;
+  auto next = st.deadlines.next_deadline();
+  if (!next || (st.timer_ns != 0 && st.timer_ns <= *next))
+    return;
+  st.timer_ns = *next;
+  auto delay = std::chrono::nanoseconds{std::max<std::int64_t>(0, *next - now_ns(self))};
+  self->delayed_send(self, delay, expire_atom::value);
+}
+
+void on_expire(self_ptr self) {
+  auto& st = self->state;
+  st.timer_ns = 0;
+  auto& g = *st.init.topo->spec;
+  for (auto id : st.deadlines.pop_expired(now_ns(self))) {
+    auto i = st.requests.find(id);
+    if (i == st.requests.end())
+      continue; // answered before its deadline
+    std::vector<std::string> missing;
+    for (std::size_t out = 0; out < g.outputs.size(); ++out)
+      if (!i->second.reported[out])
+        missing.push_back(fmt::format("'{}' from '{}'", g.outputs[out].name,
+                                      g.outputs[out].from.name));
+    ++st.stats.timed_out;
+    i->second.promise.deliver(
+      make_error(errc::deadline_exceeded,
+                 fmt::format("request {} exceeded its deadline; still waiting for {}", id,
+                             fmt::join(missing, ", "))));
+    st.requests.erase(i);
+  }
+  arm_timer(self);
+}
+
+caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
+  auto& st = self->state;
+  auto& topo = *st.init.topo;
+  auto& g = *topo.spec;
+  auto matched = match_inputs(g, req.inputs);
+  if (!matched) {
+    ++st.stats.rejected;
+    return make_error(matched.error());
+  }
+  if (st.requests.size() >= st.init.options.max_in_flight) {
+    ++st.stats.rejected;
+    return make_error(errc::overloaded,
+                      fmt::format("graph '{}' is overloaded: {} requests in flight (the limit); "
+                                  "retry later",
+                                  g.name, st.requests.size()));
+  }
+  auto id = st.next_id++;
+  auto timeout_ms = req.timeout_ms > 0 ? req.timeout_ms : st.init.options.default_timeout_ms;
+  auto deadline = now_ns(self) + timeout_ms * 1'000'000;
+  auto ctx = std::make_shared<request_context>();
+  ctx->id = id;
+  ctx->deadline_ns = deadline;
+  ctx->ingress = caf::actor_cast<caf::actor>(self);
+  ctx->route.resize(st.init.routed.size());
+  for (std::size_t r = 0; r < st.init.routed.size(); ++r) {
+    auto& set = *st.init.routed[r];
+    auto replica = st.route_pickers[r].pick(set.loads->counts());
+    set.loads->assigned(replica);
+    ctx->route[r] = static_cast<std::uint16_t>(replica);
+  }
+  context_ptr shared_ctx = std::move(ctx);
+  auto& entry = st.requests[id];
+  entry.promise = self->make_response_promise();
+  entry.deadline_ns = deadline;
+  entry.remaining = static_cast<std::uint32_t>(g.outputs.size());
+  entry.outputs.resize(g.outputs.size());
+  entry.reported.resize(g.outputs.size(), false);
+  ++st.stats.accepted;
+  auto promise = entry.promise;
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    auto value = std::make_shared<const record>(record{*(*matched)[i]});
+    auto& consumers = topo.input_consumers[i];
+    for (std::size_t c = 0; c < consumers.size(); ++c) {
+      auto& set = *st.init.input_targets[i][c];
+      auto& target = topo.ops[consumers[c].op];
+      std::size_t replica = 0;
+      if (target.route_index) {
+        replica = shared_ctx->route[*target.route_index];
+      } else if (set.actors.size() > 1) {
+        replica = st.input_pickers[i][c].pick(set.loads->counts());
+        set.loads->assigned(replica);
+      }
+      self->send(set.actors[replica], deliver_atom::value,
+                 edge_value{shared_ctx, static_cast<std::uint32_t>(consumers[c].slot),
+                            edge_state::present, value, std::string{}});
+    }
+    for (auto out : topo.input_output_slots[i]) {
+      entry.outputs[out] = value;
+      entry.reported[out] = true;
+      --entry.remaining;
+    }
+  }
+  if (entry.remaining == 0) {
+    finish(self, id, entry);
+    return promise;
+  }
+  st.deadlines.push(deadline, id);
+  arm_timer(self);
+  return promise;
+}
+
+void on_output(self_ptr self, edge_value& value) {
+  auto& st = self->state;
+  auto id = value.ctx->id;
+  auto i = st.requests.find(id);
+  if (i == st.requests.end())
+    return; // already answered (failed or timed out): a late output
+  auto& entry = i->second;
+  if (value.state == edge_state::failed) {
+    ++st.stats.failed;
+    entry.promise.deliver(
+      make_error(errc::operator_failed, fmt::format("request {}: {}", id, value.error)));
+    st.requests.erase(i);
+    return;
+  }
+  if (value.slot >= entry.outputs.size() || entry.reported[value.slot])
+    return; // a duplicate
+  entry.reported[value.slot] = true;
+  if (value.state == edge_state::present)
+    entry.outputs[value.slot] = std::move(value.value);
+  if (--entry.remaining == 0)
+    finish(self, id, entry);
+}
+
+} // namespace
+
+caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init) {
+  auto& st = self->state;
+  st.init = std::move(init);
+  st.input_pickers.resize(st.init.input_targets.size());
+  for (std::size_t i = 0; i < st.init.input_targets.size(); ++i)
+    st.input_pickers[i].resize(st.init.input_targets[i].size());
+  st.route_pickers.resize(st.init.routed.size());
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    // Every accepted request gets an answer, also when the graph goes away under it.
+    auto& st = self->state;
+    for (auto& [id, entry] : st.requests)
+      entry.promise.deliver(make_error(
+        errc::unavailable, fmt::format("request {}: graph '{}' was stopped before it finished",
+                                       id, st.init.topo->spec->name)));
+    st.requests.clear();
+    self->quit(msg.reason);
+  });
+  return {
+    [self](infer_atom, infer_request& req) { return on_infer(self, req); },
+    [self](output_atom, edge_value& value) { on_output(self, value); },
+    [self](expire_atom) { on_expire(self); },
+    [self](stats_atom) {
+      auto stats = self->state.stats;
+      stats.in_flight = self->state.requests.size();
+      return stats;
+    },
+  };
+}
+
+} // namespace hogar

@@ -1,0 +1,70 @@
+// ingress.hpp: the front door of one deployed graph.
+//
+// It checks a request's inputs against the graph's declared inputs, assigns the request id,
+// admits or sheds it, starts it on the operators that read the graph inputs, collects the
+// graph outputs, enforces the deadline, and answers the caller exactly once: the outputs, or
+// an error naming the operator that failed, the input that was wrong or the outputs still
+// missing when time ran out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/replica_set.hpp"
+#include "graph/topology.hpp"
+#include "scheduling/deadline_queue.hpp"
+#include "scheduling/least_outstanding.hpp"
+
+namespace hogar {
+
+struct ingress_options {
+  /// Deadline of a request that names none, milliseconds.
+  std::int64_t default_timeout_ms = 30'000;
+  /// Requests in flight at once; beyond it new requests are shed as overloaded.
+  std::size_t max_in_flight = 65'536;
+};
+
+struct ingress_init {
+  std::shared_ptr<const graph::topology> topo;
+  ingress_options options;
+  /// For each graph input, the replica set of each consumer (topology::input_consumers order).
+  std::vector<std::vector<std::shared_ptr<const replica_set>>> input_targets;
+  /// For each route index, the replica set whose replica is chosen at admission.
+  std::vector<std::shared_ptr<const replica_set>> routed;
+};
+
+struct ingress_state {
+  struct in_flight {
+    caf::response_promise promise;
+    std::int64_t deadline_ns = 0;
+    /// Graph outputs not yet reported.
+    std::uint32_t remaining = 0;
+    /// One entry per graph output; null when absent (or not yet reported).
+    std::vector<record_ptr> outputs;
+    std::vector<bool> reported;
+  };
+
+  ingress_init init;
+  request_id next_id = 1;
+  std::unordered_map<request_id, in_flight> requests;
+  scheduling::deadline_queue deadlines;
+  /// Deadline the armed expiry timer fires for; 0: none armed.
+  std::int64_t timer_ns = 0;
+  std::vector<std::vector<scheduling::least_outstanding>> input_pickers;
+  std::vector<scheduling::least_outstanding> route_pickers;
+  ingress_stats stats;
+
+  static inline const char* name = "hogar.ingress";
+};
+
+caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init);
+
+} // namespace hogar
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hogar::ingress_init)

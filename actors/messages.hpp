@@ -1,0 +1,237 @@
+// messages.hpp: every message that crosses an actor boundary in hogar, with its inspect()
+// overload so that it can travel between processes. Tensors travel as one byte string
+// (memcpy-serialized by CAF), never element by element.
+//
+// The data path: a client sends (infer_atom, infer_request) to a graph's ingress; the ingress
+// assigns a request id, makes one shared request_context, and sends (deliver_atom, edge_value)
+// to the operators that read the graph inputs. Each operator replica sends exactly one
+// edge_value per outgoing edge and request (present, absent or failed), so a join always
+// learns when all of its inputs are in, and the ingress gets (output_atom, edge_value) for every
+// graph output. Edges are named by (request id, receiving operator, slot): room for the
+// acknowledgements and replay of ARG recovery.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/actor.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "kernels/tensor.hpp"
+
+namespace hogar {
+
+// -- atoms (CAF 0.17: at most 10 characters) ------------------------------------------------
+
+/// Client -> ingress: run one request through the graph.
+using infer_atom = caf::atom_constant<caf::atom("infer")>;
+/// Producer -> operator: one edge's value for one request.
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+/// Operator -> ingress: one graph output's value for one request.
+using output_atom = caf::atom_constant<caf::atom("output")>;
+/// `fill_from` operator -> cache: the value to remember for a missed request.
+using fill_atom = caf::atom_constant<caf::atom("fill")>;
+/// Operator -> itself: the simulated device time of the running call is over.
+using release_atom = caf::atom_constant<caf::atom("release")>;
+/// Ingress -> itself: the earliest queued deadline has come.
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+/// Anyone -> ingress or operator: reply with a statistics snapshot.
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+// -- tensors and records --------------------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tensor& x) {
+  if constexpr (Inspector::reads_state) {
+    auto type = static_cast<std::uint8_t>(x.type());
+    auto shape = x.shape();
+    std::vector<char> empty;
+    auto& bytes = x.storage() ? *x.storage() : empty;
+    return f(caf::meta::type_name("tensor"), type, shape, bytes);
+  } else {
+    std::uint8_t type = 0;
+    shape_t shape;
+    std::vector<char> bytes;
+    auto rebuild = [&]() -> caf::error {
+      if (type > static_cast<std::uint8_t>(dtype::boolean))
+        return caf::make_error(caf::sec::invalid_argument, "tensor: unknown dtype code");
+      try {
+        x = tensor{static_cast<dtype>(type), std::move(shape), std::move(bytes)};
+      } catch (const std::exception& e) {
+        return caf::make_error(caf::sec::invalid_argument, std::string{"tensor: "} + e.what());
+      }
+      return caf::none;
+    };
+    return f(caf::meta::type_name("tensor"), type, shape, bytes,
+             caf::meta::load_callback(rebuild));
+  }
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, named_tensor& x) {
+  return f(caf::meta::type_name("named_tensor"), x.name, x.value);
+}
+
+/// A record behind a shared pointer; a null pointer is sent as an empty flag.
+struct shared_record {
+  record_ptr ptr;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shared_record& x) {
+  if constexpr (Inspector::reads_state) {
+    bool present = x.ptr != nullptr;
+    record empty;
+    auto& r = present ? const_cast<record&>(*x.ptr) : empty;
+    return f(caf::meta::type_name("shared_record"), present, r);
+  } else {
+    bool present = false;
+    record r;
+    auto rebuild = [&]() -> caf::error {
+      x.ptr = present ? std::make_shared<const record>(std::move(r)) : nullptr;
+      return caf::none;
+    };
+    return f(caf::meta::type_name("shared_record"), present, r,
+             caf::meta::load_callback(rebuild));
+  }
+}
+
+// -- the data path --------------------------------------------------------------------------
+
+using request_id = std::uint64_t;
+
+/// What every message of one request shares; made once by the ingress and never changed.
+struct request_context {
+  request_id id = 0;
+  /// Steady-clock deadline in nanoseconds since the clock's epoch; 0: none. Operators skip
+  /// work for requests past it.
+  std::int64_t deadline_ns = 0;
+  /// The ingress that answers the caller and collects the graph outputs.
+  caf::actor ingress;
+  /// For each operator with a route index (graph/topology.hpp), the replica that receives all
+  /// of this request's messages, chosen at admission.
+  std::vector<std::uint16_t> route;
+};
+
+using context_ptr = std::shared_ptr<const request_context>;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_context& x) {
+  return f(caf::meta::type_name("request_context"), x.id, x.deadline_ns, x.ingress, x.route);
+}
+
+/// The state of an edge for one request.
+enum class edge_state : std::uint8_t {
+  /// A record arrived.
+  present,
+  /// The producer was skipped (a false condition upstream): consumers treat it as missing.
+  absent,
+  /// The request failed upstream; `error` says where and why.
+  failed,
+};
+
+/// One edge's value for one request.
+struct edge_value {
+  context_ptr ctx;
+  /// The receiving operator's input slot, or the graph output index when sent to the ingress.
+  std::uint32_t slot = 0;
+  edge_state state = edge_state::absent;
+  /// Set when state == present.
+  record_ptr value;
+  /// Set when state == failed: names the operator that failed and why.
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
+  if constexpr (Inspector::reads_state) {
+    request_context empty_ctx;
+    auto& ctx = x.ctx ? const_cast<request_context&>(*x.ctx) : empty_ctx;
+    auto state = static_cast<std::uint8_t>(x.state);
+    shared_record value{x.value};
+    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error);
+  } else {
+    request_context ctx;
+    std::uint8_t state = 0;
+    shared_record value;
+    auto rebuild = [&]() -> caf::error {
+      if (state > static_cast<std::uint8_t>(edge_state::failed))
+        return caf::make_error(caf::sec::invalid_argument, "edge_value: unknown state");
+      x.ctx = std::make_shared<const request_context>(std::move(ctx));
+      x.state = static_cast<edge_state>(state);
+      x.value = std::move(value.ptr);
+      return caf::none;
+    };
+    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error,
+             caf::meta::load_callback(rebuild));
+  }
+}
+
+/// A client's request: the graph inputs by name.
+struct infer_request {
+  record inputs;
+  /// Deadline relative to arrival at the ingress, milliseconds; 0: the ingress default.
+  std::int64_t timeout_ms = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, infer_request& x) {
+  return f(caf::meta::type_name("infer_request"), x.inputs, x.timeout_ms);
+}
+
+/// The answer to an infer_request: the graph outputs by name. An output whose producer was
+/// skipped by a false condition is left out.
+struct infer_reply {
+  request_id id = 0;
+  record outputs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, infer_reply& x) {
+  return f(caf::meta::type_name("infer_reply"), x.id, x.outputs);
+}
+
+/// Counters of one operator replica.
+struct operator_stats {
+  std::string op;
+  std::uint32_t replica = 0;
+  std::uint64_t calls = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t failed = 0;
+  /// Calls waiting behind a busy replica right now.
+  std::uint64_t queued = 0;
+  /// Requests partly joined (some inputs in, others awaited) right now.
+  std::uint64_t joining = 0;
+  /// Sum of compute plus simulated device time, nanoseconds.
+  std::int64_t busy_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
+  return f(caf::meta::type_name("operator_stats"), x.op, x.replica, x.calls, x.skipped,
+           x.failed, x.queued, x.joining, x.busy_ns);
+}
+
+/// Counters of one ingress.
+struct ingress_stats {
+  std::uint64_t accepted = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t timed_out = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t in_flight = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ingress_stats& x) {
+  return f(caf::meta::type_name("ingress_stats"), x.accepted, x.completed, x.failed,
+           x.timed_out, x.rejected, x.in_flight);
+}
+
+} // namespace hogar

@@ -1,0 +1,210 @@
+#include "actors/operator_actor.hpp"
+
+#include <chrono>
+
+#include <caf/actor_clock.hpp>
+#include <caf/behavior.hpp>
+#include <fmt/format.h>
+
+namespace hogar {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<operator_state>*;
+
+std::int64_t now_ns(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+/// Whether a gate value lets the operator run: present and its verdict matches.
+bool gate_open(const edge_value& gate, bool negated) {
+  if (gate.state != edge_state::present)
+    return false;
+  bool verdict = true;
+  if (auto t = find_tensor(*gate.value, condition_tensor_name); t && t->element_count() > 0)
+    verdict = t->value_as_double(0) != 0;
+  return verdict != negated;
+}
+
+/// Sends `state`/`value`/`error` along every outgoing edge and to the ingress for every graph
+/// output this operator feeds; then releases this replica's share of the load.
+void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_ptr& value,
+          const std::string& error) {
+  auto& st = self->state;
+  auto& node = *st.node;
+  for (std::size_t i = 0; i < node.consumers.size(); ++i) {
+    auto& edge = node.consumers[i];
+    auto& target = *st.wiring.consumers[i];
+    auto& target_node = st.init.topo->ops[edge.op];
+    std::size_t replica = 0;
+    if (target_node.route_index) {
+      replica = ctx->route[*target_node.route_index];
+    } else if (target.actors.size() > 1) {
+      replica = st.pickers[i].pick(target.loads->counts());
+      target.loads->assigned(replica);
+    }
+    self->send(target.actors[replica], deliver_atom::value,
+               edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error});
+  }
+  for (auto slot : node.output_slots)
+    self->send(ctx->ingress, output_atom::value,
+               edge_value{ctx, static_cast<std::uint32_t>(slot), state, value, error});
+  if (state == edge_state::present && st.wiring.fill_target) {
+    auto& cache = *st.wiring.fill_target;
+    auto& cache_node = st.init.topo->ops[*node.fills_cache];
+    std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
+    self->send(cache.actors[replica], fill_atom::value,
+               edge_value{ctx, 0, state, value, std::string{}});
+  }
+  if (st.init.loads->size() > 1)
+    st.init.loads->answered(st.init.replica);
+}
+
+void start_next(self_ptr self);
+
+/// Runs the operation for a request whose inputs are complete and whose gate is open.
+void execute(self_ptr self, operator_state::ready_call call) {
+  auto& st = self->state;
+  auto& node = *st.node;
+  auto started = now_ns(self);
+  if (call.ctx->deadline_ns != 0 && started > call.ctx->deadline_ns) {
+    ++st.stats.failed;
+    emit(self, call.ctx, edge_state::failed, nullptr,
+         fmt::format("operator '{}' did not start before the request's deadline",
+                     node.spec->name));
+    return;
+  }
+  std::vector<const record*> inputs(node.data_inputs.size(), nullptr);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (call.inputs[i].state == edge_state::present)
+      inputs[i] = call.inputs[i].value.get();
+  op_call args{call.ctx->id, inputs, self->clock().now()};
+  auto out = st.init.impl->run(args);
+  ++st.stats.calls;
+  if (!out) {
+    ++st.stats.failed;
+    st.stats.busy_ns += now_ns(self) - started;
+    emit(self, call.ctx, edge_state::failed, nullptr,
+         fmt::format("operator '{}' ({}) failed: {}", node.spec->name, node.spec->kind,
+                     out.error().message));
+    return;
+  }
+  auto value = std::make_shared<const record>(std::move(out->value));
+  if (out->hold.count() > 0) {
+    // Simulated device time: keep the replica busy without holding a scheduler thread.
+    st.busy = true;
+    st.held = {std::move(call.ctx), std::move(value)};
+    st.held_since_ns = started;
+    self->delayed_send(self, out->hold, release_atom::value);
+    return;
+  }
+  st.stats.busy_ns += now_ns(self) - started;
+  emit(self, call.ctx, edge_state::present, value, std::string{});
+}
+
+/// Decides what a request with complete inputs becomes: failed, skipped or a call.
+void on_complete(self_ptr self, context_ptr ctx, std::vector<edge_value> inputs) {
+  auto& st = self->state;
+  auto& node = *st.node;
+  for (auto& in : inputs) {
+    if (in.state == edge_state::failed) {
+      ++st.stats.failed;
+      emit(self, ctx, edge_state::failed, nullptr, in.error);
+      return;
+    }
+  }
+  bool skip = node.gate && !gate_open(inputs[node.data_inputs.size()], node.gate_negated);
+  if (!skip) {
+    skip = true;
+    for (std::size_t i = 0; i < node.data_inputs.size(); ++i)
+      if (inputs[i].state == edge_state::present)
+        skip = false;
+  }
+  if (skip) {
+    ++st.stats.skipped;
+    emit(self, ctx, edge_state::absent, nullptr, std::string{});
+    return;
+  }
+  operator_state::ready_call call{std::move(ctx), std::move(inputs)};
+  if (st.busy) {
+    st.waiting.push_back(std::move(call));
+    return;
+  }
+  execute(self, std::move(call));
+}
+
+void start_next(self_ptr self) {
+  auto& st = self->state;
+  while (!st.busy && !st.waiting.empty()) {
+    auto call = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    execute(self, std::move(call));
+  }
+}
+
+void on_deliver(self_ptr self, edge_value& value) {
+  auto& st = self->state;
+  auto slots = st.node->slot_count();
+  if (slots == 1) {
+    auto ctx = value.ctx;
+    std::vector<edge_value> inputs;
+    inputs.push_back(std::move(value));
+    on_complete(self, std::move(ctx), std::move(inputs));
+    return;
+  }
+  auto id = value.ctx->id;
+  auto& join = st.joins[id];
+  if (join.slots.empty()) {
+    join.slots.resize(slots);
+    join.arrived.resize(slots, false);
+  }
+  auto slot = value.slot;
+  if (slot >= slots || join.arrived[slot])
+    return; // a duplicate (a replay after recovery) or a stray message: dropped
+  join.arrived[slot] = true;
+  join.slots[slot] = std::move(value);
+  if (++join.received < slots)
+    return;
+  auto inputs = std::move(join.slots);
+  st.joins.erase(id);
+  auto ctx = inputs[slot].ctx;
+  on_complete(self, std::move(ctx), std::move(inputs));
+}
+
+} // namespace
+
+caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator_init init) {
+  auto& st = self->state;
+  st.init = std::move(init);
+  st.node = &st.init.topo->ops[st.init.op];
+  st.pickers.resize(st.node->consumers.size());
+  st.stats.op = st.node->spec->name;
+  st.stats.replica = st.init.replica;
+  return {
+    [self](wire_atom, operator_wiring& wiring) { self->state.wiring = std::move(wiring); },
+    [self](deliver_atom, edge_value& value) { on_deliver(self, value); },
+    [self](release_atom) {
+      auto& st = self->state;
+      auto held = std::move(st.held);
+      st.held = {};
+      st.busy = false;
+      st.stats.busy_ns += now_ns(self) - st.held_since_ns;
+      emit(self, held.ctx, edge_state::present, held.value, std::string{});
+      start_next(self);
+    },
+    [self](fill_atom, edge_value& value) {
+      if (value.state == edge_state::present && value.value)
+        self->state.init.impl->fill(value.ctx->id, *value.value, self->clock().now());
+    },
+    [self](stats_atom) {
+      auto stats = self->state.stats;
+      stats.queued = self->state.waiting.size();
+      stats.joining = self->state.joins.size();
+      return stats;
+    },
+  };
+}
+
+} // namespace hogar

@@ -1,0 +1,87 @@
+// operator_actor.hpp: one replica of one operator.
+//
+// It gathers the inputs of a request (the join), applies the `when` condition, runs its
+// operation, and sends exactly one edge_value per outgoing edge: the output, "absent" when the
+// operator was skipped, or "failed" with a message naming the operator. A replica runs one call
+// at a time; while simulated device time is held, further calls wait in its queue.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/replica_set.hpp"
+#include "graph/topology.hpp"
+#include "kernels/operation.hpp"
+#include "scheduling/least_outstanding.hpp"
+
+namespace hogar {
+
+/// Deployment -> operator: where this replica's outputs go. Sent once before any request
+/// (and again when recovery rewires the graph).
+struct operator_wiring {
+  /// One entry per edge in topology::ops[op].consumers, same order.
+  std::vector<std::shared_ptr<const replica_set>> consumers;
+  /// The cache this operator fills (topology::op_node::fills_cache), else null.
+  std::shared_ptr<const replica_set> fill_target;
+};
+
+using wire_atom = caf::atom_constant<caf::atom("wire")>;
+
+/// What a replica is made from.
+struct operator_init {
+  std::shared_ptr<const graph::topology> topo;
+  std::size_t op = 0;
+  std::uint32_t replica = 0;
+  std::shared_ptr<operation> impl;
+  /// The load counters of this operator's replica set (this replica decrements its own).
+  std::shared_ptr<replica_loads> loads;
+};
+
+struct operator_state {
+  /// A request whose inputs are partly in.
+  struct pending_join {
+    std::vector<edge_value> slots;
+    std::vector<bool> arrived;
+    std::uint32_t received = 0;
+  };
+
+  /// A request ready to run, waiting for the replica to be free.
+  struct ready_call {
+    context_ptr ctx;
+    std::vector<edge_value> inputs;
+  };
+
+  /// The output of the running call, held back for its simulated device time.
+  struct held_output {
+    context_ptr ctx;
+    record_ptr value;
+  };
+
+  operator_init init;
+  const graph::op_node* node = nullptr;
+  operator_wiring wiring;
+  /// One balancing policy per outgoing edge.
+  std::vector<scheduling::least_outstanding> pickers;
+  std::unordered_map<request_id, pending_join> joins;
+  std::deque<ready_call> waiting;
+  bool busy = false;
+  held_output held;
+  std::int64_t held_since_ns = 0;
+  operator_stats stats;
+
+  static inline const char* name = "hogar.operator";
+};
+
+caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator_init init);
+
+} // namespace hogar
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hogar::operator_wiring)

@@ -1,0 +1,34 @@
+#include "actors/system_config.hpp"
+
+#include <caf/atom.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+
+namespace hogar {
+
+system_config::system_config() {
+  add_message_type<tensor>("hogar::tensor");
+  add_message_type<named_tensor>("hogar::named_tensor");
+  add_message_type<record>("hogar::record");
+  add_message_type<edge_value>("hogar::edge_value");
+  add_message_type<infer_request>("hogar::infer_request");
+  add_message_type<infer_reply>("hogar::infer_reply");
+  add_message_type<operator_stats>("hogar::operator_stats");
+  add_message_type<std::vector<operator_stats>>("hogar::operator_stats_list");
+  add_message_type<ingress_stats>("hogar::ingress_stats");
+  add_error_category(error_category, [](std::uint8_t code, caf::atom_value,
+                                        const caf::message& context) -> std::string {
+    std::string text = std::string{"hogar::"} + to_string(static_cast<errc>(code));
+    if (context.match_elements<std::string>())
+      text += ": " + context.get_as<std::string>(0);
+    return text;
+  });
+}
+
+void system_config::use_test_coordinator(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+}
+
+} // namespace hogar
