@@ -1,0 +1,68 @@
+#include "kernels/ops/common.hpp"
+
+#include <fmt/format.h>
+
+#include "graph/spec.hpp"
+
+namespace hogar::ops {
+
+result<op_output> guarded_operation::run(const op_call& call) {
+  try {
+    return compute(call);
+  } catch (const std::exception& e) {
+    return fail(errc::invalid_argument, e.what());
+  }
+}
+
+const record& first_present(const op_call& call) {
+  for (auto* r : call.inputs)
+    if (r != nullptr)
+      return *r;
+  static const record empty;
+  return empty;
+}
+
+std::string tensor_names(const record& r) {
+  std::string out;
+  for (auto& entry : r) {
+    if (!out.empty())
+      out += ", ";
+    out += entry.name;
+  }
+  return out;
+}
+
+result<const named_tensor*> pick_tensor(const record& r, const std::string& name,
+                                        std::string_view what) {
+  if (name.empty()) {
+    if (r.empty())
+      return fail(errc::invalid_argument, fmt::format("{} has no tensors", what));
+    return &r.front();
+  }
+  for (auto& entry : r)
+    if (entry.name == name)
+      return &entry;
+  return fail(errc::invalid_argument, fmt::format("{} has no tensor '{}' (it has: {})", what,
+                                                  name, r.empty() ? "none" : tensor_names(r)));
+}
+
+error_info param_error(const graph::operator_spec& spec, std::string_view param,
+                       std::string_view message) {
+  return fail(errc::invalid_argument, fmt::format("operator '{}' ({}): parameter '{}': {}",
+                                                  spec.name, spec.kind, param, message));
+}
+
+std::pair<std::int64_t, double> argmax(const tensor& t) {
+  return visit_dtype(t.type(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* v = raw_values<T>(t);
+    auto n = t.element_count();
+    std::int64_t best = 0;
+    for (std::int64_t i = 1; i < n; ++i)
+      if (v[i] > v[best])
+        best = i;
+    return std::pair<std::int64_t, double>{best, static_cast<double>(v[best])};
+  });
+}
+
+} // namespace hogar::ops

@@ -1,0 +1,80 @@
+// common.hpp: helpers shared by the operations in kernels/ops (internal to hogar_kernels): a
+// base class that keeps exceptions inside run(), element-type dispatch, and the lookups every
+// op does on its inputs (first present record, the tensor a `tensor` parameter names).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "kernels/operation.hpp"
+#include "kernels/result.hpp"
+#include "kernels/tensor.hpp"
+
+namespace hogar::graph {
+struct operator_spec;
+}
+
+namespace hogar::ops {
+
+/// An operation whose computation may throw (tensor constructors do on bad shapes): run()
+/// turns any std::exception into errc::invalid_argument so that only that request fails.
+class guarded_operation : public operation {
+public:
+  result<op_output> run(const op_call& call) final;
+
+protected:
+  virtual result<op_output> compute(const op_call& call) = 0;
+};
+
+/// Calls `f(T{})` with the C++ element type of `type`; bool tensors are visited as uint8_t,
+/// their storage (one byte, 0 or 1).
+template <class F>
+decltype(auto) visit_dtype(dtype type, F&& f) {
+  switch (type) {
+    case dtype::float32: return std::forward<F>(f)(float{});
+    case dtype::float64: return std::forward<F>(f)(double{});
+    case dtype::int8: return std::forward<F>(f)(std::int8_t{});
+    case dtype::int32: return std::forward<F>(f)(std::int32_t{});
+    case dtype::int64: return std::forward<F>(f)(std::int64_t{});
+    case dtype::uint8: return std::forward<F>(f)(std::uint8_t{});
+    case dtype::boolean: return std::forward<F>(f)(std::uint8_t{});
+  }
+  return std::forward<F>(f)(std::uint8_t{});
+}
+
+/// The elements of `t` as T, without the dtype check of tensor::values (the caller dispatched
+/// on the dtype with visit_dtype).
+template <class T>
+const T* raw_values(const tensor& t) noexcept {
+  return reinterpret_cast<const T*>(t.bytes().data());
+}
+template <class T>
+T* raw_mutable_values(tensor& t) {
+  return reinterpret_cast<T*>(t.mutable_bytes().data());
+}
+
+/// The first present input record; run() is only called with at least one present.
+const record& first_present(const op_call& call);
+
+/// The tensor called `name` in `r`, or the first tensor when `name` is empty; an error that
+/// names the wanted tensor and lists the record's tensors when there is none. `what` says
+/// whose input it is ("classify input", "ensemble input 'b'").
+result<const named_tensor*> pick_tensor(const record& r, const std::string& name,
+                                        std::string_view what);
+
+/// "a, b, c": the names of a record's tensors, for error messages.
+std::string tensor_names(const record& r);
+
+/// An error from an operation's factory, naming the operator and the parameter at fault:
+/// "operator 'crop1' (crop): parameter 'height': must be at least 1".
+error_info param_error(const graph::operator_spec& spec, std::string_view param,
+                       std::string_view message);
+
+/// Index of the largest element of `t` (flattened; the first on ties) and its value; `t` must
+/// have at least one element.
+std::pair<std::int64_t, double> argmax(const tensor& t);
+
+} // namespace hogar::ops

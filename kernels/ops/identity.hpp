@@ -1,0 +1,13 @@
+// identity.hpp: the `identity` kind: passes its input record through. Records hold shared
+// tensors, so the output shares every byte with the input.
+#pragma once
+
+#include <memory>
+
+#include "kernels/operation.hpp"
+
+namespace hogar::ops {
+
+result<std::unique_ptr<operation>> make_identity(const graph::operator_spec& spec);
+
+} // namespace hogar::ops
