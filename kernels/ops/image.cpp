@@ -295,9 +295,9 @@ result<tensor> normalize_image(const tensor& image, const std::vector<double>& m
   for (auto [param, values] : {std::pair{"mean", &mean}, std::pair{"std", &std}})
     if (values->size() != 1 && values->size() != channels)
       return fail(errc::invalid_argument,
-                  fmt::format("normalize: parameter '{}' has {} values but {} shape {} has {} "
-                              "channels (layout {}); give one value or one per channel",
-                              param, values->size(), what, to_string(image.shape()), channels,
+                  fmt::format("normalize: parameter '{}' has {} values but input '{}' shape "
+                              "{} has {} channels (layout {}); give one value or one per channel",
+                              param, values->size(), name, to_string(image.shape()), channels,
                               layout_name(layout)));
   // Per channel: out = x * a[c] - b[c], with a = scale / std and b = mean / std.
   std::vector<double> a(channels);

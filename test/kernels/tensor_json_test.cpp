@@ -1,0 +1,134 @@
+#include "kernels/tensor_json.hpp"
+
+#include <doctest/doctest.h>
+
+#include "fixture.hpp"
+
+using namespace hogar;
+using hogar::test::make;
+using hogar::test::values_of;
+using nlohmann::json;
+
+namespace {
+
+std::string error_of(const json& j) {
+  auto t = tensor_from_kserve_json(j);
+  REQUIRE_FALSE(t.has_value());
+  CHECK(t.error().code == errc::invalid_argument);
+  return t.error().message;
+}
+
+} // namespace
+
+TEST_CASE("a KServe tensor with flat data becomes a tensor") {
+  auto t = tensor_from_kserve_json(
+    json::parse(R"({"name": "image", "datatype": "UINT8", "shape": [2, 2], "data": [1, 2, 3, 4]})"));
+  REQUIRE(t.has_value());
+  CHECK(t->name == "image");
+  CHECK(t->value.type() == dtype::uint8);
+  CHECK(t->value.shape() == shape_t{2, 2});
+  CHECK(values_of<std::uint8_t>(t->value) == std::vector<std::uint8_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("nested data is read row-major") {
+  auto t = tensor_from_kserve_json(json::parse(
+    R"({"name": "x", "datatype": "FP32", "shape": [2, 2], "data": [[0.5, 1], [2, -3.25]]})"));
+  REQUIRE(t.has_value());
+  CHECK(values_of<float>(t->value) == std::vector<float>{0.5f, 1, 2, -3.25f});
+}
+
+TEST_CASE("bool tensors take true, false, 0 and 1") {
+  auto t = tensor_from_kserve_json(
+    json::parse(R"({"name": "m", "datatype": "BOOL", "shape": [3], "data": [true, 0, 1]})"));
+  REQUIRE(t.has_value());
+  CHECK(values_of<bool>(t->value) == std::vector<bool>{true, false, true});
+  CHECK(error_of(json::parse(R"({"name": "m", "datatype": "BOOL", "shape": [1], "data": [2]})")) ==
+        "input 'm': data[0] = 2 is not a BOOL (true, false, 0 or 1)");
+}
+
+TEST_CASE("the element count must match the shape") {
+  CHECK(error_of(json::parse(
+          R"({"name": "image", "datatype": "FP32", "shape": [2, 2], "data": [1, 2, 3]})")) ==
+        "input 'image': shape [2, 2] needs 4 values, got 3");
+}
+
+TEST_CASE("integer values must be integral and fit the dtype") {
+  CHECK(error_of(json::parse(
+          R"({"name": "px", "datatype": "UINT8", "shape": [3], "data": [1, 300, 2]})")) ==
+        "input 'px': data[1] = 300 does not fit UINT8 (0..255)");
+  CHECK(error_of(json::parse(
+          R"({"name": "px", "datatype": "INT8", "shape": [1], "data": [-129]})")) ==
+        "input 'px': data[0] = -129 does not fit INT8 (-128..127)");
+  CHECK(error_of(json::parse(
+          R"({"name": "n", "datatype": "INT32", "shape": [2], "data": [1, 1.5]})")) ==
+        "input 'n': data[1] = 1.5 is not an integer (INT32)");
+  auto integral = tensor_from_kserve_json(
+    json::parse(R"({"name": "n", "datatype": "INT64", "shape": [1], "data": [2.0]})"));
+  REQUIRE(integral.has_value());
+  CHECK(values_of<std::int64_t>(integral->value) == std::vector<std::int64_t>{2});
+}
+
+TEST_CASE("strings, unknown datatypes and bad shapes are refused by name") {
+  CHECK(error_of(json::parse(
+          R"({"name": "x", "datatype": "FP32", "shape": [1], "data": ["a"]})")) ==
+        "input 'x': data[0] = \"a\" is not a number (FP32)");
+  CHECK(error_of(json::parse(
+          R"({"name": "x", "datatype": "BYTES", "shape": [1], "data": [1]})")) ==
+        "input 'x': datatype 'BYTES' is not supported (FP32, FP64, INT8, INT32, INT64, UINT8 "
+        "or BOOL)");
+  CHECK(error_of(json::parse(
+          R"({"name": "x", "datatype": "FP32", "shape": [-1], "data": [1]})")) ==
+        "input 'x': shape [-1] must hold non-negative integers");
+  CHECK(error_of(json::parse(R"({"name": "x", "datatype": "FP32", "shape": [1]})")) ==
+        "input 'x': \"data\" is missing");
+  CHECK(error_of(json::parse(R"({"datatype": "FP32", "shape": [1], "data": [1]})")) ==
+        "input: \"name\" must be a non-empty string");
+}
+
+TEST_CASE("a tensor written as KServe JSON reads back equal") {
+  for (auto& original : {named_tensor{"f", make<float>({2, 2}, {0.5f, 1, 2, 3})},
+                         named_tensor{"b", make<bool>({3}, {true, false, true})},
+                         named_tensor{"u", make<std::uint8_t>({1, 3}, {0, 128, 255})},
+                         named_tensor{"i", make<std::int8_t>({2}, {-128, 127})},
+                         named_tensor{"s", tensor::scalar<std::int64_t>(-5)}}) {
+    json j = to_kserve_json(original);
+    auto back = tensor_from_kserve_json(json::parse(j.dump()));
+    REQUIRE(back.has_value());
+    CHECK(back->name == original.name);
+    CHECK(back->value == original.value);
+  }
+  auto j = to_kserve_json({"b", make<bool>({2}, {true, false})});
+  CHECK(j.dump() == R"({"data":[true,false],"datatype":"BOOL","name":"b","shape":[2]})");
+}
+
+TEST_CASE("a request's inputs become a record in order") {
+  auto r = record_from_kserve_request(json::parse(R"({"inputs": [
+    {"name": "a", "datatype": "INT32", "shape": [1], "data": [1]},
+    {"name": "b", "datatype": "FP64", "shape": [], "data": 2.5}]})"));
+  REQUIRE(r.has_value());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].name == "a");
+  CHECK((*r)[1].value.value_as_double(0) == 2.5);
+  auto out = kserve_outputs_json(*r);
+  REQUIRE(out.is_array());
+  CHECK(out.size() == 2);
+  CHECK(out[1]["datatype"] == "FP64");
+}
+
+TEST_CASE("a request without inputs, with a nameless input or a name twice is refused") {
+  auto no_inputs = record_from_kserve_request(json::parse(R"({"outputs": []})"));
+  REQUIRE_FALSE(no_inputs.has_value());
+  CHECK(no_inputs.error().message.find("\"inputs\" must be an array") != std::string::npos);
+  auto nameless = record_from_kserve_request(json::parse(R"({"inputs": [1]})"));
+  REQUIRE_FALSE(nameless.has_value());
+  CHECK(nameless.error().message.rfind("inputs[0]: ", 0) == 0);
+  auto twice = record_from_kserve_request(json::parse(R"({"inputs": [
+    {"name": "a", "datatype": "INT32", "shape": [1], "data": [1]},
+    {"name": "a", "datatype": "INT32", "shape": [1], "data": [2]}]})"));
+  REQUIRE_FALSE(twice.has_value());
+  CHECK(twice.error().message == "inputs[1]: input 'a' is given twice");
+  auto bad = record_from_kserve_request(json::parse(R"({"inputs": [
+    {"name": "img", "datatype": "INT32", "shape": [2], "data": [1]}]})"));
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message == "input 'img': shape [2] needs 2 values, got 1");
+}
