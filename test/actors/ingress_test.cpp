@@ -1,0 +1,132 @@
+// The ingress's timing, on CAF's deterministic test coordinator: time moves only when the
+// test advances it, so deadlines are checked to the millisecond without sleeping.
+#include "test/actors/runtime_fixture.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+using namespace hogar;
+using namespace hogar::test;
+
+namespace {
+
+struct deterministic_runtime {
+  system_config cfg = [] {
+    system_config c;
+    system_config::use_test_coordinator(c);
+    return c;
+  }();
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched =
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  std::unique_ptr<deployment> dep;
+
+  struct answer {
+    bool arrived = false;
+    bool ok = false;
+    errc code = errc::none;
+    std::string error;
+  };
+
+  void deploy(const std::string& yaml) {
+    auto started = deployment::start(sys, compile(yaml));
+    REQUIRE(started.has_value());
+    dep = std::move(*started);
+    sched.run();
+  }
+
+  std::shared_ptr<answer> send(float x, std::int64_t timeout_ms) {
+    auto result = std::make_shared<answer>();
+    auto ingress = dep->ingress();
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(ingress, caf::infinite, infer_atom::value,
+                    infer_request{{{"x", scalar_input(x)}}, timeout_ms})
+        .then(
+          [=](infer_reply&) {
+            result->arrived = true;
+            result->ok = true;
+          },
+          [=](caf::error& err) {
+            result->arrived = true;
+            result->code = code_of(err);
+            result->error = message_of(err);
+          });
+    });
+    sched.run();
+    return result;
+  }
+
+  void advance_ms(int ms) {
+    sched.advance_time(std::chrono::milliseconds(ms));
+    sched.run();
+  }
+
+  ~deterministic_runtime() {
+    if (dep)
+      dep->stop();
+    sched.run();
+  }
+};
+
+const std::string slow_graph = R"(
+graph: timed
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: model, kind: simulate, inputs: [x], params: {cost_ms: 100}}
+outputs: [{name: y, from: model}]
+)";
+
+} // namespace
+
+TEST_CASE("a request is answered when its simulated cost has passed, not before") {
+  deterministic_runtime rt;
+  rt.deploy(slow_graph);
+  auto a = rt.send(1.0f, 1000);
+  CHECK_FALSE(a->arrived);
+  rt.advance_ms(99);
+  CHECK_FALSE(a->arrived);
+  rt.advance_ms(1);
+  CHECK(a->arrived);
+  CHECK(a->ok);
+}
+
+TEST_CASE("a deadline fails the request at the deadline, and the late output is ignored") {
+  deterministic_runtime rt;
+  rt.deploy(slow_graph);
+  auto a = rt.send(1.0f, 40);
+  rt.advance_ms(39);
+  CHECK_FALSE(a->arrived);
+  rt.advance_ms(1);
+  REQUIRE(a->arrived);
+  CHECK(a->code == errc::deadline_exceeded);
+  // The model finishes later; its output finds no request and the ingress keeps serving.
+  rt.advance_ms(100);
+  auto b = rt.send(1.0f, 1000);
+  rt.advance_ms(100);
+  CHECK(b->arrived);
+  CHECK(b->ok);
+}
+
+TEST_CASE("a busy replica queues the next request behind the running one") {
+  deterministic_runtime rt;
+  rt.deploy(slow_graph);
+  auto a = rt.send(1.0f, 1000);
+  auto b = rt.send(2.0f, 1000);
+  rt.advance_ms(100);
+  CHECK(a->arrived);
+  CHECK_FALSE(b->arrived);
+  rt.advance_ms(100);
+  CHECK(b->arrived);
+}
+
+TEST_CASE("a request queued behind a busy replica past its deadline never runs") {
+  deterministic_runtime rt;
+  rt.deploy(slow_graph);
+  auto a = rt.send(1.0f, 1000);
+  auto b = rt.send(2.0f, 50);
+  rt.advance_ms(50);
+  CHECK(b->arrived);
+  CHECK(b->code == errc::deadline_exceeded);
+  rt.advance_ms(50);
+  CHECK(a->ok);
+}

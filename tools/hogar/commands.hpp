@@ -1,0 +1,19 @@
+// commands.hpp: the subcommands of the `hogar` CLI. Each takes the arguments after its name
+// and returns the process exit status (0 success, 1 a user error or a failed request,
+// 2 a usage error).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hogar::cli {
+
+using args = std::vector<std::string>;
+
+/// `hogar run GRAPH ...`: serves a graph in this process and sends it requests.
+int run_command(const args& argv);
+
+/// `hogar graph check|dot|import|kinds ...`.
+int graph_command(const args& argv);
+
+} // namespace hogar::cli
