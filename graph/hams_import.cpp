@@ -345,17 +345,25 @@ private:
       auto& inputs = nodes_[at].inputs;
       at = *std::find_if(inputs.begin(), inputs.end(), [&](auto p) { return pending[p] > 0; });
     }
-    // walk[seen_at[at]..] runs against the data flow: reverse it to print producer first.
+    // walk[seen_at[at]..] runs against the data flow: reversed, it runs along it.
     std::vector<std::size_t> cycle(walk.begin() + seen_at[at], walk.end());
     std::reverse(cycle.begin(), cycle.end());
-    std::string path;
+    // The edge written last closes the cycle: rotate the path so that it is the last arrow,
+    // and point at its line.
+    std::size_t closing = 0;
     int line = 0;
     for (std::size_t k = 0; k < cycle.size(); ++k) {
-      auto from = cycle[k];
-      auto to = cycle[(k + 1) % cycle.size()];
-      path += fmt::format("{} -> ", nodes_[from].name);
-      line = std::max(line, edge_lines_.at({from, to}));
+      auto edge_line = edge_lines_.at({cycle[k], cycle[(k + 1) % cycle.size()]});
+      if (edge_line > line) {
+        line = edge_line;
+        closing = k;
+      }
     }
+    std::rotate(cycle.begin(), cycle.begin() + static_cast<std::ptrdiff_t>((closing + 1) % cycle.size()),
+                cycle.end());
+    std::string path;
+    for (auto node : cycle)
+      path += fmt::format("{} -> ", nodes_[node].name);
     path += nodes_[cycle.front()].name;
     fail_at(line, fmt::format("the edges make a cycle: {}", path));
   }

@@ -644,7 +644,8 @@ private:
   std::optional<param_value> read_param_value(const YAML::Node& node, std::string_view context,
                                               const std::string& name,
                                               const source_position& key_where) {
-    auto where = pos(node, key_where);
+    // An empty value has no text of its own: yaml-cpp marks it at the next token.
+    auto where = node.IsNull() ? key_where : pos(node, key_where);
     if (node.IsScalar()) {
       auto scalar = classify(node);
       switch (scalar.type) {

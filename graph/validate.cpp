@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <type_traits>
 
@@ -624,33 +625,40 @@ private:
 
   // --- cycles ---
 
-  /// Depth-first search over operator -> operator edges (data inputs and `when`; a cache's
-  /// fill_from is a back channel, not an edge). Iterative, because a long chain of operators
-  /// must not exhaust the stack. Each edge that closes a cycle is reported at the place it is
-  /// written, with the cycle's path.
+  /// Depth-first search along the data flow (producer -> consumer), over data inputs and
+  /// `when` edges; a cache's fill_from is a back channel, not an edge. Iterative, because a
+  /// long chain of operators must not exhaust the stack. An edge that reaches an operator
+  /// still on the search path closes a cycle; it is reported where it is written (in its
+  /// consumer's `inputs:` or `when:`), with the cycle's path ending in that edge.
   void check_cycles() {
     auto n = spec_.operators.size();
     std::map<std::string_view, std::size_t> index_of;
     for (std::size_t i = 0; i < n; ++i)
       if (!spec_.operators[i].name.empty())
         index_of.emplace(spec_.operators[i].name, i);
-    // Edges into each operator (the consumer), with where they are written.
+    // A name is resolved as build_topology does: an input shadows an operator of the same
+    // name (a clash already reported by check_names).
+    auto producer_of = [&](const std::string& name) -> std::optional<std::size_t> {
+      if (find_input(name) != nullptr)
+        return std::nullopt;
+      if (auto it = index_of.find(name); it != index_of.end())
+        return it->second;
+      return std::nullopt;
+    };
     struct edge {
-      std::size_t producer;
+      std::size_t consumer;
       source_position where;
     };
-    std::vector<std::vector<edge>> incoming(n);
+    std::vector<std::vector<edge>> outgoing(n);
     for (std::size_t i = 0; i < n; ++i) {
       auto& op = spec_.operators[i];
       for (auto& ref : op.inputs)
-        if (auto it = index_of.find(ref.name); it != index_of.end())
-          incoming[i].push_back({it->second, ref.where});
+        if (auto producer = producer_of(ref.name))
+          outgoing[*producer].push_back({i, ref.where});
       if (op.when)
-        if (auto it = index_of.find(op.when->name); it != index_of.end() && it->second != i)
-          incoming[i].push_back({it->second, op.when->where});
+        if (auto producer = producer_of(op.when->name); producer && *producer != i)
+          outgoing[*producer].push_back({i, op.when->where});
     }
-    // The search walks from consumers to their producers, so the stack of a search is a chain
-    // against the direction data flows (see report_cycle).
     enum class color { white, grey, black };
     std::vector<color> colors(n, color::white);
     struct frame {
@@ -664,41 +672,33 @@ private:
       colors[root] = color::grey;
       while (!stack.empty()) {
         auto& top = stack.back();
-        if (top.next_edge == incoming[top.op].size()) {
+        if (top.next_edge == outgoing[top.op].size()) {
           colors[top.op] = color::black;
           stack.pop_back();
           continue;
         }
-        auto& e = incoming[top.op][top.next_edge++];
-        if (colors[e.producer] == color::white) {
-          colors[e.producer] = color::grey;
-          stack.push_back({e.producer, 0});
-        } else if (colors[e.producer] == color::grey) {
-          report_cycle(stack, e.producer, top.op, e.where);
+        auto& e = outgoing[top.op][top.next_edge++];
+        if (colors[e.consumer] == color::white) {
+          colors[e.consumer] = color::grey;
+          stack.push_back({e.consumer, 0});
+        } else if (colors[e.consumer] == color::grey) {
+          report_cycle(stack, e.consumer, e.where);
         }
       }
     }
   }
 
+  /// `stack` runs along the data flow (stack[k] feeds stack[k + 1]); the edge from its top to
+  /// `consumer`, written at `where`, closes the cycle.
   template <class Stack>
-  void report_cycle(const Stack& stack, std::size_t producer, std::size_t consumer,
-                    const source_position& where) {
-    // stack[k + 1] produces for stack[k], so from the top of the stack down to `producer`
-    // the frames are in data-flow order: consumer -> ... -> producer; the edge found closes
-    // it, producer -> consumer, and is the last arrow of the path printed.
-    std::vector<std::size_t> path;
+  void report_cycle(const Stack& stack, std::size_t consumer, const source_position& where) {
     auto start = std::find_if(stack.begin(), stack.end(),
-                              [&](auto& f) { return f.op == producer; });
-    for (auto it = stack.end(); it != start;) {
-      --it;
-      path.push_back(it->op);
-    }
-    std::string text;
-    for (auto i : path)
-      text += spec_.operators[i].name + " -> ";
-    text += spec_.operators[path.front()].name;
-    error(where,
-          fmt::format("{}: cycle {}", op_context(spec_.operators[consumer], consumer), text),
+                              [&](auto& f) { return f.op == consumer; });
+    std::string path;
+    for (auto it = start; it != stack.end(); ++it)
+      path += spec_.operators[it->op].name + " -> ";
+    path += spec_.operators[consumer].name;
+    error(where, fmt::format("{}: cycle {}", op_context(spec_.operators[consumer], consumer), path),
           "an operator cannot depend on its own output; remove one of these edges");
   }
 
