@@ -1,6 +1,8 @@
 #include "actors/operator_actor.hpp"
 
+#include <array>
 #include <chrono>
+#include <span>
 
 #include <caf/actor_clock.hpp>
 #include <caf/behavior.hpp>
@@ -65,28 +67,36 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
 void start_next(self_ptr self);
 
 /// Runs the operation for a request whose inputs are complete and whose gate is open.
-void execute(self_ptr self, operator_state::ready_call call) {
+void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given) {
   auto& st = self->state;
   auto& node = *st.node;
   auto started = now_ns(self);
-  if (call.ctx->deadline_ns != 0 && started > call.ctx->deadline_ns) {
+  if (ctx->deadline_ns != 0 && started > ctx->deadline_ns) {
     ++st.stats.failed;
-    emit(self, call.ctx, edge_state::failed, nullptr,
+    emit(self, ctx, edge_state::failed, nullptr,
          fmt::format("operator '{}' did not start before the request's deadline",
                      node.spec->name));
     return;
   }
-  std::vector<const record*> inputs(node.data_inputs.size(), nullptr);
-  for (std::size_t i = 0; i < inputs.size(); ++i)
-    if (call.inputs[i].state == edge_state::present)
-      inputs[i] = call.inputs[i].value.get();
-  op_call args{call.ctx->id, inputs, self->clock().now()};
+  // Most operators have few inputs: keep the pointer array on the stack.
+  constexpr std::size_t inline_inputs = 8;
+  std::array<const record*, inline_inputs> small{};
+  std::vector<const record*> large;
+  auto count = node.data_inputs.size();
+  std::span<const record*> inputs{small.data(), count};
+  if (count > inline_inputs) {
+    large.resize(count);
+    inputs = {large.data(), count};
+  }
+  for (std::size_t i = 0; i < count; ++i)
+    inputs[i] = given[i].state == edge_state::present ? given[i].value.get() : nullptr;
+  op_call args{ctx->id, inputs, self->clock().now()};
   auto out = st.init.impl->run(args);
   ++st.stats.calls;
   if (!out) {
     ++st.stats.failed;
     st.stats.busy_ns += now_ns(self) - started;
-    emit(self, call.ctx, edge_state::failed, nullptr,
+    emit(self, ctx, edge_state::failed, nullptr,
          fmt::format("operator '{}' ({}) failed: {}", node.spec->name, node.spec->kind,
                      out.error().message));
     return;
@@ -95,17 +105,17 @@ void execute(self_ptr self, operator_state::ready_call call) {
   if (out->hold.count() > 0) {
     // Simulated device time: keep the replica busy without holding a scheduler thread.
     st.busy = true;
-    st.held = {std::move(call.ctx), std::move(value)};
+    st.held = {ctx, std::move(value)};
     st.held_since_ns = started;
     self->delayed_send(self, out->hold, release_atom::value);
     return;
   }
   st.stats.busy_ns += now_ns(self) - started;
-  emit(self, call.ctx, edge_state::present, value, std::string{});
+  emit(self, ctx, edge_state::present, value, std::string{});
 }
 
 /// Decides what a request with complete inputs becomes: failed, skipped or a call.
-void on_complete(self_ptr self, context_ptr ctx, std::vector<edge_value> inputs) {
+void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> inputs) {
   auto& st = self->state;
   auto& node = *st.node;
   for (auto& in : inputs) {
@@ -127,12 +137,12 @@ void on_complete(self_ptr self, context_ptr ctx, std::vector<edge_value> inputs)
     emit(self, ctx, edge_state::absent, nullptr, std::string{});
     return;
   }
-  operator_state::ready_call call{std::move(ctx), std::move(inputs)};
   if (st.busy) {
-    st.waiting.push_back(std::move(call));
+    st.waiting.push_back({ctx, {std::make_move_iterator(inputs.begin()),
+                                std::make_move_iterator(inputs.end())}});
     return;
   }
-  execute(self, std::move(call));
+  execute(self, ctx, inputs);
 }
 
 void start_next(self_ptr self) {
@@ -140,7 +150,7 @@ void start_next(self_ptr self) {
   while (!st.busy && !st.waiting.empty()) {
     auto call = std::move(st.waiting.front());
     st.waiting.pop_front();
-    execute(self, std::move(call));
+    execute(self, call.ctx, call.inputs);
   }
 }
 
@@ -149,9 +159,7 @@ void on_deliver(self_ptr self, edge_value& value) {
   auto slots = st.node->slot_count();
   if (slots == 1) {
     auto ctx = value.ctx;
-    std::vector<edge_value> inputs;
-    inputs.push_back(std::move(value));
-    on_complete(self, std::move(ctx), std::move(inputs));
+    on_complete(self, ctx, std::span<edge_value>{&value, 1});
     return;
   }
   auto id = value.ctx->id;
@@ -170,7 +178,7 @@ void on_deliver(self_ptr self, edge_value& value) {
   auto inputs = std::move(join.slots);
   st.joins.erase(id);
   auto ctx = inputs[slot].ctx;
-  on_complete(self, std::move(ctx), std::move(inputs));
+  on_complete(self, ctx, inputs);
 }
 
 } // namespace

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs the Debian packages hogar builds with, only those missing, and
+# says what it runs. Safe to run again: with everything present it changes nothing.
+set -euo pipefail
+
+packages=(
+  cmake g++ ninja-build ccache pkg-config
+  libcaf-dev                      # CAF 0.17: the actors (core + io)
+  libboost-program-options-dev    # config files and command-line flags
+  libfmt-dev                      # formatting
+  libyaml-cpp-dev                 # the graph language
+  nlohmann-json3-dev              # KServe v2 JSON
+  doctest-dev                     # tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: missing: ${missing[*]}"
+echo "install-deps: running: $sudo apt-get update"
+$sudo apt-get update -qq
+echo "install-deps: running: $sudo apt-get install -y ${missing[*]}"
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
