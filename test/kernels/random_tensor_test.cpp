@@ -32,14 +32,16 @@ TEST_CASE("random values stay in each dtype's range") {
   for (auto v : px.values<std::uint8_t>())
     max_px = std::max<int>(max_px, v);
   CHECK(max_px > 200);
-  for (auto v : random_tensor(dtype::int32, {4096}, 7).values<std::int32_t>())
+  auto i32 = random_tensor(dtype::int32, {4096}, 7);
+  for (auto v : i32.values<std::int32_t>())
     CHECK((v >= 0 && v < 100));
-  for (auto v : random_tensor(dtype::int8, {4096}, 7).values<std::int8_t>())
+  auto i8 = random_tensor(dtype::int8, {4096}, 7);
+  for (auto v : i8.values<std::int8_t>())
     CHECK((v >= 0 && v < 100));
+  auto bools = random_tensor(dtype::boolean, {4096}, 7);
   int ones = 0;
-  for (auto v : random_tensor(dtype::boolean, {4096}, 7).values<bool>()) {
+  for (auto v : bools.values<bool>())
     ones += v ? 1 : 0;
-  }
   CHECK(ones > 1500);
   CHECK(ones < 2600);
 }

@@ -63,7 +63,8 @@ TEST_CASE("generated integers lie in [0, 100) and bools in {0, 1}") {
   auto ints = make_op(make_spec("simulate", {{"output_name", std::string{"n"}},
                                              {"output_dtype", std::string{"int64"}},
                                              {"output_shape", std::vector<std::int64_t>{256}}}));
-  for (auto v : get(ok(call1(*ints, in)), "n").values<std::int64_t>())
+  auto generated = ok(call1(*ints, in));
+  for (auto v : get(generated, "n").values<std::int64_t>())
     CHECK((v >= 0 && v < 100));
   auto bools = make_op(make_spec("simulate", {{"output_name", std::string{"b"}},
                                               {"output_dtype", std::string{"bool"}},
