@@ -58,7 +58,7 @@ TEST_CASE("a generated tensor is a deterministic function of the inputs") {
     CHECK((v >= 0.0f && v < 1.0f));
 }
 
-TEST_CASE("generated integers lie in [0, 100) and bools in {0, 1}") {
+TEST_CASE("generated integers lie between 0 and 99 and bools are 0 or 1") {
   record in{{"x", tensor::scalar<float>(1)}};
   auto ints = make_op(make_spec("simulate", {{"output_name", std::string{"n"}},
                                              {"output_dtype", std::string{"int64"}},
