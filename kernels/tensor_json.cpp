@@ -1,5 +1,6 @@
 #include "kernels/tensor_json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -15,6 +16,18 @@ namespace hogar {
 namespace {
 
 using nlohmann::json;
+
+/// The double whose shortest decimal form is the float's, so that 0.1f is written as 0.1 and
+/// not 0.10000000149011612; it reads back as the same float.
+double float_for_json(float f) {
+  if (!std::isfinite(f))
+    return static_cast<double>(f);
+  char buffer[32];
+  auto written = std::to_chars(buffer, buffer + sizeof buffer, f);
+  double d = static_cast<double>(f);
+  std::from_chars(buffer, written.ptr, d);
+  return d;
+}
 
 /// A short rendering of a JSON value for error messages.
 std::string brief(const json& v) {
@@ -207,6 +220,8 @@ json to_kserve_json(const named_tensor& t) {
         data.push_back(v[i] != 0);
       else if constexpr (std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t>)
         data.push_back(static_cast<int>(v[i]));
+      else if constexpr (std::is_same_v<T, float>)
+        data.push_back(float_for_json(v[i]));
       else
         data.push_back(v[i]);
     }

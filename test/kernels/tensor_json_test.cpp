@@ -90,13 +90,16 @@ TEST_CASE("a tensor written as KServe JSON reads back equal") {
                          named_tensor{"b", make<bool>({3}, {true, false, true})},
                          named_tensor{"u", make<std::uint8_t>({1, 3}, {0, 128, 255})},
                          named_tensor{"i", make<std::int8_t>({2}, {-128, 127})},
-                         named_tensor{"s", tensor::scalar<std::int64_t>(-5)}}) {
+                         named_tensor{"s", tensor::scalar<std::int64_t>(-5)},
+                         named_tensor{"t", make<float>({2}, {0.1f, 1.0f / 3})}}) {
     json j = to_kserve_json(original);
     auto back = tensor_from_kserve_json(json::parse(j.dump()));
     REQUIRE(back.has_value());
     CHECK(back->name == original.name);
     CHECK(back->value == original.value);
   }
+  auto f = to_kserve_json({"f", make<float>({3}, {0.1f, 1.0f / 3, 16777216.0f})});
+  CHECK(f["data"].dump() == "[0.1,0.33333334,16777216.0]");
   auto j = to_kserve_json({"b", make<bool>({2}, {true, false})});
   CHECK(j.dump() == R"({"data":[true,false],"datatype":"BOOL","name":"b","shape":[2]})");
 }
