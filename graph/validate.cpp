@@ -714,6 +714,8 @@ std::vector<diagnostic> validate_parsed(graph_spec& spec, const unreadable_field
     return validator{spec, unreadable}.run();
   } catch (const std::exception& e) {
     return {{spec.where, fmt::format("cannot validate graph: {}", e.what()), ""}};
+  } catch (...) {
+    return {{spec.where, "cannot validate graph: unknown failure", ""}};
   }
 }
 
