@@ -80,16 +80,17 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given)
   }
   // Most operators have few inputs: keep the pointer array on the stack.
   constexpr std::size_t inline_inputs = 8;
-  std::array<const record*, inline_inputs> small{};
-  std::vector<const record*> large;
+  std::array<record_ptr, inline_inputs> small{};
+  std::vector<record_ptr> large;
   auto count = node.data_inputs.size();
-  std::span<const record*> inputs{small.data(), count};
+  std::span<record_ptr> inputs{small.data(), count};
   if (count > inline_inputs) {
     large.resize(count);
     inputs = {large.data(), count};
   }
   for (std::size_t i = 0; i < count; ++i)
-    inputs[i] = given[i].state == edge_state::present ? given[i].value.get() : nullptr;
+    if (given[i].state == edge_state::present)
+      inputs[i] = given[i].value;
   op_call args{ctx->id, inputs, self->clock().now()};
   auto out = st.init.impl->run(args);
   ++st.stats.calls;
@@ -101,7 +102,8 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given)
                      out.error().message));
     return;
   }
-  auto value = std::make_shared<const record>(std::move(out->value));
+  auto value = out->passed_through ? std::move(out->passed_through)
+                                   : std::make_shared<const record>(std::move(out->value));
   if (out->hold.count() > 0) {
     // Simulated device time: keep the replica busy without holding a scheduler thread.
     st.busy = true;

@@ -24,9 +24,10 @@ namespace hogar {
 struct op_call {
   /// The request this call serves (cache operations remember misses by it).
   std::uint64_t request_id = 0;
-  /// One entry per data input of the operator, in `inputs:` order; nullptr marks an input that
-  /// is absent for this request (its branch was skipped). At least one entry is present.
-  std::span<const record* const> inputs;
+  /// One entry per data input of the operator, in `inputs:` order; a null pointer marks an
+  /// input that is absent for this request (its branch was skipped). At least one is present.
+  /// Shared pointers, so that an operation can pass an input on without copying it.
+  std::span<const record_ptr> inputs;
   /// The caller's clock reading, so that time-dependent operations (cache TTL) are testable.
   std::chrono::steady_clock::time_point now;
 };
@@ -36,6 +37,8 @@ struct op_output {
   record value;
   /// Simulated device time: the replica stays busy this long before the output is released.
   std::chrono::nanoseconds hold{0};
+  /// Set instead of `value` by operations that pass an input on unchanged: no copy is made.
+  record_ptr passed_through;
 };
 
 class operation {

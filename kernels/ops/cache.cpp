@@ -54,7 +54,7 @@ public:
 protected:
   result<op_output> compute(const op_call& call) override {
     std::uint64_t key = 0xcac4ecac4eULL;
-    for (auto* input : call.inputs)
+    for (auto& input : call.inputs)
       key = splitmix64{key ^ (input ? content_hash(*input) : 0xab5e47ab5e47ULL)}.next();
 
     op_output out;

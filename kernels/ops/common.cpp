@@ -15,11 +15,18 @@ result<op_output> guarded_operation::run(const op_call& call) {
 }
 
 const record& first_present(const op_call& call) {
-  for (auto* r : call.inputs)
+  for (auto& r : call.inputs)
     if (r != nullptr)
       return *r;
   static const record empty;
   return empty;
+}
+
+record_ptr first_present_shared(const op_call& call) {
+  for (auto& r : call.inputs)
+    if (r != nullptr)
+      return r;
+  return std::make_shared<const record>();
 }
 
 std::string tensor_names(const record& r) {

@@ -59,6 +59,9 @@ T* raw_mutable_values(tensor& t) {
 /// The first present input record; run() is only called with at least one present.
 const record& first_present(const op_call& call);
 
+/// The first present input as the shared record it arrived in (for pass-through).
+record_ptr first_present_shared(const op_call& call);
+
 /// The tensor called `name` in `r`, or the first tensor when `name` is empty; an error that
 /// names the wanted tensor and lists the record's tensors when there is none. `what` says
 /// whose input it is ("classify input", "ensemble input 'b'").

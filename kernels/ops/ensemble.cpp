@@ -38,7 +38,7 @@ protected:
                                 fmt::format("ensemble input '{}'", input_name(i)));
       if (!picked)
         return picked.error();
-      parts.push_back({i, call.inputs[i], *picked});
+      parts.push_back({i, call.inputs[i].get(), *picked});
     }
     if (parts.empty())
       return fail(errc::invalid_argument, "ensemble: no input is present");

@@ -9,7 +9,7 @@ namespace {
 class identity_operation final : public operation {
 public:
   result<op_output> run(const op_call& call) override {
-    return op_output{first_present(call), {}};
+    return op_output{{}, {}, first_present_shared(call)};
   }
 };
 

@@ -23,7 +23,7 @@ protected:
     op_output out;
     std::unordered_set<std::string> taken;
     for (std::size_t i = 0; i < call.inputs.size(); ++i) {
-      const record* in = call.inputs[i];
+      const record* in = call.inputs[i].get();
       if (in == nullptr)
         continue;
       for (auto& entry : *in) {

@@ -36,12 +36,12 @@ protected:
                                                      calls_, fail_every_));
     op_output out;
     if (output_name_.empty()) {
-      out.value = first_present(call);
+      out.passed_through = first_present_shared(call);
     } else {
       // Seed from every input (absent ones as a marker) so that equal inputs give equal
       // outputs and different inputs differ.
       std::uint64_t seed = 0x5eed5eed5eed5eedULL;
-      for (auto* input : call.inputs)
+      for (auto& input : call.inputs)
         seed = splitmix64{seed ^ (input ? content_hash(*input) : 0xab5e47ULL)}.next();
       out.value.push_back({output_name_, uniform_tensor(output_type_, output_shape_, seed, 100)});
     }

@@ -54,9 +54,13 @@ using time_point = std::chrono::steady_clock::time_point;
 /// Runs `op` once; nullptr entries are absent inputs.
 inline result<op_output> call(operation& op, std::vector<const record*> inputs,
                               std::uint64_t request_id = 1, time_point now = time_point{}) {
+  // Non-owning shared pointers: the caller's records outlive the call.
+  std::vector<record_ptr> shared;
+  for (auto* r : inputs)
+    shared.push_back(r ? record_ptr{r, [](const record*) {}} : nullptr);
   op_call c;
   c.request_id = request_id;
-  c.inputs = inputs;
+  c.inputs = shared;
   c.now = now;
   return op.run(c);
 }

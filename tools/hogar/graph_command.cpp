@@ -144,7 +144,7 @@ int kinds() {
       auto type = p.type == graph::param_type::choice
                     ? fmt::format("one of {}", fmt::join(p.choices, "|"))
                     : std::string{graph::to_string(p.type)};
-      fmt::print("  {:<18} {:<28} {:<10} {}\n", p.name, type, format_default(p.default_value),
+      fmt::print("  {:<18} {:<10} {}\n    {}\n", p.name, format_default(p.default_value), type,
                  p.help);
     }
   }
