@@ -66,7 +66,9 @@ T to_element(A v) {
   if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(v);
   } else {
-    A r = std::round(v);
+    // Round half away from zero, as std::round does, without its library call (this runs
+    // once per output pixel and channel).
+    A r = v >= 0 ? v + static_cast<A>(0.5) : v - static_cast<A>(0.5);
     r = std::clamp(r, static_cast<A>(std::numeric_limits<T>::lowest()),
                    static_cast<A>(std::numeric_limits<T>::max()));
     return static_cast<T>(r);
