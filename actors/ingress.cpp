@@ -8,6 +8,7 @@
 #include <caf/sec.hpp>
 #include <fmt/format.h>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 
 namespace hogar {
@@ -15,12 +16,6 @@ namespace hogar {
 namespace {
 
 using self_ptr = caf::stateful_actor<ingress_state>*;
-
-std::int64_t now_ns(self_ptr self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
 
 std::string declared(const graph::input_spec& in) {
   return fmt::format("{} {}", to_string(in.type), to_string(in.shape));

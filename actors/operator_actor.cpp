@@ -8,17 +8,13 @@
 #include <caf/behavior.hpp>
 #include <fmt/format.h>
 
+#include "actors/clock.hpp"
+
 namespace hogar {
 
 namespace {
 
 using self_ptr = caf::stateful_actor<operator_state>*;
-
-std::int64_t now_ns(self_ptr self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
 
 /// Whether a gate value lets the operator run: present and its verdict matches.
 bool gate_open(const edge_value& gate, bool negated) {

@@ -89,13 +89,7 @@ const std::vector<std::string> batching_fields = {"policy", "max_batch_size",
 const std::vector<std::string> output_fields = {"name", "from"};
 
 std::string join(const std::vector<std::string>& words) {
-  std::string text;
-  for (auto& word : words) {
-    if (!text.empty())
-      text += ", ";
-    text += word;
-  }
-  return text;
+  return fmt::format("{}", fmt::join(words, ", "));
 }
 
 std::vector<std::string> kind_names() {

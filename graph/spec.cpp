@@ -14,6 +14,22 @@ std::string to_string(const source_position& where) {
   return fmt::format("{}:{}:{}", where.file, where.line, where.column);
 }
 
+std::string to_string(const param_value& value) {
+  return std::visit(
+    [](const auto& v) -> std::string {
+      using T = std::decay_t<decltype(v)>;
+      if constexpr (std::is_same_v<T, bool>)
+        return v ? "true" : "false";
+      else if constexpr (std::is_same_v<T, std::string>)
+        return v;
+      else if constexpr (std::is_arithmetic_v<T>)
+        return fmt::format("{}", v);
+      else
+        return fmt::format("[{}]", fmt::join(v, ", "));
+    },
+    value);
+}
+
 const param_value* operator_spec::find_param(std::string_view name) const noexcept {
   for (auto& p : params)
     if (p.name == name)

@@ -28,6 +28,10 @@ std::string to_string(const source_position& where);
 using param_value = std::variant<bool, std::int64_t, double, std::string, std::vector<double>,
                                  std::vector<std::int64_t>, std::vector<std::string>>;
 
+/// A parameter value as it would be written in a graph file: `true`, `3`, `0.5`, `car`,
+/// `[1, 2]`.
+std::string to_string(const param_value& value);
+
 /// One `params:` entry of an operator.
 struct param {
   std::string name;

@@ -23,13 +23,7 @@ namespace hogar::graph {
 namespace {
 
 std::string join(const std::vector<std::string>& words) {
-  std::string text;
-  for (auto& word : words) {
-    if (!text.empty())
-      text += ", ";
-    text += word;
-  }
-  return text;
+  return fmt::format("{}", fmt::join(words, ", "));
 }
 
 template <class Range>
@@ -102,22 +96,6 @@ std::string article_type(param_type type) {
     case param_type::string_list: return "a list of strings";
   }
   return "?";
-}
-
-std::string scalar_text(const param_value& value) {
-  return std::visit(
-    [](const auto& v) -> std::string {
-      using T = std::decay_t<decltype(v)>;
-      if constexpr (std::is_same_v<T, bool>)
-        return v ? "true" : "false";
-      else if constexpr (std::is_same_v<T, std::string>)
-        return v;
-      else if constexpr (std::is_arithmetic_v<T>)
-        return fmt::format("{}", v);
-      else
-        return {};
-    },
-    value);
 }
 
 /// Converts `value` to exactly the schema's type, or returns nullopt (the caller reports).
@@ -410,10 +388,10 @@ private:
       std::string hint;
       if (is_list(schema.type) && is_scalar(p.value))
         hint = fmt::format("write a list, even of one value: `{}: [{}]`", p.name,
-                           scalar_text(p.value));
+                           to_string(p.value));
       else if ((schema.type == param_type::string || schema.type == param_type::choice) &&
                is_scalar(p.value))
-        hint = fmt::format("quote it: `{}: \"{}\"`", p.name, scalar_text(p.value));
+        hint = fmt::format("quote it: `{}: \"{}\"`", p.name, to_string(p.value));
       else if (schema.type == param_type::integer && std::holds_alternative<double>(p.value))
         hint = "write a whole number, without a decimal point";
       else if (!schema.help.empty())

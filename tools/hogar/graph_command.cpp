@@ -117,19 +117,8 @@ int import(const args& argv) {
 std::string format_default(const std::optional<graph::param_value>& value) {
   if (!value)
     return "required";
-  return std::visit(
-    [](const auto& v) -> std::string {
-      using T = std::decay_t<decltype(v)>;
-      if constexpr (std::is_same_v<T, bool>)
-        return v ? "true" : "false";
-      else if constexpr (std::is_same_v<T, std::string>)
-        return v.empty() ? "\"\"" : v;
-      else if constexpr (std::is_arithmetic_v<T>)
-        return fmt::format("{}", v);
-      else
-        return fmt::format("[{}]", fmt::join(v, ", "));
-    },
-    *value);
+  auto text = graph::to_string(*value);
+  return text.empty() ? "\"\"" : text;
 }
 
 int kinds() {
