@@ -210,12 +210,24 @@ struct operator_stats {
   std::uint64_t joining = 0;
   /// Sum of compute plus simulated device time, nanoseconds.
   std::int64_t busy_ns = 0;
+  /// Requests inside this replica right now: joining, queued or running.
+  std::uint64_t in_flight = 0;
+  /// Batch settings in force (1 and 0 while the operator does not batch).
+  std::int64_t batch_size_max = 1;
+  std::int64_t batch_delay_max_us = 0;
+  /// Latency from complete inputs to released output, counted per bucket of
+  /// scheduling::latency_histogram::bounds_ns (the last bucket: above every bound).
+  std::vector<std::uint64_t> latency_buckets;
+  std::int64_t latency_sum_ns = 0;
+  /// Calls per second over the last ten seconds.
+  double calls_per_second = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
   return f(caf::meta::type_name("operator_stats"), x.op, x.replica, x.calls, x.skipped,
-           x.failed, x.queued, x.joining, x.busy_ns);
+           x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
+           x.batch_delay_max_us, x.latency_buckets, x.latency_sum_ns, x.calls_per_second);
 }
 
 /// Counters of one ingress.

@@ -63,7 +63,15 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
 void start_next(self_ptr self);
 
 /// Runs the operation for a request whose inputs are complete and whose gate is open.
-void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given) {
+/// Counts a finished call in the latency histogram and the rate window.
+void record_call(self_ptr self, std::int64_t ready_ns, std::int64_t now) {
+  auto& st = self->state;
+  st.latency.record(now - ready_ns);
+  st.rate.record(now);
+}
+
+void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
+             std::int64_t ready_ns) {
   auto& st = self->state;
   auto& node = *st.node;
   auto started = now_ns(self);
@@ -92,7 +100,9 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given)
   ++st.stats.calls;
   if (!out) {
     ++st.stats.failed;
-    st.stats.busy_ns += now_ns(self) - started;
+    auto now = now_ns(self);
+    st.stats.busy_ns += now - started;
+    record_call(self, ready_ns, now);
     emit(self, ctx, edge_state::failed, nullptr,
          fmt::format("operator '{}' ({}) failed: {}", node.spec->name, node.spec->kind,
                      out.error().message));
@@ -103,12 +113,14 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given)
   if (out->hold.count() > 0) {
     // Simulated device time: keep the replica busy without holding a scheduler thread.
     st.busy = true;
-    st.held = {ctx, std::move(value)};
+    st.held = {ctx, std::move(value), ready_ns};
     st.held_since_ns = started;
     self->delayed_send(self, out->hold, release_atom::value);
     return;
   }
-  st.stats.busy_ns += now_ns(self) - started;
+  auto now = now_ns(self);
+  st.stats.busy_ns += now - started;
+  record_call(self, ready_ns, now);
   emit(self, ctx, edge_state::present, value, std::string{});
 }
 
@@ -135,12 +147,15 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
     emit(self, ctx, edge_state::absent, nullptr, std::string{});
     return;
   }
+  auto ready_ns = now_ns(self);
   if (st.busy) {
-    st.waiting.push_back({ctx, {std::make_move_iterator(inputs.begin()),
-                                std::make_move_iterator(inputs.end())}});
+    st.waiting.push_back({ctx,
+                          {std::make_move_iterator(inputs.begin()),
+                           std::make_move_iterator(inputs.end())},
+                          ready_ns});
     return;
   }
-  execute(self, ctx, inputs);
+  execute(self, ctx, inputs, ready_ns);
 }
 
 void start_next(self_ptr self) {
@@ -148,7 +163,7 @@ void start_next(self_ptr self) {
   while (!st.busy && !st.waiting.empty()) {
     auto call = std::move(st.waiting.front());
     st.waiting.pop_front();
-    execute(self, call.ctx, call.inputs);
+    execute(self, call.ctx, call.inputs, call.ready_ns);
   }
 }
 
@@ -188,6 +203,7 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
   st.pickers.resize(st.node->consumers.size());
   st.stats.op = st.node->spec->name;
   st.stats.replica = st.init.replica;
+
   return {
     [self](wire_atom, operator_wiring& wiring) { self->state.wiring = std::move(wiring); },
     [self](deliver_atom, edge_value& value) { on_deliver(self, value); },
@@ -196,7 +212,9 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       auto held = std::move(st.held);
       st.held = {};
       st.busy = false;
-      st.stats.busy_ns += now_ns(self) - st.held_since_ns;
+      auto now = now_ns(self);
+      st.stats.busy_ns += now - st.held_since_ns;
+      record_call(self, held.ready_ns, now);
       emit(self, held.ctx, edge_state::present, held.value, std::string{});
       start_next(self);
     },
@@ -205,9 +223,15 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
         self->state.init.impl->fill(value.ctx->id, *value.value, self->clock().now());
     },
     [self](stats_atom) {
-      auto stats = self->state.stats;
-      stats.queued = self->state.waiting.size();
-      stats.joining = self->state.joins.size();
+      auto& st = self->state;
+      auto stats = st.stats;
+      stats.queued = st.waiting.size();
+      stats.joining = st.joins.size();
+      stats.in_flight = stats.queued + stats.joining + (st.busy ? 1 : 0);
+      auto counts = st.latency.counts();
+      stats.latency_buckets.assign(counts.begin(), counts.end());
+      stats.latency_sum_ns = st.latency.sum_ns();
+      stats.calls_per_second = st.rate.per_second(now_ns(self));
       return stats;
     },
   };

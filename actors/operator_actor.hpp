@@ -20,6 +20,7 @@
 #include "actors/replica_set.hpp"
 #include "graph/topology.hpp"
 #include "kernels/operation.hpp"
+#include "scheduling/latency_histogram.hpp"
 #include "scheduling/least_outstanding.hpp"
 
 namespace hogar {
@@ -57,12 +58,15 @@ struct operator_state {
   struct ready_call {
     context_ptr ctx;
     std::vector<edge_value> inputs;
+    /// When its inputs were complete (actor clock, ns): the start of its latency.
+    std::int64_t ready_ns = 0;
   };
 
   /// The output of the running call, held back for its simulated device time.
   struct held_output {
     context_ptr ctx;
     record_ptr value;
+    std::int64_t ready_ns = 0;
   };
 
   operator_init init;
@@ -76,6 +80,8 @@ struct operator_state {
   held_output held;
   std::int64_t held_since_ns = 0;
   operator_stats stats;
+  scheduling::latency_histogram latency;
+  scheduling::rate_window rate;
 
   static inline const char* name = "hogar.operator";
 };

@@ -1,0 +1,190 @@
+// cluster_messages.hpp: the messages between node daemons, and between the CLI or inspector
+// and a daemon. Every type has an inspect() overload: all of them cross processes.
+//
+// Who talks to whom:
+//   daemon <-> daemon   join_atom, heartbeat_atom (membership); spawn_atom, deploy_atom,
+//                       undeploy_atom (placing a graph's replicas and wiring them)
+//   CLI -> daemon       submit_atom, remove_atom, list_atom, status_atom, nodes_atom,
+//                       infer_atom (with a graph name), snapshot_atom (the inspector)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "actors/messages.hpp"
+
+namespace hogar {
+
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using spawn_atom = caf::atom_constant<caf::atom("spawnops")>;
+using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
+using undeploy_atom = caf::atom_constant<caf::atom("undeploy")>;
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+/// What a node offers and how to reach it. Sent when joining and with every heartbeat.
+struct node_info {
+  std::string name;
+  std::string host;
+  std::uint16_t actor_port = 0;
+  std::uint16_t http_port = 0;
+  std::uint32_t cpu_threads = 0;
+  std::uint32_t gpus = 0;
+  std::vector<std::string> labels;
+  /// Start time of this daemon process (nanoseconds since the Unix epoch): a restarted
+  /// daemon has a larger one, so its "alive" overrides the "dead" others remember.
+  std::int64_t incarnation = 0;
+  /// The node actor, published on host:actor_port.
+  caf::actor node;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_info& x) {
+  return f(caf::meta::type_name("node_info"), x.name, x.host, x.actor_port, x.http_port,
+           x.cpu_threads, x.gpus, x.labels, x.incarnation, x.node);
+}
+
+/// A member's health as one node sees it.
+enum class member_state : std::uint8_t {
+  /// Heartbeats arrive.
+  alive,
+  /// Heartbeats stopped for `heartbeat_miss_count` intervals: maybe hung, maybe slow.
+  suspect,
+  /// Its process is gone (the connection dropped) or it stayed silent twice as long.
+  dead,
+};
+
+const char* to_string(member_state state) noexcept;
+
+struct member {
+  node_info info;
+  member_state state = member_state::alive;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member& x) {
+  auto state = static_cast<std::uint8_t>(x.state);
+  auto result = f(caf::meta::type_name("member"), x.info, state);
+  x.state = static_cast<member_state>(state > 2 ? 2 : state);
+  return result;
+}
+
+/// One replica of one operator and the node that hosts it.
+struct replica_placement {
+  std::string op;
+  std::uint32_t replica = 0;
+  std::string node;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replica_placement& x) {
+  return f(caf::meta::type_name("replica_placement"), x.op, x.replica, x.node);
+}
+
+/// Coordinator -> node: spawn these replicas of graph `graph` (from its YAML text) and
+/// answer with their handles, in the same order.
+struct spawn_request {
+  std::string graph;
+  std::string yaml;
+  std::string file;
+  std::vector<replica_placement> replicas;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_request& x) {
+  return f(caf::meta::type_name("spawn_request"), x.graph, x.yaml, x.file, x.replicas);
+}
+
+/// Coordinator -> every node: the graph is placed; wire the local replicas and start an
+/// ingress. `actors[i][r]` is replica r of operator i (topology order of the YAML).
+struct graph_deployment {
+  std::string graph;
+  std::string yaml;
+  std::string file;
+  std::vector<std::vector<caf::actor>> actors;
+  std::vector<replica_placement> placement;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_deployment& x) {
+  return f(caf::meta::type_name("graph_deployment"), x.graph, x.yaml, x.file, x.actors,
+           x.placement);
+}
+
+/// A graph as `hogar list` and `hogar submit` show it.
+struct graph_summary {
+  std::string name;
+  std::string file;
+  std::uint32_t operators = 0;
+  std::uint32_t replicas = 0;
+  std::vector<replica_placement> placement;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_summary& x) {
+  return f(caf::meta::type_name("graph_summary"), x.name, x.file, x.operators, x.replicas,
+           x.placement);
+}
+
+/// One replica's live figures, for `hogar status`, the inspector and /metrics.
+struct replica_snapshot {
+  std::string op;
+  std::string kind;
+  std::uint32_t replica = 0;
+  std::string node;
+  /// "running", or "unreachable" when the replica did not answer.
+  std::string state;
+  operator_stats stats;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replica_snapshot& x) {
+  return f(caf::meta::type_name("replica_snapshot"), x.op, x.kind, x.replica, x.node, x.state,
+           x.stats);
+}
+
+struct graph_snapshot {
+  graph_summary summary;
+  /// The ingress of the node that took the snapshot.
+  ingress_stats ingress;
+  std::vector<replica_snapshot> replicas;
+  /// Input and output declarations, for model metadata: "name dtype shape".
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_snapshot& x) {
+  return f(caf::meta::type_name("graph_snapshot"), x.summary, x.ingress, x.replicas, x.inputs,
+           x.outputs);
+}
+
+/// Everything the inspector shows, as one node sees it.
+struct cluster_snapshot {
+  std::string node;
+  std::vector<member> members;
+  std::vector<graph_snapshot> graphs;
+  /// Wall clock of the snapshot, nanoseconds since the Unix epoch.
+  std::int64_t taken_at_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_snapshot& x) {
+  return f(caf::meta::type_name("cluster_snapshot"), x.node, x.members, x.graphs,
+           x.taken_at_ns);
+}
+
+} // namespace hogar
