@@ -1,0 +1,136 @@
+"""Closed-loop HTTP load for a KServe v2 image endpoint: N requests, C in flight.
+
+Each of the C workers builds one random image body (seeded by its index, so runs are
+repeatable) and sends it, one request at a time, over its own keep-alive connection, until N
+requests have been sent in all. Prints one JSON line:
+
+    {"url", "concurrency", "requests", "failed", "seconds", "rps", "p50_ms", "p99_ms",
+     "first_error"}
+
+`seconds` and `rps` cover the measured requests only (the warm-up ones are not counted);
+percentiles are nearest-rank over the successful requests, as scheduling/latency_summary.cpp
+computes them. A failed request (an HTTP status other than 200, a refused connection, a
+timeout) is counted and the run goes on; `first_error` says what the first one was.
+
+    python3 load.py --url http://127.0.0.1:8000/v2/models/image-analysis/infer -n 200 -c 8
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import random
+import sys
+import time
+
+import aiohttp
+
+
+def image_body(seed, shape):
+    rng = random.Random(seed)
+    count = math.prod(shape)
+    data = [rng.randrange(256) for _ in range(count)]
+    body = {"inputs": [{"name": "image", "datatype": "UINT8", "shape": list(shape), "data": data}]}
+    # Serialized once: the load generator should spend its CPU on sending, not on JSON.
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return 0.0
+    rank = max(1, min(len(sorted_values), math.ceil(p / 100.0 * len(sorted_values))))
+    return sorted_values[rank - 1]
+
+
+async def run(url, requests, concurrency, warmup, shape, timeout_s):
+    bodies = [image_body(1000 + w, shape) for w in range(concurrency)]
+    latencies_ms = []
+    failed = 0
+    first_error = None
+    next_index = 0
+    counted_from = warmup  # requests with a lower index warm up and are not counted
+    started = None
+
+    def take():
+        nonlocal next_index, started
+        if next_index >= warmup + requests:
+            return None
+        i = next_index
+        next_index += 1
+        if i == counted_from:
+            started = time.perf_counter()
+        return i
+
+    async def worker(w, session):
+        nonlocal failed, first_error
+        body = bodies[w]
+        while (i := take()) is not None:
+            t0 = time.perf_counter()
+            error = None
+            try:
+                async with session.post(
+                    url, data=body, headers={"Content-Type": "application/json"}
+                ) as response:
+                    payload = await response.read()
+                    if response.status != 200:
+                        error = f"HTTP {response.status}: {payload[:200].decode(errors='replace')}"
+            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+                error = f"{type(e).__name__}: {e}"
+            elapsed_ms = (time.perf_counter() - t0) * 1000.0
+            if i < counted_from:
+                continue
+            if error is None:
+                latencies_ms.append(elapsed_ms)
+            else:
+                failed += 1
+                first_error = first_error or error
+
+    # One connection per worker (limit=concurrency), kept alive between its requests.
+    connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await asyncio.gather(*(worker(w, session) for w in range(concurrency)))
+    seconds = time.perf_counter() - started if started is not None else 0.0
+    latencies_ms.sort()
+    return {
+        "url": url,
+        "concurrency": concurrency,
+        "requests": requests,
+        "failed": failed,
+        "seconds": round(seconds, 4),
+        "rps": round(requests / seconds, 1) if seconds > 0 else 0.0,
+        "p50_ms": round(percentile(latencies_ms, 50), 3),
+        "p99_ms": round(percentile(latencies_ms, 99), 3),
+        "first_error": first_error,
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", required=True, help="the KServe v2 infer URL")
+    p.add_argument("-n", "--requests", type=int, default=200, help="measured requests")
+    p.add_argument("-c", "--concurrency", type=int, default=1, help="requests in flight")
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="requests sent first and not counted (default: max(10, N/10))",
+    )
+    p.add_argument(
+        "--shape", default="96,128,3", help="image shape, comma-separated (default 96,128,3)"
+    )
+    p.add_argument("--timeout-s", type=float, default=30.0, help="per-request timeout")
+    args = p.parse_args()
+    if args.requests < 1 or args.concurrency < 1:
+        p.error("--requests and --concurrency must be at least 1")
+    shape = tuple(int(x) for x in args.shape.split(","))
+    warmup = max(10, args.requests // 10) if args.warmup is None else args.warmup
+    result = asyncio.run(
+        run(args.url, args.requests, args.concurrency, warmup, shape, args.timeout_s)
+    )
+    print(json.dumps(result), flush=True)
+    return 0 if result["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
