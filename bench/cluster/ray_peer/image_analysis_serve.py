@@ -186,11 +186,17 @@ KSERVE_DATATYPES = {
 
 def kserve_tensor(name, value):
     a = np.asarray(value)
+    if a.dtype == np.float32:
+        # Shortest form that reads back as the same float32 (0.1, not 0.10000000149011612),
+        # as hogar writes them: same answers, same bytes on the wire.
+        data = [float(str(v)) for v in a.reshape(-1)]
+    else:
+        data = a.reshape(-1).tolist()
     return {
         "name": name,
         "datatype": KSERVE_DATATYPES[a.dtype],
         "shape": list(a.shape),
-        "data": a.reshape(-1).tolist(),
+        "data": data,
     }
 
 

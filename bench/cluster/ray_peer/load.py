@@ -1,11 +1,16 @@
 """Closed-loop HTTP load for a KServe v2 image endpoint: N requests, C in flight.
 
-Each of the C workers builds one random image body (seeded by its index, so runs are
-repeatable) and sends it, one request at a time, over its own keep-alive connection, until N
-requests have been sent in all. Prints one JSON line:
+Each of the C workers builds its random image bodies once (one by default,
+--images-per-worker K for more; seeded by worker and image, so runs are repeatable) and sends
+them in turn, one request at a time, over its own keep-alive connection, until N requests have
+been sent in all. Prints one JSON line:
 
     {"url", "concurrency", "requests", "failed", "seconds", "rps", "p50_ms", "p99_ms",
-     "first_error"}
+     "with_plate", "first_error"}
+
+`with_plate` counts the measured answers that carry analysis.plate: whether the car branch ran
+depends on the image, so with one image per worker it runs for all of a worker's requests or
+for none; compare peers at equal branch rates (more images per worker even them out).
 
 `seconds` and `rps` cover the measured requests only (the warm-up ones are not counted);
 percentiles are nearest-rank over the successful requests, as scheduling/latency_summary.cpp
@@ -19,17 +24,17 @@ import argparse
 import asyncio
 import json
 import math
-import random
 import sys
 import time
 
 import aiohttp
+import numpy as np
+
+PLATE_MARKER = b'"analysis.plate"'
 
 
 def image_body(seed, shape):
-    rng = random.Random(seed)
-    count = math.prod(shape)
-    data = [rng.randrange(256) for _ in range(count)]
+    data = np.random.default_rng(seed).integers(0, 256, size=math.prod(shape)).tolist()
     body = {"inputs": [{"name": "image", "datatype": "UINT8", "shape": list(shape), "data": data}]}
     # Serialized once: the load generator should spend its CPU on sending, not on JSON.
     return json.dumps(body, separators=(",", ":")).encode()
@@ -42,10 +47,14 @@ def percentile(sorted_values, p):
     return sorted_values[rank - 1]
 
 
-async def run(url, requests, concurrency, warmup, shape, timeout_s):
-    bodies = [image_body(1000 + w, shape) for w in range(concurrency)]
+async def run(url, requests, concurrency, warmup, shape, timeout_s, images_per_worker):
+    bodies = [
+        [image_body(1000 * (w + 1) + k, shape) for k in range(images_per_worker)]
+        for w in range(concurrency)
+    ]
     latencies_ms = []
     failed = 0
+    with_plate = 0
     first_error = None
     next_index = 0
     counted_from = warmup  # requests with a lower index warm up and are not counted
@@ -62,11 +71,14 @@ async def run(url, requests, concurrency, warmup, shape, timeout_s):
         return i
 
     async def worker(w, session):
-        nonlocal failed, first_error
-        body = bodies[w]
+        nonlocal failed, first_error, with_plate
+        sent = 0
         while (i := take()) is not None:
+            body = bodies[w][sent % images_per_worker]
+            sent += 1
             t0 = time.perf_counter()
             error = None
+            payload = b""
             try:
                 async with session.post(
                     url, data=body, headers={"Content-Type": "application/json"}
@@ -81,6 +93,7 @@ async def run(url, requests, concurrency, warmup, shape, timeout_s):
                 continue
             if error is None:
                 latencies_ms.append(elapsed_ms)
+                with_plate += PLATE_MARKER in payload
             else:
                 failed += 1
                 first_error = first_error or error
@@ -101,6 +114,7 @@ async def run(url, requests, concurrency, warmup, shape, timeout_s):
         "rps": round(requests / seconds, 1) if seconds > 0 else 0.0,
         "p50_ms": round(percentile(latencies_ms, 50), 3),
         "p99_ms": round(percentile(latencies_ms, 99), 3),
+        "with_plate": with_plate,
         "first_error": first_error,
     }
 
@@ -120,13 +134,24 @@ def main():
         "--shape", default="96,128,3", help="image shape, comma-separated (default 96,128,3)"
     )
     p.add_argument("--timeout-s", type=float, default=30.0, help="per-request timeout")
+    p.add_argument(
+        "--images-per-worker", type=int, default=1, help="distinct images each worker cycles"
+    )
     args = p.parse_args()
-    if args.requests < 1 or args.concurrency < 1:
-        p.error("--requests and --concurrency must be at least 1")
+    if args.requests < 1 or args.concurrency < 1 or args.images_per_worker < 1:
+        p.error("--requests, --concurrency and --images-per-worker must be at least 1")
     shape = tuple(int(x) for x in args.shape.split(","))
     warmup = max(10, args.requests // 10) if args.warmup is None else args.warmup
     result = asyncio.run(
-        run(args.url, args.requests, args.concurrency, warmup, shape, args.timeout_s)
+        run(
+            args.url,
+            args.requests,
+            args.concurrency,
+            warmup,
+            shape,
+            args.timeout_s,
+            args.images_per_worker,
+        )
     )
     print(json.dumps(result), flush=True)
     return 0 if result["failed"] == 0 else 1

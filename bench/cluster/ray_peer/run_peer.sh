@@ -2,7 +2,8 @@
 # run_peer.sh: the Ray Serve peer of hogar's cluster benchmark, end to end.
 #
 #   bash bench/cluster/ray_peer/run_peer.sh RESULTS.jsonl [--requests N] [--port P]
-#        [--concurrency "1 8 64"] [-- ARGS FOR image_analysis_serve.py, e.g. --zero-cost]
+#        [--concurrency "1 8 64"] [--images-per-worker K]
+#        [-- ARGS FOR image_analysis_serve.py, e.g. --zero-cost]
 #
 # 1. installs ray[serve], aiohttp and numpy from PyPI with pip when they are missing;
 # 2. starts a one-node Ray on 127.0.0.1 sized for the 2-core development machines (2 CPUs,
@@ -24,11 +25,15 @@ python="${PYTHON:-python3}"
 requests=200
 port=8000
 concurrencies="1 8 64"
+# 8 images per load worker, not 1: the car branch runs or not depending on the image, and with
+# one image at concurrency 1 it would run on every request or on none (load.py reports the
+# count in "with_plate").
+images_per_worker=8
 ready_deadline_s=240
 ray_port="${RAY_GCS_PORT:-6380}"   # not Ray's default 6379, to keep clear of a Redis
 serve_args=()
 
-usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 results="$1"; shift
 while [[ $# -gt 0 ]]; do
@@ -36,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --requests) requests="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --concurrency) concurrencies="$2"; shift 2 ;;
+    --images-per-worker) images_per_worker="$2"; shift 2 ;;
     --) shift; serve_args=("$@"); break ;;
     -h|--help) usage ;;
     *) echo "run_peer.sh: unknown argument '$1'" >&2; usage ;;
@@ -126,7 +132,7 @@ for c in $concurrencies; do
   say "load: $requests requests at concurrency $c (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   # A run with failures still writes its line (it says how many and why) and fails the script.
   "$python" "$here/load.py" --url "$url" --requests "$requests" --concurrency "$c" \
-    | tee -a "$results" || status=1
+    --images-per-worker "$images_per_worker" | tee -a "$results" || status=1
 done
 say "results appended to $results"
 exit "$status"
