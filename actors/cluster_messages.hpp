@@ -14,7 +14,9 @@
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
 
 #include "actors/messages.hpp"
 
@@ -32,8 +34,6 @@ using list_atom = caf::atom_constant<caf::atom("list")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
-using drain_atom = caf::atom_constant<caf::atom("drain")>;
-using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 /// What a node offers and how to reach it. Sent when joining and with every heartbeat.
 struct node_info {
@@ -77,9 +77,13 @@ struct member {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member& x) {
   auto state = static_cast<std::uint8_t>(x.state);
-  auto result = f(caf::meta::type_name("member"), x.info, state);
-  x.state = static_cast<member_state>(state > 2 ? 2 : state);
-  return result;
+  auto store = [&]() -> caf::error {
+    if (state > static_cast<std::uint8_t>(member_state::dead))
+      return caf::make_error(caf::sec::invalid_argument, "member: unknown state");
+    x.state = static_cast<member_state>(state);
+    return caf::none;
+  };
+  return f(caf::meta::type_name("member"), x.info, state, caf::meta::load_callback(store));
 }
 
 /// One replica of one operator and the node that hosts it.
@@ -156,13 +160,25 @@ typename Inspector::result_type inspect(Inspector& f, replica_snapshot& x) {
            x.stats);
 }
 
+/// A declared graph input (KServe datatype name; -1 for a dimension of any size).
+struct tensor_decl {
+  std::string name;
+  std::string datatype;
+  std::vector<std::int64_t> shape;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tensor_decl& x) {
+  return f(caf::meta::type_name("tensor_decl"), x.name, x.datatype, x.shape);
+}
+
 struct graph_snapshot {
   graph_summary summary;
   /// The ingress of the node that took the snapshot.
   ingress_stats ingress;
   std::vector<replica_snapshot> replicas;
-  /// Input and output declarations, for model metadata: "name dtype shape".
-  std::vector<std::string> inputs;
+  /// Declared inputs, and the names of the outputs (their types are known only at run time).
+  std::vector<tensor_decl> inputs;
   std::vector<std::string> outputs;
 };
 

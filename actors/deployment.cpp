@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "actors/operator_actor.hpp"
-#include "kernels/operation.hpp"
+#include "actors/wiring.hpp"
 
 namespace hogar {
 
@@ -15,51 +15,24 @@ deployment::start(caf::actor_system& sys, std::shared_ptr<const graph::topology>
                   const ingress_options& options) {
   std::unique_ptr<deployment> dep{new deployment(topo)};
   auto& ops = topo->ops;
-  std::vector<std::shared_ptr<replica_set>> sets(ops.size());
-  // Build every operation first, so that a bad parameter spawns nothing.
-  std::vector<std::vector<std::shared_ptr<operation>>> impls(ops.size());
+  replica_table table(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
     for (std::int64_t r = 0; r < ops[i].spec->replicas; ++r) {
-      auto impl = make_operation(*ops[i].spec);
-      if (!impl)
-        return fail(impl.error().code,
-                    fmt::format("{}: operator '{}': {}", to_string(ops[i].spec->where),
-                                ops[i].spec->name, impl.error().message));
-      impls[i].push_back(std::shared_ptr<operation>{std::move(*impl)});
+      auto replica = spawn_replica(sys, topo, i, static_cast<std::uint32_t>(r));
+      if (!replica) {
+        for (auto& spawned : table)
+          for (auto& actor : spawned)
+            caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+        return replica.error();
+      }
+      table[i].push_back(std::move(*replica));
     }
   }
-  dep->replicas_.resize(ops.size());
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    auto set = std::make_shared<replica_set>();
-    set->loads = std::make_shared<replica_loads>(impls[i].size());
-    for (std::uint32_t r = 0; r < impls[i].size(); ++r)
-      set->actors.push_back(
-        sys.spawn(operator_actor, operator_init{topo, i, r, impls[i][r], set->loads}));
-    dep->replicas_[i] = set->actors;
-    sets[i] = std::move(set);
-  }
+  dep->replicas_ = table;
+  auto sets = make_replica_sets(table);
   // Wiring goes out before the ingress exists, so it precedes every request in each mailbox.
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    operator_wiring wiring;
-    for (auto& c : ops[i].consumers)
-      wiring.consumers.push_back(sets[c.op]);
-    if (ops[i].fills_cache)
-      wiring.fill_target = sets[*ops[i].fills_cache];
-    for (auto& replica : sets[i]->actors)
-      caf::anon_send(replica, wire_atom::value, wiring);
-  }
-  ingress_init init;
-  init.topo = topo;
-  init.options = options;
-  for (auto& consumers : topo->input_consumers) {
-    auto& targets = init.input_targets.emplace_back();
-    for (auto& c : consumers)
-      targets.push_back(sets[c.op]);
-  }
-  init.routed.resize(topo->routed_count);
-  for (std::size_t i = 0; i < ops.size(); ++i)
-    if (ops[i].route_index)
-      init.routed[*ops[i].route_index] = sets[i];
+  wire_local_replicas(sys, *topo, sets);
+  auto init = make_ingress_init(topo, sets, options);
   dep->ingress_ = sys.spawn(ingress_actor, std::move(init));
   return dep;
 }

@@ -107,6 +107,23 @@ void finish(self_ptr self, request_id id, ingress_state::in_flight& entry) {
   st.requests.erase(id);
 }
 
+/// Keeps a pending drain promise once nothing is in flight.
+void check_drained(self_ptr self) {
+  auto& st = self->state;
+  if (st.draining && st.requests.empty() && st.drained.pending())
+    st.drained.deliver(drain_atom::value);
+}
+
+/// Answers every request in flight with `reason` (errc::unavailable).
+void fail_all(self_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  for (auto& [id, entry] : st.requests)
+    entry.promise.deliver(make_error(errc::unavailable, fmt::format("request {}: {}", id, reason)));
+  st.stats.failed += st.requests.size();
+  st.requests.clear();
+  check_drained(self);
+}
+
 void arm_timer(self_ptr self) {
   auto& st = self->state;
   auto next = st.deadlines.next_deadline();
@@ -138,12 +155,20 @@ void on_expire(self_ptr self) {
     st.requests.erase(i);
   }
   arm_timer(self);
+  check_drained(self);
 }
 
 caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   auto& st = self->state;
   auto& topo = *st.init.topo;
   auto& g = *topo.spec;
+  if (st.draining) {
+    ++st.stats.rejected;
+    return make_error(errc::unavailable,
+                      fmt::format("graph '{}' is draining on this node (shutting down or being "
+                                  "removed); retry on another node",
+                                  g.name));
+  }
   auto matched = match_inputs(g, req.inputs);
   if (!matched) {
     ++st.stats.rejected;
@@ -223,6 +248,7 @@ void on_output(self_ptr self, edge_value& value) {
     entry.promise.deliver(
       make_error(errc::operator_failed, fmt::format("request {}: {}", id, value.error)));
     st.requests.erase(i);
+    check_drained(self);
     return;
   }
   if (value.slot >= entry.outputs.size() || entry.reported[value.slot])
@@ -230,8 +256,29 @@ void on_output(self_ptr self, edge_value& value) {
   entry.reported[value.slot] = true;
   if (value.state == edge_state::present)
     entry.outputs[value.slot] = std::move(value.value);
-  if (--entry.remaining == 0)
+  if (--entry.remaining == 0) {
     finish(self, id, entry);
+    check_drained(self);
+  }
+}
+
+/// A replica on another node answered a request this ingress assigned to it.
+void on_answered(self_ptr self, std::uint32_t op, std::uint32_t replica) {
+  auto& st = self->state;
+  auto& topo = *st.init.topo;
+  if (op >= topo.ops.size())
+    return;
+  const replica_set* set = nullptr;
+  if (auto route = topo.ops[op].route_index) {
+    set = st.init.routed[*route].get();
+  } else {
+    for (std::size_t i = 0; i < topo.input_consumers.size() && !set; ++i)
+      for (std::size_t c = 0; c < topo.input_consumers[i].size(); ++c)
+        if (topo.input_consumers[i][c].op == op)
+          set = st.init.input_targets[i][c].get();
+  }
+  if (set != nullptr && replica < set->loads->size())
+    set->loads->answered(replica);
 }
 
 } // namespace
@@ -245,18 +292,29 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
   st.route_pickers.resize(st.init.routed.size());
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Every accepted request gets an answer, also when the graph goes away under it.
-    auto& st = self->state;
-    for (auto& [id, entry] : st.requests)
-      entry.promise.deliver(make_error(
-        errc::unavailable, fmt::format("request {}: graph '{}' was stopped before it finished",
-                                       id, st.init.topo->spec->name)));
-    st.requests.clear();
+    fail_all(self, fmt::format("graph '{}' was stopped before it finished",
+                               self->state.init.topo->spec->name));
     self->quit(msg.reason);
   });
   return {
     [self](infer_atom, infer_request& req) { return on_infer(self, req); },
     [self](output_atom, edge_value& value) { on_output(self, value); },
     [self](expire_atom) { on_expire(self); },
+    [self](answered_atom, std::uint32_t op, std::uint32_t replica) {
+      on_answered(self, op, replica);
+    },
+    [self](drain_atom) -> caf::result<drain_atom> {
+      auto& st = self->state;
+      st.draining = true;
+      if (st.requests.empty())
+        return drain_atom::value;
+      st.drained = self->make_response_promise();
+      return st.drained;
+    },
+    [self](stop_atom, const std::string& reason) {
+      fail_all(self, reason);
+      self->quit();
+    },
     [self](stats_atom) {
       auto stats = self->state.stats;
       stats.in_flight = self->state.requests.size();

@@ -59,10 +59,17 @@ struct ingress_state {
   std::vector<std::vector<scheduling::least_outstanding>> input_pickers;
   std::vector<scheduling::least_outstanding> route_pickers;
   ingress_stats stats;
+  /// Set by drain_atom: new requests are refused, and the promise is kept once none is left.
+  bool draining = false;
+  caf::response_promise drained;
 
   static inline const char* name = "hogar.ingress";
 };
 
+/// Messages besides infer/output/expire/stats:
+///   (drain_atom) -> (drain_atom) once every accepted request is answered; new ones are refused.
+///   (stop_atom, std::string reason): answers every request in flight with `reason`, then quits.
+///   (answered_atom, op, replica): a replica on another node gave back its share of the load.
 caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init);
 
 } // namespace hogar

@@ -43,6 +43,13 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 /// Anyone -> ingress or operator: reply with a statistics snapshot.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+/// Replica on another node -> the sender that assigned it a request: (op, replica) has
+/// answered it, so the sender's load figures for that replica go down by one.
+using answered_atom = caf::atom_constant<caf::atom("answered")>;
+/// Node -> ingress (or daemon): stop taking requests, answer when all in flight are answered.
+using drain_atom = caf::atom_constant<caf::atom("drain")>;
+/// Node -> ingress: answer everything in flight with the given reason, then stop.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 // -- tensors and records --------------------------------------------------------------------
 

@@ -26,8 +26,8 @@ bool gate_open(const edge_value& gate, bool negated) {
   return verdict != negated;
 }
 
-/// Sends `state`/`value`/`error` along every outgoing edge and to the ingress for every graph
-/// output this operator feeds; then releases this replica's share of the load.
+/// Sends `state`/`value`/`error` along every outgoing edge, to the ingress for every graph
+/// output this operator feeds, and to the cache this operator fills.
 void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_ptr& value,
           const std::string& error) {
   auto& st = self->state;
@@ -56,13 +56,32 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
     self->send(cache.actors[replica], fill_atom::value,
                edge_value{ctx, 0, state, value, std::string{}});
   }
-  if (st.init.loads->size() > 1)
-    st.init.loads->answered(st.init.replica);
 }
 
-void start_next(self_ptr self);
+/// Gives back this replica's share of the load to whoever counted it: the ingress for routed
+/// operators, else the sender. A counter in this process is decremented directly; one on
+/// another node hears an answered_atom.
+void release_load(self_ptr self, const context_ptr& ctx, const caf::strong_actor_ptr& sender) {
+  auto& st = self->state;
+  if (!st.wiring.own || st.wiring.own->actors.size() <= 1)
+    return;
+  auto assigner = st.node->route_index ? caf::actor_cast<caf::strong_actor_ptr>(ctx->ingress)
+                                       : sender;
+  if (!assigner || assigner->node() == self->node()) {
+    st.wiring.own->loads->answered(st.init.replica);
+    return;
+  }
+  self->send(caf::actor_cast<caf::actor>(assigner), answered_atom::value,
+             static_cast<std::uint32_t>(st.init.op), st.init.replica);
+}
 
-/// Runs the operation for a request whose inputs are complete and whose gate is open.
+/// emit() then release_load(): the end of every request in this replica.
+void finish(self_ptr self, const context_ptr& ctx, const caf::strong_actor_ptr& assigner,
+            edge_state state, const record_ptr& value, const std::string& error) {
+  emit(self, ctx, state, value, error);
+  release_load(self, ctx, assigner);
+}
+
 /// Counts a finished call in the latency histogram and the rate window.
 void record_call(self_ptr self, std::int64_t ready_ns, std::int64_t now) {
   auto& st = self->state;
@@ -70,16 +89,17 @@ void record_call(self_ptr self, std::int64_t ready_ns, std::int64_t now) {
   st.rate.record(now);
 }
 
+/// Runs the operation for a request whose inputs are complete and whose gate is open.
 void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
-             std::int64_t ready_ns) {
+             std::int64_t ready_ns, const caf::strong_actor_ptr& assigner) {
   auto& st = self->state;
   auto& node = *st.node;
   auto started = now_ns(self);
   if (ctx->deadline_ns != 0 && started > ctx->deadline_ns) {
     ++st.stats.failed;
-    emit(self, ctx, edge_state::failed, nullptr,
-         fmt::format("operator '{}' did not start before the request's deadline",
-                     node.spec->name));
+    finish(self, ctx, assigner, edge_state::failed, nullptr,
+           fmt::format("operator '{}' did not start before the request's deadline",
+                       node.spec->name));
     return;
   }
   // Most operators have few inputs: keep the pointer array on the stack.
@@ -103,9 +123,9 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
     auto now = now_ns(self);
     st.stats.busy_ns += now - started;
     record_call(self, ready_ns, now);
-    emit(self, ctx, edge_state::failed, nullptr,
-         fmt::format("operator '{}' ({}) failed: {}", node.spec->name, node.spec->kind,
-                     out.error().message));
+    finish(self, ctx, assigner, edge_state::failed, nullptr,
+           fmt::format("operator '{}' ({}) failed: {}", node.spec->name, node.spec->kind,
+                       out.error().message));
     return;
   }
   auto value = out->passed_through ? std::move(out->passed_through)
@@ -113,7 +133,7 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   if (out->hold.count() > 0) {
     // Simulated device time: keep the replica busy without holding a scheduler thread.
     st.busy = true;
-    st.held = {ctx, std::move(value), ready_ns};
+    st.held = {ctx, std::move(value), ready_ns, assigner};
     st.held_since_ns = started;
     self->delayed_send(self, out->hold, release_atom::value);
     return;
@@ -121,17 +141,18 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   auto now = now_ns(self);
   st.stats.busy_ns += now - started;
   record_call(self, ready_ns, now);
-  emit(self, ctx, edge_state::present, value, std::string{});
+  finish(self, ctx, assigner, edge_state::present, value, std::string{});
 }
 
 /// Decides what a request with complete inputs becomes: failed, skipped or a call.
-void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> inputs) {
+void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> inputs,
+                 const caf::strong_actor_ptr& assigner) {
   auto& st = self->state;
   auto& node = *st.node;
   for (auto& in : inputs) {
     if (in.state == edge_state::failed) {
       ++st.stats.failed;
-      emit(self, ctx, edge_state::failed, nullptr, in.error);
+      finish(self, ctx, assigner, edge_state::failed, nullptr, in.error);
       return;
     }
   }
@@ -144,7 +165,7 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
   }
   if (skip) {
     ++st.stats.skipped;
-    emit(self, ctx, edge_state::absent, nullptr, std::string{});
+    finish(self, ctx, assigner, edge_state::absent, nullptr, std::string{});
     return;
   }
   auto ready_ns = now_ns(self);
@@ -152,10 +173,11 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
     st.waiting.push_back({ctx,
                           {std::make_move_iterator(inputs.begin()),
                            std::make_move_iterator(inputs.end())},
-                          ready_ns});
+                          ready_ns,
+                          assigner});
     return;
   }
-  execute(self, ctx, inputs, ready_ns);
+  execute(self, ctx, inputs, ready_ns, assigner);
 }
 
 void start_next(self_ptr self) {
@@ -163,7 +185,7 @@ void start_next(self_ptr self) {
   while (!st.busy && !st.waiting.empty()) {
     auto call = std::move(st.waiting.front());
     st.waiting.pop_front();
-    execute(self, call.ctx, call.inputs, call.ready_ns);
+    execute(self, call.ctx, call.inputs, call.ready_ns, call.assigner);
   }
 }
 
@@ -172,7 +194,7 @@ void on_deliver(self_ptr self, edge_value& value) {
   auto slots = st.node->slot_count();
   if (slots == 1) {
     auto ctx = value.ctx;
-    on_complete(self, ctx, std::span<edge_value>{&value, 1});
+    on_complete(self, ctx, std::span<edge_value>{&value, 1}, self->current_sender());
     return;
   }
   auto id = value.ctx->id;
@@ -191,7 +213,22 @@ void on_deliver(self_ptr self, edge_value& value) {
   auto inputs = std::move(join.slots);
   st.joins.erase(id);
   auto ctx = inputs[slot].ctx;
-  on_complete(self, ctx, inputs);
+  // A join with several replicas is routed: the ingress counted it (see release_load).
+  on_complete(self, ctx, inputs, nullptr);
+}
+
+/// A replica on another node answered a request this operator assigned to it.
+void on_answered(self_ptr self, std::uint32_t op, std::uint32_t replica) {
+  auto& st = self->state;
+  auto& consumers = st.node->consumers;
+  for (std::size_t i = 0; i < consumers.size(); ++i) {
+    if (consumers[i].op == op) {
+      auto& loads = *st.wiring.consumers[i]->loads;
+      if (replica < loads.size())
+        loads.answered(replica);
+      return;
+    }
+  }
 }
 
 } // namespace
@@ -203,7 +240,6 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
   st.pickers.resize(st.node->consumers.size());
   st.stats.op = st.node->spec->name;
   st.stats.replica = st.init.replica;
-
   return {
     [self](wire_atom, operator_wiring& wiring) { self->state.wiring = std::move(wiring); },
     [self](deliver_atom, edge_value& value) { on_deliver(self, value); },
@@ -215,12 +251,15 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       auto now = now_ns(self);
       st.stats.busy_ns += now - st.held_since_ns;
       record_call(self, held.ready_ns, now);
-      emit(self, held.ctx, edge_state::present, held.value, std::string{});
+      finish(self, held.ctx, held.assigner, edge_state::present, held.value, std::string{});
       start_next(self);
     },
     [self](fill_atom, edge_value& value) {
       if (value.state == edge_state::present && value.value)
         self->state.init.impl->fill(value.ctx->id, *value.value, self->clock().now());
+    },
+    [self](answered_atom, std::uint32_t op, std::uint32_t replica) {
+      on_answered(self, op, replica);
     },
     [self](stats_atom) {
       auto& st = self->state;

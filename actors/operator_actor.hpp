@@ -32,6 +32,9 @@ struct operator_wiring {
   std::vector<std::shared_ptr<const replica_set>> consumers;
   /// The cache this operator fills (topology::op_node::fills_cache), else null.
   std::shared_ptr<const replica_set> fill_target;
+  /// This operator's own replica set as this process sees it: the replica gives back its
+  /// share of the load there when a local sender assigned the request.
+  std::shared_ptr<const replica_set> own;
 };
 
 using wire_atom = caf::atom_constant<caf::atom("wire")>;
@@ -42,8 +45,6 @@ struct operator_init {
   std::size_t op = 0;
   std::uint32_t replica = 0;
   std::shared_ptr<operation> impl;
-  /// The load counters of this operator's replica set (this replica decrements its own).
-  std::shared_ptr<replica_loads> loads;
 };
 
 struct operator_state {
@@ -60,6 +61,8 @@ struct operator_state {
     std::vector<edge_value> inputs;
     /// When its inputs were complete (actor clock, ns): the start of its latency.
     std::int64_t ready_ns = 0;
+    /// Who assigned the request to this replica (and counted it in its load figures).
+    caf::strong_actor_ptr assigner;
   };
 
   /// The output of the running call, held back for its simulated device time.
@@ -67,6 +70,7 @@ struct operator_state {
     context_ptr ctx;
     record_ptr value;
     std::int64_t ready_ns = 0;
+    caf::strong_actor_ptr assigner;
   };
 
   operator_init init;

@@ -1,8 +1,10 @@
 #include "actors/system_config.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/cluster_messages.hpp"
 #include "actors/messages.hpp"
 
 namespace hogar {
@@ -17,6 +19,19 @@ system_config::system_config() {
   add_message_type<operator_stats>("hogar::operator_stats");
   add_message_type<std::vector<operator_stats>>("hogar::operator_stats_list");
   add_message_type<ingress_stats>("hogar::ingress_stats");
+  add_message_type<node_info>("hogar::node_info");
+  add_message_type<member>("hogar::member");
+  add_message_type<std::vector<member>>("hogar::member_list");
+  add_message_type<replica_placement>("hogar::replica_placement");
+  add_message_type<spawn_request>("hogar::spawn_request");
+  add_message_type<std::vector<caf::actor>>("hogar::actor_list");
+  add_message_type<graph_deployment>("hogar::graph_deployment");
+  add_message_type<graph_summary>("hogar::graph_summary");
+  add_message_type<std::vector<graph_summary>>("hogar::graph_summary_list");
+  add_message_type<replica_snapshot>("hogar::replica_snapshot");
+  add_message_type<tensor_decl>("hogar::tensor_decl");
+  add_message_type<graph_snapshot>("hogar::graph_snapshot");
+  add_message_type<cluster_snapshot>("hogar::cluster_snapshot");
   add_error_category(error_category, [](std::uint8_t code, caf::atom_value,
                                         const caf::message& context) -> std::string {
     std::string text = std::string{"hogar::"} + to_string(static_cast<errc>(code));
@@ -24,6 +39,13 @@ system_config::system_config() {
       text += ": " + context.get_as<std::string>(0);
     return text;
   });
+}
+
+void system_config::enable_networking() {
+  load<caf::io::middleman>();
+  set("middleman.enable-automatic-connections", true);
+  set("logger.verbosity", caf::atom("quiet"));
+  set("logger.console", caf::atom("none"));
 }
 
 void system_config::use_test_coordinator(caf::actor_system_config& cfg) {

@@ -13,6 +13,11 @@ public:
   /// A config for deterministic tests: CAF's test coordinator runs jobs one at a time and
   /// time only advances when the test says so.
   static void use_test_coordinator(caf::actor_system_config& cfg);
+
+  /// Loads CAF's io middleman (remote actors over TCP) with the settings daemons and their
+  /// clients share: direct connections between every pair of nodes (messages to a third node
+  /// are not relayed), quiet logging.
+  void enable_networking();
 };
 
 } // namespace hogar

@@ -7,6 +7,8 @@ packages=(
   cmake g++ ninja-build ccache pkg-config
   libcaf-dev                      # CAF 0.17: the actors (core + io)
   libboost-program-options-dev    # config files and command-line flags
+  libboost-dev                    # Boost.Beast and Boost.Asio (header-only): the HTTP front end
+  libncurses-dev                  # hogar-inspect's terminal view
   libfmt-dev                      # formatting
   libyaml-cpp-dev                 # the graph language
   nlohmann-json3-dev              # KServe v2 JSON

@@ -16,4 +16,8 @@ int run_command(const args& argv);
 /// `hogar graph check|dot|import|kinds ...`.
 int graph_command(const args& argv);
 
+/// `hogar submit|list|status|remove|nodes|infer ...` against a running cluster; -1 when
+/// `name` is none of them.
+int cluster_command(const std::string& name, const args& argv);
+
 } // namespace hogar::cli

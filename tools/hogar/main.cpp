@@ -20,6 +20,15 @@ commands:
   graph import FILE       convert a HAMS/EARG deployment file to the graph language
   graph kinds             list the operator kinds and their parameters
 
+cluster commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --json):
+  submit GRAPH            place GRAPH on the cluster's nodes and start serving it
+  list                    the deployed graphs
+  status GRAPH            placement and live figures of every replica
+  remove GRAPH            stop serving GRAPH (its queued requests are answered with an error)
+  nodes                   the cluster's members and their state
+  infer GRAPH [--input JSON|@FILE]
+                          send one request (random inputs by default)
+
 `hogar COMMAND --help` shows a command's options.
 )";
 
@@ -38,6 +47,8 @@ int main(int argc, char** argv) {
       return hogar::cli::run_command(args);
     if (command == "graph")
       return hogar::cli::graph_command(args);
+    if (auto status = hogar::cli::cluster_command(command, args); status >= 0)
+      return status;
   } catch (const std::exception& e) {
     fmt::print(stderr, "hogar {}: {}\n", command, e.what());
     return 1;

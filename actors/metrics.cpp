@@ -1,0 +1,181 @@
+#include "actors/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include "scheduling/latency_histogram.hpp"
+
+namespace hogar {
+
+namespace {
+
+using scheduling::latency_histogram;
+
+/// Label values are quoted; backslashes, quotes and newlines escaped (Prometheus rules).
+std::string label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+double p_us(const operator_stats& s, double p) {
+  return latency_histogram::percentile_us(s.latency_buckets, p);
+}
+
+} // namespace
+
+std::string prometheus_text(const cluster_snapshot& snap) {
+  std::string out;
+  header(out, "hogar_node_members", "gauge", "Cluster members by state, as this node sees them.");
+  std::size_t counts[3] = {0, 0, 0};
+  for (auto& m : snap.members)
+    ++counts[static_cast<int>(m.state)];
+  for (int s = 0; s < 3; ++s)
+    out += fmt::format("hogar_node_members{{node=\"{}\",state=\"{}\"}} {}\n", label(snap.node),
+                       to_string(static_cast<member_state>(s)), counts[s]);
+  header(out, "hogar_node_peer_alive", "gauge", "1 if the member is alive, else 0.");
+  for (auto& m : snap.members)
+    out += fmt::format("hogar_node_peer_alive{{node=\"{}\",peer=\"{}\"}} {}\n", label(snap.node),
+                       label(m.info.name), m.state == member_state::alive ? 1 : 0);
+
+  header(out, "hogar_ingress_requests_total", "counter",
+         "Requests seen by this node's ingress, by outcome.");
+  for (auto& g : snap.graphs) {
+    auto& i = g.ingress;
+    auto graph = label(g.summary.name);
+    for (auto [outcome, value] : {std::pair{"accepted", i.accepted}, {"completed", i.completed},
+                                  {"failed", i.failed}, {"timed_out", i.timed_out},
+                                  {"rejected", i.rejected}})
+      out += fmt::format("hogar_ingress_requests_total{{graph=\"{}\",outcome=\"{}\"}} {}\n",
+                         graph, outcome, value);
+  }
+  header(out, "hogar_ingress_in_flight", "gauge", "Requests in flight at this node's ingress.");
+  for (auto& g : snap.graphs)
+    out += fmt::format("hogar_ingress_in_flight{{graph=\"{}\"}} {}\n", label(g.summary.name),
+                       g.ingress.in_flight);
+
+  auto per_replica = [&](const char* name, const char* type, const char* help, auto value) {
+    header(out, name, type, help);
+    for (auto& g : snap.graphs)
+      for (auto& r : g.replicas)
+        out += fmt::format("{}{{graph=\"{}\",operator=\"{}\",replica=\"{}\",node=\"{}\"}} {}\n",
+                           name, label(g.summary.name), label(r.op), r.replica, label(r.node),
+                           value(r.stats));
+  };
+  per_replica("hogar_operator_requests_total", "counter", "Calls of the operation.",
+              [](const operator_stats& s) { return s.calls; });
+  per_replica("hogar_operator_errors_total", "counter", "Requests that failed in the operator.",
+              [](const operator_stats& s) { return s.failed; });
+  per_replica("hogar_operator_skipped_total", "counter",
+              "Requests for which the operator was skipped (false condition).",
+              [](const operator_stats& s) { return s.skipped; });
+  per_replica("hogar_operator_queue_depth", "gauge", "Requests waiting for the replica.",
+              [](const operator_stats& s) { return s.queued; });
+  per_replica("hogar_operator_in_flight", "gauge", "Requests inside the replica.",
+              [](const operator_stats& s) { return s.in_flight; });
+  per_replica("hogar_operator_batch_size", "gauge", "Largest batch the replica forms.",
+              [](const operator_stats& s) { return s.batch_size_max; });
+
+  const char* hist = "hogar_operator_latency_seconds";
+  header(out, hist, "histogram", "Time from complete inputs to released output.");
+  for (auto& g : snap.graphs) {
+    for (auto& r : g.replicas) {
+      auto labels = fmt::format("graph=\"{}\",operator=\"{}\",replica=\"{}\",node=\"{}\"",
+                                label(g.summary.name), label(r.op), r.replica, label(r.node));
+      std::uint64_t cumulative = 0;
+      auto& b = r.stats.latency_buckets;
+      for (std::size_t k = 0; k < latency_histogram::bounds_ns.size(); ++k) {
+        cumulative += k < b.size() ? b[k] : 0;
+        out += fmt::format("{}_bucket{{{},le=\"{:g}\"}} {}\n", hist, labels,
+                           static_cast<double>(latency_histogram::bounds_ns[k]) / 1e9,
+                           cumulative);
+      }
+      std::uint64_t total = 0;
+      for (auto c : b)
+        total += c;
+      out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", hist, labels, total);
+      out += fmt::format("{}_sum{{{}}} {:g}\n", hist, labels,
+                         static_cast<double>(r.stats.latency_sum_ns) / 1e9);
+      out += fmt::format("{}_count{{{}}} {}\n", hist, labels, total);
+    }
+  }
+  return out;
+}
+
+nlohmann::json to_json(const member& m) {
+  return {{"name", m.info.name},
+          {"state", to_string(m.state)},
+          {"host", m.info.host},
+          {"actor_port", m.info.actor_port},
+          {"http_port", m.info.http_port},
+          {"cpu_threads", m.info.cpu_threads},
+          {"gpus", m.info.gpus},
+          {"labels", m.info.labels},
+          {"incarnation", m.info.incarnation}};
+}
+
+nlohmann::json to_json(const graph_snapshot& g) {
+  nlohmann::json replicas = nlohmann::json::array();
+  for (auto& r : g.replicas) {
+    auto& s = r.stats;
+    replicas.push_back({{"operator", r.op},
+                        {"kind", r.kind},
+                        {"replica", r.replica},
+                        {"node", r.node},
+                        {"state", r.state},
+                        {"calls", s.calls},
+                        {"skipped", s.skipped},
+                        {"failed", s.failed},
+                        {"queue_depth", s.queued},
+                        {"in_flight", s.in_flight},
+                        {"batch_size_max", s.batch_size_max},
+                        {"batch_delay_max_us", s.batch_delay_max_us},
+                        {"latency_p50_us", p_us(s, 50)},
+                        {"latency_p99_us", p_us(s, 99)},
+                        {"throughput_rps", s.calls_per_second}});
+  }
+  nlohmann::json inputs = nlohmann::json::array();
+  for (auto& in : g.inputs)
+    inputs.push_back({{"name", in.name}, {"datatype", in.datatype}, {"shape", in.shape}});
+  auto& i = g.ingress;
+  return {{"name", g.summary.name},
+          {"file", g.summary.file},
+          {"operators", g.summary.operators},
+          {"replica_count", g.summary.replicas},
+          {"inputs", inputs},
+          {"outputs", g.outputs},
+          {"ingress",
+           {{"accepted", i.accepted},
+            {"completed", i.completed},
+            {"failed", i.failed},
+            {"timed_out", i.timed_out},
+            {"rejected", i.rejected},
+            {"in_flight", i.in_flight}}},
+          {"replicas", replicas}};
+}
+
+nlohmann::json to_json(const cluster_snapshot& snap) {
+  nlohmann::json members = nlohmann::json::array();
+  for (auto& m : snap.members)
+    members.push_back(to_json(m));
+  nlohmann::json graphs = nlohmann::json::array();
+  for (auto& g : snap.graphs)
+    graphs.push_back(to_json(g));
+  return {{"node", snap.node},
+          {"taken_at_ns", snap.taken_at_ns},
+          {"nodes", members},
+          {"graphs", graphs}};
+}
+
+} // namespace hogar

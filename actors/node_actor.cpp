@@ -1,0 +1,585 @@
+#include "actors/node_actor.hpp"
+
+#include <chrono>
+
+#include <caf/actor_ostream.hpp>
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <fmt/format.h>
+
+#include "actors/clock.hpp"
+#include "actors/errors.hpp"
+#include "actors/operator_actor.hpp"
+#include "graph/loader.hpp"
+#include "scheduling/placement.hpp"
+
+namespace hogar {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<node_state>*;
+using namespace std::chrono_literals;
+
+constexpr auto peer_timeout = 10s;
+/// Dead members are probed this often, to notice a restarted daemon.
+constexpr std::int64_t reconnect_interval_ns = 2'000'000'000;
+
+std::string endpoint_key(const std::string& host, std::uint16_t port) {
+  return fmt::format("{}:{}", host, port);
+}
+
+void log(self_ptr self, const std::string& level, const std::string& text) {
+  static const std::vector<std::string> order{"quiet", "error", "warning", "info", "debug"};
+  auto wanted = std::find(order.begin(), order.end(), self->state.cfg.options.log_level);
+  auto given = std::find(order.begin(), order.end(), level);
+  if (given <= wanted && level != "quiet")
+    caf::aout(self) << fmt::format("[{}] {}: {}\n", self->state.cfg.options.name, level, text);
+}
+
+/// Counts answers of a fan-out and runs `done` after the last one.
+struct countdown {
+  std::size_t remaining;
+  std::function<void()> done;
+  void tick() {
+    if (remaining > 0 && --remaining == 0 && done)
+      done();
+  }
+};
+
+// -- membership ----------------------------------------------------------------------------
+
+/// Pushes every open graph to a member that just (re)joined, so that it gets an ingress too.
+void share_graphs(self_ptr self, const node_info& peer) {
+  for (auto& [name, g] : self->state.graphs) {
+    if (!g.ingress)
+      continue;
+    graph_deployment d{name, g.yaml, g.file, g.actors, g.placement};
+    self->request(peer.node, peer_timeout, deploy_atom::value, std::move(d))
+      .then([self, peer, name = name](deploy_atom) {
+        self->send(peer.node, open_atom::value, name);
+      }, [self, peer, name = name](caf::error& err) {
+        log(self, "warning", fmt::format("could not share graph '{}' with {}: {}", name,
+                                         peer.name, message_of(err)));
+      });
+  }
+}
+
+void on_heard(self_ptr self, const node_info& info) {
+  auto now = now_ns(self);
+  if (self->state.members->heard(info, now)) {
+    log(self, "info", fmt::format("member {} ({}:{}) is alive", info.name, info.host,
+                                  info.actor_port));
+    self->monitor(info.node);
+    share_graphs(self, info);
+  }
+}
+
+void on_view(self_ptr self, const std::vector<member>& view) {
+  for (auto& info : self->state.members->merge(view, now_ns(self))) {
+    log(self, "info", fmt::format("learned of member {} ({}:{})", info.name, info.host,
+                                  info.actor_port));
+    self->monitor(info.node);
+  }
+}
+
+/// Reaches the node actor at host:port from a short-lived detached actor (remote_actor
+/// blocks), then joins through it.
+void connect(self_ptr self, const std::string& host, std::uint16_t port) {
+  auto& st = self->state;
+  auto key = endpoint_key(host, port);
+  if (st.connecting.count(key) > 0)
+    return;
+  st.connecting.insert(key);
+  st.last_attempt_ns[key] = now_ns(self);
+  auto connector = self->spawn<caf::detached>([host, port](caf::event_based_actor* c) {
+    return caf::behavior{[c, host, port](connect_atom) -> caf::result<caf::actor> {
+      auto node = c->system().middleman().remote_actor(host, port);
+      c->quit();
+      if (!node)
+        return node.error();
+      return *node;
+    }};
+  });
+  self->request(connector, 30s, connect_atom::value)
+    .then(
+      [self, key](caf::actor& node) {
+        auto info = self->state.members->self();
+        self->request(node, peer_timeout, join_atom::value, info)
+          .then(
+            [self, key](std::vector<member>& view) {
+              self->state.connecting.erase(key);
+              for (auto& m : view)
+                if (m.state == member_state::alive && m.info.node)
+                  on_heard(self, m.info);
+              on_view(self, view);
+            },
+            [self, key](caf::error& err) {
+              self->state.connecting.erase(key);
+              log(self, "debug", fmt::format("join through {} failed: {}", key, message_of(err)));
+            });
+      },
+      [self, key](caf::error& err) {
+        self->state.connecting.erase(key);
+        log(self, "debug", fmt::format("cannot reach {}: {}", key, message_of(err)));
+      });
+}
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  auto now = now_ns(self);
+  if (st.members->age(now))
+    for (auto& m : st.members->view())
+      if (m.state != member_state::alive)
+        log(self, "debug", fmt::format("member {} is {}", m.info.name, to_string(m.state)));
+  auto me = st.members->self();
+  auto view = st.members->view();
+  for (auto& peer : st.members->live_peers())
+    if (peer.node)
+      self->send(peer.node, heartbeat_atom::value, me, view);
+  // Seeds not yet among the live members, and dead members that may have restarted.
+  auto live = st.members->live_peers();
+  auto is_live = [&](const std::string& host, std::uint16_t port) {
+    for (auto& p : live)
+      if (p.host == host && p.actor_port == port)
+        return true;
+    return false;
+  };
+  auto due = [&](const std::string& key) {
+    auto i = st.last_attempt_ns.find(key);
+    return i == st.last_attempt_ns.end() || now - i->second >= reconnect_interval_ns;
+  };
+  for (auto& seed : st.cfg.options.seeds) {
+    bool is_self = seed.port == me.actor_port
+                   && (seed.host == me.host || seed.host == "localhost");
+    if (!is_self && !is_live(seed.host, seed.port) && due(endpoint_key(seed.host, seed.port)))
+      connect(self, seed.host, seed.port);
+  }
+  for (auto& peer : st.members->dead_peers())
+    if (!is_live(peer.host, peer.actor_port) && due(endpoint_key(peer.host, peer.actor_port)))
+      connect(self, peer.host, peer.actor_port);
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.options.heartbeat_interval_ms),
+                     tick_atom::value);
+}
+
+// -- graphs --------------------------------------------------------------------------------
+
+std::vector<std::string> graph_names(self_ptr self) {
+  std::vector<std::string> names;
+  for (auto& [name, g] : self->state.graphs)
+    names.push_back(name);
+  return names;
+}
+
+graph_summary summarize(const std::string& name, const hosted_graph& g) {
+  graph_summary s;
+  s.name = name;
+  s.file = g.file;
+  s.operators = static_cast<std::uint32_t>(g.topo->ops.size());
+  s.replicas = static_cast<std::uint32_t>(g.placement.size());
+  s.placement = g.placement;
+  return s;
+}
+
+/// Parses and validates graph text; an error lists every diagnostic.
+result<std::shared_ptr<const graph::topology>> compile(const std::string& yaml,
+                                                       const std::string& file) {
+  auto loaded = graph::load_graph_text(yaml, file);
+  if (!loaded.ok()) {
+    auto text = graph::to_string(loaded.errors);
+    if (!text.empty() && text.back() == '\n')
+      text.pop_back();
+    return fail(errc::invalid_argument, text);
+  }
+  return std::make_shared<const graph::topology>(graph::build_topology(loaded.spec));
+}
+
+/// Stops a graph on this node: its ingress answers what it holds with `reason`, and the
+/// replicas hosted here exit.
+void stop_graph(self_ptr self, const std::string& name, const std::string& reason) {
+  auto& st = self->state;
+  auto i = st.graphs.find(name);
+  if (i != st.graphs.end()) {
+    if (i->second.ingress)
+      self->send(i->second.ingress, stop_atom::value, reason);
+    for (auto& replicas : i->second.actors)
+      for (auto& replica : replicas)
+        if (replica.node() == self->node())
+          self->send_exit(replica, caf::exit_reason::user_shutdown);
+    st.graphs.erase(i);
+  }
+  if (auto s = st.spawned.find(name); s != st.spawned.end()) {
+    for (auto& replica : s->second)
+      self->send_exit(replica, caf::exit_reason::user_shutdown);
+    st.spawned.erase(s);
+  }
+  st.spawned_topologies.erase(name);
+}
+
+caf::result<std::vector<caf::actor>> on_spawn(self_ptr self, spawn_request& req) {
+  auto& st = self->state;
+  if (st.graphs.count(req.graph) > 0 || st.spawned.count(req.graph) > 0)
+    return make_error(errc::invalid_argument,
+                      fmt::format("graph '{}' is already deployed on node {}", req.graph,
+                                  st.cfg.options.name));
+  auto topo = compile(req.yaml, req.file);
+  if (!topo)
+    return make_error(topo.error());
+  std::vector<caf::actor> spawned;
+  for (auto& r : req.replicas) {
+    auto op = (*topo)->op_index(r.op);
+    auto replica = op == graph::topology::npos
+                     ? result<caf::actor>{fail(errc::invalid_argument,
+                                               fmt::format("no operator '{}'", r.op))}
+                     : spawn_replica(self->system(), *topo, op, r.replica);
+    if (!replica) {
+      for (auto& a : spawned)
+        self->send_exit(a, caf::exit_reason::user_shutdown);
+      return make_error(replica.error());
+    }
+    spawned.push_back(*replica);
+  }
+  st.spawned[req.graph] = spawned;
+  st.spawned_topologies[req.graph] = *topo;
+  log(self, "info", fmt::format("spawned {} replica{} of graph '{}'", spawned.size(),
+                                spawned.size() == 1 ? "" : "s", req.graph));
+  return spawned;
+}
+
+caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
+  auto& st = self->state;
+  if (st.graphs.count(d.graph) > 0)
+    return deploy_atom::value; // already wired here (a repeated share)
+  std::shared_ptr<const graph::topology> topo;
+  if (auto i = st.spawned_topologies.find(d.graph); i != st.spawned_topologies.end()) {
+    topo = i->second;
+  } else {
+    auto compiled = compile(d.yaml, d.file);
+    if (!compiled)
+      return make_error(compiled.error());
+    topo = *compiled;
+  }
+  hosted_graph g;
+  g.yaml = std::move(d.yaml);
+  g.file = std::move(d.file);
+  g.topo = topo;
+  g.actors = std::move(d.actors);
+  g.placement = std::move(d.placement);
+  g.sets = make_replica_sets(g.actors);
+  wire_local_replicas(self->system(), *topo, g.sets);
+  st.spawned.erase(d.graph);
+  st.spawned_topologies.erase(d.graph);
+  st.graphs.emplace(d.graph, std::move(g));
+  return deploy_atom::value;
+}
+
+void on_open(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.graphs.find(name);
+  if (i == st.graphs.end() || i->second.ingress)
+    return;
+  auto& g = i->second;
+  g.ingress = self->spawn(ingress_actor, make_ingress_init(g.topo, g.sets, st.cfg.ingress));
+  log(self, "info", fmt::format("graph '{}' is open on this node", name));
+}
+
+/// Places a submitted graph, spawns its replicas on their nodes, wires every node, then opens
+/// it everywhere.
+caf::result<graph_summary> on_submit(self_ptr self, std::string& yaml, std::string& file) {
+  auto& st = self->state;
+  auto topo = compile(yaml, file);
+  if (!topo)
+    return make_error(topo.error());
+  auto name = (*topo)->spec->name;
+  if (st.graphs.count(name) > 0 || st.spawned.count(name) > 0)
+    return make_error(errc::invalid_argument,
+                      fmt::format("graph '{}' is already deployed; remove it first (hogar "
+                                  "remove {})",
+                                  name, name));
+  // Candidates: this node and every peer currently alive (not suspect).
+  std::vector<node_info> nodes{st.members->self()};
+  nodes.front().node = caf::actor_cast<caf::actor>(self);
+  for (auto& m : st.members->view())
+    if (m.state == member_state::alive && m.info.name != nodes.front().name)
+      nodes.push_back(m.info);
+  std::vector<scheduling::node_capacity> capacity;
+  for (auto& n : nodes)
+    capacity.push_back({n.name, n.cpu_threads, n.gpus, n.labels});
+  std::vector<scheduling::replica_demand> demands;
+  for (auto& op : (*topo)->ops)
+    demands.push_back({op.spec->name, static_cast<std::uint32_t>(op.spec->replicas),
+                       static_cast<std::uint32_t>(op.spec->placement.gpus),
+                       op.spec->placement.labels});
+  auto placed = scheduling::place(capacity, demands);
+  if (!placed)
+    return make_error(errc::unavailable,
+                      fmt::format("graph '{}' cannot be placed: {}", name,
+                                  placed.error().message));
+  // Group replicas by node, remembering where each answer goes in the table.
+  struct shared_state {
+    replica_table table;
+    std::vector<replica_placement> placement;
+    bool failed = false;
+  };
+  auto shared = std::make_shared<shared_state>();
+  shared->table.resize((*topo)->ops.size());
+  std::map<std::size_t, std::vector<replica_placement>> by_node;
+  std::map<std::size_t, std::vector<std::pair<std::size_t, std::uint32_t>>> slots_by_node;
+  for (std::size_t op = 0; op < placed->size(); ++op) {
+    shared->table[op].resize((*placed)[op].size());
+    for (std::uint32_t r = 0; r < (*placed)[op].size(); ++r) {
+      auto n = (*placed)[op][r];
+      replica_placement p{(*topo)->ops[op].spec->name, r, nodes[n].name};
+      by_node[n].push_back(p);
+      slots_by_node[n].emplace_back(op, r);
+      shared->placement.push_back(p);
+    }
+  }
+  auto promise = self->make_response_promise<graph_summary>();
+  auto fail_submit = [self, shared, promise, name](const caf::error& err) mutable {
+    if (shared->failed)
+      return;
+    shared->failed = true;
+    for (auto& replicas : shared->table)
+      for (auto& a : replicas)
+        if (a)
+          self->send_exit(a, caf::exit_reason::user_shutdown);
+    promise.deliver(make_error(code_of(err), fmt::format("graph '{}' was not deployed: {}",
+                                                         name, message_of(err))));
+  };
+  auto open_everywhere = [self, shared, promise, name, nodes, yaml, file,
+                          fail_submit]() mutable {
+    // Phase 2: every node wires the graph; phase 3 (after all wired): open it.
+    auto wired = std::make_shared<countdown>();
+    wired->remaining = nodes.size();
+    wired->done = [self, shared, promise, name, nodes]() mutable {
+      if (shared->failed)
+        return;
+      for (auto& n : nodes)
+        self->send(n.node, open_atom::value, name);
+      graph_summary s;
+      s.name = name;
+      s.placement = shared->placement;
+      s.replicas = static_cast<std::uint32_t>(shared->placement.size());
+      s.operators = static_cast<std::uint32_t>(shared->table.size());
+      promise.deliver(std::move(s));
+    };
+    for (auto& n : nodes) {
+      graph_deployment d{name, yaml, file, shared->table, shared->placement};
+      self->request(n.node, peer_timeout, deploy_atom::value, std::move(d))
+        .then([wired](deploy_atom) { wired->tick(); },
+              [fail_submit](caf::error& err) mutable { fail_submit(err); });
+    }
+  };
+  // Phase 1: every hosting node spawns its replicas.
+  auto spawned = std::make_shared<countdown>();
+  spawned->remaining = by_node.size();
+  spawned->done = open_everywhere;
+  for (auto& [n, replicas] : by_node) {
+    auto slots = slots_by_node[n];
+    self->request(nodes[n].node, peer_timeout, spawn_atom::value,
+                  spawn_request{name, yaml, file, replicas})
+      .then(
+        [shared, spawned, slots](std::vector<caf::actor>& actors) {
+          for (std::size_t k = 0; k < actors.size() && k < slots.size(); ++k)
+            shared->table[slots[k].first][slots[k].second] = actors[k];
+          spawned->tick();
+        },
+        [fail_submit](caf::error& err) mutable { fail_submit(err); });
+  }
+  log(self, "info", fmt::format("placing graph '{}' ({} replicas on {} nodes)", name,
+                                shared->placement.size(), by_node.size()));
+  return promise;
+}
+
+caf::result<graph_summary> on_remove(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.graphs.find(name);
+  if (i == st.graphs.end())
+    return make_error(errc::not_found, fmt::format("graph '{}' is not deployed", name));
+  auto summary = summarize(name, i->second);
+  auto promise = self->make_response_promise<graph_summary>();
+  auto peers = st.members->live_peers();
+  auto done = std::make_shared<countdown>();
+  done->remaining = peers.size() + 1;
+  done->done = [promise, summary]() mutable { promise.deliver(summary); };
+  for (auto& peer : peers)
+    self->request(peer.node, peer_timeout, undeploy_atom::value, name)
+      .then([done](undeploy_atom) { done->tick(); }, [done](caf::error&) { done->tick(); });
+  stop_graph(self, name, fmt::format("graph '{}' was removed", name));
+  done->tick();
+  log(self, "info", fmt::format("graph '{}' removed", name));
+  return promise;
+}
+
+// -- status and snapshots ------------------------------------------------------------------
+
+/// Collects a snapshot of each named graph (replica figures from every replica, wherever it
+/// runs; ingress figures from this node) and hands them to `done`.
+void collect_graphs(self_ptr self, std::vector<std::string> names,
+                    std::function<void(std::vector<graph_snapshot>)> done) {
+  auto& st = self->state;
+  auto out = std::make_shared<std::vector<graph_snapshot>>();
+  std::size_t total = 0;
+  for (auto& name : names) {
+    auto& g = st.graphs.at(name);
+    auto& snap = out->emplace_back();
+    snap.summary = summarize(name, g);
+    for (auto& in : g.topo->spec->inputs)
+      snap.inputs.push_back(
+        tensor_decl{in.name, std::string{to_kserve_string(in.type)}, in.shape});
+    for (auto& o : g.topo->spec->outputs)
+      snap.outputs.push_back(o.name);
+    for (auto& p : g.placement) {
+      auto op = g.topo->op_index(p.op);
+      snap.replicas.push_back(
+        replica_snapshot{p.op, g.topo->ops[op].spec->kind, p.replica, p.node, "unreachable", {}});
+      ++total;
+    }
+    if (g.ingress)
+      ++total;
+  }
+  auto pending = std::make_shared<countdown>();
+  pending->remaining = total;
+  pending->done = [out, done]() { done(std::move(*out)); };
+  if (total == 0) {
+    done(std::move(*out));
+    return;
+  }
+  for (std::size_t gi = 0; gi < names.size(); ++gi) {
+    auto& g = st.graphs.at(names[gi]);
+    for (std::size_t k = 0; k < g.placement.size(); ++k) {
+      auto& p = g.placement[k];
+      auto op = g.topo->op_index(p.op);
+      auto& actor = g.actors[op][p.replica];
+      self->request(actor, 2s, stats_atom::value)
+        .then(
+          [out, pending, gi, k](operator_stats& s) {
+            (*out)[gi].replicas[k].stats = std::move(s);
+            (*out)[gi].replicas[k].state = "running";
+            pending->tick();
+          },
+          [pending](caf::error&) { pending->tick(); });
+    }
+    if (g.ingress)
+      self->request(g.ingress, 2s, stats_atom::value)
+        .then(
+          [out, pending, gi](ingress_stats& s) {
+            (*out)[gi].ingress = s;
+            pending->tick();
+          },
+          [pending](caf::error&) { pending->tick(); });
+  }
+}
+
+caf::result<cluster_snapshot> on_snapshot(self_ptr self) {
+  auto promise = self->make_response_promise<cluster_snapshot>();
+  collect_graphs(self, graph_names(self), [self, promise](std::vector<graph_snapshot> graphs) mutable {
+    cluster_snapshot snap;
+    snap.node = self->state.cfg.options.name;
+    snap.members = self->state.members->view();
+    snap.graphs = std::move(graphs);
+    snap.taken_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    promise.deliver(std::move(snap));
+  });
+  return promise;
+}
+
+caf::result<graph_snapshot> on_status(self_ptr self, const std::string& name) {
+  if (self->state.graphs.count(name) == 0)
+    return make_error(errc::not_found, fmt::format("graph '{}' is not deployed (deployed: {})",
+                                                   name, fmt::join(graph_names(self), ", ")));
+  auto promise = self->make_response_promise<graph_snapshot>();
+  collect_graphs(self, {name}, [promise](std::vector<graph_snapshot> graphs) mutable {
+    promise.deliver(std::move(graphs.front()));
+  });
+  return promise;
+}
+
+caf::result<drain_atom> on_drain(self_ptr self) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise<drain_atom>();
+  auto pending = std::make_shared<countdown>();
+  pending->done = [promise]() mutable { promise.deliver(drain_atom::value); };
+  for (auto& [name, g] : st.graphs)
+    if (g.ingress)
+      ++pending->remaining;
+  if (pending->remaining == 0)
+    return drain_atom::value;
+  auto timeout = std::chrono::milliseconds(std::max<std::int64_t>(st.cfg.options.drain_timeout_ms, 1));
+  for (auto& [name, g] : st.graphs)
+    if (g.ingress)
+      self->request(g.ingress, timeout, drain_atom::value)
+        .then([pending](drain_atom) { pending->tick(); },
+              [pending](caf::error&) { pending->tick(); });
+  return promise;
+}
+
+} // namespace
+
+caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg) {
+  auto& st = self->state;
+  cfg.self.node = caf::actor_cast<caf::actor>(self);
+  auto interval_ns = cfg.options.heartbeat_interval_ms * 1'000'000;
+  st.members = std::make_unique<membership>(cfg.self, interval_ns, cfg.options.heartbeat_miss_count);
+  st.cfg = std::move(cfg);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    self->state.members->lost(msg.source);
+    for (auto& m : self->state.members->view())
+      if (m.info.node && m.info.node.address() == msg.source)
+        log(self, "warning", fmt::format("member {} is dead (connection lost)", m.info.name));
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& name : graph_names(self))
+      stop_graph(self, name, fmt::format("node {} stopped", self->state.cfg.options.name));
+    self->quit(msg.reason);
+  });
+  self->send(self, tick_atom::value);
+  return {
+    [self](tick_atom) { on_tick(self); },
+    [self](join_atom, node_info& info) {
+      on_heard(self, info);
+      return self->state.members->view();
+    },
+    [self](heartbeat_atom, node_info& info, std::vector<member>& view) {
+      on_heard(self, info);
+      on_view(self, view);
+    },
+    [self](nodes_atom) { return self->state.members->view(); },
+    [self](submit_atom, std::string& yaml, std::string& file) {
+      return on_submit(self, yaml, file);
+    },
+    [self](spawn_atom, spawn_request& req) { return on_spawn(self, req); },
+    [self](deploy_atom, graph_deployment& d) { return on_deploy(self, d); },
+    [self](open_atom, const std::string& name) { on_open(self, name); },
+    [self](remove_atom, const std::string& name) { return on_remove(self, name); },
+    [self](undeploy_atom, const std::string& name) {
+      stop_graph(self, name, fmt::format("graph '{}' was removed", name));
+      return undeploy_atom::value;
+    },
+    [self](list_atom) {
+      std::vector<graph_summary> out;
+      for (auto& [name, g] : self->state.graphs)
+        out.push_back(summarize(name, g));
+      return out;
+    },
+    [self](status_atom, const std::string& name) { return on_status(self, name); },
+    [self](snapshot_atom) { return on_snapshot(self); },
+    [self](drain_atom) { return on_drain(self); },
+    [self](infer_atom, const std::string& name, infer_request& req)
+      -> caf::result<infer_reply> {
+      auto i = self->state.graphs.find(name);
+      if (i == self->state.graphs.end() || !i->second.ingress)
+        return make_error(errc::not_found,
+                          fmt::format("graph '{}' is not deployed (deployed: {})", name,
+                                      fmt::join(graph_names(self), ", ")));
+      auto promise = self->make_response_promise();
+      promise.delegate(i->second.ingress, infer_atom::value, std::move(req));
+      return promise;
+    },
+  };
+}
+
+} // namespace hogar

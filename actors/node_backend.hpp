@@ -1,0 +1,31 @@
+// node_backend.hpp: the HTTP front end's view of a daemon (http/backend.hpp implemented over
+// the node actor). Inference is asynchronous: each request is a short-lived actor that asks
+// the node and calls back; metadata and metrics ask the node and wait (they are rare).
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "http/backend.hpp"
+
+namespace hogar {
+
+class node_backend final : public http::backend {
+public:
+  node_backend(caf::actor_system& sys, caf::actor node);
+
+  bool live() override;
+  bool ready() override;
+  std::vector<std::string> graphs() override;
+  std::optional<http::model_metadata> metadata(const std::string& graph) override;
+  void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
+             std::function<void(http::infer_outcome)> done) override;
+  std::string metrics_text() override;
+  std::string snapshot_json() override;
+
+private:
+  caf::actor_system& sys_;
+  caf::actor node_;
+};
+
+} // namespace hogar

@@ -1,0 +1,66 @@
+#include "actors/wiring.hpp"
+
+#include <caf/send.hpp>
+#include <fmt/format.h>
+
+#include "actors/operator_actor.hpp"
+
+namespace hogar {
+
+result<caf::actor> spawn_replica(caf::actor_system& sys,
+                                 std::shared_ptr<const graph::topology> topo, std::size_t op,
+                                 std::uint32_t replica) {
+  auto& spec = *topo->ops[op].spec;
+  auto impl = make_operation(spec);
+  if (!impl)
+    return fail(impl.error().code, fmt::format("{}: operator '{}': {}", to_string(spec.where),
+                                               spec.name, impl.error().message));
+  std::shared_ptr<operation> shared{std::move(*impl)};
+  return sys.spawn(operator_actor, operator_init{std::move(topo), op, replica, std::move(shared)});
+}
+
+std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors) {
+  std::vector<std::shared_ptr<replica_set>> sets;
+  for (auto& replicas : actors) {
+    auto set = std::make_shared<replica_set>();
+    set->actors = replicas;
+    set->loads = std::make_shared<replica_loads>(replicas.size());
+    sets.push_back(std::move(set));
+  }
+  return sets;
+}
+
+void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
+                         const std::vector<std::shared_ptr<replica_set>>& sets) {
+  for (std::size_t i = 0; i < topo.ops.size(); ++i) {
+    operator_wiring wiring;
+    for (auto& c : topo.ops[i].consumers)
+      wiring.consumers.push_back(sets[c.op]);
+    if (topo.ops[i].fills_cache)
+      wiring.fill_target = sets[*topo.ops[i].fills_cache];
+    wiring.own = sets[i];
+    for (auto& replica : sets[i]->actors)
+      if (replica.node() == sys.node())
+        caf::anon_send(replica, wire_atom::value, wiring);
+  }
+}
+
+ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,
+                               const std::vector<std::shared_ptr<replica_set>>& sets,
+                               const ingress_options& options) {
+  ingress_init init;
+  init.options = options;
+  for (auto& consumers : topo->input_consumers) {
+    auto& targets = init.input_targets.emplace_back();
+    for (auto& c : consumers)
+      targets.push_back(sets[c.op]);
+  }
+  init.routed.resize(topo->routed_count);
+  for (std::size_t i = 0; i < topo->ops.size(); ++i)
+    if (topo->ops[i].route_index)
+      init.routed[*topo->ops[i].route_index] = sets[i];
+  init.topo = std::move(topo);
+  return init;
+}
+
+} // namespace hogar

@@ -1,0 +1,42 @@
+// wiring.hpp: turning a table of replica handles into this process's view of a graph.
+//
+// Every process that hosts replicas or an ingress of a graph builds its own replica sets
+// from the same table (op x replica -> actor handle): one set per operator, shared by all
+// senders in the process, so that least-outstanding balancing counts their load together.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/ingress.hpp"
+#include "actors/replica_set.hpp"
+#include "graph/topology.hpp"
+#include "kernels/result.hpp"
+
+namespace hogar {
+
+/// The handles of every replica: actors[op][replica].
+using replica_table = std::vector<std::vector<caf::actor>>;
+
+/// Builds the operation of replica `replica` of operator `op` and spawns its actor (not yet
+/// wired); an error names the operator and its position in the graph file.
+result<caf::actor> spawn_replica(caf::actor_system& sys,
+                                 std::shared_ptr<const graph::topology> topo, std::size_t op,
+                                 std::uint32_t replica);
+
+/// One replica set per operator, with fresh load counters.
+std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors);
+
+/// Sends its wiring to every replica in `sets` that lives in this actor system.
+void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
+                         const std::vector<std::shared_ptr<replica_set>>& sets);
+
+/// What an ingress in this process needs to reach the graph.
+ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,
+                               const std::vector<std::shared_ptr<replica_set>>& sets,
+                               const ingress_options& options);
+
+} // namespace hogar

@@ -1,0 +1,65 @@
+// node_options.hpp: the settings of a node daemon (`hogard`). Each is a key of the INI file
+// given with --config and also a command-line flag (`--http-port=8702` overrides
+// `http-port = 8702` in the file). Names, defaults, units and help live in one table:
+// describe(), which --help prints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/program_options/options_description.hpp>
+
+#include "kernels/result.hpp"
+
+namespace hogar::config {
+
+/// host:port of a seed node.
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct node_options {
+  std::string name;
+  /// Address every listener binds to: loopback unless told otherwise.
+  std::string host = "127.0.0.1";
+  std::uint16_t actor_port = 7701;
+  /// 0: no HTTP server.
+  std::uint16_t http_port = 8701;
+  std::vector<endpoint> seeds;
+  /// Threads of this node's actor scheduler; also its capacity for placement. 0: one per core.
+  std::uint32_t cpu_threads = 0;
+  std::uint32_t gpus = 0;
+  std::vector<std::string> labels;
+  std::int64_t heartbeat_interval_ms = 500;
+  /// Missed intervals before a silent member is suspect (twice as many: dead).
+  std::uint32_t heartbeat_miss_count = 3;
+  std::string log_level = "info";
+  std::size_t http_threads = 2;
+  std::size_t http_max_body_bytes = 64 * 1024 * 1024;
+  /// Deadline of a request that names none, milliseconds.
+  std::int64_t request_timeout_ms = 30'000;
+  /// Requests in flight per graph on this node before new ones are shed (HTTP 503).
+  std::size_t max_in_flight = 65'536;
+  /// How long SIGTERM waits for in-flight requests before the daemon exits, milliseconds.
+  std::int64_t drain_timeout_ms = 10'000;
+};
+
+/// The options table, bound to `out` (for --help and for parsing).
+boost::program_options::options_description describe(node_options& out);
+
+/// Parses `hogard` arguments: --config FILE plus flags (flags win over the file). An unknown
+/// key, a malformed value or an inconsistent setting is an error naming the key and, for the
+/// file, the file. --help sets `help_requested` and returns the help text in `help`.
+struct parsed_node_options {
+  node_options options;
+  bool help_requested = false;
+  std::string help;
+};
+result<parsed_node_options> parse_node_options(int argc, const char* const* argv);
+
+/// "host:port" -> endpoint, or an error naming the text.
+result<endpoint> parse_endpoint(const std::string& text);
+
+} // namespace hogar::config

@@ -1,0 +1,267 @@
+// cluster_fixture.hpp: real daemons for the multi-process tests. Starts `hogard` processes on
+// free loopback ports, waits until they are ready (never a fixed sleep), runs CLI commands
+// against them, speaks plain HTTP to them, and always stops what it started.
+#pragma once
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+namespace hogar::test {
+
+using namespace std::chrono_literals;
+
+/// A TCP port nobody listens on right now (the kernel picks it).
+inline std::uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct command_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in{p};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+/// Runs a shell command line from the source directory and captures its output.
+inline command_result run_command(const std::string& line) {
+  static std::atomic<int> counter{0};
+  auto err_file = std::filesystem::temp_directory_path()
+                  / ("hogar_cluster_cmd_" + std::to_string(::getpid()) + "_"
+                     + std::to_string(counter++) + ".err");
+  auto command = std::string{"cd '"} + HOGAR_SOURCE_DIR + "' && " + line + " 2>'"
+                 + err_file.string() + "'";
+  command_result r;
+  auto* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr)
+    return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+    r.out.append(buf.data(), n);
+  auto status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = slurp(err_file);
+  std::filesystem::remove(err_file);
+  return r;
+}
+
+/// `hogar ARGS`.
+inline command_result hogar(const std::string& args) {
+  return run_command(std::string{"'"} + HOGAR_CLI + "' " + args);
+}
+
+/// Waits until `condition` holds, checking every 20 ms, for at most `limit`.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds limit = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition())
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+/// One HTTP/1.1 exchange over a fresh connection; returns status code and body.
+struct http_answer {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+inline http_answer http_request(std::uint16_t port, const std::string& method,
+                                const std::string& target, const std::string& body = "") {
+  http_answer answer;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return answer;
+  }
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Connection: close\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string raw;
+  std::array<char, 8192> buf{};
+  ssize_t n = 0;
+  while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0)
+    raw.append(buf.data(), static_cast<std::size_t>(n));
+  ::close(fd);
+  auto end = raw.find("\r\n\r\n");
+  if (raw.size() < 12 || end == std::string::npos)
+    return answer;
+  answer.status = std::stoi(raw.substr(9, 3));
+  answer.headers = raw.substr(0, end);
+  answer.body = raw.substr(end + 4);
+  return answer;
+}
+
+/// A running hogard process.
+struct daemon {
+  std::string name;
+  std::uint16_t actor_port = 0;
+  std::uint16_t http_port = 0;
+  pid_t pid = -1;
+  std::filesystem::path log;
+
+  std::string cluster() const { return "--cluster 127.0.0.1:" + std::to_string(actor_port); }
+};
+
+/// N daemons forming one cluster; the first is the seed of the others.
+class local_cluster {
+public:
+  explicit local_cluster(std::size_t size, std::int64_t heartbeat_ms = 100) {
+    for (std::size_t i = 0; i < size; ++i) {
+      daemon d;
+      d.name = "node" + std::to_string(i + 1);
+      d.actor_port = free_port();
+      d.http_port = free_port();
+      d.log = std::filesystem::temp_directory_path()
+              / ("hogar_cluster_" + std::to_string(::getpid()) + "_" + d.name + ".log");
+      nodes_.push_back(d);
+    }
+    heartbeat_ms_ = heartbeat_ms;
+    for (std::size_t i = 0; i < size; ++i)
+      start(i);
+  }
+
+  ~local_cluster() {
+    for (auto& d : nodes_)
+      if (d.pid > 0) {
+        ::kill(d.pid, SIGKILL);
+        ::waitpid(d.pid, nullptr, 0);
+      }
+    for (auto& d : nodes_)
+      std::filesystem::remove(d.log);
+  }
+
+  daemon& operator[](std::size_t i) { return nodes_[i]; }
+  std::size_t size() const { return nodes_.size(); }
+
+  /// (Re)starts daemon i with its ports and name.
+  void start(std::size_t i) {
+    auto& d = nodes_[i];
+    std::vector<std::string> args{
+      HOGARD_BIN,
+      "--name=" + d.name,
+      "--host=127.0.0.1",
+      "--actor-port=" + std::to_string(d.actor_port),
+      "--http-port=" + std::to_string(d.http_port),
+      "--cpu-threads=2",
+      "--heartbeat-interval-ms=" + std::to_string(heartbeat_ms_),
+      "--heartbeat-miss-count=3",
+      "--drain-timeout-ms=10000",
+      "--log-level=debug"};
+    if (i > 0)
+      args.push_back("--seeds=127.0.0.1:" + std::to_string(nodes_[0].actor_port));
+    d.pid = ::fork();
+    if (d.pid == 0) {
+      int fd = ::open(d.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+
+  /// Sends `sig` and, for SIGTERM, waits for the exit; returns the exit status (-1 on a
+  /// signal death).
+  int stop(std::size_t i, int sig = SIGTERM) {
+    auto& d = nodes_[i];
+    if (d.pid <= 0)
+      return -1;
+    ::kill(d.pid, sig);
+    int status = 0;
+    ::waitpid(d.pid, &status, 0);
+    d.pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  /// The member states daemon i reports, by name ("" when it does not answer).
+  std::map<std::string, std::string> view(std::size_t i) {
+    std::map<std::string, std::string> states;
+    auto r = hogar("nodes --json --timeout-ms 2000 " + nodes_[i].cluster());
+    if (r.exit_code != 0)
+      return states;
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    if (doc.is_discarded())
+      return states;
+    for (auto& m : doc)
+      states[m["name"].get<std::string>()] = m["state"].get<std::string>();
+    return states;
+  }
+
+  /// Waits until every running daemon sees every running daemon alive.
+  bool converged(std::chrono::milliseconds limit = 30s) {
+    return eventually(
+      [this] {
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+          if (nodes_[i].pid <= 0)
+            continue;
+          auto v = view(i);
+          for (auto& d : nodes_)
+            if (d.pid > 0 && v[d.name] != "alive")
+              return false;
+        }
+        return true;
+      },
+      limit);
+  }
+
+  std::string logs() const {
+    std::string all;
+    for (auto& d : nodes_)
+      all += "---- " + d.name + " ----\n" + slurp(d.log);
+    return all;
+  }
+
+private:
+  std::vector<daemon> nodes_;
+  std::int64_t heartbeat_ms_ = 100;
+};
+
+} // namespace hogar::test

@@ -1,0 +1,144 @@
+// hogar-inspect: attaches to a daemon's node actor and shows the live cluster: nodes and their
+// health, graphs, and every operator replica with its node, state, queue depth, in-flight
+// requests, batch settings, latency percentiles and throughput. Refreshes in the terminal
+// (ncurses; q quits); --json prints one snapshot and exits, for scripts.
+#include <chrono>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <caf/actor_system.hpp>
+#include <fmt/format.h>
+#include <ncurses.h>
+
+#include "actors/cluster_client.hpp"
+#include "actors/cluster_messages.hpp"
+#include "actors/metrics.hpp"
+#include "actors/system_config.hpp"
+#include "config/node_options.hpp"
+#include "scheduling/latency_summary.hpp"
+
+namespace po = boost::program_options;
+using namespace hogar;
+
+namespace {
+
+std::vector<std::string> render(const cluster_snapshot& snap) {
+  std::vector<std::string> lines;
+  auto doc = to_json(snap);
+  lines.push_back(fmt::format("hogar-inspect: node {}  ({} members, {} graphs)   q: quit",
+                              snap.node, snap.members.size(), snap.graphs.size()));
+  lines.emplace_back();
+  lines.push_back(fmt::format("{:<14} {:<8} {:<22} {:<22} {:>5} {:>5}", "NODE", "STATE",
+                              "ACTOR PORT", "HTTP", "CPUS", "GPUS"));
+  for (auto& m : snap.members)
+    lines.push_back(fmt::format("{:<14} {:<8} {:<22} {:<22} {:>5} {:>5}", m.info.name,
+                                to_string(m.state),
+                                fmt::format("{}:{}", m.info.host, m.info.actor_port),
+                                fmt::format("{}:{}", m.info.host, m.info.http_port),
+                                m.info.cpu_threads, m.info.gpus));
+  for (auto& g : doc["graphs"]) {
+    lines.emplace_back();
+    auto& in = g["ingress"];
+    lines.push_back(fmt::format(
+      "GRAPH {}  ingress here: {} accepted, {} completed, {} failed, {} timed out, {} in flight",
+      g["name"].get<std::string>(), in["accepted"].get<std::uint64_t>(),
+      in["completed"].get<std::uint64_t>(), in["failed"].get<std::uint64_t>(),
+      in["timed_out"].get<std::uint64_t>(), in["in_flight"].get<std::uint64_t>()));
+    lines.push_back(fmt::format("{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>9} {:>10} {:>10} "
+                                "{:>8} {:>8}",
+                                "OPERATOR", "REP", "NODE", "STATE", "QUEUE", "IN FLIGHT",
+                                "BATCH", "P50", "P99", "REQ/S", "FAILED"));
+    for (auto& r : g["replicas"])
+      lines.push_back(fmt::format(
+        "{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>9} {:>10} {:>10} {:>8.1f} {:>8}",
+        r["operator"].get<std::string>(), r["replica"].get<int>(), r["node"].get<std::string>(),
+        r["state"].get<std::string>(), r["queue_depth"].get<std::uint64_t>(),
+        r["in_flight"].get<std::uint64_t>(),
+        fmt::format("{}/{}us", r["batch_size_max"].get<std::int64_t>(),
+                    r["batch_delay_max_us"].get<std::int64_t>()),
+        scheduling::format_duration_us(r["latency_p50_us"].get<double>()),
+        scheduling::format_duration_us(r["latency_p99_us"].get<double>()),
+        r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>()));
+  }
+  return lines;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string target;
+  bool json = false;
+  std::int64_t interval_ms = 1000;
+  po::options_description desc{"hogar-inspect HOST:PORT [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("json", po::bool_switch(&json), "print one snapshot as JSON and exit")
+    ("interval-ms", po::value(&interval_ms)->default_value(interval_ms),
+     "refresh interval of the terminal view, milliseconds");
+  po::options_description hidden;
+  hidden.add_options()("target", po::value(&target));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("target", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "hogar-inspect: " << e.what() << "\n" << desc;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  if (target.empty())
+    target = "127.0.0.1:7701";
+  auto where = config::parse_endpoint(target);
+  if (!where) {
+    fmt::print(stderr, "hogar-inspect: {}\n", where.error().message);
+    return 2;
+  }
+  system_config cfg;
+  cfg.enable_networking();
+  cfg.set("scheduler.max-threads", std::size_t{2});
+  caf::actor_system sys{cfg};
+  auto client = cluster_client::connect(sys, where->host, where->port);
+  if (!client) {
+    fmt::print(stderr, "hogar-inspect: {}\n", client.error().message);
+    return 1;
+  }
+  auto timeout = std::chrono::milliseconds(5000);
+  if (json) {
+    auto snap = client->ask<cluster_snapshot>(timeout, snapshot_atom::value);
+    if (!snap) {
+      fmt::print(stderr, "hogar-inspect: {}\n", snap.error().message);
+      return 1;
+    }
+    std::cout << to_json(*snap).dump(2) << "\n";
+    return 0;
+  }
+  initscr();
+  cbreak();
+  noecho();
+  curs_set(0);
+  timeout(static_cast<int>(interval_ms));
+  int status = 0;
+  for (;;) {
+    auto snap = client->ask<cluster_snapshot>(timeout, snapshot_atom::value);
+    erase();
+    if (!snap) {
+      mvprintw(0, 0, "hogar-inspect: %s (retrying; q quits)", snap.error().message.c_str());
+    } else {
+      auto lines = render(*snap);
+      for (int i = 0; i < static_cast<int>(lines.size()) && i < LINES; ++i)
+        mvprintw(i, 0, "%s", lines[static_cast<std::size_t>(i)].substr(0, COLS).c_str());
+    }
+    refresh();
+    int key = getch();
+    if (key == 'q' || key == 'Q')
+      break;
+  }
+  endwin();
+  return status;
+}

@@ -1,0 +1,363 @@
+// The cluster commands of the CLI: submit, list, status, remove, nodes, infer. Each connects
+// to one daemon (--cluster HOST:PORT), asks its node actor, and prints the answer as a table
+// or, with --json, as JSON.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <caf/actor_system.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/cluster_client.hpp"
+#include "actors/cluster_messages.hpp"
+#include "actors/metrics.hpp"
+#include "actors/system_config.hpp"
+#include "config/cluster_options.hpp"
+#include "config/node_options.hpp"
+#include "kernels/random_tensor.hpp"
+#include "kernels/tensor_json.hpp"
+#include "scheduling/latency_histogram.hpp"
+#include "scheduling/latency_summary.hpp"
+#include "tools/hogar/commands.hpp"
+
+namespace po = boost::program_options;
+
+namespace hogar::cli {
+
+namespace {
+
+using ms = std::chrono::milliseconds;
+
+/// Parsed arguments of one cluster command: common options plus up to one positional.
+struct command_line {
+  config::cluster_options cluster;
+  std::string positional;
+  po::variables_map vm;
+};
+
+/// Parses argv with the common options plus `extra`; `positional_name` empty: none taken.
+/// Returns nullopt after printing help or a usage error (exit status in `status`).
+std::optional<command_line> parse(const args& argv, const std::string& usage,
+                                  const std::string& positional_name,
+                                  po::options_description extra, int& status) {
+  command_line cl;
+  po::options_description visible{usage};
+  visible.add(describe(cl.cluster)).add(extra);
+  visible.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(visible);
+  po::positional_options_description pos;
+  if (!positional_name.empty()) {
+    all.add_options()(positional_name.c_str(), po::value(&cl.positional));
+    pos.add(positional_name.c_str(), 1);
+  }
+  try {
+    po::store(po::command_line_parser(argv).options(all).positional(pos).run(), cl.vm);
+    po::notify(cl.vm);
+  } catch (const po::error& e) {
+    fmt::print(stderr, "{}\n{}", e.what(), [&] {
+      std::ostringstream s;
+      s << visible;
+      return s.str();
+    }());
+    status = 2;
+    return std::nullopt;
+  }
+  if (cl.vm.count("help")) {
+    std::cout << visible;
+    status = 0;
+    return std::nullopt;
+  }
+  if (!positional_name.empty() && cl.positional.empty()) {
+    fmt::print(stderr, "{}: missing {}\n", usage, positional_name);
+    status = 2;
+    return std::nullopt;
+  }
+  return cl;
+}
+
+/// An actor system for talking to daemons, and the connection.
+struct session {
+  system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::optional<cluster_client> client;
+
+  result<bool> open(const std::string& cluster) {
+    cfg.enable_networking();
+    cfg.set("scheduler.max-threads", std::size_t{2});
+    sys = std::make_unique<caf::actor_system>(cfg);
+    auto where = config::parse_endpoint(cluster);
+    if (!where)
+      return fail(errc::invalid_argument, fmt::format("--cluster: {}", where.error().message));
+    auto c = cluster_client::connect(*sys, where->host, where->port);
+    if (!c)
+      return c.error();
+    client.emplace(std::move(*c));
+    return true;
+  }
+};
+
+int report(const error_info& err) {
+  fmt::print(stderr, "error: {}\n", err.message);
+  return 1;
+}
+
+std::string read_text(const std::string& path, std::string& error) {
+  std::ifstream in{path};
+  if (!in) {
+    error = fmt::format("{}: cannot open the file", path);
+    return {};
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void print_placement(const graph_summary& s) {
+  fmt::print("{:<20} {:>7}  {}\n", "operator", "replica", "node");
+  for (auto& p : s.placement)
+    fmt::print("{:<20} {:>7}  {}\n", p.op, p.replica, p.node);
+}
+
+nlohmann::json summary_json(const graph_summary& s) {
+  nlohmann::json placement = nlohmann::json::array();
+  for (auto& p : s.placement)
+    placement.push_back({{"operator", p.op}, {"replica", p.replica}, {"node", p.node}});
+  return {{"name", s.name},
+          {"file", s.file},
+          {"operators", s.operators},
+          {"replicas", s.replicas},
+          {"placement", placement}};
+}
+
+int submit(const args& argv) {
+  int status = 0;
+  auto cl = parse(argv, "hogar submit GRAPH [options]", "graph", {}, status);
+  if (!cl)
+    return status;
+  std::string error;
+  auto yaml = read_text(cl->positional, error);
+  if (!error.empty())
+    return report({errc::io_error, error});
+  session s;
+  if (auto ok = s.open(cl->cluster.cluster); !ok)
+    return report(ok.error());
+  auto answer = s.client->ask<graph_summary>(ms(cl->cluster.timeout_ms), submit_atom::value,
+                                             yaml, cl->positional);
+  if (!answer)
+    return report(answer.error());
+  if (cl->cluster.json) {
+    std::cout << summary_json(*answer).dump(2) << "\n";
+  } else {
+    fmt::print("graph '{}' deployed: {} operators, {} replicas\n", answer->name,
+               answer->operators, answer->replicas);
+    print_placement(*answer);
+  }
+  return 0;
+}
+
+int list(const args& argv) {
+  int status = 0;
+  auto cl = parse(argv, "hogar list [options]", "", {}, status);
+  if (!cl)
+    return status;
+  session s;
+  if (auto ok = s.open(cl->cluster.cluster); !ok)
+    return report(ok.error());
+  auto answer = s.client->ask<std::vector<graph_summary>>(ms(cl->cluster.timeout_ms),
+                                                          list_atom::value);
+  if (!answer)
+    return report(answer.error());
+  if (cl->cluster.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& g : *answer)
+      out.push_back(summary_json(g));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  if (answer->empty()) {
+    fmt::print("no graphs deployed\n");
+    return 0;
+  }
+  fmt::print("{:<24} {:>9} {:>9}  {}\n", "graph", "operators", "replicas", "file");
+  for (auto& g : *answer)
+    fmt::print("{:<24} {:>9} {:>9}  {}\n", g.name, g.operators, g.replicas, g.file);
+  return 0;
+}
+
+int status_command(const args& argv) {
+  int status = 0;
+  auto cl = parse(argv, "hogar status GRAPH [options]", "graph", {}, status);
+  if (!cl)
+    return status;
+  session s;
+  if (auto ok = s.open(cl->cluster.cluster); !ok)
+    return report(ok.error());
+  auto answer = s.client->ask<graph_snapshot>(ms(cl->cluster.timeout_ms), status_atom::value,
+                                              cl->positional);
+  if (!answer)
+    return report(answer.error());
+  auto doc = to_json(*answer);
+  if (cl->cluster.json) {
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  auto& in = answer->ingress;
+  fmt::print("graph '{}' ({}): {} operators, {} replicas\n", answer->summary.name,
+             answer->summary.file, answer->summary.operators, answer->summary.replicas);
+  fmt::print("ingress here: {} accepted, {} completed, {} failed, {} timed out, {} rejected, "
+             "{} in flight\n\n",
+             in.accepted, in.completed, in.failed, in.timed_out, in.rejected, in.in_flight);
+  fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8}\n", "operator",
+             "rep", "node", "state", "calls", "failed", "queue", "p50", "p99", "req/s");
+  for (auto& r : doc["replicas"])
+    fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8.1f}\n",
+               r["operator"].get<std::string>(), r["replica"].get<int>(),
+               r["node"].get<std::string>(), r["state"].get<std::string>(),
+               r["calls"].get<std::uint64_t>(), r["failed"].get<std::uint64_t>(),
+               r["queue_depth"].get<std::uint64_t>(),
+               scheduling::format_duration_us(r["latency_p50_us"].get<double>()),
+               scheduling::format_duration_us(r["latency_p99_us"].get<double>()),
+               r["throughput_rps"].get<double>());
+  return 0;
+}
+
+int remove(const args& argv) {
+  int status = 0;
+  auto cl = parse(argv, "hogar remove GRAPH [options]", "graph", {}, status);
+  if (!cl)
+    return status;
+  session s;
+  if (auto ok = s.open(cl->cluster.cluster); !ok)
+    return report(ok.error());
+  auto answer = s.client->ask<graph_summary>(ms(cl->cluster.timeout_ms), remove_atom::value,
+                                             cl->positional);
+  if (!answer)
+    return report(answer.error());
+  if (cl->cluster.json)
+    std::cout << summary_json(*answer).dump(2) << "\n";
+  else
+    fmt::print("graph '{}' removed ({} replicas stopped)\n", answer->name, answer->replicas);
+  return 0;
+}
+
+int nodes(const args& argv) {
+  int status = 0;
+  auto cl = parse(argv, "hogar nodes [options]", "", {}, status);
+  if (!cl)
+    return status;
+  session s;
+  if (auto ok = s.open(cl->cluster.cluster); !ok)
+    return report(ok.error());
+  auto answer = s.client->ask<std::vector<member>>(ms(cl->cluster.timeout_ms),
+                                                   nodes_atom::value);
+  if (!answer)
+    return report(answer.error());
+  if (cl->cluster.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& m : *answer)
+      out.push_back(to_json(m));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("{:<12} {:<8} {:<22} {:<22} {:>4} {:>4}  {}\n", "node", "state", "actor port",
+             "http", "cpus", "gpus", "labels");
+  for (auto& m : *answer)
+    fmt::print("{:<12} {:<8} {:<22} {:<22} {:>4} {:>4}  {}\n", m.info.name, to_string(m.state),
+               fmt::format("{}:{}", m.info.host, m.info.actor_port),
+               m.info.http_port ? fmt::format("{}:{}", m.info.host, m.info.http_port) : "off",
+               m.info.cpu_threads, m.info.gpus, fmt::join(m.info.labels, ","));
+  return 0;
+}
+
+int infer(const args& argv) {
+  int status = 0;
+  std::string input;
+  std::uint64_t seed = 1;
+  po::options_description extra{"infer options"};
+  extra.add_options()
+    ("input", po::value(&input),
+     "KServe v2 request JSON, or @FILE; default: random inputs from the graph's declaration")
+    ("seed", po::value(&seed)->default_value(seed), "seed of the generated inputs");
+  auto cl = parse(argv, "hogar infer GRAPH [options]", "graph", extra, status);
+  if (!cl)
+    return status;
+  session s;
+  if (auto ok = s.open(cl->cluster.cluster); !ok)
+    return report(ok.error());
+  record inputs;
+  if (!input.empty()) {
+    std::string origin = "--input";
+    std::string text = input;
+    if (text.front() == '@') {
+      origin = text.substr(1);
+      std::string error;
+      text = read_text(origin, error);
+      if (!error.empty())
+        return report({errc::io_error, error});
+    }
+    auto body = nlohmann::json::parse(text, nullptr, false);
+    if (body.is_discarded())
+      return report({errc::invalid_argument, fmt::format("{}: not valid JSON", origin)});
+    auto parsed = record_from_kserve_request(body);
+    if (!parsed)
+      return report({errc::invalid_argument, fmt::format("{}: {}", origin, parsed.error().message)});
+    inputs = std::move(*parsed);
+  } else {
+    auto graph = s.client->ask<graph_snapshot>(ms(cl->cluster.timeout_ms), status_atom::value,
+                                               cl->positional);
+    if (!graph)
+      return report(graph.error());
+    std::uint64_t k = 0;
+    for (auto& in : graph->inputs) {
+      auto type = dtype_from_string(in.datatype);
+      if (!type)
+        return report({errc::internal, fmt::format("input '{}': unknown datatype {}", in.name,
+                                                   in.datatype)});
+      inputs.push_back({in.name, random_tensor(*type, in.shape, seed * 7919 + k++)});
+    }
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto answer = s.client->ask<infer_reply>(ms(cl->cluster.timeout_ms + 5000), infer_atom::value,
+                                           cl->positional,
+                                           infer_request{std::move(inputs), cl->cluster.timeout_ms});
+  auto elapsed_us = std::chrono::duration<double, std::micro>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  if (!answer)
+    return report(answer.error());
+  if (cl->cluster.json) {
+    nlohmann::json doc{{"model_name", cl->positional},
+                       {"id", std::to_string(answer->id)},
+                       {"outputs", kserve_outputs_json(answer->outputs)}};
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  fmt::print("request {} on '{}': {}\n", answer->id, cl->positional,
+             scheduling::format_duration_us(elapsed_us));
+  for (auto& out : answer->outputs)
+    fmt::print("  {:<16} {}\n", out.name, summarize(out.value));
+  return 0;
+}
+
+} // namespace
+
+int cluster_command(const std::string& name, const args& argv) {
+  if (name == "submit")
+    return submit(argv);
+  if (name == "list")
+    return list(argv);
+  if (name == "status")
+    return status_command(argv);
+  if (name == "remove")
+    return remove(argv);
+  if (name == "nodes")
+    return nodes(argv);
+  if (name == "infer")
+    return infer(argv);
+  return -1;
+}
+
+} // namespace hogar::cli
