@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <unordered_set>
@@ -126,9 +127,16 @@ private:
   std::int64_t count_ = 0;
 };
 
-} // namespace
+/// What an input object says about its tensor besides the values: checked name, datatype and
+/// shape, and the element count the shape asks for.
+struct tensor_header {
+  std::string name;
+  dtype type = dtype::float32;
+  shape_t shape;
+  std::int64_t elements = 0;
+};
 
-result<named_tensor> tensor_from_kserve_json(const json& j) {
+result<tensor_header> read_tensor_header(const json& j) {
   if (!j.is_object())
     return fail(errc::invalid_argument,
                 fmt::format("input: expected an object with name, datatype, shape and data, "
@@ -164,18 +172,53 @@ result<named_tensor> tensor_from_kserve_json(const json& j) {
                               brief(*shape_it)));
     auto e = extent.get<std::int64_t>();
     shape.push_back(e);
-    if (e != 0 && expected > std::numeric_limits<std::int64_t>::max() / e)
+    // Bounded by the largest byte count of any dtype so that elements * dtype_size never
+    // overflows either.
+    if (e != 0 && expected > std::numeric_limits<std::int64_t>::max() / 8 / e)
       too_large = true;
     else
       expected *= e;
   }
+  if (too_large)
+    return fail(errc::invalid_argument,
+                fmt::format("input '{}': shape {} is too large", name, to_string(shape)));
+  return tensor_header{name, *type, std::move(shape), expected};
+}
+
+/// The "binary_data_size" of an input's "parameters" (Triton's binary tensor extension), nullopt
+/// when the input carries its values in "data".
+result<std::optional<std::int64_t>> binary_data_size(const json& input, const std::string& name) {
+  auto params = input.find("parameters");
+  if (params == input.end())
+    return std::optional<std::int64_t>{};
+  if (!params->is_object())
+    return fail(errc::invalid_argument,
+                fmt::format("input '{}': \"parameters\" must be an object", name));
+  auto size = params->find("binary_data_size");
+  if (size == params->end())
+    return std::optional<std::int64_t>{};
+  if (!size->is_number_integer() || size->get<std::int64_t>() < 0)
+    return fail(errc::invalid_argument,
+                fmt::format("input '{}': parameters.binary_data_size must be a non-negative "
+                            "integer, got {}",
+                            name, brief(*size)));
+  return std::optional<std::int64_t>{size->get<std::int64_t>()};
+}
+
+} // namespace
+
+result<named_tensor> tensor_from_kserve_json(const json& j) {
+  auto header = read_tensor_header(j);
+  if (!header)
+    return header.error();
+  const std::string& name = header->name;
+  const dtype type = header->type;
+  const shape_t& shape = header->shape;
+  const std::int64_t expected = header->elements;
 
   auto data_it = j.find("data");
   if (data_it == j.end())
     return fail(errc::invalid_argument, fmt::format("input '{}': \"data\" is missing", name));
-  if (too_large)
-    return fail(errc::invalid_argument,
-                fmt::format("input '{}': shape {} is too large", name, to_string(shape)));
 
   // Count first: a request whose data is shorter than its shape must not make us allocate the
   // shape's size.
@@ -194,10 +237,10 @@ result<named_tensor> tensor_from_kserve_json(const json& j) {
                             to_string(shape), expected, leaves));
 
   try {
-    tensor value{*type, shape};
-    auto error = ops::visit_dtype(*type, [&](auto zero) {
+    tensor value{type, shape};
+    auto error = ops::visit_dtype(type, [&](auto zero) {
       using T = decltype(zero);
-      data_reader<T> reader{name, *type, ops::raw_mutable_values<T>(value), expected};
+      data_reader<T> reader{name, type, ops::raw_mutable_values<T>(value), expected};
       return reader.read(*data_it);
     });
     if (!error.empty())
@@ -205,6 +248,31 @@ result<named_tensor> tensor_from_kserve_json(const json& j) {
     return named_tensor{name, std::move(value)};
   } catch (const std::exception& e) {
     return fail(errc::invalid_argument, fmt::format("input '{}': {}", name, e.what()));
+  }
+}
+
+result<named_tensor> tensor_from_kserve_binary(const json& j, std::span<const char> bytes) {
+  auto header = read_tensor_header(j);
+  if (!header)
+    return header.error();
+  const auto needed = static_cast<std::size_t>(header->elements) * dtype_size(header->type);
+  if (bytes.size() != needed)
+    return fail(errc::invalid_argument,
+                fmt::format("input '{}': {} {} needs {} bytes of binary data, got {}",
+                            header->name, to_kserve_string(header->type),
+                            to_string(header->shape), needed, bytes.size()));
+  if (header->type == dtype::boolean)
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      if (bytes[i] != 0 && bytes[i] != 1)
+        return fail(errc::invalid_argument,
+                    fmt::format("input '{}': binary BOOL byte {} is {}, not 0 or 1", header->name,
+                                i, static_cast<int>(static_cast<unsigned char>(bytes[i]))));
+  try {
+    return named_tensor{header->name,
+                        tensor{header->type, header->shape,
+                               std::vector<char>(bytes.begin(), bytes.end())}};
+  } catch (const std::exception& e) {
+    return fail(errc::invalid_argument, fmt::format("input '{}': {}", header->name, e.what()));
   }
 }
 
@@ -233,6 +301,10 @@ json to_kserve_json(const named_tensor& t) {
 }
 
 result<record> record_from_kserve_request(const json& body) {
+  return record_from_kserve_request(body, {});
+}
+
+result<record> record_from_kserve_request(const json& body, std::span<const char> binary) {
   if (!body.is_object())
     return fail(errc::invalid_argument, "request: the body must be a JSON object");
   auto inputs = body.find("inputs");
@@ -244,6 +316,8 @@ result<record> record_from_kserve_request(const json& body) {
   r.reserve(inputs->size());
   std::unordered_set<std::string> names;
   std::size_t index = 0;
+  // Binary inputs take their bytes from `binary` one after the other, in input order.
+  std::size_t offset = 0;
   for (auto& input : *inputs) {
     // Errors of a named input name it; a nameless one is pointed at by its index.
     auto name = input.is_object() ? input.find("name") : input.end();
@@ -253,7 +327,32 @@ result<record> record_from_kserve_request(const json& body) {
                   fmt::format("inputs[{}]: expected an object with a non-empty \"name\", "
                               "\"datatype\", \"shape\" and \"data\"",
                               index));
-    auto t = tensor_from_kserve_json(input);
+    const auto& input_name = name->get_ref<const std::string&>();
+    auto size = binary_data_size(input, input_name);
+    if (!size)
+      return size.error();
+    // An input carries its values either in "data" or as the next bytes of `binary`.
+    auto read_input = [&]() -> result<named_tensor> {
+      if (!size->has_value())
+        return tensor_from_kserve_json(input);
+      auto wanted = static_cast<std::size_t>(**size);
+      if (input.contains("data"))
+        return fail(errc::invalid_argument,
+                    fmt::format("input '{}': give either \"data\" or "
+                                "parameters.binary_data_size, not both",
+                                input_name));
+      if (wanted > binary.size() - offset)
+        return fail(errc::invalid_argument,
+                    fmt::format("input '{}': binary_data_size {} runs past the binary data ({} "
+                                "bytes after the JSON, {} of them left); binary inputs follow "
+                                "the JSON, whose length the Inference-Header-Content-Length "
+                                "header gives",
+                                input_name, wanted, binary.size(), binary.size() - offset));
+      auto bytes = binary.subspan(offset, wanted);
+      offset += wanted;
+      return tensor_from_kserve_binary(input, bytes);
+    };
+    auto t = read_input();
     if (!t)
       return t.error();
     if (!names.insert(t->name).second)
@@ -262,6 +361,11 @@ result<record> record_from_kserve_request(const json& body) {
     r.push_back(std::move(*t));
     ++index;
   }
+  if (offset != binary.size())
+    return fail(errc::invalid_argument,
+                fmt::format("request: {} bytes of binary data follow the JSON but no input "
+                            "claims them (parameters.binary_data_size)",
+                            binary.size() - offset));
   return r;
 }
 

@@ -6,6 +6,8 @@
 // graph-file spellings "float32", ... are accepted too). Errors name the tensor and the field.
 #pragma once
 
+#include <span>
+
 #include <nlohmann/json.hpp>
 
 #include "kernels/result.hpp"
@@ -19,11 +21,24 @@ namespace hogar {
 /// "input 'image': shape [2, 2] needs 4 values, got 3".
 result<named_tensor> tensor_from_kserve_json(const nlohmann::json& j);
 
+/// An input of Triton's binary tensor extension: the object's name, datatype and shape (checked
+/// as above) with its values given as raw row-major bytes (BOOL: one byte, 0 or 1). Fails with
+/// errc::invalid_argument when the byte count does not match: "input 'x': FP32 [2] needs 8
+/// bytes of binary data, got 4".
+result<named_tensor> tensor_from_kserve_binary(const nlohmann::json& j,
+                                               std::span<const char> bytes);
+
 /// {"name", "datatype", "shape", "data"} with `data` flat; BOOL as true/false.
 nlohmann::json to_kserve_json(const named_tensor& t);
 
 /// The tensors of body["inputs"], in order; names must be unique.
 result<record> record_from_kserve_request(const nlohmann::json& body);
+
+/// The same for a request of the binary tensor extension: an input with
+/// "parameters": {"binary_data_size": n} and no "data" takes the next n bytes of `binary` (the
+/// bytes that followed the JSON), in input order; every byte must be claimed.
+result<record> record_from_kserve_request(const nlohmann::json& body,
+                                          std::span<const char> binary);
 
 /// The "outputs" array of a response: to_kserve_json of every tensor, in order.
 nlohmann::json kserve_outputs_json(const record& r);

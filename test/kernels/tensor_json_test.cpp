@@ -135,3 +135,45 @@ TEST_CASE("a request without inputs, with a nameless input or a name twice is re
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().message == "input 'img': shape [2] needs 2 values, got 1");
 }
+
+TEST_CASE("binary inputs take their bytes after the JSON in input order") {
+  std::vector<float> x{1.5f, -2};
+  std::vector<std::int32_t> n{7};
+  std::string binary(reinterpret_cast<const char*>(x.data()), 8);
+  binary.append(reinterpret_cast<const char*>(n.data()), 4);
+  auto body = json::parse(R"({"inputs": [
+    {"name": "x", "datatype": "FP32", "shape": [2], "parameters": {"binary_data_size": 8}},
+    {"name": "m", "datatype": "BOOL", "shape": [1], "data": [true]},
+    {"name": "n", "datatype": "INT32", "shape": [1], "parameters": {"binary_data_size": 4}}]})");
+  auto r = record_from_kserve_request(body, std::span<const char>{binary});
+  REQUIRE(r.has_value());
+  REQUIRE(r->size() == 3);
+  CHECK(values_of<float>((*r)[0].value) == x);
+  CHECK(values_of<bool>((*r)[1].value) == std::vector<bool>{true});
+  CHECK(values_of<std::int32_t>((*r)[2].value) == n);
+}
+
+TEST_CASE("binary inputs of the wrong size, unclaimed bytes and missing bytes are refused") {
+  std::string four(4, '\0');
+  auto short_input = record_from_kserve_request(
+    json::parse(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [2],
+                               "parameters": {"binary_data_size": 4}}]})"),
+    std::span<const char>{four});
+  REQUIRE_FALSE(short_input.has_value());
+  CHECK(short_input.error().message == "input 'x': FP32 [2] needs 8 bytes of binary data, got 4");
+  auto unclaimed = record_from_kserve_request(
+    json::parse(R"({"inputs": [{"name": "x", "datatype": "INT8", "shape": [1], "data": [1]}]})"),
+    std::span<const char>{four});
+  REQUIRE_FALSE(unclaimed.has_value());
+  CHECK(unclaimed.error().message.rfind("request: 4 bytes of binary data", 0) == 0);
+  auto missing = record_from_kserve_request(
+    json::parse(R"({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1],
+                               "parameters": {"binary_data_size": 4}}]})"));
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.rfind("input 'x': binary_data_size 4 runs past", 0) == 0);
+  std::string two{"\x01\x02", 2};
+  auto bad_bool = tensor_from_kserve_binary(
+    json::parse(R"({"name": "m", "datatype": "BOOL", "shape": [2]})"), std::span<const char>{two});
+  REQUIRE_FALSE(bad_bool.has_value());
+  CHECK(bad_bool.error().message == "input 'm': binary BOOL byte 1 is 2, not 0 or 1");
+}
