@@ -1,0 +1,92 @@
+// kserve.hpp: the bodies of the KServe v2 / Open Inference Protocol that the HTTP server reads
+// and writes, as plain functions of strings, records and metadata. No sockets here: the server
+// (server.cpp) moves bytes, these functions decide what the bytes mean, and each is tested on
+// its own.
+//
+// Inference requests and responses follow the protocol's JSON form plus Triton's binary tensor
+// extension ("binary_tensor_data"): a body may be N bytes of JSON (N given by the
+// `Inference-Header-Content-Length` header) followed by raw tensor bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/backend.hpp"
+#include "kernels/result.hpp"
+#include "kernels/tensor.hpp"
+
+namespace hogar::http {
+
+/// The header that splits a binary-extension body into its JSON part and its tensor bytes.
+inline constexpr std::string_view inference_header_length_field =
+  "Inference-Header-Content-Length";
+
+/// The HTTP status that answers an error: invalid_argument 400, not_found 404, overloaded and
+/// unavailable 503, deadline_exceeded 504, everything else (operator_failed, io_error,
+/// internal) 500.
+unsigned status_for(errc code) noexcept;
+
+/// `{"error": message}`, the body of every error answer.
+std::string error_body(std::string_view message);
+
+/// `GET /v2`: {"name": "hogar", "version", "extensions": ["binary_tensor_data"]}.
+std::string server_metadata_body(std::string_view version);
+
+/// `GET /v2/models/{graph}`: {"name", "versions", "platform", "inputs", "outputs"}.
+std::string model_metadata_body(const model_metadata& metadata);
+
+/// One entry of an inference request's "outputs".
+struct requested_output {
+  std::string name;
+  /// parameters.binary_data when the request gives it; otherwise the request-wide
+  /// binary_data_output decides.
+  std::optional<bool> binary_data;
+};
+
+/// A `POST /v2/models/{graph}/infer` request, read and checked.
+struct infer_request {
+  /// The request's "id", echoed in the response.
+  std::optional<std::string> id;
+  /// The input tensors, in request order.
+  record inputs;
+  /// The outputs asked for, in order; empty: every output the graph produces.
+  std::vector<requested_output> outputs;
+  /// parameters.timeout_ms: the request's deadline, when it sets one.
+  std::optional<std::int64_t> timeout_ms;
+  /// parameters.binary_data_output: outputs come back as raw bytes unless an output says not.
+  bool binary_data_output = false;
+};
+
+/// Reads an inference request. `json_length` is the Inference-Header-Content-Length header when
+/// present: the body's first json_length bytes are JSON and the rest are the bytes of the
+/// binary inputs. Fails with errc::invalid_argument and a message naming the field or input:
+/// "request: malformed JSON: parse error at line 1, column 12: ...",
+/// "input 'x': shape [2] needs 2 values, got 1".
+result<infer_request> parse_infer_request(std::string_view body,
+                                          std::optional<std::size_t> json_length);
+
+/// Checks that every output the request names is one the graph declares: either a declared
+/// output's name or, for an output that returns a whole record, "OUTPUT.TENSOR". Returns the
+/// error (errc::invalid_argument, naming the output and listing the declared ones) or nullopt.
+std::optional<error_info> check_requested_outputs(const infer_request& request,
+                                                  const model_metadata& metadata);
+
+/// A response body and, when binary outputs follow the JSON, the JSON's length (the value of
+/// the Inference-Header-Content-Length header; the body is then application/octet-stream).
+struct infer_response_body {
+  std::string body;
+  std::optional<std::size_t> json_length;
+};
+
+/// The answer to an inference: {"model_name", "id", "outputs"}, then the bytes of the binary
+/// outputs in output order. With `request.outputs` given, only those outputs are returned, in
+/// that order; one the graph did not produce (its branch was skipped) is left out, as in every
+/// answer.
+infer_response_body encode_infer_response(std::string_view graph, std::string_view id,
+                                          const record& outputs, const infer_request& request);
+
+} // namespace hogar::http

@@ -1,0 +1,295 @@
+// fixture.hpp: the one fixture of the HTTP tests: a fake backend made of plain objects and a
+// small synchronous-looking HTTP client whose every exchange has a deadline.
+//
+// The fake serves two graphs:
+//   "double": input x (FP32, any shape) -> "doubled" (2x, FP32) and "count" (INT64 scalar, x's
+//             element count); answered from a thread of its own, as a real node answers from an
+//             actor's thread. The first value of x injects errors: -1 overloaded, -2 deadline
+//             exceeded, -3 operator failed, -4 infer throws, -5 unavailable, -6 internal.
+//   "slow":   echoes x as "y" once the test calls release_slow(), or fails with
+//             deadline_exceeded when the request's timeout_ms passes first. Not ready.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include "http/backend.hpp"
+#include "http/server.hpp"
+#include "kernels/tensor.hpp"
+
+namespace hogar::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+/// How long any single wait in these tests may take before it counts as a failure.
+inline constexpr std::chrono::seconds deadline{10};
+
+/// Waits until `condition` holds or `deadline` passes; returns whether it held.
+inline bool wait_until(const std::function<bool()>& condition) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > until)
+      return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+class fake_backend : public http::backend {
+public:
+  ~fake_backend() override {
+    release_slow();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock{mutex_};
+      threads.swap(threads_);
+    }
+    for (auto& t : threads)
+      t.join();
+  }
+
+  bool live() override { return true; }
+  bool ready() override { return ready_; }
+  std::vector<std::string> graphs() override { return {"double", "slow"}; }
+
+  std::optional<http::model_metadata> metadata(const std::string& graph) override {
+    if (graph == "double")
+      return http::model_metadata{"double",
+                                  {"1"},
+                                  "hogar",
+                                  {{"x", "FP32", {-1}}},
+                                  {{"doubled", "FP32", {-1}}, {"count", "INT64", {}}},
+                                  true};
+    if (graph == "slow")
+      return http::model_metadata{"slow", {"1"}, "hogar", {{"x", "FP32", {-1}}},
+                                  {{"y", "FP32", {-1}}}, false};
+    return std::nullopt;
+  }
+
+  void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
+             std::function<void(http::infer_outcome)> done) override {
+    auto id = ++requests_;
+    last_timeout_ms_ = timeout_ms;
+    if (graph == "double" && first_value(inputs) == -4)
+      throw std::runtime_error("injected failure in infer");
+    std::lock_guard lock{mutex_};
+    threads_.emplace_back([this, graph, inputs = std::move(inputs), timeout_ms, id,
+                           done = std::move(done)]() mutable {
+      done(answer(graph, std::move(inputs), timeout_ms, id));
+    });
+  }
+
+  std::string metrics_text() override {
+    return fmt::format("# TYPE hogar_requests_total counter\nhogar_requests_total {}\n",
+                       requests_.load());
+  }
+
+  std::string snapshot_json() override {
+    return R"({"nodes": [{"name": "n1", "ready": true}], "graphs": [{"name": "double"}], )"
+           R"("operators": [{"graph": "double", "name": "twice", "calls": 3}]})";
+  }
+
+  /// Lets every waiting and future "slow" request finish.
+  void release_slow() {
+    std::lock_guard lock{slow_mutex_};
+    slow_released_ = true;
+    slow_cv_.notify_all();
+  }
+
+  std::atomic<bool> ready_{true};
+  /// Requests that reached infer(), of either graph.
+  std::atomic<int> requests_{0};
+  /// "slow" requests waiting to be released.
+  std::atomic<int> slow_waiting_{0};
+  std::atomic<std::int64_t> last_timeout_ms_{0};
+
+private:
+  static double first_value(const record& inputs) {
+    auto* x = find_tensor(inputs, "x");
+    return x && x->element_count() > 0 ? x->value_as_double(0) : 0;
+  }
+
+  http::infer_outcome answer(const std::string& graph, record inputs, std::int64_t timeout_ms,
+                             std::uint64_t id) {
+    http::infer_outcome out;
+    out.request_id = id;
+    auto* x = find_tensor(inputs, "x");
+    if (graph != "double" && graph != "slow") {
+      out.error = fail(errc::not_found, fmt::format("graph '{}' is not served here", graph));
+      return out;
+    }
+    if (!x) {
+      out.error = fail(errc::invalid_argument, fmt::format("graph '{}': input 'x' is missing",
+                                                           graph));
+      return out;
+    }
+    if (x->type() != dtype::float32) {
+      out.error = fail(errc::invalid_argument,
+                       fmt::format("graph '{}': input 'x' must be FP32, got {}", graph,
+                                   to_kserve_string(x->type())));
+      return out;
+    }
+    if (graph == "slow") {
+      ++slow_waiting_;
+      std::unique_lock lock{slow_mutex_};
+      bool released = slow_cv_.wait_for(lock, std::chrono::milliseconds{timeout_ms},
+                                        [&] { return slow_released_; });
+      --slow_waiting_;
+      if (!released)
+        out.error = fail(errc::deadline_exceeded,
+                         fmt::format("graph 'slow': deadline of {} ms passed", timeout_ms));
+      else
+        out.outputs = record{{"y", *x}};
+      return out;
+    }
+    switch (static_cast<int>(first_value(inputs))) {
+      case -1: out.error = fail(errc::overloaded, "graph 'double': too many requests"); return out;
+      case -2: out.error = fail(errc::deadline_exceeded, "graph 'double': too late"); return out;
+      case -3:
+        out.error = fail(errc::operator_failed, "graph 'double': operator 'twice' failed");
+        return out;
+      case -5: out.error = fail(errc::unavailable, "graph 'double': shutting down"); return out;
+      case -6: out.error = fail(errc::internal, "graph 'double': broken"); return out;
+      default: break;
+    }
+    tensor doubled{dtype::float32, x->shape()};
+    auto in = x->values<float>();
+    auto o = doubled.mutable_values<float>();
+    for (std::size_t i = 0; i < in.size(); ++i)
+      o[i] = in[i] * 2;
+    out.outputs = record{{"doubled", std::move(doubled)},
+                         {"count", tensor::scalar<std::int64_t>(x->element_count())}};
+    return out;
+  }
+
+  std::mutex mutex_;
+  /// One per inference; joined by the destructor.
+  std::vector<std::thread> threads_;
+  std::mutex slow_mutex_;
+  std::condition_variable slow_cv_;
+  bool slow_released_ = false;
+};
+
+using response = bhttp::response<bhttp::string_body>;
+
+/// One keep-alive HTTP/1.1 connection to 127.0.0.1:port. Each call runs its own io_context
+/// for at most `deadline`, so a server that never answers fails the test instead of hanging it.
+class client {
+public:
+  explicit client(std::uint16_t port) : stream_(ioc_) {
+    beast::error_code ec;
+    stream_.socket().connect(tcp::endpoint{asio::ip::address_v4::loopback(), port}, ec);
+    REQUIRE_MESSAGE(!ec, "cannot connect to port ", port, ": ", ec.message());
+  }
+
+  /// Sends one request and reads the answer; an empty optional when none came (connection
+  /// closed, or `deadline` passed).
+  std::optional<response> request(bhttp::verb method, std::string target, std::string body = {},
+                                  std::map<std::string, std::string> headers = {}) {
+    bhttp::request<bhttp::string_body> req{method, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    for (auto& [name, value] : headers)
+      req.set(name, value);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    std::optional<response> answer;
+    response res;
+    bool failed = false;
+    bhttp::async_write(stream_, req, [&](beast::error_code ec, std::size_t) {
+      // A refused body may be cut short by the server closing: read its answer anyway.
+      bhttp::async_read(stream_, buffer_, res, [&](beast::error_code ec2, std::size_t) {
+        if (ec2)
+          failed = true;
+        else
+          answer = std::move(res);
+      });
+      (void)ec;
+    });
+    run();
+    return failed ? std::nullopt : std::move(answer);
+  }
+
+  std::optional<response> get(std::string target) {
+    return request(bhttp::verb::get, std::move(target));
+  }
+  std::optional<response> post(std::string target, std::string body,
+                               std::map<std::string, std::string> headers = {}) {
+    return request(bhttp::verb::post, std::move(target), std::move(body), std::move(headers));
+  }
+
+  /// Writes raw bytes (a partial request, say).
+  void send_raw(const std::string& bytes) {
+    beast::error_code ec;
+    asio::write(stream_.socket(), asio::buffer(bytes), ec);
+    REQUIRE_MESSAGE(!ec, "cannot write: ", ec.message());
+  }
+
+  /// Reads one answer (to bytes sent with send_raw); empty when none came within `deadline`.
+  std::optional<response> read() {
+    std::optional<response> answer;
+    response res;
+    bhttp::async_read(stream_, buffer_, res, [&](beast::error_code ec, std::size_t) {
+      if (!ec)
+        answer = std::move(res);
+    });
+    run();
+    return answer;
+  }
+
+  /// True when the server closes the connection within `deadline`.
+  bool closed_by_server() {
+    bool closed = false;
+    char byte;
+    stream_.socket().async_read_some(asio::buffer(&byte, 1),
+                                     [&](beast::error_code ec, std::size_t) { closed = !!ec; });
+    run();
+    return closed;
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+private:
+  void run() {
+    ioc_.restart();
+    ioc_.run_for(deadline);
+    if (!ioc_.stopped()) {
+      // Deadline passed: cancel what is pending so the handlers referring to locals run now.
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+      ioc_.restart();
+      ioc_.run();
+    }
+  }
+
+  asio::io_context ioc_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+} // namespace hogar::test

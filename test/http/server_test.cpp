@@ -1,0 +1,448 @@
+#include "http/server.hpp"
+
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "fixture.hpp"
+
+using namespace hogar;
+using namespace hogar::test;
+using nlohmann::json;
+
+namespace {
+
+/// A fake backend with a server in front of it, listening on a port the kernel picked.
+struct served {
+  explicit served(http::server_options options = {}) : server(backend, std::move(options)) {
+    auto bound = server.start();
+    REQUIRE_MESSAGE(bound.has_value(), (bound ? "" : bound.error().message));
+    port = *bound;
+  }
+
+  fake_backend backend;
+  http::server server;
+  std::uint16_t port = 0;
+};
+
+json body_of(const response& r) {
+  return json::parse(r.body());
+}
+
+std::string error_of(const response& r) {
+  auto j = body_of(r);
+  REQUIRE(j.contains("error"));
+  return j["error"].get<std::string>();
+}
+
+std::string infer_body(const std::vector<float>& x, json extra = json::object()) {
+  json body{{"inputs", {{{"name", "x"}, {"datatype", "FP32"}, {"shape", {x.size()}},
+                         {"data", x}}}}};
+  body.update(extra);
+  return body.dump();
+}
+
+} // namespace
+
+TEST_CASE("health answers live and ready and follows the backend's readiness") {
+  served s;
+  client c{s.port};
+  auto live = c.get("/v2/health/live");
+  REQUIRE(live);
+  CHECK(live->result_int() == 200);
+  auto ready = c.get("/v2/health/ready");
+  REQUIRE(ready);
+  CHECK(ready->result_int() == 200);
+  s.backend.ready_ = false;
+  auto not_ready = c.get("/v2/health/ready");
+  REQUIRE(not_ready);
+  CHECK(not_ready->result_int() == 503);
+  CHECK(error_of(*not_ready) == "the node is not ready to serve");
+}
+
+TEST_CASE("server metadata names hogar and the binary tensor extension") {
+  served s;
+  client c{s.port};
+  auto r = c.get("/v2");
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK((*r)[bhttp::field::content_type] == "application/json");
+  auto j = body_of(*r);
+  CHECK(j["name"] == "hogar");
+  CHECK(j["version"].is_string());
+  CHECK(j["extensions"] == json::array({"binary_tensor_data"}));
+}
+
+TEST_CASE("model metadata lists inputs and outputs and an unknown graph is 404") {
+  served s;
+  client c{s.port};
+  auto r = c.get("/v2/models/double");
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  auto j = body_of(*r);
+  CHECK(j["name"] == "double");
+  CHECK(j["platform"] == "hogar");
+  CHECK(j["inputs"][0] == json{{"name", "x"}, {"datatype", "FP32"}, {"shape", {-1}}});
+  CHECK(j["outputs"].size() == 2);
+  auto versioned = c.get("/v2/models/double/versions/7");
+  REQUIRE(versioned);
+  CHECK(versioned->result_int() == 200);
+  auto unknown = c.get("/v2/models/nothing");
+  REQUIRE(unknown);
+  CHECK(unknown->result_int() == 404);
+  CHECK(error_of(*unknown) == "graph 'nothing' is not served here (graphs: double, slow)");
+  auto ready = c.get("/v2/models/double/ready");
+  REQUIRE(ready);
+  CHECK(ready->result_int() == 200);
+  auto slow_ready = c.get("/v2/models/slow/versions/1/ready");
+  REQUIRE(slow_ready);
+  CHECK(slow_ready->result_int() == 503);
+  auto unknown_ready = c.get("/v2/models/nothing/ready");
+  REQUIRE(unknown_ready);
+  CHECK(unknown_ready->result_int() == 404);
+}
+
+TEST_CASE("a JSON inference comes back with exact values and the backend's request id") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer", infer_body({1.5f, -2, 0.1f}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK((*r)[bhttp::field::content_type] == "application/json");
+  auto j = body_of(*r);
+  CHECK(j["model_name"] == "double");
+  CHECK(j["id"] == "1");
+  REQUIRE(j["outputs"].size() == 2);
+  CHECK(j["outputs"][0]["name"] == "doubled");
+  CHECK(j["outputs"][0]["datatype"] == "FP32");
+  CHECK(j["outputs"][0]["shape"] == json::array({3}));
+  CHECK(j["outputs"][0]["data"].get<std::vector<float>>() == std::vector<float>{3, -4, 0.2f});
+  CHECK(j["outputs"][1] ==
+        json{{"name", "count"}, {"datatype", "INT64"}, {"shape", json::array()}, {"data", {3}}});
+  CHECK(s.backend.last_timeout_ms_ == 30000);
+}
+
+TEST_CASE("the request's id is echoed and its timeout reaches the backend") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer",
+                  infer_body({1}, {{"id", "req-42"}, {"parameters", {{"timeout_ms", 250}}}}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK(body_of(*r)["id"] == "req-42");
+  CHECK(s.backend.last_timeout_ms_ == 250);
+}
+
+TEST_CASE("outputs named in the request are the only ones returned and an unknown one is 400") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer",
+                  infer_body({2, 3}, {{"outputs", {{{"name", "count"}}}}}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  auto outputs = body_of(*r)["outputs"];
+  REQUIRE(outputs.size() == 1);
+  CHECK(outputs[0]["name"] == "count");
+  CHECK(outputs[0]["data"] == json::array({2}));
+
+  auto bad = c.post("/v2/models/double/infer",
+                    infer_body({2}, {{"outputs", {{{"name", "tripled"}}}}}));
+  REQUIRE(bad);
+  CHECK(bad->result_int() == 400);
+  CHECK(error_of(*bad) ==
+        "output 'tripled' is not an output of graph 'double' (outputs: doubled, count)");
+}
+
+TEST_CASE("binary inputs and binary outputs round trip byte for byte") {
+  served s;
+  client c{s.port};
+  std::vector<float> x{1.25f, -3.5f, 1e-3f, 65504};
+  json header{{"id", "bin"},
+              {"inputs", {{{"name", "x"}, {"datatype", "FP32"}, {"shape", {2, 2}},
+                           {"parameters", {{"binary_data_size", 16}}}}}},
+              {"outputs", {{{"name", "doubled"}, {"parameters", {{"binary_data", true}}}},
+                           {{"name", "count"}}}}};
+  auto text = header.dump();
+  std::string body = text;
+  body.append(reinterpret_cast<const char*>(x.data()), x.size() * sizeof(float));
+  auto r = c.post("/v2/models/double/infer", body,
+                  {{"Inference-Header-Content-Length", std::to_string(text.size())}});
+  REQUIRE(r);
+  REQUIRE(r->result_int() == 200);
+  CHECK((*r)[bhttp::field::content_type] == "application/octet-stream");
+  auto length_field = (*r)["Inference-Header-Content-Length"];
+  REQUIRE_FALSE(length_field.empty());
+  auto json_length = std::stoul(std::string{length_field});
+  REQUIRE(json_length <= r->body().size());
+  auto j = json::parse(r->body().substr(0, json_length));
+  REQUIRE(j["outputs"].size() == 2);
+  CHECK(j["outputs"][0]["name"] == "doubled");
+  CHECK(j["outputs"][0]["shape"] == json::array({2, 2}));
+  CHECK(j["outputs"][0]["parameters"]["binary_data_size"] == 16);
+  CHECK_FALSE(j["outputs"][0].contains("data"));
+  CHECK(j["outputs"][1]["data"] == json::array({4}));
+  std::vector<float> expected{2.5f, -7, 2e-3f, 131008};
+  REQUIRE(r->body().size() == json_length + 16);
+  CHECK(std::memcmp(r->body().data() + json_length, expected.data(), 16) == 0);
+}
+
+TEST_CASE("binary_data_output returns every output as raw bytes") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer",
+                  infer_body({1, 2}, {{"parameters", {{"binary_data_output", true}}}}));
+  REQUIRE(r);
+  REQUIRE(r->result_int() == 200);
+  auto json_length = std::stoul(std::string{(*r)["Inference-Header-Content-Length"]});
+  auto j = json::parse(r->body().substr(0, json_length));
+  CHECK(j["outputs"][0]["parameters"]["binary_data_size"] == 8);
+  CHECK(j["outputs"][1]["parameters"]["binary_data_size"] == 8);
+  REQUIRE(r->body().size() == json_length + 16);
+  std::int64_t count = 0;
+  std::memcpy(&count, r->body().data() + json_length + 8, 8);
+  CHECK(count == 2);
+}
+
+TEST_CASE("malformed JSON is 400 with the parser's position") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer", R"({"inputs": [)");
+  REQUIRE(r);
+  CHECK(r->result_int() == 400);
+  auto message = error_of(*r);
+  CHECK(message.rfind("graph 'double': request: malformed JSON: parse error at line 1, column ",
+                      0) == 0);
+}
+
+TEST_CASE("a wrong datatype is 400 naming the input") {
+  served s;
+  client c{s.port};
+  auto unsupported = c.post(
+    "/v2/models/double/infer",
+    R"({"inputs": [{"name": "x", "datatype": "FP16", "shape": [1], "data": [1]}]})");
+  REQUIRE(unsupported);
+  CHECK(unsupported->result_int() == 400);
+  CHECK(error_of(*unsupported).find("input 'x': datatype 'FP16' is not supported") !=
+        std::string::npos);
+  auto refused = c.post(
+    "/v2/models/double/infer",
+    R"({"inputs": [{"name": "x", "datatype": "INT32", "shape": [1], "data": [1]}]})");
+  REQUIRE(refused);
+  CHECK(refused->result_int() == 400);
+  CHECK(error_of(*refused) == "graph 'double': input 'x' must be FP32, got INT32");
+}
+
+TEST_CASE("an unknown graph is 404 and unknown paths and wrong methods are refused") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/nothing/infer", infer_body({1}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 404);
+  CHECK(error_of(*r) == "graph 'nothing' is not served here");
+  auto path = c.get("/v3/anything");
+  REQUIRE(path);
+  CHECK(path->result_int() == 404);
+  CHECK(error_of(*path) == "no route for GET /v3/anything");
+  auto method = c.get("/v2/models/double/infer");
+  REQUIRE(method);
+  CHECK(method->result_int() == 405);
+  CHECK((*method)[bhttp::field::allow] == "POST");
+  CHECK(error_of(*method).find("use POST") != std::string::npos);
+}
+
+TEST_CASE("backend errors map onto statuses and overload asks the client to retry") {
+  served s;
+  client c{s.port};
+  auto status_of = [&](float x) {
+    auto r = c.post("/v2/models/double/infer", infer_body({x}));
+    REQUIRE(r);
+    return *r;
+  };
+  auto overloaded = status_of(-1);
+  CHECK(overloaded.result_int() == 503);
+  CHECK(overloaded[bhttp::field::retry_after] == "1");
+  CHECK(error_of(overloaded) == "graph 'double': too many requests");
+  auto late = status_of(-2);
+  CHECK(late.result_int() == 504);
+  auto failed = status_of(-3);
+  CHECK(failed.result_int() == 500);
+  CHECK(error_of(failed) == "graph 'double': operator 'twice' failed");
+  auto thrown = status_of(-4);
+  CHECK(thrown.result_int() == 500);
+  CHECK(error_of(thrown).find("injected failure in infer") != std::string::npos);
+  auto unavailable = status_of(-5);
+  CHECK(unavailable.result_int() == 503);
+  CHECK(unavailable[bhttp::field::retry_after] == "1");
+  CHECK(status_of(-6).result_int() == 500);
+  // The server is still serving after all of these.
+  CHECK(status_of(4).result_int() == 200);
+}
+
+TEST_CASE("a request past its deadline is 504") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/slow/infer",
+                  infer_body({1}, {{"parameters", {{"timeout_ms", 20}}}}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 504);
+  CHECK(error_of(*r) == "graph 'slow': deadline of 20 ms passed");
+}
+
+TEST_CASE("a body over the limit is 413") {
+  http::server_options options;
+  options.max_body_bytes = 1024;
+  served s{options};
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer", std::string(4096, ' '));
+  REQUIRE(r);
+  CHECK(r->result_int() == 413);
+  CHECK(error_of(*r) == "request body larger than the limit of 1024 bytes");
+  CHECK_FALSE(r->keep_alive());
+  // Within the limit on a new connection: answered.
+  client again{s.port};
+  auto ok = again.post("/v2/models/double/infer", infer_body({1}));
+  REQUIRE(ok);
+  CHECK(ok->result_int() == 200);
+}
+
+TEST_CASE("a client that sends half a request and disconnects costs the server nothing") {
+  served s;
+  {
+    client half{s.port};
+    half.send_raw("POST /v2/models/double/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                  "\r\n{\"inputs\": [");
+    half.close();
+  }
+  {
+    client header_only{s.port};
+    header_only.send_raw("GET /v2/health/li");
+    header_only.close();
+  }
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer", infer_body({5}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK(body_of(*r)["outputs"][0]["data"] == json::array({10.0}));
+}
+
+TEST_CASE("a client that stalls mid-request is disconnected after the client timeout") {
+  http::server_options options;
+  options.client_timeout_ms = 100;
+  served s{options};
+  client stalled{s.port};
+  stalled.send_raw("POST /v2/models/double/infer HTTP/1.1\r\nContent-Length: 50\r\n\r\n{");
+  CHECK(stalled.closed_by_server());
+  client c{s.port};
+  auto r = c.get("/v2/health/live");
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+}
+
+TEST_CASE("something that is not HTTP is answered 400 and the connection closed") {
+  served s;
+  client c{s.port};
+  c.send_raw("NOT HTTP AT ALL\r\n\r\n");
+  auto r = c.read();
+  REQUIRE(r);
+  CHECK(r->result_int() == 400);
+  CHECK(error_of(*r).rfind("malformed HTTP request: ", 0) == 0);
+  CHECK_FALSE(r->keep_alive());
+  CHECK(c.closed_by_server());
+}
+
+TEST_CASE("100 concurrent keep-alive requests from several threads are all answered") {
+  served s;
+  constexpr int threads = 10;
+  constexpr int per_thread = 10;
+  std::atomic<int> correct{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < threads; ++t)
+    clients.emplace_back([&, t] {
+      // One connection per thread, kept alive across its requests.
+      client c{s.port};
+      for (int i = 0; i < per_thread; ++i) {
+        float x = static_cast<float>(t * 100 + i);
+        auto r = c.post("/v2/models/double/infer", infer_body({x}));
+        if (r && r->result_int() == 200 && r->keep_alive() &&
+            json::parse(r->body())["outputs"][0]["data"][0].get<float>() == 2 * x)
+          ++correct;
+      }
+    });
+  for (auto& t : clients)
+    t.join();
+  CHECK(correct == threads * per_thread);
+  CHECK(s.backend.requests_ == threads * per_thread);
+}
+
+TEST_CASE("metrics are served as Prometheus text") {
+  served s;
+  client c{s.port};
+  auto r = c.get("/metrics");
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK((*r)[bhttp::field::content_type] == "text/plain; version=0.0.4");
+  CHECK(r->body() == "# TYPE hogar_requests_total counter\nhogar_requests_total 0\n");
+}
+
+TEST_CASE("the dashboard page and its snapshot are served") {
+  served s;
+  client c{s.port};
+  for (auto target : {"/", "/dashboard"}) {
+    auto r = c.get(target);
+    REQUIRE(r);
+    CHECK(r->result_int() == 200);
+    CHECK((*r)[bhttp::field::content_type] == "text/html; charset=utf-8");
+    CHECK(r->body().find("/v2/dashboard.json") != std::string::npos);
+    CHECK(r->body().find("<script src") == std::string::npos);
+  }
+  auto snapshot = c.get("/v2/dashboard.json");
+  REQUIRE(snapshot);
+  CHECK(snapshot->result_int() == 200);
+  CHECK(body_of(*snapshot)["operators"][0]["name"] == "twice");
+}
+
+TEST_CASE("stop answers the inference in flight and then refuses connections") {
+  served s;
+  std::optional<response> answer;
+  std::thread requester{[&] {
+    client c{s.port};
+    answer = c.post("/v2/models/slow/infer", infer_body({7}));
+  }};
+  REQUIRE(wait_until([&] { return s.backend.slow_waiting_ == 1; }));
+  // An idle kept-alive connection does not hold stop up.
+  client idle{s.port};
+  REQUIRE(idle.get("/v2/health/live"));
+  std::atomic<bool> stopped{false};
+  std::thread stopper{[&] {
+    s.server.stop();
+    stopped = true;
+  }};
+  CHECK(idle.closed_by_server());
+  CHECK_FALSE(stopped);
+  s.backend.release_slow();
+  requester.join();
+  stopper.join();
+  REQUIRE(answer);
+  CHECK(answer->result_int() == 200);
+  CHECK_FALSE(answer->keep_alive());
+  asio::io_context ioc;
+  tcp::socket socket{ioc};
+  beast::error_code ec;
+  socket.connect(tcp::endpoint{asio::ip::address_v4::loopback(), s.port}, ec);
+  CHECK(ec);
+}
+
+TEST_CASE("a port in use is refused with host, port and reason") {
+  served s;
+  fake_backend other;
+  http::server second{other, {.host = "127.0.0.1", .port = s.port}};
+  auto bound = second.start();
+  REQUIRE_FALSE(bound.has_value());
+  CHECK(bound.error().code == errc::io_error);
+  CHECK(bound.error().message ==
+        fmt::format("http: cannot listen on 127.0.0.1:{}: Address already in use (binding)",
+                    s.port));
+}
