@@ -41,9 +41,9 @@ system_config::system_config() {
   });
 }
 
-void system_config::enable_networking() {
+void system_config::enable_networking(bool direct_connections) {
   load<caf::io::middleman>();
-  set("middleman.enable-automatic-connections", true);
+  set("middleman.enable-automatic-connections", direct_connections);
   set("logger.verbosity", caf::atom("quiet"));
   set("logger.console", caf::atom("none"));
 }

@@ -14,10 +14,11 @@ public:
   /// time only advances when the test says so.
   static void use_test_coordinator(caf::actor_system_config& cfg);
 
-  /// Loads CAF's io middleman (remote actors over TCP) with the settings daemons and their
-  /// clients share: direct connections between every pair of nodes (messages to a third node
-  /// are not relayed), quiet logging.
-  void enable_networking();
+  /// Loads CAF's io middleman (remote actors over TCP), quiet logging. Daemons pass
+  /// `direct_connections`: every pair of nodes connects directly instead of relaying through
+  /// a third. Clients (CLI, inspector) talk to one daemon only and leave it off, so that
+  /// handles of other nodes in an answer open no connections that shutdown must wait for.
+  void enable_networking(bool direct_connections);
 };
 
 } // namespace hogar

@@ -64,7 +64,8 @@ inline command_result run_command(const std::string& line) {
   auto err_file = std::filesystem::temp_directory_path()
                   / ("hogar_cluster_cmd_" + std::to_string(::getpid()) + "_"
                      + std::to_string(counter++) + ".err");
-  auto command = std::string{"cd '"} + HOGAR_SOURCE_DIR + "' && " + line + " 2>'"
+  // `timeout` turns a hung command into a failed check instead of a hung test run.
+  auto command = std::string{"cd '"} + HOGAR_SOURCE_DIR + "' && timeout 60 " + line + " 2>'"
                  + err_file.string() + "'";
   command_result r;
   auto* pipe = ::popen(command.c_str(), "r");
@@ -81,8 +82,8 @@ inline command_result run_command(const std::string& line) {
   return r;
 }
 
-/// `hogar ARGS`.
-inline command_result hogar(const std::string& args) {
+/// `hogar ARGS` (the CLI).
+inline command_result hogar_cli(const std::string& args) {
   return run_command(std::string{"'"} + HOGAR_CLI + "' " + args);
 }
 
@@ -224,7 +225,7 @@ public:
   /// The member states daemon i reports, by name ("" when it does not answer).
   std::map<std::string, std::string> view(std::size_t i) {
     std::map<std::string, std::string> states;
-    auto r = hogar("nodes --json --timeout-ms 2000 " + nodes_[i].cluster());
+    auto r = hogar_cli("nodes --json --timeout-ms 2000 " + nodes_[i].cluster());
     if (r.exit_code != 0)
       return states;
     auto doc = nlohmann::json::parse(r.out, nullptr, false);

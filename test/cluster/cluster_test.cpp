@@ -46,7 +46,7 @@ TEST_CASE("three daemons converge to one view in which all are alive") {
 TEST_CASE("a graph submitted to one node spans the cluster and answers like hogar run") {
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
-  auto submit = hogar("submit config/graphs/image-analysis.yaml --json " + cluster[0].cluster());
+  auto submit = hogar_cli("submit config/graphs/image-analysis.yaml --json " + cluster[0].cluster());
   INFO(submit.err, cluster.logs());
   REQUIRE(submit.exit_code == 0);
   auto placement = nlohmann::json::parse(submit.out)["placement"];
@@ -56,18 +56,18 @@ TEST_CASE("a graph submitted to one node spans the cluster and answers like hoga
   CHECK(nodes.size() == 3);
 
   auto input = write_temp("image.json", image_request(3));
-  auto remote = hogar("infer image-analysis --json --input @" + input.string() + " "
+  auto remote = hogar_cli("infer image-analysis --json --input @" + input.string() + " "
                       + cluster[1].cluster());
   INFO(remote.err);
   REQUIRE(remote.exit_code == 0);
-  auto local = hogar("run config/graphs/image-analysis.yaml --requests 1 --json --input @"
+  auto local = hogar_cli("run config/graphs/image-analysis.yaml --requests 1 --json --input @"
                      + input.string());
   REQUIRE(local.exit_code == 0);
   auto remote_outputs = nlohmann::json::parse(remote.out)["outputs"];
   auto local_outputs = nlohmann::json::parse(local.out)["results"][0]["outputs"];
   CHECK(remote_outputs == local_outputs);
 
-  auto list = hogar("list --json " + cluster[2].cluster());
+  auto list = hogar_cli("list --json " + cluster[2].cluster());
   REQUIRE(list.exit_code == 0);
   CHECK(nlohmann::json::parse(list.out)[0]["name"] == "image-analysis");
   std::filesystem::remove(input);
@@ -76,7 +76,7 @@ TEST_CASE("a graph submitted to one node spans the cluster and answers like hoga
 TEST_CASE("every node answers KServe v2 over HTTP, with 4xx for bad requests") {
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
-  REQUIRE(hogar("submit config/graphs/image-analysis.yaml " + cluster[0].cluster()).exit_code == 0);
+  REQUIRE(hogar_cli("submit config/graphs/image-analysis.yaml " + cluster[0].cluster()).exit_code == 0);
   for (std::size_t i = 0; i < 3; ++i) {
     auto port = cluster[i].http_port;
     CHECK(eventually([&] {
@@ -107,8 +107,8 @@ TEST_CASE("every node answers KServe v2 over HTTP, with 4xx for bad requests") {
 TEST_CASE("the inspector's JSON lists nodes, graphs and every operator replica") {
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
-  REQUIRE(hogar("submit config/graphs/image-analysis.yaml " + cluster[0].cluster()).exit_code == 0);
-  REQUIRE(hogar("infer image-analysis " + cluster[2].cluster()).exit_code == 0);
+  REQUIRE(hogar_cli("submit config/graphs/image-analysis.yaml " + cluster[0].cluster()).exit_code == 0);
+  REQUIRE(hogar_cli("infer image-analysis " + cluster[2].cluster()).exit_code == 0);
   auto r = run_command(std::string{"'"} + HOGAR_INSPECT_BIN + "' --json 127.0.0.1:"
                        + std::to_string(cluster[2].actor_port));
   INFO(r.err);
@@ -141,16 +141,16 @@ TEST_CASE("SIGTERM drains: requests in flight are answered before the daemon exi
   local_cluster cluster{2};
   REQUIRE(cluster.converged());
   auto graph = write_temp("slow.yaml", slow_graph);
-  REQUIRE(hogar("submit " + graph.string() + " " + cluster[0].cluster()).exit_code == 0);
+  REQUIRE(hogar_cli("submit " + graph.string() + " " + cluster[0].cluster()).exit_code == 0);
   // Three requests in flight through node2's ingress, then SIGTERM to node2.
   std::vector<std::thread> clients;
   std::vector<int> codes(3, -1);
   for (int i = 0; i < 3; ++i)
     clients.emplace_back([&, i] {
-      codes[i] = hogar("infer slow " + cluster[1].cluster()).exit_code;
+      codes[i] = hogar_cli("infer slow " + cluster[1].cluster()).exit_code;
     });
   CHECK(eventually([&] {
-    auto status = hogar("status slow --json " + cluster[1].cluster());
+    auto status = hogar_cli("status slow --json " + cluster[1].cluster());
     if (status.exit_code != 0)
       return false;
     return nlohmann::json::parse(status.out)["ingress"]["in_flight"].get<int>() == 3;
@@ -166,20 +166,20 @@ TEST_CASE("removing a graph answers its queued requests with an error that says 
   local_cluster cluster{1};
   REQUIRE(cluster.converged());
   auto graph = write_temp("slow_removed.yaml", slow_graph);
-  REQUIRE(hogar("submit " + graph.string() + " " + cluster[0].cluster()).exit_code == 0);
+  REQUIRE(hogar_cli("submit " + graph.string() + " " + cluster[0].cluster()).exit_code == 0);
   command_result answer;
-  std::thread client([&] { answer = hogar("infer slow " + cluster[0].cluster()); });
+  std::thread client([&] { answer = hogar_cli("infer slow " + cluster[0].cluster()); });
   CHECK(eventually([&] {
-    auto status = hogar("status slow --json " + cluster[0].cluster());
+    auto status = hogar_cli("status slow --json " + cluster[0].cluster());
     return status.exit_code == 0
            && nlohmann::json::parse(status.out)["ingress"]["in_flight"].get<int>() == 1;
   }, 10s));
-  auto removed = hogar("remove slow " + cluster[0].cluster());
+  auto removed = hogar_cli("remove slow " + cluster[0].cluster());
   CHECK(removed.exit_code == 0);
   client.join();
   CHECK(answer.exit_code == 1);
   CHECK(answer.err.find("graph 'slow' was removed") != std::string::npos);
-  auto gone = hogar("infer slow " + cluster[0].cluster());
+  auto gone = hogar_cli("infer slow " + cluster[0].cluster());
   CHECK(gone.exit_code == 1);
   CHECK(gone.err.find("not deployed") != std::string::npos);
   std::filesystem::remove(graph);

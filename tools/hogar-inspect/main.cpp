@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   system_config cfg;
-  cfg.enable_networking();
+  cfg.enable_networking(false);
   cfg.set("scheduler.max-threads", std::size_t{2});
   caf::actor_system sys{cfg};
   auto client = cluster_client::connect(sys, where->host, where->port);

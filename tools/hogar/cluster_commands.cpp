@@ -85,7 +85,7 @@ struct session {
   std::optional<cluster_client> client;
 
   result<bool> open(const std::string& cluster) {
-    cfg.enable_networking();
+    cfg.enable_networking(false);
     cfg.set("scheduler.max-threads", std::size_t{2});
     sys = std::make_unique<caf::actor_system>(cfg);
     auto where = config::parse_endpoint(cluster);

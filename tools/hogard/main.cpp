@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   }
   auto& opts = parsed->options;
   hogar::system_config cfg;
-  cfg.enable_networking();
+  cfg.enable_networking(true);
   auto threads = opts.cpu_threads > 0 ? opts.cpu_threads : std::thread::hardware_concurrency();
   cfg.set("scheduler.max-threads", static_cast<std::size_t>(threads));
   caf::actor_system sys{cfg};
