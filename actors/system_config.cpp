@@ -44,6 +44,9 @@ system_config::system_config() {
 void system_config::enable_networking(bool direct_connections) {
   load<caf::io::middleman>();
   set("middleman.enable-automatic-connections", direct_connections);
+  // Deserialize on the I/O thread instead of handing each message to a worker pool: one
+  // thread hand-off less per remote message (bench/results/cluster_remote.md).
+  set("middleman.workers", std::size_t{0});
   set("logger.verbosity", caf::atom("quiet"));
   set("logger.console", caf::atom("none"));
 }

@@ -83,6 +83,8 @@ po::options_description describe(node_options& out) {
      "missed heartbeat intervals before a member is suspect; twice as many: dead")
     ("log-level", po::value(&out.log_level)->default_value(out.log_level),
      "quiet, error, warning, info or debug")
+    ("scheduler-policy", po::value(&out.scheduler_policy)->default_value(out.scheduler_policy),
+     "actor scheduler: sharing (lowest latency across nodes) or stealing")
     ("http-threads", po::value(&out.http_threads)->default_value(out.http_threads),
      "threads of the HTTP server")
     ("http-max-body-bytes",
@@ -171,6 +173,10 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
                 fmt::format("{}: 'log-level' must be one of quiet, error, warning, info, debug "
                             "(got '{}')",
                             where, out.log_level));
+  if (out.scheduler_policy != "sharing" && out.scheduler_policy != "stealing")
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'scheduler-policy' must be sharing or stealing (got '{}')",
+                            where, out.scheduler_policy));
   if (out.request_timeout_ms < 1 || out.drain_timeout_ms < 0 || out.max_in_flight < 1
       || out.http_threads < 1)
     return fail(errc::invalid_argument,

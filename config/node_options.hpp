@@ -36,6 +36,9 @@ struct node_options {
   /// Missed intervals before a silent member is suspect (twice as many: dead).
   std::uint32_t heartbeat_miss_count = 3;
   std::string log_level = "info";
+  /// CAF scheduler: "sharing" (one queue, sleeping threads woken at once: lowest latency for
+  /// remote hops, measured in bench/results/cluster_remote.md) or "stealing".
+  std::string scheduler_policy = "sharing";
   std::size_t http_threads = 2;
   std::size_t http_max_body_bytes = 64 * 1024 * 1024;
   /// Deadline of a request that names none, milliseconds.

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   cfg.enable_networking(true);
   auto threads = opts.cpu_threads > 0 ? opts.cpu_threads : std::thread::hardware_concurrency();
   cfg.set("scheduler.max-threads", static_cast<std::size_t>(threads));
+  cfg.set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   caf::actor_system sys{cfg};
 
   hogar::node_config node_cfg;

@@ -1,0 +1,240 @@
+// remote_bench: CAF remoting as hogar uses it, against raw TCP on loopback in the same run.
+//
+//   - remote hop: an actor in this process asks an echo actor in a second process (a fork of
+//     this one, its own actor system, over the io middleman on 127.0.0.1) and waits for the
+//     answer; one request in flight. The floor: a TCP_NODELAY ping-pong of 64 bytes.
+//   - tensor transfer: a 1 MiB and a 16 MiB tensor sent to the second process, which answers
+//     with its size; one in flight. The floor: acknowledged TCP transfers of the same size.
+//
+// CAF settings can be varied with --caf KEY=VALUE (applied in both processes), which is how
+// the settings hogard uses were chosen; the table records the ones in force.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "actors/messages.hpp"
+#include "actors/system_config.hpp"
+#include "bench/cluster/tcp_floor.hpp"
+#include "scheduling/latency_summary.hpp"
+
+namespace po = boost::program_options;
+using namespace hogar;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+
+/// Applies --caf KEY=VALUE settings (numbers, true/false, atoms for scheduler.policy).
+void apply_settings(system_config& cfg, const std::vector<std::string>& settings) {
+  for (auto& kv : settings) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos)
+      throw std::invalid_argument("--caf wants KEY=VALUE, got " + kv);
+    auto key = kv.substr(0, eq);
+    auto value = kv.substr(eq + 1);
+    if (value == "true" || value == "false")
+      cfg.set(key, value == "true");
+    else if (!value.empty() && std::all_of(value.begin(), value.end(), ::isdigit))
+      cfg.set(key, static_cast<std::size_t>(std::stoull(value)));
+    else if (key == "scheduler.policy")
+      cfg.set(key, caf::atom_from_string(value));
+    else
+      cfg.set(key, value);
+  }
+}
+
+/// The second process: publishes an echo actor, reports its port through `port_pipe`, and
+/// serves until the parent closes `stop_pipe`.
+[[noreturn]] void serve_peer(const std::vector<std::string>& settings, int port_pipe,
+                             int stop_pipe) {
+  system_config cfg;
+  cfg.enable_networking(true);
+  cfg.set("scheduler.policy", caf::atom("sharing")); // as hogard runs by default
+  apply_settings(cfg, settings);
+  {
+    caf::actor_system sys{cfg};
+    auto echo = sys.spawn([]() -> caf::behavior {
+      return {
+        [](ping_atom, std::uint64_t x) { return x; },
+        [](transfer_atom, const tensor& t) { return static_cast<std::uint64_t>(t.byte_size()); },
+      };
+    });
+    auto port = sys.middleman().publish(echo, 0, "127.0.0.1");
+    std::uint16_t p = port ? *port : 0;
+    if (::write(port_pipe, &p, sizeof(p)) != sizeof(p))
+      std::_Exit(3);
+    char byte;
+    while (::read(stop_pipe, &byte, 1) > 0) {
+    }
+    caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  }
+  std::_Exit(0);
+}
+
+/// `count` requests to `target`, one in flight; the message is made by `make`.
+template <class Make>
+std::vector<std::int64_t> round_trips(caf::actor_system& sys, const caf::actor& target,
+                                      std::size_t count, Make make, double* seconds) {
+  struct shared_state {
+    std::vector<std::int64_t> latencies;
+    clock_type::time_point start;
+    double seconds = 0;
+  };
+  auto s = std::make_shared<shared_state>();
+  s->latencies.reserve(count);
+  caf::scoped_actor waiter{sys};
+  auto waiter_handle = caf::actor_cast<caf::actor>(waiter);
+  sys.spawn([=](caf::event_based_actor* self) {
+    auto next = std::make_shared<std::function<void()>>();
+    *next = [=]() {
+      auto at = clock_type::now();
+      self->request(target, std::chrono::seconds(30), make())
+        .then(
+          [=](std::uint64_t) {
+            s->latencies.push_back((clock_type::now() - at).count());
+            if (s->latencies.size() < count) {
+              (*next)();
+              return;
+            }
+            s->seconds = std::chrono::duration<double>(clock_type::now() - s->start).count();
+            self->send(waiter_handle, done_atom::value);
+            *next = nullptr;
+          },
+          [=](caf::error& err) {
+            std::cerr << "remote request failed: " << caf::to_string(err) << "\n";
+            self->send(waiter_handle, done_atom::value);
+            *next = nullptr;
+          });
+    };
+    s->start = clock_type::now();
+    (*next)();
+  });
+  waiter->receive([](done_atom) {});
+  if (seconds != nullptr)
+    *seconds = s->seconds;
+  return s->latencies;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string output = "bench/results/cluster_remote.md";
+  std::vector<std::string> settings;
+  double scale = 1.0;
+  po::options_description desc{"remote_bench [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("output", po::value(&output)->default_value(output), "where the markdown table goes")
+    ("caf", po::value(&settings)->composing(),
+     "a CAF setting KEY=VALUE for both processes (repeatable)")
+    ("scale", po::value(&scale)->default_value(scale), "multiplies the counts");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  // The peer is forked before any thread exists in this process.
+  int port_pipe[2];
+  int stop_pipe[2];
+  if (::pipe(port_pipe) != 0 || ::pipe(stop_pipe) != 0)
+    return 1;
+  auto child = ::fork();
+  if (child == 0) {
+    ::close(port_pipe[0]);
+    ::close(stop_pipe[1]);
+    serve_peer(settings, port_pipe[1], stop_pipe[0]);
+  }
+  ::close(port_pipe[1]);
+  ::close(stop_pipe[0]);
+  std::uint16_t port = 0;
+  if (::read(port_pipe[0], &port, sizeof(port)) != sizeof(port) || port == 0) {
+    std::cerr << "the peer process did not start\n";
+    return 1;
+  }
+  auto n = [&](std::size_t base) { return std::max<std::size_t>(10, static_cast<std::size_t>(base * scale)); };
+
+  std::ostringstream md;
+  {
+    system_config cfg;
+    cfg.enable_networking(true);
+    cfg.set("scheduler.policy", caf::atom("sharing")); // as hogard runs by default
+    apply_settings(cfg, settings);
+    caf::actor_system sys{cfg};
+    auto peer = sys.middleman().remote_actor("127.0.0.1", port);
+    if (!peer) {
+      std::cerr << "cannot reach the peer: " << sys.render(peer.error()) << "\n";
+      return 1;
+    }
+    // Floors first, then CAF, all in this run.
+    bench::tcp_pingpong_options ping_opts;
+    ping_opts.round_trips = n(20'000);
+    auto tcp_ping = bench::tcp_pingpong(ping_opts);
+    round_trips(sys, *peer, n(2'000), [] { return caf::make_message(ping_atom::value, std::uint64_t{1}); }, nullptr);
+    double hop_seconds = 0;
+    auto hops = round_trips(sys, *peer, n(20'000),
+                            [] { return caf::make_message(ping_atom::value, std::uint64_t{1}); },
+                            &hop_seconds);
+    auto hop = scheduling::summarize_latencies(hops);
+
+    md << "# bench/cluster: remote hops and tensor transfer\n\n";
+    std::string cmd;
+    for (int i = 0; i < argc; ++i)
+      cmd += (i ? " " : "") + std::string{argv[i]};
+    md << fmt::format("Command: `{}`  \n", cmd);
+    md << fmt::format("Date: {:%Y-%m-%d %H:%M} UTC  \n",
+                      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+    std::string extra = "none";
+    if (!settings.empty()) {
+      extra.clear();
+      for (auto& kv : settings)
+        extra += (extra.empty() ? "" : " ") + kv;
+    }
+    md << fmt::format("CAF settings: hogard's (middleman.workers=0, scheduler.policy=sharing), "
+                      "then: {}\n\n", extra);
+    md << "| case | p50 | p99 | ratio of p50 to the TCP floor |\n| --- | ---: | ---: | ---: |\n";
+    md << fmt::format("| raw TCP ping-pong, 64 B, loopback (floor) | {} | {} | 1.00x |\n",
+                      scheduling::format_duration_us(tcp_ping.round_trip.p50_us),
+                      scheduling::format_duration_us(tcp_ping.round_trip.p99_us));
+    md << fmt::format("| CAF remote request/response (two processes) | {} | {} | {:.2f}x |\n\n",
+                      scheduling::format_duration_us(hop.p50_us),
+                      scheduling::format_duration_us(hop.p99_us),
+                      hop.p50_us / tcp_ping.round_trip.p50_us);
+
+    md << "| tensor | TCP floor MiB/s | CAF tensor MiB/s | CAF / floor |\n| ---: | ---: | ---: | ---: |\n";
+    for (std::size_t mib : {1, 16}) {
+      bench::tcp_transfer_options t_opts;
+      t_opts.message_bytes = mib << 20;
+      t_opts.messages = n(mib == 1 ? 200 : 30);
+      auto floor = bench::tcp_transfer(t_opts);
+      auto t = tensor{dtype::uint8, shape_t{static_cast<std::int64_t>(mib << 20)}};
+      round_trips(sys, *peer, 3, [&] { return caf::make_message(transfer_atom::value, t); }, nullptr);
+      double seconds = 0;
+      auto count = t_opts.messages;
+      round_trips(sys, *peer, count, [&] { return caf::make_message(transfer_atom::value, t); },
+                  &seconds);
+      auto mibps = static_cast<double>(count * mib) / seconds;
+      md << fmt::format("| {} MiB | {:.0f} | {:.0f} | {:.0f}% |\n", mib, floor.mib_per_second,
+                        mibps, 100.0 * mibps / floor.mib_per_second);
+    }
+  }
+  ::close(stop_pipe[1]);
+  ::waitpid(child, nullptr, 0);
+  std::cout << md.str();
+  std::ofstream out{output};
+  out << md.str();
+  return out ? 0 : 1;
+}

@@ -1,0 +1,199 @@
+// seed003_bench: the experiment of seed 003 (table 5.1) on hogar. n concurrent requests
+// against 1, n/2 and n replicas of a fixed-cost model (sleep 200 ms) spread over three
+// daemons; the total time until all n are answered, averaged over three trials. With n
+// replicas for n requests the total should stay close to the time of one request.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+#include <caf/actor_system.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "actors/cluster_client.hpp"
+#include "actors/cluster_messages.hpp"
+#include "actors/load_driver.hpp"
+#include "actors/system_config.hpp"
+
+namespace po = boost::program_options;
+using namespace hogar;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Three hogard processes on consecutive ports, stopped (SIGTERM) when this goes away.
+class daemons {
+public:
+  daemons(const std::string& hogard, std::uint16_t first_port) {
+    for (int i = 0; i < 3; ++i) {
+      auto actor_port = static_cast<std::uint16_t>(first_port + i);
+      ports_.push_back(actor_port);
+      std::vector<std::string> args{hogard,
+                                    fmt::format("--name=bench{}", i + 1),
+                                    fmt::format("--actor-port={}", actor_port),
+                                    "--http-port=0",
+                                    "--cpu-threads=2",
+                                    "--heartbeat-interval-ms=200",
+                                    "--log-level=warning"};
+      if (i > 0)
+        args.push_back(fmt::format("--seeds=127.0.0.1:{}", first_port));
+      auto pid = ::fork();
+      if (pid == 0) {
+        std::vector<char*> argv;
+        for (auto& a : args)
+          argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        std::_Exit(127);
+      }
+      pids_.push_back(pid);
+    }
+  }
+
+  ~daemons() {
+    for (auto pid : pids_)
+      ::kill(pid, SIGTERM);
+    for (auto pid : pids_)
+      ::waitpid(pid, nullptr, 0);
+  }
+
+  std::uint16_t seed_port() const { return ports_.front(); }
+
+private:
+  std::vector<std::uint16_t> ports_;
+  std::vector<pid_t> pids_;
+};
+
+std::string model_graph(const std::string& name, std::size_t replicas, double cost_ms) {
+  return fmt::format(R"(graph: {}
+inputs: [{{name: x, dtype: float32, shape: [1]}}]
+operators:
+  - {{name: model, kind: simulate, inputs: [x], replicas: {}, params: {{cost_ms: {}}}}}
+outputs: [{{name: y, from: model}}]
+)",
+                     name, replicas, cost_ms);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string hogard = "build/tools/hogard";
+  std::string output = "bench/results/cluster_seed003.md";
+  double cost_ms = 200;
+  std::size_t trials = 3;
+  std::uint16_t port = 7791;
+  po::options_description desc{"seed003_bench [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("hogard", po::value(&hogard)->default_value(hogard), "the daemon binary")
+    ("output", po::value(&output)->default_value(output), "where the markdown table goes")
+    ("cost-ms", po::value(&cost_ms)->default_value(cost_ms), "the model's cost, milliseconds")
+    ("trials", po::value(&trials)->default_value(trials), "runs averaged per cell")
+    ("port", po::value(&port)->default_value(port), "first of three actor ports to use");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  daemons cluster{hogard, port};
+  system_config cfg;
+  cfg.enable_networking(false);
+  cfg.set("scheduler.max-threads", std::size_t{2});
+  caf::actor_system sys{cfg};
+  std::optional<cluster_client> client;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  // Readiness: the seed answers and sees all three members alive.
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!client)
+      if (auto c = cluster_client::connect(sys, "127.0.0.1", cluster.seed_port()))
+        client.emplace(std::move(*c));
+    if (client) {
+      auto view = client->ask<std::vector<member>>(2000ms, nodes_atom::value);
+      if (view && std::count_if(view->begin(), view->end(), [](const member& m) {
+            return m.state == member_state::alive;
+          }) == 3)
+        break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  if (!client) {
+    std::cerr << "the daemons did not come up\n";
+    return 1;
+  }
+  struct cell {
+    std::size_t n;
+    std::size_t replicas;
+    double seconds;
+  };
+  std::vector<cell> cells;
+  record input{{"x", tensor::from_values<float>({1}, std::vector<float>{1.0f})}};
+  for (std::size_t n : {1, 10, 50}) {
+    std::vector<std::size_t> counts{1};
+    if (n / 2 > 1)
+      counts.push_back(n / 2);
+    if (n > 1)
+      counts.push_back(n);
+    for (auto replicas : counts) {
+      auto name = fmt::format("seed003_n{}_r{}", n, replicas);
+      auto submitted = client->ask<graph_summary>(30s, submit_atom::value,
+                                                  model_graph(name, replicas, cost_ms),
+                                                  std::string{"seed003"});
+      if (!submitted) {
+        std::cerr << submitted.error().message << "\n";
+        return 1;
+      }
+      load_plan plan;
+      plan.graph = name;
+      plan.inputs = {input};
+      plan.timeout_ms = 60'000;
+      // One request first: connections between the daemons are set up outside the timing.
+      plan.requests = 1;
+      plan.concurrency = 1;
+      run_load(sys, client->node(), plan);
+      double total = 0;
+      for (std::size_t t = 0; t < trials; ++t) {
+        plan.requests = n;
+        plan.concurrency = n;
+        auto report = run_load(sys, client->node(), plan);
+        if (report.failures() > 0) {
+          std::cerr << name << ": " << report.failures() << " failed requests\n";
+          return 1;
+        }
+        total += static_cast<double>(report.wall_ns) / 1e9;
+      }
+      cells.push_back({n, replicas, total / static_cast<double>(trials)});
+      client->ask<graph_summary>(30s, remove_atom::value, name);
+    }
+  }
+  double one = cells.front().seconds;
+  std::ostringstream md;
+  md << "# bench/cluster: the experiment of seed 003 (table 5.1)\n\n";
+  std::string cmd;
+  for (int i = 0; i < argc; ++i)
+    cmd += (i ? " " : "") + std::string{argv[i]};
+  md << fmt::format("Command: `{}`  \n", cmd);
+  md << fmt::format("Date: {:%Y-%m-%d %H:%M} UTC  \n",
+                    fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  md << fmt::format("Setup: three hogard daemons on this machine; a model that sleeps {} ms "
+                    "(simulated, holds no thread) with R replicas spread over the daemons; n "
+                    "concurrent requests; total time until all n are answered, mean of {} "
+                    "trials.\n\n",
+                    cost_ms, trials);
+  md << "| n | replicas | total time | ratio to one request alone |\n| ---: | ---: | ---: | ---: |\n";
+  for (auto& c : cells)
+    md << fmt::format("| {} | {} | {:.3f} s | {:.2f}x |\n", c.n, c.replicas, c.seconds,
+                      c.seconds / one);
+  md << "\nTarget: with n replicas for n concurrent requests, at most 1.2x the time of one "
+        "request.\n";
+  std::cout << md.str();
+  std::ofstream out{output};
+  out << md.str();
+  return out ? 0 : 1;
+}
