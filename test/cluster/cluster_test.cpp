@@ -206,3 +206,37 @@ TEST_CASE("a port in use stops the daemon with a message naming it") {
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("actor-port") != std::string::npos);
 }
+
+TEST_CASE("a hung daemon turns suspect then dead, and is alive again once it resumes") {
+  local_cluster cluster{3};
+  REQUIRE(cluster.converged());
+  ::kill(cluster[2].pid, SIGSTOP);
+  // Heartbeats every 100 ms, suspect after 3 missed, dead after 6: both within a few seconds
+  // even on a loaded machine. The hung process keeps its connections, so only heartbeats tell.
+  CHECK(eventually([&] { return cluster.view(0)["node3"] == "suspect"
+                                || cluster.view(0)["node3"] == "dead"; }, 5s));
+  CHECK(eventually([&] { return cluster.view(0)["node3"] == "dead"
+                                && cluster.view(1)["node3"] == "dead"; }, 5s));
+  ::kill(cluster[2].pid, SIGCONT);
+  INFO(cluster.logs());
+  CHECK(cluster.converged(20s));
+}
+
+TEST_CASE("garbage on the actor port is rejected and the daemon keeps serving") {
+  local_cluster cluster{1};
+  REQUIRE(cluster.converged());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(cluster[0].actor_port);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  std::string garbage(4096, '\xff');
+  for (int i = 0; i < 16; ++i)
+    ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
+  ::close(fd);
+  INFO(cluster.logs());
+  auto r = hogar_cli("nodes --json " + cluster[0].cluster());
+  CHECK(r.exit_code == 0);
+  CHECK(cluster.view(0)["node1"] == "alive");
+}
