@@ -1,6 +1,6 @@
-// The cluster commands of the CLI: submit, list, status, remove, nodes, infer. Each connects
-// to one daemon (--cluster HOST:PORT), asks its node actor, and prints the answer as a table
-// or, with --json, as JSON.
+// The cluster commands of the CLI: submit, list, status, remove, nodes, infer (load is in
+// load_command.cpp). Each connects to one daemon (--cluster HOST:PORT), asks its node actor,
+// and prints the answer as a table or, with --json, as JSON.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -20,25 +20,12 @@
 #include "kernels/tensor_json.hpp"
 #include "scheduling/latency_histogram.hpp"
 #include "scheduling/latency_summary.hpp"
-#include "tools/hogar/commands.hpp"
+#include "tools/hogar/cluster_cli.hpp"
 
 namespace po = boost::program_options;
 
 namespace hogar::cli {
 
-namespace {
-
-using ms = std::chrono::milliseconds;
-
-/// Parsed arguments of one cluster command: common options plus up to one positional.
-struct command_line {
-  config::cluster_options cluster;
-  std::string positional;
-  po::variables_map vm;
-};
-
-/// Parses argv with the common options plus `extra`; `positional_name` empty: none taken.
-/// Returns nullopt after printing help or a usage error (exit status in `status`).
 std::optional<command_line> parse(const args& argv, const std::string& usage,
                                   const std::string& positional_name,
                                   po::options_description extra, int& status) {
@@ -78,31 +65,28 @@ std::optional<command_line> parse(const args& argv, const std::string& usage,
   return cl;
 }
 
-/// An actor system for talking to daemons, and the connection.
-struct session {
-  system_config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  std::optional<cluster_client> client;
-
-  result<bool> open(const std::string& cluster) {
-    cfg.enable_networking(false);
-    cfg.set("scheduler.max-threads", std::size_t{2});
-    sys = std::make_unique<caf::actor_system>(cfg);
-    auto where = config::parse_endpoint(cluster);
-    if (!where)
-      return fail(errc::invalid_argument, fmt::format("--cluster: {}", where.error().message));
-    auto c = cluster_client::connect(*sys, where->host, where->port);
-    if (!c)
-      return c.error();
-    client.emplace(std::move(*c));
-    return true;
-  }
-};
+result<bool> session::open(const std::string& cluster) {
+  cfg.enable_networking(false);
+  cfg.set("scheduler.max-threads", std::size_t{2});
+  sys = std::make_unique<caf::actor_system>(cfg);
+  auto where = config::parse_endpoint(cluster);
+  if (!where)
+    return fail(errc::invalid_argument, fmt::format("--cluster: {}", where.error().message));
+  auto c = cluster_client::connect(*sys, where->host, where->port);
+  if (!c)
+    return c.error();
+  client.emplace(std::move(*c));
+  return true;
+}
 
 int report(const error_info& err) {
   fmt::print(stderr, "error: {}\n", err.message);
   return 1;
 }
+
+namespace {
+
+using ms = std::chrono::milliseconds;
 
 std::string read_text(const std::string& path, std::string& error) {
   std::ifstream in{path};
@@ -289,35 +273,15 @@ int infer(const args& argv) {
     return report(ok.error());
   record inputs;
   if (!input.empty()) {
-    std::string origin = "--input";
-    std::string text = input;
-    if (text.front() == '@') {
-      origin = text.substr(1);
-      std::string error;
-      text = read_text(origin, error);
-      if (!error.empty())
-        return report({errc::io_error, error});
-    }
-    auto body = nlohmann::json::parse(text, nullptr, false);
-    if (body.is_discarded())
-      return report({errc::invalid_argument, fmt::format("{}: not valid JSON", origin)});
-    auto parsed = record_from_kserve_request(body);
+    auto parsed = parse_input_flag(input);
     if (!parsed)
-      return report({errc::invalid_argument, fmt::format("{}: {}", origin, parsed.error().message)});
+      return report(parsed.error());
     inputs = std::move(*parsed);
   } else {
-    auto graph = s.client->ask<graph_snapshot>(ms(cl->cluster.timeout_ms), status_atom::value,
-                                               cl->positional);
-    if (!graph)
-      return report(graph.error());
-    std::uint64_t k = 0;
-    for (auto& in : graph->inputs) {
-      auto type = dtype_from_string(in.datatype);
-      if (!type)
-        return report({errc::internal, fmt::format("input '{}': unknown datatype {}", in.name,
-                                                   in.datatype)});
-      inputs.push_back({in.name, random_tensor(*type, in.shape, seed * 7919 + k++)});
-    }
+    auto generated = random_inputs(*s.client, cl->positional, cl->cluster.timeout_ms, seed, 1);
+    if (!generated)
+      return report(generated.error());
+    inputs = std::move(generated->front());
   }
   auto started = std::chrono::steady_clock::now();
   auto answer = s.client->ask<infer_reply>(ms(cl->cluster.timeout_ms + 5000), infer_atom::value,
@@ -344,6 +308,51 @@ int infer(const args& argv) {
 
 } // namespace
 
+result<record> parse_input_flag(const std::string& input) {
+  std::string origin = "--input";
+  std::string text = input;
+  if (!text.empty() && text.front() == '@') {
+    origin = text.substr(1);
+    std::string error;
+    text = read_text(origin, error);
+    if (!error.empty())
+      return fail(errc::io_error, error);
+  }
+  auto body = nlohmann::json::parse(text, nullptr, false);
+  if (body.is_discarded())
+    return fail(errc::invalid_argument, fmt::format("{}: not valid JSON", origin));
+  auto parsed = record_from_kserve_request(body);
+  if (!parsed)
+    return fail(errc::invalid_argument, fmt::format("{}: {}", origin, parsed.error().message));
+  return std::move(*parsed);
+}
+
+result<std::vector<record>> random_inputs(cluster_client& client, const std::string& graph,
+                                          std::int64_t timeout_ms, std::uint64_t seed,
+                                          std::size_t count) {
+  auto snapshot = client.ask<graph_snapshot>(ms(timeout_ms), status_atom::value, graph);
+  if (!snapshot)
+    return snapshot.error();
+  std::vector<dtype> types;
+  for (auto& in : snapshot->inputs) {
+    auto type = dtype_from_string(in.datatype);
+    if (!type)
+      return fail(errc::internal, fmt::format("graph '{}', input '{}': unknown datatype {}",
+                                              graph, in.name, in.datatype));
+    types.push_back(*type);
+  }
+  std::vector<record> pool;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    record r;
+    for (std::uint64_t k = 0; k < types.size(); ++k) {
+      auto& in = snapshot->inputs[k];
+      r.push_back({in.name, random_tensor(types[k], in.shape, seed * 7919 + i * 31 + k)});
+    }
+    pool.push_back(std::move(r));
+  }
+  return pool;
+}
+
 int cluster_command(const std::string& name, const args& argv) {
   if (name == "submit")
     return submit(argv);
@@ -357,6 +366,8 @@ int cluster_command(const std::string& name, const args& argv) {
     return nodes(argv);
   if (name == "infer")
     return infer(argv);
+  if (name == "load")
+    return load_command(argv);
   return -1;
 }
 

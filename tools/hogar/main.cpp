@@ -28,6 +28,8 @@ cluster commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --
   nodes                   the cluster's members and their state
   infer GRAPH [--input JSON|@FILE]
                           send one request (random inputs by default)
+  load GRAPH [--concurrency C | --rate R] [--requests N] [--duration S] [--csv FILE]
+                          load generator: closed loop or Poisson arrivals, latency summary
 
 `hogar COMMAND --help` shows a command's options.
 )";
