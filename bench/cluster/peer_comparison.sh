@@ -178,7 +178,9 @@ say "sample answer: ${sample:0:600}"
 
 hogar_status=0
 for c in $concurrencies; do
-  say "hogar: $requests requests at concurrency $c (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$c $loadavg" >> "$workdir/hogar_loadavg"
+  say "hogar: $requests requests at concurrency $c (load average: $loadavg)"
   "$python" bench/cluster/ray_peer/load.py --url "$url" --requests "$requests" --concurrency "$c" \
     --images-per-worker "$images_per_worker" | tee -a "$hogar_results" || hogar_status=1
 done
@@ -210,6 +212,9 @@ else
     fi
   fi
 fi
+# run_peer.sh logs "load: N requests at concurrency C (load average: A B C)" before each run.
+sed -n 's/.*at concurrency \([0-9]*\) (load average: \(.*\))$/\1 \2/p' "$ray_log" \
+  > "$workdir/ray_loadavg" 2>/dev/null || true
 ray_version="$("$python" -c 'import ray; print(ray.__version__)' 2>/dev/null || echo "not installed")"
 
 # ---- report ------------------------------------------------------------------------------
@@ -219,7 +224,8 @@ COMMAND_LINE="$command_line" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" NPROC="$(np
 CPU_MODEL="${cpu_model:-unknown}" KERNEL="$(uname -sr)" RAY_VERSION="$ray_version" \
 RAY_MISSING="$ray_missing" HOGAR_N="$requests" RAY_N="$ray_requests" \
 IMAGES="$images_per_worker" CONCURRENCIES="$concurrencies" \
-"$python" - "$hogar_results" "$ray_results" > "$output" <<'EOF'
+"$python" - "$hogar_results" "$ray_results" "$workdir/hogar_loadavg" "$workdir/ray_loadavg" \
+  > "$output" <<'EOF'
 import json, os, sys
 
 def load(path):
@@ -232,7 +238,15 @@ def load(path):
                 rows[int(r["concurrency"])] = r
     return rows
 
+def loadavgs(path):
+    try:
+        with open(path) as f:
+            return {int(l.split()[0]): " ".join(l.split()[1:]) for l in f if l.strip()}
+    except OSError:
+        return {}
+
 hogar, ray = load(sys.argv[1]), load(sys.argv[2])
+hogar_load, ray_load = loadavgs(sys.argv[3]), loadavgs(sys.argv[4])
 env = os.environ
 ms = lambda v: f"{v:.2f} ms" if v < 100 else f"{v:.0f} ms"
 out = []
@@ -286,16 +300,30 @@ if verdicts:
         p(f"- concurrency {c}: requests/s {rps_x:.1f}x ({ok(rps_x)}), p50 {p50_x:.1f}x lower "
           f"({ok(p50_x)})")
     p("")
-p("Failed requests and answers carrying analysis.plate (the car branch ran), per run:")
+p("Per run: failed requests, answers carrying analysis.plate (the car branch ran, one more "
+  "operator pair and 1 ms more), and the load average (1, 5, 15 min) just before the run:")
 p("")
-p("| side | concurrency | requests | failed | with plate | seconds | first error |")
-p("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-for side, rows in (("hogar", hogar), ("Ray", ray)):
+p("| side | concurrency | requests | failed | with plate | seconds | load average before | "
+  "first error |")
+p("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+for side, rows, loads in (("hogar", hogar, hogar_load), ("Ray", ray, ray_load)):
     for c in sorted(rows):
         r = rows[c]
         err = (r.get("first_error") or "").replace("|", "/")[:120]
         p(f"| {side} | {c} | {r['requests']} | {r['failed']} | {r['with_plate']} | "
-          f"{r['seconds']} | {err} |")
+          f"{r['seconds']} | {loads.get(c, '?')} | {err} |")
+p("")
+uneven = []
+for c in sorted(set(hogar) & set(ray)):
+    fh = hogar[c]["with_plate"] / max(1, hogar[c]["requests"])
+    fr = ray[c]["with_plate"] / max(1, ray[c]["requests"])
+    if abs(fh - fr) > 0.1:
+        uneven.append(f"concurrency {c}: hogar {fh:.0%}, Ray {fr:.0%}")
+if uneven:
+    p("Note: the car branch ran at different rates on the two sides (" + "; ".join(uneven) +
+      "). The images are the same; the simulated detector's scores are not: hogar's `simulate` "
+      "and the peer's blake2b hash derive different scores from the same input, so the same image "
+      "can be a car for one and not for the other. A higher rate means more work per request.")
 print("\n".join(out))
 EOF
 say "wrote $output"
