@@ -176,13 +176,23 @@ sys.stdout.write(load.image_body(1, (96, 128, 3)).decode())' bench/cluster/ray_p
       --data-binary @- "$url")" || { say "the sample request failed: $sample"; exit 1; }
 say "sample answer: ${sample:0:600}"
 
+# CPU time (user + system, clock ticks) of the 3 daemons together, to see where the time goes.
+daemons_cpu_ticks() {
+  local pid total=0
+  for pid in "${daemon_pids[@]}"; do
+    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
+}
 hogar_status=0
 for c in $concurrencies; do
+  echo "$c $(daemons_cpu_ticks)" >> "$workdir/hogar_cpu_before"
   loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "$c $loadavg" >> "$workdir/hogar_loadavg"
   say "hogar: $requests requests at concurrency $c (load average: $loadavg)"
   "$python" bench/cluster/ray_peer/load.py --url "$url" --requests "$requests" --concurrency "$c" \
     --images-per-worker "$images_per_worker" | tee -a "$hogar_results" || hogar_status=1
+  echo "$c $(daemons_cpu_ticks) $(getconf CLK_TCK)" >> "$workdir/hogar_cpu"
 done
 
 say "stopping the hogar daemons (SIGTERM) before Ray starts"
@@ -225,6 +235,7 @@ CPU_MODEL="${cpu_model:-unknown}" KERNEL="$(uname -sr)" RAY_VERSION="$ray_versio
 RAY_MISSING="$ray_missing" HOGAR_N="$requests" RAY_N="$ray_requests" \
 IMAGES="$images_per_worker" CONCURRENCIES="$concurrencies" \
 "$python" - "$hogar_results" "$ray_results" "$workdir/hogar_loadavg" "$workdir/ray_loadavg" \
+  "$workdir/hogar_cpu_before" "$workdir/hogar_cpu" \
   > "$output" <<'EOF'
 import json, os, sys
 
@@ -247,6 +258,17 @@ def loadavgs(path):
 
 hogar, ray = load(sys.argv[1]), load(sys.argv[2])
 hogar_load, ray_load = loadavgs(sys.argv[3]), loadavgs(sys.argv[4])
+cpu_before, cpu_after = loadavgs(sys.argv[5]), loadavgs(sys.argv[6])
+def hogar_cpu_ms_per_request(c):
+    # Over the warm-up and the measured requests, the 3 daemons together.
+    try:
+        ticks = int(cpu_after[c].split()[0]) - int(cpu_before[c])
+        hz = int(cpu_after[c].split()[1])
+        r = hogar[c]
+        sent = r["requests"] + max(10, r["requests"] // 10)
+        return f"{ticks * 1000.0 / hz / sent:.1f} ms"
+    except (KeyError, ValueError, IndexError, ZeroDivisionError):
+        return "?"
 env = os.environ
 ms = lambda v: f"{v:.2f} ms" if v < 100 else f"{v:.0f} ms"
 out = []
@@ -304,14 +326,18 @@ p("Per run: failed requests, answers carrying analysis.plate (the car branch ran
   "operator pair and 1 ms more), and the load average (1, 5, 15 min) just before the run:")
 p("")
 p("| side | concurrency | requests | failed | with plate | seconds | load average before | "
-  "first error |")
-p("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+  "server CPU per request | first error |")
+p("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |")
 for side, rows, loads in (("hogar", hogar, hogar_load), ("Ray", ray, ray_load)):
     for c in sorted(rows):
         r = rows[c]
         err = (r.get("first_error") or "").replace("|", "/")[:120]
         p(f"| {side} | {c} | {r['requests']} | {r['failed']} | {r['with_plate']} | "
-          f"{r['seconds']} | {loads.get(c, '?')} | {err} |")
+          f"{r['seconds']} | {loads.get(c, '?')} | "
+          f"{hogar_cpu_ms_per_request(c) if side == 'hogar' else '-'} | {err} |")
+p("")
+p("Server CPU per request: user + system CPU time of the 3 hogard processes over the run "
+  "(warm-up included) divided by the requests sent; not measured for Ray's many processes.")
 p("")
 uneven = []
 for c in sorted(set(hogar) & set(ray)):
