@@ -5,6 +5,10 @@
 //     answer; one request in flight. The floor: a TCP_NODELAY ping-pong of 64 bytes.
 //   - tensor transfer: a 1 MiB and a 16 MiB tensor sent to the second process, which answers
 //     with its size; one in flight. The floor: acknowledged TCP transfers of the same size.
+//   - remote operator hop: two hogard daemons; a chain of two identity operators served with
+//     both on the first daemon, then with the second moved to the other daemon. The remote
+//     graph crosses the network twice more (there and back), so a remote hop costs half the
+//     difference of the p50 latencies.
 //
 // CAF settings can be varied with --caf KEY=VALUE (applied in both processes), which is how
 // the settings hogard uses were chosen; the table records the ones in force.
@@ -22,8 +26,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "actors/load_driver.hpp"
 #include "actors/messages.hpp"
 #include "actors/system_config.hpp"
+#include "bench/cluster/daemons.hpp"
 #include "bench/cluster/tcp_floor.hpp"
 #include "scheduling/latency_summary.hpp"
 
@@ -132,6 +138,8 @@ std::vector<std::int64_t> round_trips(caf::actor_system& sys, const caf::actor& 
 
 int main(int argc, char** argv) {
   std::string output = "bench/results/cluster_remote.md";
+  std::string hogard = "build/tools/hogard";
+  std::uint16_t daemon_port = 7781;
   std::vector<std::string> settings;
   double scale = 1.0;
   po::options_description desc{"remote_bench [options]"};
@@ -139,7 +147,10 @@ int main(int argc, char** argv) {
     ("output", po::value(&output)->default_value(output), "where the markdown table goes")
     ("caf", po::value(&settings)->composing(),
      "a CAF setting KEY=VALUE for both processes (repeatable)")
-    ("scale", po::value(&scale)->default_value(scale), "multiplies the counts");
+    ("scale", po::value(&scale)->default_value(scale), "multiplies the counts")
+    ("hogard", po::value(&hogard)->default_value(hogard), "the daemon binary")
+    ("daemon-port", po::value(&daemon_port)->default_value(daemon_port),
+     "first of the two daemons' actor ports");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
@@ -147,7 +158,8 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
-  // The peer is forked before any thread exists in this process.
+  // The peer and the daemons are forked before any thread exists in this process.
+  bench::daemons cluster{hogard, daemon_port, {"here", "there"}};
   int port_pipe[2];
   int stop_pipe[2];
   if (::pipe(port_pipe) != 0 || ::pipe(stop_pipe) != 0)
@@ -230,6 +242,51 @@ int main(int argc, char** argv) {
       md << fmt::format("| {} MiB | {:.0f} | {:.0f} | {:.0f}% |\n", mib, floor.mib_per_second,
                         mibps, 100.0 * mibps / floor.mib_per_second);
     }
+    auto client = cluster.connect(sys);
+    if (!client) {
+      std::cerr << "the daemons did not come up\n";
+      return 1;
+    }
+    auto chain = [](const std::string& name, const std::string& second) {
+      return fmt::format(R"(graph: {}
+inputs: [{{name: x, dtype: float32, shape: [1]}}]
+operators:
+  - {{name: a, kind: identity, inputs: [x], placement: {{labels: [here]}}}}
+  - {{name: b, kind: identity, inputs: [a], placement: {{labels: [{}]}}}}
+outputs: [{{name: y, from: b}}]
+)",
+                         name, second);
+    };
+    auto p50_of = [&](const std::string& name, const std::string& second) {
+      auto submitted = client->ask<graph_summary>(std::chrono::seconds(30), submit_atom::value,
+                                                  chain(name, second), std::string{"bench"});
+      if (!submitted)
+        throw std::runtime_error(submitted.error().message);
+      load_plan plan;
+      plan.graph = name;
+      plan.inputs = {record{{"x", tensor::from_values<float>({1}, std::vector<float>{1.0f})}}};
+      plan.concurrency = 1;
+      plan.requests = n(1'000);
+      run_load(sys, client->node(), plan);
+      plan.requests = n(10'000);
+      auto report = run_load(sys, client->node(), plan);
+      auto lat = report.latencies_ns();
+      return scheduling::summarize_latencies(lat);
+    };
+    auto local = p50_of("hop_local", "here");
+    auto remote = p50_of("hop_remote", "there");
+    auto hop_us = (remote.p50_us - local.p50_us) / 2;
+    md << "\n| hogar graph (client -> daemon 1) | p50 | p99 |\n| --- | ---: | ---: |\n";
+    md << fmt::format("| a and b on daemon 1 | {} | {} |\n",
+                      scheduling::format_duration_us(local.p50_us),
+                      scheduling::format_duration_us(local.p99_us));
+    md << fmt::format("| a on daemon 1, b on daemon 2 | {} | {} |\n\n",
+                      scheduling::format_duration_us(remote.p50_us),
+                      scheduling::format_duration_us(remote.p99_us));
+    md << fmt::format("Remote operator hop (half the p50 difference): {} = {:.2f}x the TCP "
+                      "round-trip floor (target: at most 4x).\n",
+                      scheduling::format_duration_us(hop_us),
+                      hop_us / tcp_ping.round_trip.p50_us);
   }
   ::close(stop_pipe[1]);
   ::waitpid(child, nullptr, 0);

@@ -2,9 +2,6 @@
 // against 1, n/2 and n replicas of a fixed-cost model (sleep 200 ms) spread over three
 // daemons; the total time until all n are answered, averaged over three trials. With n
 // replicas for n requests the total should stay close to the time of one request.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -20,55 +17,13 @@
 #include "actors/cluster_messages.hpp"
 #include "actors/load_driver.hpp"
 #include "actors/system_config.hpp"
+#include "bench/cluster/daemons.hpp"
 
 namespace po = boost::program_options;
 using namespace hogar;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Three hogard processes on consecutive ports, stopped (SIGTERM) when this goes away.
-class daemons {
-public:
-  daemons(const std::string& hogard, std::uint16_t first_port) {
-    for (int i = 0; i < 3; ++i) {
-      auto actor_port = static_cast<std::uint16_t>(first_port + i);
-      ports_.push_back(actor_port);
-      std::vector<std::string> args{hogard,
-                                    fmt::format("--name=bench{}", i + 1),
-                                    fmt::format("--actor-port={}", actor_port),
-                                    "--http-port=0",
-                                    "--cpu-threads=2",
-                                    "--heartbeat-interval-ms=200",
-                                    "--log-level=warning"};
-      if (i > 0)
-        args.push_back(fmt::format("--seeds=127.0.0.1:{}", first_port));
-      auto pid = ::fork();
-      if (pid == 0) {
-        std::vector<char*> argv;
-        for (auto& a : args)
-          argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        std::_Exit(127);
-      }
-      pids_.push_back(pid);
-    }
-  }
-
-  ~daemons() {
-    for (auto pid : pids_)
-      ::kill(pid, SIGTERM);
-    for (auto pid : pids_)
-      ::waitpid(pid, nullptr, 0);
-  }
-
-  std::uint16_t seed_port() const { return ports_.front(); }
-
-private:
-  std::vector<std::uint16_t> ports_;
-  std::vector<pid_t> pids_;
-};
 
 std::string model_graph(const std::string& name, std::size_t replicas, double cost_ms) {
   return fmt::format(R"(graph: {}
@@ -102,27 +57,12 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
-  daemons cluster{hogard, port};
+  bench::daemons cluster{hogard, port, {"", "", ""}};
   system_config cfg;
   cfg.enable_networking(false);
   cfg.set("scheduler.max-threads", std::size_t{2});
   caf::actor_system sys{cfg};
-  std::optional<cluster_client> client;
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  // Readiness: the seed answers and sees all three members alive.
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!client)
-      if (auto c = cluster_client::connect(sys, "127.0.0.1", cluster.seed_port()))
-        client.emplace(std::move(*c));
-    if (client) {
-      auto view = client->ask<std::vector<member>>(2000ms, nodes_atom::value);
-      if (view && std::count_if(view->begin(), view->end(), [](const member& m) {
-            return m.state == member_state::alive;
-          }) == 3)
-        break;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
+  auto client = cluster.connect(sys);
   if (!client) {
     std::cerr << "the daemons did not come up\n";
     return 1;

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   auto node = sys.spawn(hogar::node_actor, node_cfg);
   auto stop_node = [&] { caf::anon_send_exit(node, caf::exit_reason::user_shutdown); };
 
-  auto published = sys.middleman().publish(node, opts.actor_port, opts.host.c_str(), false);
+  auto published = sys.middleman().publish(node, opts.actor_port, opts.host.c_str(), true);
   if (!published) {
     fmt::print(stderr, "hogard {}: cannot listen on {}:{} (actor-port): {}\n", opts.name,
                opts.host, opts.actor_port, sys.render(published.error()));
