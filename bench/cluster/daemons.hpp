@@ -36,8 +36,9 @@ public:
                                     "--http-port=0",
                                     "--cpu-threads=2",
                                     "--heartbeat-interval-ms=200",
-                                    "--log-level=warning",
-                                    "--labels=" + labels[i]};
+                                    "--log-level=warning"};
+      if (!labels[i].empty())
+        args.push_back("--labels=" + labels[i]);
       if (i > 0)
         args.push_back(fmt::format("--seeds=127.0.0.1:{}", first_port));
       auto pid = ::fork();

@@ -191,6 +191,12 @@ int main(int argc, char** argv) {
       std::cerr << "cannot reach the peer: " << sys.render(peer.error()) << "\n";
       return 1;
     }
+    // The daemons have joined before anything is timed, so their start-up is not measured.
+    auto client = cluster.connect(sys);
+    if (!client) {
+      std::cerr << "the daemons did not come up\n";
+      return 1;
+    }
     // Floors first, then CAF, all in this run.
     bench::tcp_pingpong_options ping_opts;
     ping_opts.round_trips = n(20'000);
@@ -241,11 +247,6 @@ int main(int argc, char** argv) {
       auto mibps = static_cast<double>(count * mib) / seconds;
       md << fmt::format("| {} MiB | {:.0f} | {:.0f} | {:.0f}% |\n", mib, floor.mib_per_second,
                         mibps, 100.0 * mibps / floor.mib_per_second);
-    }
-    auto client = cluster.connect(sys);
-    if (!client) {
-      std::cerr << "the daemons did not come up\n";
-      return 1;
     }
     auto chain = [](const std::string& name, const std::string& second) {
       return fmt::format(R"(graph: {}
