@@ -31,6 +31,7 @@
 #include "actors/system_config.hpp"
 #include "bench/cluster/daemons.hpp"
 #include "bench/cluster/tcp_floor.hpp"
+#include "bench/report_header.hpp"
 #include "scheduling/latency_summary.hpp"
 
 namespace po = boost::program_options;
@@ -208,13 +209,7 @@ int main(int argc, char** argv) {
                             &hop_seconds);
     auto hop = scheduling::summarize_latencies(hops);
 
-    md << "# bench/cluster: remote hops and tensor transfer\n\n";
-    std::string cmd;
-    for (int i = 0; i < argc; ++i)
-      cmd += (i ? " " : "") + std::string{argv[i]};
-    md << fmt::format("Command: `{}`  \n", cmd);
-    md << fmt::format("Date: {:%Y-%m-%d %H:%M} UTC  \n",
-                      fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+    md << bench::report_header("bench/cluster: remote hops and tensor transfer", argc, argv);
     std::string extra = "none";
     if (!settings.empty()) {
       extra.clear();

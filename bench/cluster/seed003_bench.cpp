@@ -18,6 +18,7 @@
 #include "actors/load_driver.hpp"
 #include "actors/system_config.hpp"
 #include "bench/cluster/daemons.hpp"
+#include "bench/report_header.hpp"
 
 namespace po = boost::program_options;
 using namespace hogar;
@@ -114,13 +115,7 @@ int main(int argc, char** argv) {
   }
   double one = cells.front().seconds;
   std::ostringstream md;
-  md << "# bench/cluster: the experiment of seed 003 (table 5.1)\n\n";
-  std::string cmd;
-  for (int i = 0; i < argc; ++i)
-    cmd += (i ? " " : "") + std::string{argv[i]};
-  md << fmt::format("Command: `{}`  \n", cmd);
-  md << fmt::format("Date: {:%Y-%m-%d %H:%M} UTC  \n",
-                    fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now())));
+  md << bench::report_header("bench/cluster: the experiment of seed 003 (table 5.1)", argc, argv);
   md << fmt::format("Setup: three hogard daemons on this machine; a model that sleeps {} ms "
                     "(simulated, holds no thread) with R replicas spread over the daemons; n "
                     "concurrent requests; total time until all n are answered, mean of {} "

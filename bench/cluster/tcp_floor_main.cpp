@@ -17,28 +17,14 @@
 #include <boost/program_options.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <sys/utsname.h>
 
 #include "bench/cluster/tcp_floor.hpp"
+#include "bench/report_header.hpp"
 
 namespace po = boost::program_options;
 using namespace hogar;
 
 namespace {
-
-std::string machine_description() {
-  utsname u{};
-  uname(&u);
-  std::string cpu = "unknown CPU";
-  std::ifstream info{"/proc/cpuinfo"};
-  for (std::string line; std::getline(info, line);)
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  return fmt::format("{} x {} ({} {})", std::thread::hardware_concurrency(), cpu, u.sysname,
-                     u.release);
-}
 
 std::string bytes_label(std::size_t bytes) {
   if (bytes >= (std::size_t{1} << 20) && bytes % (std::size_t{1} << 20) == 0)
@@ -112,17 +98,7 @@ int main(int argc, char** argv) {
 
   using scheduling::format_duration_us;
   std::ostringstream md;
-  md << "# bench/cluster: raw TCP floor on loopback\n\n";
-  md << fmt::format("Command: `{}`  \n", [&] {
-    std::string cmd;
-    for (int i = 0; i < argc; ++i)
-      cmd += (i ? " " : "") + std::string{argv[i]};
-    return cmd;
-  }());
-  md << fmt::format("Machine: {}  \n", machine_description());
-  md << fmt::format("Date: {:%Y-%m-%d %H:%M} UTC\n\n",
-                    fmt::gmtime(std::chrono::system_clock::to_time_t(
-                      std::chrono::system_clock::now())));
+  md << bench::report_header("bench/cluster: raw TCP floor on loopback", argc, argv);
   md << "Ping-pong: one message in flight, echoed, TCP_NODELAY on both ends. Transfer: "
         "length-prefixed messages, each acknowledged by the receiver before the next is sent; "
         "latency is per message, send start to acknowledgement.\n\n";

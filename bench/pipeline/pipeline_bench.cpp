@@ -14,11 +14,10 @@
 
 #include <boost/program_options.hpp>
 #include <caf/all.hpp>
-#include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <sys/utsname.h>
 
 #include "actors/deployment.hpp"
+#include "bench/report_header.hpp"
 #include "actors/load_driver.hpp"
 #include "actors/system_config.hpp"
 #include "graph/loader.hpp"
@@ -153,20 +152,6 @@ measurement run_graph(caf::actor_system& sys, const std::string& name,
   return m;
 }
 
-std::string machine_description() {
-  utsname u{};
-  uname(&u);
-  std::string cpu = "unknown CPU";
-  std::ifstream info{"/proc/cpuinfo"};
-  for (std::string line; std::getline(info, line);)
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  return fmt::format("{} x {} ({} {}), CAF 0.17", std::thread::hardware_concurrency(), cpu,
-                     u.sysname, u.release);
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -207,17 +192,7 @@ int main(int argc, char** argv) {
   }
 
   std::ostringstream md;
-  md << "# bench/pipeline\n\n";
-  md << fmt::format("Command: `{}`  \n", [&] {
-    std::string cmd;
-    for (int i = 0; i < argc; ++i)
-      cmd += (i ? " " : "") + std::string{argv[i]};
-    return cmd;
-  }());
-  md << fmt::format("Machine: {}  \n", machine_description());
-  md << fmt::format("Date: {:%Y-%m-%d %H:%M} UTC\n\n",
-                    fmt::gmtime(std::chrono::system_clock::to_time_t(
-                      std::chrono::system_clock::now())));
+  md << bench::report_header("bench/pipeline", argc, argv);
   md << "| case | concurrency | requests | failed | requests/s | p50 | p99 |\n";
   md << "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (auto& r : rows)
