@@ -86,7 +86,7 @@ po::options_description describe(node_options& out) {
     ("scheduler-policy", po::value(&out.scheduler_policy)->default_value(out.scheduler_policy),
      "actor scheduler: sharing (lowest latency across nodes) or stealing")
     ("http-threads", po::value(&out.http_threads)->default_value(out.http_threads),
-     "threads of the HTTP server")
+     "threads of the HTTP server (default: a quarter of the cores, at least 1)")
     ("http-max-body-bytes",
      po::value(&out.http_max_body_bytes)->default_value(out.http_max_body_bytes),
      "largest HTTP request body accepted, bytes (larger: 413)")

@@ -171,8 +171,16 @@ bool is_protocol_error(const error_code& ec) {
 /// constructor, the destructor and the infer callback, which only posts onto the strand.
 class session : public std::enable_shared_from_this<session> {
 public:
+  /// Bytes a connection reads at most per system call.
+  static constexpr std::size_t read_buffer_bytes = 64 * 1024;
+
   session(tcp::socket socket, std::shared_ptr<server_core> core)
-    : stream_(std::move(socket)), core_(std::move(core)) {}
+    : stream_(std::move(socket)), core_(std::move(core)) {
+    // Beast reads at most the buffer's free capacity per call, and the parser empties the
+    // buffer as it goes: without room reserved, a tensor body arrives 512 bytes per read (and
+    // per timer re-arm), 72 system calls for one 96x128x3 image.
+    buffer_.reserve(read_buffer_bytes);
+  }
 
   ~session() {
     std::lock_guard lock{core_->sessions_mutex};

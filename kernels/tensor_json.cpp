@@ -95,12 +95,13 @@ private:
     } else {
       constexpr auto lo = static_cast<std::int64_t>(std::numeric_limits<T>::lowest());
       constexpr auto hi = static_cast<std::int64_t>(std::numeric_limits<T>::max());
-      auto range = fmt::format("does not fit {} ({}..{})", kserve, lo, hi);
+      // Formatted only on failure: this runs once per element of every JSON tensor.
+      auto range = [&] { return fmt::format("does not fit {} ({}..{})", kserve, lo, hi); };
       std::int64_t i = 0;
       if (v.is_number_unsigned()) {
         auto u = v.get<std::uint64_t>();
         if (u > static_cast<std::uint64_t>(hi))
-          return problem(index, v, range);
+          return problem(index, v, range());
         i = static_cast<std::int64_t>(u);
       } else if (v.is_number_integer()) {
         i = v.get<std::int64_t>();
@@ -110,11 +111,11 @@ private:
           return problem(index, v, fmt::format("is not an integer ({})", kserve));
         // 2^63 and above do not fit any of our integer types.
         if (d < -9.2233720368547758e18 || d >= 9.2233720368547758e18)
-          return problem(index, v, range);
+          return problem(index, v, range());
         i = static_cast<std::int64_t>(d);
       }
       if (i < lo || i > hi)
-        return problem(index, v, range);
+        return problem(index, v, range());
       value = static_cast<T>(i);
       return {};
     }
