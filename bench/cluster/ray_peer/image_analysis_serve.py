@@ -7,6 +7,9 @@ deployment through DeploymentHandles, served over HTTP with the KServe v2 JSON b
     POST /v2/models/image-analysis/infer
     {"inputs": [{"name": "image", "datatype": "UINT8", "shape": [96, 128, 3], "data": [...]}]}
 
+or the same with the binary tensor extension (Inference-Header-Content-Length: the JSON's
+length; the input says "parameters": {"binary_data_size": 36864} and its raw bytes follow),
+
 answers {"model_name": "image-analysis", "outputs": [...]} with the tensors hogar's `analysis`
 output carries: analysis.scores (FP32[4]), analysis.label (INT64[]), analysis.score (FP32[]),
 and analysis.plate (INT32[7]) only when a car was found. GET /v2/health/ready answers 200 once
@@ -15,22 +18,27 @@ the application is up (run_peer.sh polls it).
 The graph, operator by operator (the math follows kernels/ops/*.cpp):
     resize        96x128x3 uint8 -> 64x64x3 uint8, bilinear with half-pixel centres
     normalize     float32 (x / 255 - mean[c]) / std[c], ImageNet mean and std
-    detector      simulated model: busy for cost_ms, 4 scores in [0, 1) from a hash of its input
-                  (2 replicas, as in the YAML)
+    detector      simulated model: busy for cost_ms, 4 scores in [0, 1) from a hash of its input,
+                  the very values hogar's `simulate` gives (2 replicas, as in the YAML)
     car_check     classify over [person, car, bicycle, dog]: label = argmax, score = max,
                   condition = scores[car] >= 0.5
     plate_crop    centre crop 48x96 of the original image, only when car_check said yes
-    plate_reader  simulated model: busy for cost_ms, 7 int32 in [0, 100) from a hash of the crop
+    plate_reader  simulated model: busy for cost_ms, 7 int32 in [0, 100) from a hash of the crop,
+                  as hogar's `simulate`
     analysis      merge of detector, car_check and (when present) plate_reader
 
 Run on its own (starts a local Ray with 2 CPUs unless --address is given):
-    python3 image_analysis_serve.py --port 8000 [--cost-ms 2 1 | --zero-cost] [--address auto]
+    cc -O2 -shared -fPIC -o libhogar_hash.so hogar_hash.c
+    python3 image_analysis_serve.py --port 8000 --hash-library libhogar_hash.so \
+        [--cost-ms 2 1 | --zero-cost] [--address auto]
 It serves until SIGINT or SIGTERM. run_peer.sh starts Ray, runs this, and drives the load.
 """
 
 import argparse
 import asyncio
-import hashlib
+import ctypes
+import json
+import os
 import signal
 import sys
 import threading
@@ -85,11 +93,47 @@ def bilinear_taps(size_in, size_out):
     return i0, i1, (src - i0).astype(np.float32)
 
 
-def hash_units(array, count):
-    """`count` deterministic values in [0, 1) from the bytes of `array` (53 bits each)."""
-    digest = hashlib.blake2b(np.ascontiguousarray(array).tobytes(), digest_size=8 * count).digest()
-    words = np.frombuffer(digest, dtype=">u8")
-    return (words >> np.uint64(11)).astype(np.float64) * 2.0**-53
+# hogar's dtype codes (kernels/dtype.hpp) of the tensors the simulated models read.
+HOGAR_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.uint8): 5}
+MASK64 = (1 << 64) - 1
+
+
+class HogarSimulate:
+    """The outputs of hogar's `simulate` operator (kernels/ops/simulate.cpp) for a one-tensor
+    input record: a seed hashed from the record (hogar_hash.c, through ctypes), then splitmix64
+    values, as uniform_tensor in kernels/random_tensor.cpp makes them. With it, the peer's
+    detector and plate reader answer exactly what hogar's do for the same image."""
+
+    def __init__(self, library):
+        self.lib = ctypes.CDLL(library)
+        self.lib.hogar_simulate_seed.restype = ctypes.c_uint64
+        self.lib.hogar_simulate_seed.argtypes = [
+            ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int64), ctypes.c_int,
+            ctypes.c_void_p, ctypes.c_size_t,
+        ]
+
+    def _values(self, name, array, count):
+        a = np.ascontiguousarray(array)
+        shape = (ctypes.c_int64 * a.ndim)(*a.shape)
+        state = self.lib.hogar_simulate_seed(
+            name.encode(), HOGAR_DTYPES[a.dtype], shape, a.ndim, a.ctypes.data, a.nbytes
+        )
+        out = []
+        for _ in range(count):
+            state = (state + 0x9E3779B97F4A7C15) & MASK64
+            z = state
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+            out.append(z ^ (z >> 31))
+        return out
+
+    def floats(self, name, array, count):
+        """float32 values in [0, 1): 24 random bits each."""
+        return np.array([(v >> 40) * 2.0**-24 for v in self._values(name, array, count)],
+                        dtype=np.float32)
+
+    def ints(self, name, array, count, bound):
+        return np.array([v % bound for v in self._values(name, array, count)], dtype=np.int32)
 
 
 @serve.deployment(**CHEAP_OP)
@@ -114,20 +158,25 @@ class Resize:
 @serve.deployment(**CHEAP_OP)
 class Normalize:
     def __init__(self):
-        self.mean = np.asarray(IMAGENET_MEAN, dtype=np.float32)
-        self.std = np.asarray(IMAGENET_STD, dtype=np.float32)
+        # As normalize_image in kernels/ops/image.cpp: x * (scale / std) - mean / std, in
+        # double, rounded to float32 once (the same bits as hogar's, so the same scores).
+        std = np.asarray(IMAGENET_STD, dtype=np.float64)
+        self.a = NORMALIZE_SCALE / std
+        self.b = np.asarray(IMAGENET_MEAN, dtype=np.float64) / std
 
     def normalize(self, image):
-        return (image.astype(np.float32) * np.float32(NORMALIZE_SCALE) - self.mean) / self.std
+        return (image.astype(np.float64) * self.a - self.b).astype(np.float32)
 
 
 @serve.deployment(num_replicas=2, **MODEL_OP)
 class Detector:
-    def __init__(self, cost_ms):
+    def __init__(self, cost_ms, hash_library):
         self.cost_s = cost_ms / 1000.0
+        self.simulate = HogarSimulate(hash_library)
 
     async def detect(self, normalized):
-        scores = hash_units(normalized, len(LABELS)).astype(np.float32)
+        # hogar's records keep the input's tensor name ("image") through resize and normalize.
+        scores = self.simulate.floats("image", normalized, len(LABELS))
         # asyncio.sleep, not time.sleep: the cost holds the replica (max_ongoing_requests=1),
         # not a thread, as hogar's `simulate` in sleep mode.
         if self.cost_s > 0:
@@ -156,11 +205,12 @@ class PlateCrop:
 
 @serve.deployment(**MODEL_OP)
 class PlateReader:
-    def __init__(self, cost_ms):
+    def __init__(self, cost_ms, hash_library):
         self.cost_s = cost_ms / 1000.0
+        self.simulate = HogarSimulate(hash_library)
 
     async def read(self, crop):
-        plate = (hash_units(crop, PLATE_LENGTH) * PLATE_INT_BOUND).astype(np.int32)
+        plate = self.simulate.ints("image", crop, PLATE_LENGTH, PLATE_INT_BOUND)
         if self.cost_s > 0:
             await asyncio.sleep(self.cost_s)
         return plate
@@ -204,8 +254,10 @@ class BadRequest(Exception):
     pass
 
 
-def parse_image(body):
-    """The `image` input of a KServe v2 request as a uint8 array of IMAGE_SHAPE."""
+def parse_image(body, binary=b""):
+    """The `image` input of a KServe v2 request as a uint8 array of IMAGE_SHAPE. `binary`: the
+    bytes after the JSON of a binary-tensor-extension request (the image's raw bytes when the
+    input says parameters.binary_data_size)."""
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):
         raise BadRequest('the body must be a JSON object with an "inputs" list')
     for entry in body["inputs"]:
@@ -217,6 +269,14 @@ def parse_image(body):
             raise BadRequest(
                 f'input "image": shape must be {list(IMAGE_SHAPE)}, got {entry.get("shape")!r}'
             )
+        size = (entry.get("parameters") or {}).get("binary_data_size")
+        if size is not None:
+            if size != int(np.prod(IMAGE_SHAPE)) or len(binary) != size:
+                raise BadRequest(
+                    f'input "image": binary_data_size {size!r} with {len(binary)} bytes after '
+                    f"the JSON; shape {list(IMAGE_SHAPE)} needs {int(np.prod(IMAGE_SHAPE))}"
+                )
+            return np.frombuffer(binary, dtype=np.uint8).reshape(IMAGE_SHAPE)
         try:
             data = np.asarray(entry.get("data"), dtype=np.int64).reshape(-1)
         except (TypeError, ValueError) as e:
@@ -263,12 +323,24 @@ class ImageAnalysis:
                 {"error": f"no route {request.method} {path}; use POST {INFER_PATH}"},
                 status_code=404,
             )
+        # The binary tensor extension: the JSON is the first Inference-Header-Content-Length
+        # bytes of the body, the tensors' raw bytes follow.
+        raw = await request.body()
+        binary = b""
+        header_length = request.headers.get("inference-header-content-length")
+        if header_length is not None:
+            if not header_length.isdigit() or int(header_length) > len(raw):
+                return JSONResponse(
+                    {"error": f"bad Inference-Header-Content-Length {header_length!r}"},
+                    status_code=400,
+                )
+            raw, binary = raw[: int(header_length)], raw[int(header_length) :]
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError as e:
             return JSONResponse({"error": f"the body is not JSON: {e}"}, status_code=400)
         try:
-            image = parse_image(body)
+            image = parse_image(body, binary)
         except BadRequest as e:
             return JSONResponse({"error": str(e)}, status_code=400)
 
@@ -291,14 +363,14 @@ class ImageAnalysis:
         return JSONResponse(answer)
 
 
-def build_app(detector_cost_ms, plate_reader_cost_ms):
+def build_app(detector_cost_ms, plate_reader_cost_ms, hash_library):
     return ImageAnalysis.bind(
         Resize.bind(),
         Normalize.bind(),
-        Detector.bind(detector_cost_ms),
+        Detector.bind(detector_cost_ms, hash_library),
         CarCheck.bind(),
         PlateCrop.bind(),
-        PlateReader.bind(plate_reader_cost_ms),
+        PlateReader.bind(plate_reader_cost_ms, hash_library),
         Merge.bind(),
     )
 
@@ -325,6 +397,11 @@ def main():
         help='Ray cluster to join ("auto": the one `ray start` began); '
         "default: start a local Ray inside this process",
     )
+    p.add_argument(
+        "--hash-library",
+        required=True,
+        help="hogar_hash.c compiled as a shared library (run_peer.sh builds it)",
+    )
     p.add_argument("--num-cpus", type=int, default=2, help="CPUs of a local Ray (default 2)")
     p.add_argument(
         "--object-store-mb", type=int, default=500, help="object store of a local Ray (MB)"
@@ -345,7 +422,7 @@ def main():
         )
     serve.start(http_options={"host": args.host, "port": args.port})
     serve.run(
-        build_app(detector_cost, reader_cost),
+        build_app(detector_cost, reader_cost, os.path.abspath(args.hash_library)),
         name=GRAPH_NAME,
         route_prefix="/",
         logging_config={"enable_access_log": False, "log_level": "WARNING"},

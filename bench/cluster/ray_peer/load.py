@@ -5,7 +5,7 @@ Each of the C workers builds its random image bodies once (one by default,
 them in turn, one request at a time, over its own keep-alive connection, until N requests have
 been sent in all. Prints one JSON line:
 
-    {"url", "concurrency", "requests", "failed", "seconds", "rps", "p50_ms", "p99_ms",
+    {"url", "concurrency", "encoding", "requests", "failed", "seconds", "rps", "p50_ms", "p99_ms",
      "with_plate", "first_error"}
 
 `with_plate` counts the measured answers that carry analysis.plate: whether the car branch ran
@@ -33,11 +33,23 @@ import numpy as np
 PLATE_MARKER = b'"analysis.plate"'
 
 
-def image_body(seed, shape):
-    data = np.random.default_rng(seed).integers(0, 256, size=math.prod(shape)).tolist()
-    body = {"inputs": [{"name": "image", "datatype": "UINT8", "shape": list(shape), "data": data}]}
-    # Serialized once: the load generator should spend its CPU on sending, not on JSON.
-    return json.dumps(body, separators=(",", ":")).encode()
+def image_body(seed, shape, binary):
+    """The request body and its headers; serialized once, so that the load generator spends its
+    CPU on sending, not on encoding. `binary`: the binary tensor extension (a JSON header, then
+    the image's raw bytes; Inference-Header-Content-Length gives the JSON's length), as Triton's
+    clients send tensors by default."""
+    pixels = np.random.default_rng(seed).integers(0, 256, size=math.prod(shape), dtype=np.uint8)
+    tensor = {"name": "image", "datatype": "UINT8", "shape": list(shape)}
+    if not binary:
+        tensor["data"] = pixels.tolist()
+        body = json.dumps({"inputs": [tensor]}, separators=(",", ":")).encode()
+        return body, {"Content-Type": "application/json"}
+    tensor["parameters"] = {"binary_data_size": pixels.size}
+    header = json.dumps({"inputs": [tensor]}, separators=(",", ":")).encode()
+    return header + pixels.tobytes(), {
+        "Content-Type": "application/octet-stream",
+        "Inference-Header-Content-Length": str(len(header)),
+    }
 
 
 def percentile(sorted_values, p):
@@ -47,9 +59,9 @@ def percentile(sorted_values, p):
     return sorted_values[rank - 1]
 
 
-async def run(url, requests, concurrency, warmup, shape, timeout_s, images_per_worker):
+async def run(url, requests, concurrency, warmup, shape, timeout_s, images_per_worker, binary):
     bodies = [
-        [image_body(1000 * (w + 1) + k, shape) for k in range(images_per_worker)]
+        [image_body(1000 * (w + 1) + k, shape, binary) for k in range(images_per_worker)]
         for w in range(concurrency)
     ]
     latencies_ms = []
@@ -74,15 +86,13 @@ async def run(url, requests, concurrency, warmup, shape, timeout_s, images_per_w
         nonlocal failed, first_error, with_plate
         sent = 0
         while (i := take()) is not None:
-            body = bodies[w][sent % images_per_worker]
+            body, headers = bodies[w][sent % images_per_worker]
             sent += 1
             t0 = time.perf_counter()
             error = None
             payload = b""
             try:
-                async with session.post(
-                    url, data=body, headers={"Content-Type": "application/json"}
-                ) as response:
+                async with session.post(url, data=body, headers=headers) as response:
                     payload = await response.read()
                     if response.status != 200:
                         error = f"HTTP {response.status}: {payload[:200].decode(errors='replace')}"
@@ -108,6 +118,7 @@ async def run(url, requests, concurrency, warmup, shape, timeout_s, images_per_w
     return {
         "url": url,
         "concurrency": concurrency,
+        "encoding": "binary" if binary else "json",
         "requests": requests,
         "failed": failed,
         "seconds": round(seconds, 4),
@@ -117,6 +128,24 @@ async def run(url, requests, concurrency, warmup, shape, timeout_s, images_per_w
         "with_plate": with_plate,
         "first_error": first_error,
     }
+
+
+def sample(url, shape, binary, timeout_s):
+    body, headers = image_body(1, shape, binary)
+
+    async def send():
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.post(url, data=body, headers=headers) as response:
+                return response.status, await response.read()
+
+    status, payload = asyncio.run(send())
+    if status != 200:
+        print(f"HTTP {status}: {payload[:400].decode(errors='replace')}", file=sys.stderr)
+        return 1
+    outputs = sorted(json.loads(payload)["outputs"], key=lambda t: t["name"])
+    print(json.dumps(outputs, sort_keys=True, separators=(",", ":")), flush=True)
+    return 0
 
 
 def main():
@@ -137,10 +166,25 @@ def main():
     p.add_argument(
         "--images-per-worker", type=int, default=1, help="distinct images each worker cycles"
     )
+    p.add_argument(
+        "--encoding",
+        choices=("binary", "json"),
+        default="binary",
+        help="binary: the image as raw bytes (binary tensor extension, as Triton's clients "
+        "send by default); json: as a list of numbers (default binary)",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="send one request (the image of seed 1) and print its outputs, sorted by name, "
+        "as one JSON line; for comparing the answers of two servers",
+    )
     args = p.parse_args()
+    shape = tuple(int(x) for x in args.shape.split(","))
+    if args.sample:
+        return sample(args.url, shape, args.encoding == "binary", args.timeout_s)
     if args.requests < 1 or args.concurrency < 1 or args.images_per_worker < 1:
         p.error("--requests, --concurrency and --images-per-worker must be at least 1")
-    shape = tuple(int(x) for x in args.shape.split(","))
     warmup = max(10, args.requests // 10) if args.warmup is None else args.warmup
     result = asyncio.run(
         run(
@@ -151,6 +195,7 @@ def main():
             shape,
             args.timeout_s,
             args.images_per_worker,
+            args.encoding == "binary",
         )
     )
     print(json.dumps(result), flush=True)

@@ -2,17 +2,19 @@
 # run_peer.sh: the Ray Serve peer of hogar's cluster benchmark, end to end.
 #
 #   bash bench/cluster/ray_peer/run_peer.sh RESULTS.jsonl [--requests N] [--port P]
-#        [--concurrency "1 8 64"] [--images-per-worker K]
-#        [-- ARGS FOR image_analysis_serve.py, e.g. --zero-cost]
+#        [--concurrency "1 8 64"] [--images-per-worker K] [--encoding binary|json]
+#        [--sample-file FILE] [-- ARGS FOR image_analysis_serve.py, e.g. --zero-cost]
 #
 # 1. installs ray[serve], aiohttp and numpy from PyPI with pip when they are missing;
-# 2. starts a one-node Ray on 127.0.0.1 sized for the 2-core development machines (2 CPUs,
+# 2. compiles hogar_hash.c (the simulated models' seed, as hogar's) with cc;
+# 3. starts a one-node Ray on 127.0.0.1 sized for the 2-core development machines (2 CPUs,
 #    500 MB object store, no dashboard, no usage stats);
-# 3. deploys image_analysis_serve.py (the image-analysis graph as Serve deployments) and polls
-#    GET /v2/health/ready until it answers, within a deadline;
-# 4. runs load.py at each concurrency (default 1, 8, 64) and appends one JSON line per run to
+# 4. deploys image_analysis_serve.py (the image-analysis graph as Serve deployments) and polls
+#    GET /v2/health/ready until it answers, within a deadline; sends one sample request
+#    (its answer goes to --sample-file);
+# 5. runs load.py at each concurrency (default 1, 8, 64) and appends one JSON line per run to
 #    RESULTS.jsonl;
-# 5. always (success, failure or Ctrl-C) stops the app and runs `ray stop --force`.
+# 6. always (success, failure or Ctrl-C) stops the app and runs `ray stop --force`.
 #
 # Tried on the 2-core development machine with Ray 2.60.0 (pip install "ray[serve]"): it
 # installs and runs there. Only Serve's HTTP proxy is bound to 127.0.0.1; Ray's own gRPC
@@ -29,6 +31,8 @@ concurrencies="1 8 64"
 # one image at concurrency 1 it would run on every request or on none (load.py reports the
 # count in "with_plate").
 images_per_worker=8
+encoding=binary           # load.py --encoding: binary (tensor extension) or json
+sample_file=""            # where the answer to the sample request goes (compared with hogar's)
 ready_deadline_s=240
 ray_port="${RAY_GCS_PORT:-6380}"   # not Ray's default 6379, to keep clear of a Redis
 serve_args=()
@@ -42,6 +46,8 @@ while [[ $# -gt 0 ]]; do
     --port) port="$2"; shift 2 ;;
     --concurrency) concurrencies="$2"; shift 2 ;;
     --images-per-worker) images_per_worker="$2"; shift 2 ;;
+    --encoding) encoding="$2"; shift 2 ;;
+    --sample-file) sample_file="$2"; shift 2 ;;
     --) shift; serve_args=("$@"); break ;;
     -h|--help) usage ;;
     *) echo "run_peer.sh: unknown argument '$1'" >&2; usage ;;
@@ -96,8 +102,13 @@ RAY_worker_niceness=0 RAY_USAGE_STATS_ENABLED=0 "$ray_bin" start --head --node-i
   --include-dashboard false --disable-usage-stats > "$workdir/ray_start.log" 2>&1 \
   || { say "ray start failed:"; cat "$workdir/ray_start.log" >&2; exit 1; }
 
+# The simulated models answer what hogar's do (hogar_hash.c: the seed of hogar's `simulate`).
+hash_library="$workdir/libhogar_hash.so"
+cc -O2 -shared -fPIC -o "$hash_library" "$here/hogar_hash.c" \
+  || { say "cc could not build $here/hogar_hash.c"; exit 1; }
+
 say "deploying image_analysis_serve.py on 127.0.0.1:$port ${serve_args[*]:-}"
-"$python" "$here/image_analysis_serve.py" \
+"$python" "$here/image_analysis_serve.py" --hash-library "$hash_library" \
   --address "127.0.0.1:$ray_port" --port "$port" "${serve_args[@]}" > "$app_log" 2>&1 &
 app_pid=$!
 
@@ -120,11 +131,10 @@ say "ready after $(( $(date +%s) - deploy_start_s )) s"
 
 url="$base/v2/models/image-analysis/infer"
 # One answer shown, so a run whose figures look fine but whose outputs are wrong is caught.
-sample="$("$python" -c 'import sys; sys.path.insert(0, sys.argv[1]); import load
-sys.stdout.write(load.image_body(1, (96, 128, 3)).decode())' "$here" \
-  | curl -sS --fail-with-body --max-time 30 -H 'Content-Type: application/json' \
-      --data-binary @- "$url")" || { say "the sample request failed: $sample"; exit 1; }
+sample="$("$python" "$here/load.py" --url "$url" --sample)" \
+  || { say "the sample request failed: $sample"; exit 1; }
 say "sample answer: ${sample:0:600}"
+[[ -z "$sample_file" ]] || printf '%s\n' "$sample" > "$sample_file"
 
 status=0
 for c in $concurrencies; do
@@ -132,7 +142,8 @@ for c in $concurrencies; do
   say "load: $requests requests at concurrency $c (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   # A run with failures still writes its line (it says how many and why) and fails the script.
   "$python" "$here/load.py" --url "$url" --requests "$requests" --concurrency "$c" \
-    --images-per-worker "$images_per_worker" | tee -a "$results" || status=1
+    --images-per-worker "$images_per_worker" --encoding "$encoding" \
+    | tee -a "$results" || status=1
 done
 say "results appended to $results"
 exit "$status"
