@@ -8,6 +8,13 @@ find_package(doctest REQUIRED)
 find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(Threads REQUIRED)
 
+# ONNX models: Debian's libonnx (its CMake config needs protobuf's targets first) and OpenBLAS
+# (the fast CPU path's matrix products; the pthread build, found through pkg-config).
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+
 # CAF 0.17: headers in /usr/include/caf, libraries caf_core and caf_io.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
 find_library(CAF_CORE_LIBRARY caf_core REQUIRED)

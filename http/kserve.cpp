@@ -88,7 +88,8 @@ json output_json(const named_tensor& t, bool binary) {
 
 unsigned status_for(errc code) noexcept {
   switch (code) {
-    case errc::invalid_argument: return 400;
+    case errc::invalid_argument:
+    case errc::unsupported: return 400;
     case errc::not_found: return 404;
     case errc::overloaded:
     case errc::unavailable: return 503;

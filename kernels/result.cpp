@@ -13,6 +13,7 @@ const char* to_string(errc code) noexcept {
     case errc::unavailable: return "unavailable";
     case errc::io_error: return "io_error";
     case errc::internal: return "internal";
+    case errc::unsupported: return "unsupported";
   }
   return "unknown";
 }

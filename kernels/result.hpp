@@ -29,6 +29,9 @@ enum class errc : std::uint8_t {
   io_error,
   /// A broken invariant inside hogar itself (a bug): never caused by user input.
   internal,
+  /// Well-formed, but asks for something hogar does not do: an ONNX operator it does not run,
+  /// a device it was built without.
+  unsupported,
 };
 
 /// Short lowercase name of an error code, used in messages and metrics labels.

@@ -13,6 +13,9 @@ packages=(
   libyaml-cpp-dev                 # the graph language
   nlohmann-json3-dev              # KServe v2 JSON
   doctest-dev                     # tests
+  libonnx-dev libprotobuf-dev     # ONNX models (protobuf)
+  libopenblas-dev                 # the fast CPU path's matrix products
+  libonnx-testdata                # ONNX's backend node tests: the conformance suite
 )
 
 missing=()

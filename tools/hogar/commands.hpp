@@ -16,6 +16,9 @@ int run_command(const args& argv);
 /// `hogar graph check|dot|import|kinds ...`.
 int graph_command(const args& argv);
 
+/// `hogar model test|ops ...`: ONNX models.
+int model_command(const args& argv);
+
 /// `hogar submit|list|status|remove|nodes|infer ...` against a running cluster; -1 when
 /// `name` is none of them.
 int cluster_command(const std::string& name, const args& argv);

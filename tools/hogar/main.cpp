@@ -19,6 +19,8 @@ commands:
   graph dot FILE          print the graph in Graphviz format
   graph import FILE       convert a HAMS/EARG deployment file to the graph language
   graph kinds             list the operator kinds and their parameters
+  model test CASE_DIR...  run ONNX backend test cases on the reference, CPU and GPU paths
+  model ops               the ONNX operators hogar runs, and where
 
 cluster commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --json):
   submit GRAPH            place GRAPH on the cluster's nodes and start serving it
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
       return hogar::cli::run_command(args);
     if (command == "graph")
       return hogar::cli::graph_command(args);
+    if (command == "model")
+      return hogar::cli::model_command(args);
     if (auto status = hogar::cli::cluster_command(command, args); status >= 0)
       return status;
   } catch (const std::exception& e) {

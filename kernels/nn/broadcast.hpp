@@ -1,0 +1,55 @@
+// broadcast.hpp: numpy-style (multidirectional) broadcasting, shared by the element-wise ops.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kernels/tensor.hpp"
+
+namespace hogar::nn {
+
+/// The shape both inputs broadcast to, or nullopt when an extent pair is neither equal nor 1.
+std::optional<shape_t> broadcast_shape(const shape_t& a, const shape_t& b);
+
+/// Element strides of `in` read at every index of `out` (0 along broadcast dimensions), one per
+/// dimension of `out`; `in` is right-aligned against `out`.
+std::vector<std::int64_t> broadcast_strides(const shape_t& in, const shape_t& out);
+
+/// Calls f(out_index, a_offset, b_offset) for every element of `out` in row-major order, with
+/// the element offsets of two broadcast inputs.
+template <class F>
+void for_each_broadcast(const shape_t& out, std::span<const std::int64_t> a_strides,
+                        std::span<const std::int64_t> b_strides, F&& f) {
+  const auto rank = out.size();
+  const std::int64_t total = element_count(out);
+  if (total == 0)
+    return;
+  if (rank == 0) {
+    f(0, 0, 0);
+    return;
+  }
+  // The innermost dimension runs as a plain loop; the outer ones as an odometer.
+  const std::int64_t inner = out[rank - 1];
+  const std::int64_t sa = a_strides[rank - 1];
+  const std::int64_t sb = b_strides[rank - 1];
+  std::vector<std::int64_t> index(rank, 0);
+  std::int64_t a = 0, b = 0;
+  for (std::int64_t o = 0; o < total; o += inner) {
+    for (std::int64_t i = 0; i < inner; ++i)
+      f(o + i, a + i * sa, b + i * sb);
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      if (++index[d] < out[d]) {
+        a += a_strides[d];
+        b += b_strides[d];
+        break;
+      }
+      a -= a_strides[d] * (out[d] - 1);
+      b -= b_strides[d] * (out[d] - 1);
+      index[d] = 0;
+    }
+  }
+}
+
+} // namespace hogar::nn

@@ -1,0 +1,48 @@
+#include "kernels/nn/epilogue.hpp"
+
+#include <fmt/format.h>
+
+namespace hogar::nn {
+
+result<epilogue> epilogue_of(const onnx::node& n) {
+  epilogue e;
+  onnx::attribute_reader attrs{n};
+  if (!attrs.has(fused_activation_attr))
+    return e;
+  auto name = attrs.get_string(fused_activation_attr, "");
+  if (!name)
+    return name.error();
+  if (*name == "Relu") e.kind = activation::relu;
+  else if (*name == "LeakyRelu") e.kind = activation::leaky_relu;
+  else if (*name == "Clip") e.kind = activation::clip;
+  else if (*name == "Sigmoid") e.kind = activation::sigmoid;
+  else if (*name == "Tanh") e.kind = activation::tanh;
+  else
+    return attrs.error(fused_activation_attr, fmt::format("names no fusable activation: '{}'", *name));
+  auto alpha = attrs.get_float(fused_alpha_attr, e.alpha);
+  auto lo = attrs.get_float(fused_min_attr, e.min);
+  auto hi = attrs.get_float(fused_max_attr, e.max);
+  if (!alpha) return alpha.error();
+  if (!lo) return lo.error();
+  if (!hi) return hi.error();
+  e.alpha = *alpha;
+  e.min = *lo;
+  e.max = *hi;
+  return e;
+}
+
+void apply(const epilogue& e, float* data, std::int64_t n) noexcept {
+  switch (e.kind) {
+    case activation::none: return;
+    case activation::relu:
+      for (std::int64_t i = 0; i < n; ++i) data[i] = data[i] > 0.0f ? data[i] : 0.0f;
+      return;
+    case activation::clip:
+      for (std::int64_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], e.min), e.max);
+      return;
+    default:
+      for (std::int64_t i = 0; i < n; ++i) data[i] = apply(e, data[i]);
+  }
+}
+
+} // namespace hogar::nn

@@ -1,0 +1,57 @@
+// epilogue.hpp: work optimize() fuses into the node before it (Conv, Gemm, MatMul): an
+// activation applied to every output element right after it is computed, instead of in a
+// pass of its own over memory.
+//
+// The fusion is written into the node as attributes with a "hogar_" prefix, so a fused model
+// is still a model_graph that every executor and the reference can run:
+//   hogar_activation  STRING  Relu | LeakyRelu | Clip | Sigmoid | Tanh
+//   hogar_alpha       FLOAT   LeakyRelu's alpha
+//   hogar_min         FLOAT   Clip's lower bound (default: -inf)
+//   hogar_max         FLOAT   Clip's upper bound (default: +inf)
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include "kernels/onnx/model_graph.hpp"
+#include "kernels/result.hpp"
+
+namespace hogar::nn {
+
+inline constexpr std::string_view fused_activation_attr = "hogar_activation";
+inline constexpr std::string_view fused_alpha_attr = "hogar_alpha";
+inline constexpr std::string_view fused_min_attr = "hogar_min";
+inline constexpr std::string_view fused_max_attr = "hogar_max";
+
+enum class activation : std::uint8_t { none, relu, leaky_relu, clip, sigmoid, tanh };
+
+struct epilogue {
+  activation kind = activation::none;
+  float alpha = 0.01f;
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+};
+
+/// The epilogue a node carries (activation::none when it has none); fails naming the node for
+/// an unknown activation.
+result<epilogue> epilogue_of(const onnx::node& n);
+
+inline float apply(const epilogue& e, float x) noexcept {
+  switch (e.kind) {
+    case activation::none: return x;
+    case activation::relu: return x > 0.0f ? x : 0.0f;
+    case activation::leaky_relu: return x >= 0.0f ? x : e.alpha * x;
+    case activation::clip: return std::min(std::max(x, e.min), e.max);
+    case activation::sigmoid: return 1.0f / (1.0f + std::exp(-x));
+    case activation::tanh: return std::tanh(x);
+  }
+  return x;
+}
+
+/// Applies the epilogue to n contiguous values in place (vectorisable for relu and clip).
+void apply(const epilogue& e, float* data, std::int64_t n) noexcept;
+
+} // namespace hogar::nn

@@ -1,0 +1,133 @@
+// op.hpp: the contract every ONNX operator family in kernels/nn fulfils.
+//
+// Per op type there is one definition (op_registry.cpp): shape and type inference, which also
+// validates the attributes; a reference twin that every op has (plain loops, the oracle of the
+// tests); optionally a fast CPU kernel; and whether the GPU executor runs it. Kernels are bound
+// once per input shape (planning), so a call only moves data: no parsing, no allocation.
+//
+// A family's files share its stem: `conv.hpp` (parameters and shape rules), `conv_ref.cpp`
+// (reference), `conv_cpu.cpp` (fast CPU path), `conv_gpu.cpp` + `conv.cu` (GPU).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/onnx/model_graph.hpp"
+#include "kernels/result.hpp"
+#include "kernels/tensor.hpp"
+
+namespace hogar::nn {
+
+// The to_string overloads of hogar (shapes, dtypes) stay visible next to nn's own.
+using hogar::to_string;
+
+class thread_pool;
+
+/// Where a model runs.
+enum class device : std::uint8_t {
+  /// The plain CPU twins: slow, obviously right; the oracle of the tests.
+  reference,
+  /// The fast CPU path (BLAS-backed convolution and matrix products, fused epilogues); ops
+  /// without a fast kernel run their reference twin.
+  cpu,
+  /// cuDNN, cuBLAS and hogar's CUDA kernels.
+  gpu,
+};
+
+std::string_view to_string(device d) noexcept;
+std::optional<device> device_from_string(std::string_view name) noexcept;
+
+/// A value's type once the input shapes are known.
+struct value_type {
+  dtype type = dtype::float32;
+  shape_t shape;
+};
+
+/// What an op sees of one node while a model is planned for concrete input shapes.
+struct node_view {
+  const onnx::node& node;
+  /// The model's opset for the default domain (attribute defaults, inputs vs attributes).
+  std::int64_t opset = 0;
+  /// One entry per node input (an omitted optional input: see has()).
+  std::span<const value_type> inputs;
+  /// The values of inputs known before any request (initializers, folded constants); null
+  /// for the others. Same length as `inputs`.
+  std::span<const tensor* const> constants;
+
+  /// Whether optional input i is given.
+  bool has(std::size_t i) const noexcept { return node.has_input(i) && i < inputs.size(); }
+  const tensor* constant(std::size_t i) const noexcept {
+    return i < constants.size() ? constants[i] : nullptr;
+  }
+  onnx::attribute_reader attributes() const { return onnx::attribute_reader{node}; }
+  /// errc::invalid_argument: "node 'conv1' (Conv): MESSAGE".
+  error_info error(std::string_view message) const;
+};
+
+/// The host buffers of one call of a bound CPU kernel.
+struct cpu_buffers {
+  /// One per node input, in node order (null for an omitted optional input).
+  std::span<const void* const> inputs;
+  /// One per node output.
+  std::span<void* const> outputs;
+  /// workspace_bytes of scratch, 64-byte aligned, owned by the caller.
+  void* workspace = nullptr;
+  /// Intra-op parallelism; kernels run on the calling thread when null.
+  thread_pool* pool = nullptr;
+};
+
+/// A node bound to its shapes for a CPU path.
+struct cpu_kernel {
+  std::function<void(const cpu_buffers&)> run;
+  std::size_t workspace_bytes = 0;
+};
+
+/// Which element types the GPU executor runs an op with.
+enum class gpu_support : std::uint8_t {
+  none,
+  /// float32 compute (cuDNN, cuBLAS, hogar's kernels).
+  float32,
+  /// Data movement only (transpose, concat, views): every dtype.
+  any_dtype,
+};
+
+struct op_definition {
+  std::string_view op_type;
+  /// Output types from input types; checks attributes and inputs, and fails naming the node,
+  /// the attribute or the input at fault.
+  result<std::vector<value_type>> (*infer)(const node_view& view);
+  /// The reference twin, for every op and every dtype infer accepts.
+  result<cpu_kernel> (*bind_reference)(const node_view& view,
+                                       std::span<const value_type> outputs);
+  /// The fast CPU kernel, or nullopt (also: a null pointer) where the reference serves.
+  result<std::optional<cpu_kernel>> (*bind_cpu)(const node_view& view,
+                                                std::span<const value_type> outputs) = nullptr;
+  gpu_support gpu = gpu_support::none;
+  /// Output 0 shares the storage of this input (Reshape, Flatten, Identity): no kernel runs
+  /// and nothing is copied. -1: the op writes its own output.
+  int alias_input = -1;
+};
+
+/// The definition of `op_type`, or nullptr when hogar does not run it.
+const op_definition* find_op(std::string_view op_type) noexcept;
+
+/// Every supported op, sorted by name.
+std::span<const op_definition> all_ops() noexcept;
+
+/// "Add, AveragePool, BatchNormalization, ...": for messages and `hogar model ops`.
+std::string supported_op_list();
+
+/// Whether an op runs on a device with a given element type, and why not.
+struct support {
+  bool ok = true;
+  std::string reason;
+};
+support supports(std::string_view op_type, device d, dtype type);
+
+} // namespace hogar::nn

@@ -1,0 +1,216 @@
+#include "kernels/onnx/plan.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace hogar::onnx {
+
+namespace {
+
+/// Scratch memory aligned for vector loads, for one reference call.
+struct aligned_buffer {
+  explicit aligned_buffer(std::size_t bytes)
+    : data(bytes ? std::aligned_alloc(64, (bytes + 63) / 64 * 64) : nullptr) {}
+  ~aligned_buffer() { std::free(data); }
+  aligned_buffer(const aligned_buffer&) = delete;
+  aligned_buffer& operator=(const aligned_buffer&) = delete;
+  void* data;
+};
+
+} // namespace
+
+std::optional<error_info> check_inputs(const model_graph& model,
+                                       std::span<const tensor> inputs) {
+  if (inputs.size() != model.inputs.size())
+    return fail(errc::invalid_argument,
+                fmt::format("{}: the model takes {} input{}, got {}", model.source,
+                            model.inputs.size(), model.inputs.size() == 1 ? "" : "s",
+                            inputs.size()));
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& want = model.inputs[i];
+    const auto& got = inputs[i];
+    bool fits = got.type() == want.type && got.rank() == want.shape.size();
+    for (std::size_t d = 0; fits && d < want.shape.size(); ++d)
+      fits = want.shape[d] < 0 || want.shape[d] == got.shape()[d];
+    if (!fits)
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: input '{}': expected {}, got {}{}", model.source, want.name,
+                              to_string(want), to_string(got.type()), to_string(got.shape())));
+  }
+  return std::nullopt;
+}
+
+result<std::vector<tensor>> run_reference(const nn::node_view& view,
+                                          std::span<const nn::value_type> output_types,
+                                          std::span<const tensor* const> inputs) {
+  auto* op = nn::find_op(view.node.op_type);
+  if (!op)
+    return view.error("is not an operator hogar runs");
+  auto kernel = op->bind_reference(view, output_types);
+  if (!kernel)
+    return kernel.error();
+  std::vector<tensor> outputs;
+  std::vector<const void*> in(inputs.size(), nullptr);
+  std::vector<void*> out;
+  try {
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (inputs[i])
+        in[i] = inputs[i]->bytes().data();
+    for (auto& t : output_types) {
+      outputs.emplace_back(t.type, t.shape);
+      out.push_back(outputs.back().mutable_bytes().data());
+    }
+    aligned_buffer workspace{kernel->workspace_bytes};
+    kernel->run(nn::cpu_buffers{in, out, workspace.data, nullptr});
+  } catch (const std::exception& e) {
+    return view.error(e.what());
+  }
+  return outputs;
+}
+
+nn::node_view plan::view(std::size_t i) const {
+  const auto& n = nodes_[i];
+  return nn::node_view{*n.source, model_->opset, n.input_types, n.input_constants};
+}
+
+result<plan> plan::make(std::shared_ptr<const model_graph> model,
+                        std::span<const shape_t> input_shapes) {
+  plan p;
+  p.model_ = std::move(model);
+  const auto& m = *p.model_;
+  if (input_shapes.size() != m.inputs.size())
+    return fail(errc::invalid_argument,
+                fmt::format("{}: the model takes {} inputs, got {}", m.source, m.inputs.size(),
+                            input_shapes.size()));
+
+  // Names are copied: values_ grows, and views into its strings would dangle.
+  std::unordered_map<std::string, int> ids;
+  auto add_value = [&](const std::string& name, nn::value_type type) {
+    planned_value v;
+    v.name = name;
+    v.type = std::move(type);
+    p.values_.push_back(std::move(v));
+    int id = static_cast<int>(p.values_.size() - 1);
+    ids[p.values_.back().name] = id;
+    return id;
+  };
+  for (std::size_t i = 0; i < m.inputs.size(); ++i) {
+    const auto& want = m.inputs[i];
+    const auto& got = input_shapes[i];
+    bool fits = got.size() == want.shape.size();
+    for (std::size_t d = 0; fits && d < got.size(); ++d)
+      fits = got[d] >= 0 && (want.shape[d] < 0 || want.shape[d] == got[d]);
+    if (!fits)
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: input '{}': expected shape {}, got {}", m.source, want.name,
+                              to_string(want.shape), to_string(got)));
+    int id = add_value(want.name, {want.type, got});
+    p.values_[static_cast<std::size_t>(id)].input = static_cast<int>(i);
+  }
+  for (auto& [name, t] : m.initializers) {
+    // A graph input of the same name overrides the initializer (its default value).
+    if (ids.count(name))
+      continue;
+    int id = add_value(name, {t.type(), t.shape()});
+    p.values_[static_cast<std::size_t>(id)].constant = &t;
+  }
+
+  for (std::size_t index = 0; index < m.nodes.size(); ++index) {
+    const auto& n = m.nodes[index];
+    planned_node pn;
+    pn.source = &n;
+    pn.op = nn::find_op(n.op_type);
+    if (!pn.op)
+      return fail(errc::invalid_argument, fmt::format("{}: {}: hogar does not run this operator",
+                                                      m.source, n.describe()));
+    bool all_constant = true;
+    for (auto& name : n.inputs) {
+      if (name.empty()) {
+        pn.inputs.push_back(-1);
+        pn.input_types.push_back({});
+        pn.input_constants.push_back(nullptr);
+        continue;
+      }
+      auto it = ids.find(name);
+      if (it == ids.end())
+        return fail(errc::invalid_argument,
+                    fmt::format("{}: {}: input '{}' is not defined before it", m.source,
+                                n.describe(), name));
+      const auto& v = p.values_[static_cast<std::size_t>(it->second)];
+      pn.inputs.push_back(it->second);
+      pn.input_types.push_back(v.type);
+      pn.input_constants.push_back(v.constant);
+      all_constant = all_constant && v.constant;
+    }
+    nn::node_view view{n, m.opset, pn.input_types, pn.input_constants};
+    auto types = pn.op->infer(view);
+    if (!types)
+      return fail(types.error().code, fmt::format("{}: {}", m.source, types.error().message));
+    if (types->size() < n.outputs.size())
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: {}: the op makes {} outputs, the node names {}", m.source,
+                              n.describe(), types->size(), n.outputs.size()));
+    types->resize(n.outputs.size());
+    pn.output_types = *types;
+
+    if (all_constant) {
+      // Every input is known now: compute the outputs once, here.
+      auto outs = run_reference(view, pn.output_types, pn.input_constants);
+      if (!outs)
+        return fail(outs.error().code, fmt::format("{}: {}", m.source, outs.error().message));
+      for (std::size_t o = 0; o < n.outputs.size(); ++o) {
+        if (n.outputs[o].empty())
+          continue;
+        p.folded_.push_back(std::move((*outs)[o]));
+        int id = add_value(n.outputs[o], pn.output_types[o]);
+        p.values_[static_cast<std::size_t>(id)].constant = &p.folded_.back();
+      }
+      continue;
+    }
+    for (std::size_t o = 0; o < n.outputs.size(); ++o)
+      pn.outputs.push_back(n.outputs[o].empty() ? -1 : add_value(n.outputs[o], pn.output_types[o]));
+    const int node_index = static_cast<int>(p.nodes_.size());
+    if (pn.op->alias_input >= 0) {
+      // A view: output 0 shares its input's storage; nothing runs.
+      auto source = pn.inputs[static_cast<std::size_t>(pn.op->alias_input)];
+      auto& in = p.values_[static_cast<std::size_t>(source)];
+      auto& out = p.values_[static_cast<std::size_t>(pn.outputs[0])];
+      out.alias_of = in.alias_of >= 0 ? in.alias_of : source;
+      out.producer = in.producer;
+      continue;
+    }
+    for (auto id : pn.outputs)
+      if (id >= 0)
+        p.values_[static_cast<std::size_t>(id)].producer = node_index;
+    for (auto id : pn.inputs) {
+      if (id < 0)
+        continue;
+      auto& v = p.values_[static_cast<std::size_t>(id)];
+      v.last_use = node_index;
+      if (v.alias_of >= 0)
+        p.values_[static_cast<std::size_t>(v.alias_of)].last_use = node_index;
+    }
+    p.nodes_.push_back(std::move(pn));
+  }
+
+  const int end = static_cast<int>(p.nodes_.size());
+  for (auto& out : m.outputs) {
+    auto it = ids.find(out.name);
+    if (it == ids.end())
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: output '{}' is produced by no node", m.source, out.name));
+    auto& v = p.values_[static_cast<std::size_t>(it->second)];
+    v.last_use = end;
+    if (v.alias_of >= 0)
+      p.values_[static_cast<std::size_t>(v.alias_of)].last_use = end;
+    p.outputs_.push_back(it->second);
+  }
+  return p;
+}
+
+} // namespace hogar::onnx

@@ -1,0 +1,91 @@
+// plan.hpp: a model planned for concrete input shapes, the same for every device.
+//
+// Planning infers every value's type and shape, checks each node's attributes on the way (so a
+// bad model or a bad input shape fails here, naming the node), folds nodes whose inputs are
+// all known constants (Constant, shape arithmetic) into constants, turns Reshape, Flatten and
+// Identity into views of their input, and records when each value is read last, so that
+// executors can reuse memory. Executors plan once per input shape and keep the result.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernels/nn/op.hpp"
+#include "kernels/onnx/model_graph.hpp"
+#include "kernels/result.hpp"
+
+namespace hogar::onnx {
+
+/// One value (tensor) of a planned model.
+struct planned_value {
+  std::string name;
+  nn::value_type type;
+  /// Known before any request (an initializer or a folded constant), else null.
+  const tensor* constant = nullptr;
+  /// Index among the model's inputs, or -1.
+  int input = -1;
+  /// The node that writes it, or -1.
+  int producer = -1;
+  /// The last node that reads it (its storage, or its root's, is free after that node);
+  /// values read by nobody have -1, graph outputs the node count.
+  int last_use = -1;
+  /// The value whose storage this one is a view of (Reshape, Flatten, Identity), or -1. Always
+  /// a root: never itself a view.
+  int alias_of = -1;
+};
+
+/// One node that runs (folded and view nodes are not in the list).
+struct planned_node {
+  const node* source = nullptr;
+  const nn::op_definition* op = nullptr;
+  /// Value ids, one per node input (-1: an omitted optional input) and output.
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  /// What node_view shows the op: input types and constants, output types.
+  std::vector<nn::value_type> input_types;
+  std::vector<const tensor*> input_constants;
+  std::vector<nn::value_type> output_types;
+};
+
+class plan {
+public:
+  /// Plans `model` for inputs of these shapes (one per model input, in order). Fails naming
+  /// the input whose rank or fixed extent does not match, or the node that cannot take the
+  /// shapes it gets.
+  static result<plan> make(std::shared_ptr<const model_graph> model,
+                           std::span<const shape_t> input_shapes);
+
+  const model_graph& model() const noexcept { return *model_; }
+  std::span<const planned_value> values() const noexcept { return values_; }
+  std::span<const planned_node> nodes() const noexcept { return nodes_; }
+  /// The value id of each model output, in order.
+  std::span<const int> outputs() const noexcept { return outputs_; }
+
+  /// What the op of node i sees (valid while the plan lives).
+  nn::node_view view(std::size_t i) const;
+
+private:
+  std::shared_ptr<const model_graph> model_;
+  std::vector<planned_value> values_;
+  std::vector<planned_node> nodes_;
+  std::vector<int> outputs_;
+  /// Constants made by folding; a deque keeps their addresses stable.
+  std::deque<tensor> folded_;
+};
+
+/// Checks request inputs against the model's declared inputs: count, dtype, rank, fixed
+/// extents; nullopt when they fit. "model.onnx: input 'x': expected float32[-1, 3, 32, 32], got
+/// float32[2, 3, 32, 31]".
+std::optional<error_info> check_inputs(const model_graph& model, std::span<const tensor> inputs);
+
+/// Runs a planned node's reference kernel on tensors (constant folding, tests): allocates the
+/// outputs.
+result<std::vector<tensor>> run_reference(const nn::node_view& view,
+                                          std::span<const nn::value_type> output_types,
+                                          std::span<const tensor* const> inputs);
+
+} // namespace hogar::onnx

@@ -1,0 +1,112 @@
+// `hogar model test|ops`: ONNX models from the command line.
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "kernels/device.hpp"
+#include "kernels/nn/op.hpp"
+#include "kernels/onnx/conformance.hpp"
+#include "tools/hogar/commands.hpp"
+
+namespace po = boost::program_options;
+
+namespace hogar::cli {
+
+namespace {
+
+constexpr const char* model_usage = R"(usage:
+  hogar model test CASE_DIR... [--device reference|cpu|gpu|all]
+                     run ONNX backend test cases (model.onnx + test_data_set_N/): one line per
+                     case and device; exit 0 only when every case that ran passed
+  hogar model ops    the ONNX operators hogar runs, and where
+)";
+
+int test(const args& argv) {
+  std::vector<std::string> cases;
+  std::string device_name = "all";
+  double rtol = onnx::tolerance{}.rtol;
+  double atol = onnx::tolerance{}.atol;
+  po::options_description desc{"hogar model test CASE_DIR... [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("device", po::value(&device_name)->default_value(device_name),
+     "reference (the plain twins), cpu (the fast path), gpu, or all three (the GPU is skipped, "
+     "saying why, when there is none)")
+    ("rtol", po::value(&rtol)->default_value(rtol), "relative tolerance for float outputs")
+    ("atol", po::value(&atol)->default_value(atol), "absolute tolerance for float outputs");
+  po::options_description hidden;
+  hidden.add_options()("case", po::value(&cases));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("case", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") || cases.empty()) {
+    std::cout << model_usage << "\n" << desc;
+    return vm.count("help") ? 0 : 2;
+  }
+  std::vector<nn::device> devices;
+  bool skip_gpu_quietly = false;
+  if (device_name == "all") {
+    devices = {nn::device::reference, nn::device::cpu, nn::device::gpu};
+    skip_gpu_quietly = true;
+  } else if (auto d = nn::device_from_string(device_name)) {
+    devices = {*d};
+  } else {
+    fmt::print(stderr, "hogar model test: --device '{}' is not reference, cpu, gpu or all\n",
+               device_name);
+    return 2;
+  }
+  if (skip_gpu_quietly && cuda_device_count() == 0) {
+    fmt::print("gpu: skipped ({})\n", cuda_device_summary());
+    devices.pop_back();
+  }
+  int passed = 0, failed = 0, unsupported = 0, errors = 0;
+  for (auto& dir : cases) {
+    for (auto d : devices) {
+      auto r = onnx::run_case(dir, d, onnx::tolerance{rtol, atol});
+      fmt::print("{}\n", onnx::describe(r));
+      switch (r.outcome) {
+        case onnx::verdict::pass: ++passed; break;
+        case onnx::verdict::fail: ++failed; break;
+        case onnx::verdict::unsupported: ++unsupported; break;
+        case onnx::verdict::error: ++errors; break;
+      }
+    }
+  }
+  fmt::print("{} passed, {} failed, {} unsupported, {} errors\n", passed, failed, unsupported,
+             errors);
+  return failed + unsupported + errors == 0 ? 0 : 1;
+}
+
+int ops() {
+  fmt::print("{:<20} {:<10} {:<9} {}\n", "operator", "reference", "fast cpu", "gpu");
+  for (auto& op : nn::all_ops()) {
+    std::string_view gpu = op.gpu == nn::gpu_support::none      ? "-"
+                           : op.gpu == nn::gpu_support::float32 ? "float32"
+                                                                : "every dtype";
+    fmt::print("{:<20} {:<10} {:<9} {}\n", op.op_type, "yes", op.bind_cpu ? "yes" : "reference",
+               gpu);
+  }
+  return 0;
+}
+
+} // namespace
+
+int model_command(const args& argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    std::cout << model_usage;
+    return argv.empty() ? 2 : 0;
+  }
+  args rest(argv.begin() + 1, argv.end());
+  if (argv[0] == "test")
+    return test(rest);
+  if (argv[0] == "ops")
+    return ops();
+  fmt::print(stderr, "hogar model: unknown subcommand '{}'\n{}", argv[0], model_usage);
+  return 2;
+}
+
+} // namespace hogar::cli
