@@ -1,0 +1,47 @@
+// conv.hpp: Conv (1, 2 and 3 spatial dimensions; groups, dilations, pads, strides, auto_pad),
+// with the bias and the fused activation epilogue of optimize().
+#pragma once
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kernels/nn/epilogue.hpp"
+#include "kernels/nn/op.hpp"
+
+namespace hogar::nn {
+
+/// Everything a Conv kernel needs, resolved from attributes and input shapes. Inputs: X
+/// [N, C, D1..Dk], W [M, C/group, K1..Kk], optional B [M]; output Y [N, M, O1..Ok].
+struct conv_params {
+  std::int64_t batch = 0;         // N
+  std::int64_t in_channels = 0;   // C
+  std::int64_t out_channels = 0;  // M
+  std::int64_t group = 1;
+  shape_t in_spatial;             // D1..Dk
+  shape_t out_spatial;            // O1..Ok
+  std::vector<std::int64_t> kernel;      // K1..Kk
+  std::vector<std::int64_t> strides;     // default 1
+  std::vector<std::int64_t> dilations;   // default 1
+  std::vector<std::int64_t> pads_begin;  // auto_pad resolved
+  std::vector<std::int64_t> pads_end;
+  bool has_bias = false;
+  /// Activation fused by optimize() (none for plain models).
+  epilogue post;
+
+  std::size_t spatial_rank() const noexcept { return in_spatial.size(); }
+};
+
+/// Validates the node (float32 or float64 X and W, shapes that agree, groups that divide the
+/// channels, attribute lengths) and resolves auto_pad (SAME_UPPER, SAME_LOWER, VALID).
+result<conv_params> conv_params_of(const node_view& view);
+
+result<std::vector<value_type>> infer_conv(const node_view& view);
+result<cpu_kernel> bind_conv_reference(const node_view& view, std::span<const value_type> outputs);
+/// float32: im2col (skipped for 1x1 stride-1 kernels) and OpenBLAS sgemm per group and image,
+/// bias and epilogue applied while the output is hot in cache, images and column blocks
+/// split over the instance's threads.
+result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
+                                                std::span<const value_type> outputs);
+
+} // namespace hogar::nn

@@ -1,0 +1,61 @@
+// gemm.hpp: Gemm (Y = alpha * A' B' + beta * C, transA/transB, C broadcast; old opsets'
+// `broadcast`) and MatMul (numpy semantics: 1-D operands promoted, batch dimensions
+// broadcast), with the fused activation epilogue on Gemm.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kernels/nn/epilogue.hpp"
+#include "kernels/nn/op.hpp"
+
+namespace hogar::nn {
+
+/// Gemm: A [M, K] (or [K, M] with transA), B [K, N] (or [N, K] with transB), optional C
+/// broadcastable to [M, N]; Y [M, N].
+struct gemm_params {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  bool trans_a = false;
+  bool trans_b = false;
+  float alpha = 1.0f;
+  float beta = 1.0f;
+  bool has_c = false;
+  /// C's shape as given ([], [N], [1, N], [M, 1], [M, N], ...).
+  shape_t c_shape;
+  epilogue post;
+};
+
+/// MatMul: Y[b..., m, n] = sum_k A[b..., m, k] B[b..., k, n] over broadcast batch dimensions.
+struct matmul_params {
+  std::int64_t m = 0;
+  std::int64_t n = 0;
+  std::int64_t k = 0;
+  /// The output's batch dimensions (broadcast of both operands'), possibly empty.
+  shape_t batch;
+  /// Element offset step of A's and B's matrices for each output batch dimension (0 where
+  /// the operand broadcasts).
+  std::vector<std::int64_t> a_batch_strides;
+  std::vector<std::int64_t> b_batch_strides;
+  /// The output shape (1-D operands' promoted dimensions removed again).
+  shape_t out_shape;
+};
+
+result<gemm_params> gemm_params_of(const node_view& view);
+result<matmul_params> matmul_params_of(const node_view& view);
+
+result<std::vector<value_type>> infer_gemm(const node_view& view);
+result<cpu_kernel> bind_gemm_reference(const node_view& view, std::span<const value_type> outputs);
+/// float32: OpenBLAS sgemm, then C and the epilogue.
+result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
+                                                std::span<const value_type> outputs);
+
+result<std::vector<value_type>> infer_matmul(const node_view& view);
+result<cpu_kernel> bind_matmul_reference(const node_view& view,
+                                         std::span<const value_type> outputs);
+result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
+                                                  std::span<const value_type> outputs);
+
+} // namespace hogar::nn

@@ -1,0 +1,40 @@
+// pool.hpp: MaxPool, AveragePool and GlobalAveragePool over 1 to 3 spatial dimensions
+// (pads, strides, dilations for MaxPool, ceil_mode, count_include_pad, auto_pad).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kernels/nn/op.hpp"
+
+namespace hogar::nn {
+
+enum class pool_kind { max, average, global_average };
+
+/// Inputs X [N, C, D1..Dk]; output Y [N, C, O1..Ok] (GlobalAveragePool: all Oi = 1, and the
+/// kernel covers the whole input).
+struct pool_params {
+  pool_kind kind = pool_kind::max;
+  std::int64_t batch = 0;
+  std::int64_t channels = 0;
+  shape_t in_spatial;
+  shape_t out_spatial;
+  std::vector<std::int64_t> kernel;
+  std::vector<std::int64_t> strides;
+  std::vector<std::int64_t> dilations;
+  std::vector<std::int64_t> pads_begin;
+  std::vector<std::int64_t> pads_end;
+  bool ceil_mode = false;
+  /// AveragePool: padding counts in the divisor.
+  bool count_include_pad = false;
+};
+
+result<pool_params> pool_params_of(const node_view& view);
+
+result<std::vector<value_type>> infer_pool(const node_view& view);
+result<cpu_kernel> bind_pool_reference(const node_view& view, std::span<const value_type> outputs);
+result<std::optional<cpu_kernel>> bind_pool_cpu(const node_view& view,
+                                                std::span<const value_type> outputs);
+
+} // namespace hogar::nn
