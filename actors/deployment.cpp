@@ -12,13 +12,13 @@ namespace hogar {
 
 result<std::unique_ptr<deployment>>
 deployment::start(caf::actor_system& sys, std::shared_ptr<const graph::topology> topo,
-                  const ingress_options& options) {
+                  const ingress_options& options, const operation_context& context) {
   std::unique_ptr<deployment> dep{new deployment(topo)};
   auto& ops = topo->ops;
   replica_table table(ops.size());
   for (std::size_t i = 0; i < ops.size(); ++i) {
     for (std::int64_t r = 0; r < ops[i].spec->replicas; ++r) {
-      auto replica = spawn_replica(sys, topo, i, static_cast<std::uint32_t>(r));
+      auto replica = spawn_replica(sys, topo, i, static_cast<std::uint32_t>(r), context);
       if (!replica) {
         for (auto& spawned : table)
           for (auto& actor : spawned)

@@ -16,6 +16,7 @@
 #include "actors/ingress.hpp"
 #include "actors/messages.hpp"
 #include "graph/topology.hpp"
+#include "kernels/operation.hpp"
 #include "kernels/result.hpp"
 
 namespace hogar {
@@ -23,10 +24,11 @@ namespace hogar {
 class deployment {
 public:
   /// Spawns and wires the actors of a validated graph; an error names the operator whose
-  /// operation could not be built.
+  /// operation could not be built. `context` is what operations are built with (the model
+  /// repository).
   static result<std::unique_ptr<deployment>>
   start(caf::actor_system& sys, std::shared_ptr<const graph::topology> topo,
-        const ingress_options& options = {});
+        const ingress_options& options = {}, const operation_context& context = {});
 
   deployment(const deployment&) = delete;
   deployment& operator=(const deployment&) = delete;

@@ -98,6 +98,7 @@ void finish(self_ptr self, request_id id, ingress_state::in_flight& entry) {
   auto& st = self->state;
   auto reply = assemble(*st.init.topo->spec, id, entry.outputs);
   if (reply) {
+    reply->served = std::move(entry.served);
     ++st.stats.completed;
     entry.promise.deliver(std::move(*reply));
   } else {
@@ -219,7 +220,7 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
       }
       self->send(set.actors[replica], deliver_atom::value,
                  edge_value{shared_ctx, static_cast<std::uint32_t>(consumers[c].slot),
-                            edge_state::present, value, std::string{}});
+                            edge_state::present, value, std::string{}, nullptr});
     }
     for (auto out : topo.input_output_slots[i]) {
       entry.outputs[out] = value;
@@ -254,6 +255,8 @@ void on_output(self_ptr self, edge_value& value) {
   if (value.slot >= entry.outputs.size() || entry.reported[value.slot])
     return; // a duplicate
   entry.reported[value.slot] = true;
+  if (value.trace)
+    merge_served_by(entry.served, *value.trace);
   if (value.state == edge_state::present)
     entry.outputs[value.slot] = std::move(value.value);
   if (--entry.remaining == 0) {

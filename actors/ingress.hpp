@@ -48,6 +48,8 @@ struct ingress_state {
     /// One entry per graph output; null when absent (or not yet reported).
     std::vector<record_ptr> outputs;
     std::vector<bool> reported;
+    /// The model versions that served the outputs reported so far.
+    std::vector<served_by> served;
   };
 
   ingress_init init;

@@ -23,6 +23,7 @@
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "kernels/served_by.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar {
@@ -143,6 +144,9 @@ enum class edge_state : std::uint8_t {
   failed,
 };
 
+/// The model versions that served a request so far, shared along its edges; null: none.
+using served_trace = std::shared_ptr<const std::vector<served_by>>;
+
 /// One edge's value for one request.
 struct edge_value {
   context_ptr ctx;
@@ -153,7 +157,14 @@ struct edge_value {
   record_ptr value;
   /// Set when state == failed: names the operator that failed and why.
   std::string error;
+  /// The model versions that served the request on its way here.
+  served_trace trace;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, served_by& x) {
+  return f(caf::meta::type_name("served_by"), x.op, x.model, x.version);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
@@ -162,20 +173,25 @@ typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
     auto& ctx = x.ctx ? const_cast<request_context&>(*x.ctx) : empty_ctx;
     auto state = static_cast<std::uint8_t>(x.state);
     shared_record value{x.value};
-    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error);
+    std::vector<served_by> empty_trace;
+    auto& trace = x.trace ? const_cast<std::vector<served_by>&>(*x.trace) : empty_trace;
+    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error, trace);
   } else {
     request_context ctx;
     std::uint8_t state = 0;
     shared_record value;
+    std::vector<served_by> trace;
     auto rebuild = [&]() -> caf::error {
       if (state > static_cast<std::uint8_t>(edge_state::failed))
         return caf::make_error(caf::sec::invalid_argument, "edge_value: unknown state");
       x.ctx = std::make_shared<const request_context>(std::move(ctx));
       x.state = static_cast<edge_state>(state);
       x.value = std::move(value.ptr);
+      if (!trace.empty())
+        x.trace = std::make_shared<const std::vector<served_by>>(std::move(trace));
       return caf::none;
     };
-    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error,
+    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error, trace,
              caf::meta::load_callback(rebuild));
   }
 }
@@ -197,11 +213,13 @@ typename Inspector::result_type inspect(Inspector& f, infer_request& x) {
 struct infer_reply {
   request_id id = 0;
   record outputs;
+  /// The model versions that served it, one per model operator it went through.
+  std::vector<served_by> served;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, infer_reply& x) {
-  return f(caf::meta::type_name("infer_reply"), x.id, x.outputs);
+  return f(caf::meta::type_name("infer_reply"), x.id, x.outputs, x.served);
 }
 
 /// Counters of one operator replica.
@@ -222,6 +240,13 @@ struct operator_stats {
   /// Batch settings in force (1 and 0 while the operator does not batch).
   std::int64_t batch_size_max = 1;
   std::int64_t batch_delay_max_us = 0;
+  /// Model operators: batches run, and the requests they held (mean batch size = ratio).
+  std::uint64_t batches = 0;
+  std::uint64_t batched_requests = 0;
+  /// Model operators: the versions served and their traffic weights ("detector:2 (90%),
+  /// detector:3 (10%)"), and the device ("cpu", "gpu"); empty for other kinds.
+  std::string versions;
+  std::string device;
   /// Latency from complete inputs to released output, counted per bucket of
   /// scheduling::latency_histogram::bounds_ns (the last bucket: above every bound).
   std::vector<std::uint64_t> latency_buckets;
@@ -234,7 +259,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
   return f(caf::meta::type_name("operator_stats"), x.op, x.replica, x.calls, x.skipped,
            x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
-           x.batch_delay_max_us, x.latency_buckets, x.latency_sum_ns, x.calls_per_second);
+           x.batch_delay_max_us, x.batches, x.batched_requests, x.versions, x.device,
+           x.latency_buckets, x.latency_sum_ns, x.calls_per_second);
 }
 
 /// Counters of one ingress.

@@ -231,7 +231,8 @@ caf::result<std::vector<caf::actor>> on_spawn(self_ptr self, spawn_request& req)
     auto replica = op == graph::topology::npos
                      ? result<caf::actor>{fail(errc::invalid_argument,
                                                fmt::format("no operator '{}'", r.op))}
-                     : spawn_replica(self->system(), *topo, op, r.replica);
+                     : spawn_replica(self->system(), *topo, op, r.replica,
+                                     operation_context{st.cfg.options.model_repository});
     if (!replica) {
       for (auto& a : spawned)
         self->send_exit(a, caf::exit_reason::user_shutdown);

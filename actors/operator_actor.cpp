@@ -9,12 +9,40 @@
 #include <fmt/format.h>
 
 #include "actors/clock.hpp"
+#include "actors/errors.hpp"
+#include "actors/operator_internal.hpp"
 
 namespace hogar {
+
+namespace detail {
+
+served_trace merged_trace(std::span<const edge_value> inputs) {
+  served_trace only;
+  bool several = false;
+  for (auto& in : inputs) {
+    if (!in.trace || in.trace == only)
+      continue;
+    several = several || only != nullptr;
+    if (!only)
+      only = in.trace;
+  }
+  if (!several)
+    return only;
+  auto merged = std::make_shared<std::vector<served_by>>();
+  for (auto& in : inputs)
+    if (in.trace)
+      merge_served_by(*merged, *in.trace);
+  return merged;
+}
+
+} // namespace detail
 
 namespace {
 
 using self_ptr = caf::stateful_actor<operator_state>*;
+using detail::finish;
+using detail::merged_trace;
+using detail::record_call;
 
 /// Whether a gate value lets the operator run: present and its verdict matches.
 bool gate_open(const edge_value& gate, bool negated) {
@@ -29,7 +57,7 @@ bool gate_open(const edge_value& gate, bool negated) {
 /// Sends `state`/`value`/`error` along every outgoing edge, to the ingress for every graph
 /// output this operator feeds, and to the cache this operator fills.
 void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_ptr& value,
-          const std::string& error) {
+          const std::string& error, const served_trace& trace) {
   auto& st = self->state;
   auto& node = *st.node;
   for (std::size_t i = 0; i < node.consumers.size(); ++i) {
@@ -44,17 +72,17 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
       target.loads->assigned(replica);
     }
     self->send(target.actors[replica], deliver_atom::value,
-               edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error});
+               edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error, trace});
   }
   for (auto slot : node.output_slots)
     self->send(ctx->ingress, output_atom::value,
-               edge_value{ctx, static_cast<std::uint32_t>(slot), state, value, error});
+               edge_value{ctx, static_cast<std::uint32_t>(slot), state, value, error, trace});
   if (state == edge_state::present && st.wiring.fill_target) {
     auto& cache = *st.wiring.fill_target;
     auto& cache_node = st.init.topo->ops[*node.fills_cache];
     std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
     self->send(cache.actors[replica], fill_atom::value,
-               edge_value{ctx, 0, state, value, std::string{}});
+               edge_value{ctx, 0, state, value, std::string{}, nullptr});
   }
 }
 
@@ -75,19 +103,22 @@ void release_load(self_ptr self, const context_ptr& ctx, const caf::strong_actor
              static_cast<std::uint32_t>(st.init.op), st.init.replica);
 }
 
-/// emit() then release_load(): the end of every request in this replica.
-void finish(self_ptr self, const context_ptr& ctx, const caf::strong_actor_ptr& assigner,
-            edge_state state, const record_ptr& value, const std::string& error) {
-  emit(self, ctx, state, value, error);
+} // namespace
+
+void detail::finish(detail::operator_ptr self, const context_ptr& ctx,
+                    const caf::strong_actor_ptr& assigner, edge_state state,
+                    const record_ptr& value, const std::string& error, const served_trace& trace) {
+  emit(self, ctx, state, value, error, trace);
   release_load(self, ctx, assigner);
 }
 
-/// Counts a finished call in the latency histogram and the rate window.
-void record_call(self_ptr self, std::int64_t ready_ns, std::int64_t now) {
+void detail::record_call(detail::operator_ptr self, std::int64_t ready_ns, std::int64_t now) {
   auto& st = self->state;
   st.latency.record(now - ready_ns);
   st.rate.record(now);
 }
+
+namespace {
 
 /// Runs the operation for a request whose inputs are complete and whose gate is open.
 void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
@@ -95,11 +126,13 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   auto& st = self->state;
   auto& node = *st.node;
   auto started = now_ns(self);
+  auto trace = merged_trace(given);
   if (ctx->deadline_ns != 0 && started > ctx->deadline_ns) {
     ++st.stats.failed;
     finish(self, ctx, assigner, edge_state::failed, nullptr,
            fmt::format("operator '{}' did not start before the request's deadline",
-                       node.spec->name));
+                       node.spec->name),
+           trace);
     return;
   }
   // Most operators have few inputs: keep the pointer array on the stack.
@@ -125,7 +158,8 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
     record_call(self, ready_ns, now);
     finish(self, ctx, assigner, edge_state::failed, nullptr,
            fmt::format("operator '{}' ({}) failed: {}", node.spec->name, node.spec->kind,
-                       out.error().message));
+                       out.error().message),
+           trace);
     return;
   }
   auto value = out->passed_through ? std::move(out->passed_through)
@@ -133,7 +167,7 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   if (out->hold.count() > 0) {
     // Simulated device time: keep the replica busy without holding a scheduler thread.
     st.busy = true;
-    st.held = {ctx, std::move(value), ready_ns, assigner};
+    st.held = {ctx, std::move(value), ready_ns, assigner, std::move(trace)};
     st.held_since_ns = started;
     self->delayed_send(self, out->hold, release_atom::value);
     return;
@@ -141,7 +175,7 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   auto now = now_ns(self);
   st.stats.busy_ns += now - started;
   record_call(self, ready_ns, now);
-  finish(self, ctx, assigner, edge_state::present, value, std::string{});
+  finish(self, ctx, assigner, edge_state::present, value, std::string{}, trace);
 }
 
 /// Decides what a request with complete inputs becomes: failed, skipped or a call.
@@ -152,7 +186,7 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
   for (auto& in : inputs) {
     if (in.state == edge_state::failed) {
       ++st.stats.failed;
-      finish(self, ctx, assigner, edge_state::failed, nullptr, in.error);
+      finish(self, ctx, assigner, edge_state::failed, nullptr, in.error, merged_trace(inputs));
       return;
     }
   }
@@ -165,10 +199,14 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
   }
   if (skip) {
     ++st.stats.skipped;
-    finish(self, ctx, assigner, edge_state::absent, nullptr, std::string{});
+    finish(self, ctx, assigner, edge_state::absent, nullptr, std::string{}, merged_trace(inputs));
     return;
   }
   auto ready_ns = now_ns(self);
+  if (st.model) {
+    detail::model_enqueue(self, ctx, inputs, assigner, ready_ns);
+    return;
+  }
   if (st.busy) {
     st.waiting.push_back({ctx,
                           {std::make_move_iterator(inputs.begin()),
@@ -240,6 +278,16 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
   st.pickers.resize(st.node->consumers.size());
   st.stats.op = st.node->spec->name;
   st.stats.replica = st.init.replica;
+  if (auto* model = st.init.impl->as_model()) {
+    detail::start_model_runtime(self, *model);
+    self->set_exit_handler([self](caf::exit_msg& msg) {
+      // Queued requests are answered before the replica goes (graph removed, node draining).
+      detail::model_fail_all(self, fmt::format("operator '{}' was stopped before it ran the "
+                                               "request",
+                                               self->state.node->spec->name));
+      self->quit(msg.reason);
+    });
+  }
   return {
     [self](wire_atom, operator_wiring& wiring) { self->state.wiring = std::move(wiring); },
     [self](deliver_atom, edge_value& value) { on_deliver(self, value); },
@@ -251,7 +299,8 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       auto now = now_ns(self);
       st.stats.busy_ns += now - st.held_since_ns;
       record_call(self, held.ready_ns, now);
-      finish(self, held.ctx, held.assigner, edge_state::present, held.value, std::string{});
+      finish(self, held.ctx, held.assigner, edge_state::present, held.value, std::string{},
+             held.trace);
       start_next(self);
     },
     [self](fill_atom, edge_value& value) {
@@ -260,6 +309,27 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
     },
     [self](answered_atom, std::uint32_t op, std::uint32_t replica) {
       on_answered(self, op, replica);
+    },
+    [self](batch_wake_atom) {
+      if (self->state.model) {
+        self->state.model->wake_at_ns = 0;
+        detail::model_dispatch(self);
+      }
+    },
+    [self](model_batch_result& result) {
+      if (self->state.model)
+        detail::model_batch_done(self, result);
+    },
+    [self](reload_atom) -> caf::result<std::string> {
+      if (!self->state.model)
+        return make_error(errc::invalid_argument,
+                          fmt::format("operator '{}' is not a model operator",
+                                      self->state.node->spec->name));
+      return detail::model_reload(self);
+    },
+    [self](versions_atom, loaded_versions& loaded) {
+      if (self->state.model)
+        detail::model_versions_loaded(self, loaded);
     },
     [self](stats_atom) {
       auto& st = self->state;
@@ -271,6 +341,8 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       stats.latency_buckets.assign(counts.begin(), counts.end());
       stats.latency_sum_ns = st.latency.sum_ns();
       stats.calls_per_second = st.rate.per_second(now_ns(self));
+      if (st.model)
+        detail::model_stats(self, stats);
       return stats;
     },
   };

@@ -4,6 +4,9 @@
 // operation, and sends exactly one edge_value per outgoing edge: the output, "absent" when the
 // operator was skipped, or "failed" with a message naming the operator. A replica runs one call
 // at a time; while simulated device time is held, further calls wait in its queue.
+//
+// A model operator (kind `model`) batches instead: complete requests wait in its batch queues
+// (actors/model_batching.hpp) and run, many at a time, on its executor instances.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/model_batching.hpp"
 #include "actors/replica_set.hpp"
 #include "graph/topology.hpp"
 #include "kernels/operation.hpp"
@@ -71,6 +75,7 @@ struct operator_state {
     record_ptr value;
     std::int64_t ready_ns = 0;
     caf::strong_actor_ptr assigner;
+    served_trace trace;
   };
 
   operator_init init;
@@ -86,6 +91,8 @@ struct operator_state {
   operator_stats stats;
   scheduling::latency_histogram latency;
   scheduling::rate_window rate;
+  /// Set for model operators: their batch queues, policy and executor workers.
+  std::unique_ptr<model_runtime> model;
 
   static inline const char* name = "hogar.operator";
 };

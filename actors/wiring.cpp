@@ -9,9 +9,9 @@ namespace hogar {
 
 result<caf::actor> spawn_replica(caf::actor_system& sys,
                                  std::shared_ptr<const graph::topology> topo, std::size_t op,
-                                 std::uint32_t replica) {
+                                 std::uint32_t replica, const operation_context& context) {
   auto& spec = *topo->ops[op].spec;
-  auto impl = make_operation(spec);
+  auto impl = make_operation(spec, context);
   if (!impl)
     return fail(impl.error().code, fmt::format("{}: operator '{}': {}", to_string(spec.where),
                                                spec.name, impl.error().message));

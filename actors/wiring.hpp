@@ -14,6 +14,7 @@
 #include "actors/ingress.hpp"
 #include "actors/replica_set.hpp"
 #include "graph/topology.hpp"
+#include "kernels/operation.hpp"
 #include "kernels/result.hpp"
 
 namespace hogar {
@@ -25,7 +26,7 @@ using replica_table = std::vector<std::vector<caf::actor>>;
 /// wired); an error names the operator and its position in the graph file.
 result<caf::actor> spawn_replica(caf::actor_system& sys,
                                  std::shared_ptr<const graph::topology> topo, std::size_t op,
-                                 std::uint32_t replica);
+                                 std::uint32_t replica, const operation_context& context);
 
 /// One replica set per operator, with fresh load counters.
 std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors);

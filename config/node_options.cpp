@@ -96,7 +96,10 @@ po::options_description describe(node_options& out) {
     ("max-in-flight", po::value(&out.max_in_flight)->default_value(out.max_in_flight),
      "requests in flight per graph on this node before new ones are shed (503)")
     ("drain-timeout-ms", po::value(&out.drain_timeout_ms)->default_value(out.drain_timeout_ms),
-     "on SIGTERM, how long in-flight requests may take before exit, milliseconds");
+     "on SIGTERM, how long in-flight requests may take before exit, milliseconds")
+    ("model-repository", po::value(&out.model_repository)->default_value(out.model_repository),
+     "folder of versioned ONNX models (NAME/VERSION/model.onnx) that `model` operators and "
+     "`hogar model load` name; relative to the daemon's working folder; empty: none");
   return desc;
 }
 

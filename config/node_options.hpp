@@ -52,6 +52,8 @@ struct node_options {
   std::size_t max_in_flight = 65'536;
   /// How long SIGTERM waits for in-flight requests before the daemon exits, milliseconds.
   std::int64_t drain_timeout_ms = 10'000;
+  /// Folder of versioned ONNX models; empty: none.
+  std::string model_repository;
 };
 
 /// The options table, bound to `out` (for --help and for parsing).

@@ -1,5 +1,7 @@
 #include "config/run_options.hpp"
 
+#include <cstdlib>
+
 #include <boost/program_options/value_semantic.hpp>
 
 namespace po = boost::program_options;
@@ -7,6 +9,8 @@ namespace po = boost::program_options;
 namespace hogar::config {
 
 po::options_description describe(run_options& out) {
+  if (const char* env = std::getenv("HOGAR_MODEL_REPOSITORY"); env && out.model_repository.empty())
+    out.model_repository = env;
   po::options_description desc{"hogar run GRAPH [options]"};
   desc.add_options()
     ("input", po::value(&out.input),
@@ -24,7 +28,10 @@ po::options_description describe(run_options& out) {
     ("seed", po::value(&out.seed)->default_value(out.seed), "seed of the generated inputs")
     ("threads", po::value(&out.threads)->default_value(out.threads),
      "scheduler threads of the embedded runtime; 0: one per core")
-    ("json", po::bool_switch(&out.json), "print one machine-readable JSON document");
+    ("json", po::bool_switch(&out.json), "print one machine-readable JSON document")
+    ("model-repository", po::value(&out.model_repository)->default_value(out.model_repository),
+     "folder of versioned ONNX models (NAME/VERSION/model.onnx) that `model` operators name; "
+     "default: $HOGAR_MODEL_REPOSITORY");
   return desc;
 }
 

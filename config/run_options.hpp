@@ -26,6 +26,9 @@ struct run_options {
   /// Scheduler threads of the embedded actor system; 0: one per core.
   std::size_t threads = 0;
   bool json = false;
+  /// Folder of versioned ONNX models (NAME/VERSION/model.onnx) for `model` operators that name
+  /// one; default: $HOGAR_MODEL_REPOSITORY.
+  std::string model_repository;
 };
 
 /// The options of `hogar run`, bound to `out`.

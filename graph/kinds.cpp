@@ -120,6 +120,33 @@ const std::vector<kind_schema>& table() {
        {"tensor", param_type::string, std::string{},
         "which tensor of each input is combined; empty: the first"},
      }},
+    {"model",
+     "an ONNX model (from the model repository, or a file) run in batches on executor "
+     "instances: CPU threads or GPU streams; its output record holds the model's outputs",
+     1,
+     -1,
+     false,
+     {
+       {"model", param_type::string, std::string{},
+        "a model of the repository (REPOSITORY/NAME/VERSION/model.onnx); or give `path`"},
+       {"path", param_type::string, std::string{},
+        "an ONNX file, relative to the graph file; instead of `model`"},
+       {"version", param_type::integer, std::int64_t{0},
+        "the repository version to serve alone; 0: the repository's choice (its config's "
+        "version policy and traffic split, else the newest)",
+        {}, 0.0},
+       {"device", param_type::choice, std::string{"auto"},
+        "where it runs: auto (the GPU when the node has one), gpu, cpu (the fast path) or "
+        "reference (the plain twins)",
+        {"auto", "gpu", "cpu", "reference"}},
+       {"instances", param_type::integer, std::int64_t{1},
+        "executor instances: batches that run at once, each on its own CPU thread or GPU "
+        "stream",
+        {}, 1.0},
+       {"intra_op_threads", param_type::integer, std::int64_t{0},
+        "CPU threads that run one batch's kernels; 0: the cores divided by the instances",
+        {}, 0.0},
+     }},
     {"cache",
      "LRU cache keyed by a hash of its inputs; a hit emits the cached result of `fill_from` "
      "and a true condition, so operators with `when: \"!cache\"` are skipped",

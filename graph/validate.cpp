@@ -378,6 +378,30 @@ private:
     op.params = std::move(checked);
     if (kind.name == "cache")
       check_fill_from(op, context);
+    if (kind.name == "model")
+      check_model_source(op, index, context);
+  }
+
+  /// A model comes from the repository (`model`) or a file (`path`): exactly one of them.
+  void check_model_source(const operator_spec& op, std::size_t index,
+                          const std::string& context) {
+    auto given = [&](std::string_view name) -> const param* {
+      for (auto& p : op.params)
+        if (p.name == name)
+          if (auto* text = std::get_if<std::string>(&p.value); text && !text->empty())
+            return &p;
+      return nullptr;
+    };
+    auto* model = given("model");
+    auto* path = given("path");
+    if (!model && !path && !unreadable("operator", index, "params"))
+      error(op.where, fmt::format("{}: a model operator needs `model` (a repository model) or "
+                                  "`path` (an ONNX file)",
+                                  context),
+            "add `model: NAME` under `params:`, or `path: file.onnx` (relative to this file)");
+    if (model && path)
+      error(path->where, fmt::format("{}: give `model` or `path`, not both", context),
+            "`model` names a repository model; `path` an ONNX file");
   }
 
   /// The value converted to the schema's type, or nullopt after reporting why not.

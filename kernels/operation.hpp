@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "kernels/result.hpp"
 #include "kernels/tensor.hpp"
@@ -19,6 +20,17 @@ struct operator_spec;
 }
 
 namespace hogar {
+
+namespace ops {
+class model_operation;
+}
+
+/// What building an operation may need besides its spec.
+struct operation_context {
+  /// Root of the model repository that `model` operators name models in (the node's
+  /// model-repository, `hogar run --model-repository`); empty: none configured.
+  std::string model_repository;
+};
 
 /// One invocation of an operation.
 struct op_call {
@@ -51,11 +63,16 @@ public:
 
   /// Cache operations only: `value` is what the `fill_from` operator produced for a request
   /// this operation answered with a miss.
-  virtual void fill(std::uint64_t request_id, const record& value, 
+  virtual void fill(std::uint64_t request_id, const record& value,
                     std::chrono::steady_clock::time_point now);
+
+  /// Model operations run in batches on executor instances of their own (the operator actor
+  /// queues and dispatches their requests instead of calling run); null for the others.
+  virtual ops::model_operation* as_model() noexcept { return nullptr; }
 };
 
 /// Builds the operation for a validated operator spec; an error names the parameter at fault.
-result<std::unique_ptr<operation>> make_operation(const graph::operator_spec& spec);
+result<std::unique_ptr<operation>> make_operation(const graph::operator_spec& spec,
+                                                  const operation_context& context = {});
 
 } // namespace hogar

@@ -82,9 +82,13 @@ void print_human(const config::run_options& opts, const graph::graph_spec& g,
     }
     fmt::print("request {}: {}\n", o->index + 1,
                scheduling::format_duration_us(static_cast<double>(o->latency_ns) / 1000));
-    if (o->reply)
+    if (o->reply) {
       for (auto& out : o->reply->outputs)
         fmt::print("  {:<16} {}\n", out.name, summarize(out.value));
+      for (auto& by : o->reply->served)
+        fmt::print("  served by {} {}\n", by.op,
+                   by.version > 0 ? fmt::format("{}:{}", by.model, by.version) : by.model);
+    }
   }
   std::size_t errors_printed = 0;
   for (auto* o : ordered)
@@ -97,11 +101,16 @@ void print_human(const config::run_options& opts, const graph::graph_spec& g,
              report.requests_per_second());
   if (summary.count > 0)
     fmt::print("latency: {}\n", to_string(summary));
-  fmt::print("\n{:<20} {:>8} {:>9} {:>9} {:>9}\n", "operator", "replica", "calls", "skipped",
-             "failed");
-  for (auto& s : stats)
-    fmt::print("{:<20} {:>8} {:>9} {:>9} {:>9}\n", s.op, s.replica, s.calls, s.skipped,
-               s.failed);
+  fmt::print("\n{:<20} {:>8} {:>9} {:>9} {:>9} {:>11}  {}\n", "operator", "replica", "calls",
+             "skipped", "failed", "mean batch", "model");
+  for (auto& s : stats) {
+    auto batch = s.batches > 0 ? fmt::format("{:.1f}", static_cast<double>(s.batched_requests) /
+                                                          static_cast<double>(s.batches))
+                               : std::string{"-"};
+    auto model = s.versions.empty() ? std::string{} : fmt::format("{} on {}", s.versions, s.device);
+    fmt::print("{:<20} {:>8} {:>9} {:>9} {:>9} {:>11}  {}\n", s.op, s.replica, s.calls,
+               s.skipped, s.failed, batch, model);
+  }
 }
 
 void print_json(const config::run_options& opts, const graph::graph_spec& g, load_report& report,
@@ -123,9 +132,15 @@ void print_json(const config::run_options& opts, const graph::graph_spec& g, loa
     if (!o.ok)
       errors.push_back({{"request", o.index + 1}, {"error", o.error}});
     else if (o.reply)
+    {
+      auto served = nlohmann::json::array();
+      for (auto& by : o.reply->served)
+        served.push_back({{"operator", by.op}, {"model", by.model}, {"version", by.version}});
       results.push_back({{"request", o.index + 1},
                          {"latency_us", static_cast<double>(o.latency_ns) / 1000},
-                         {"outputs", kserve_outputs_json(o.reply->outputs)}});
+                         {"outputs", kserve_outputs_json(o.reply->outputs)},
+                         {"served_by", std::move(served)}});
+    }
   }
   doc["results"] = std::move(results);
   doc["errors"] = std::move(errors);
@@ -135,7 +150,11 @@ void print_json(const config::run_options& opts, const graph::graph_spec& g, loa
                    {"replica", st.replica},
                    {"calls", st.calls},
                    {"skipped", st.skipped},
-                   {"failed", st.failed}});
+                   {"failed", st.failed},
+                   {"batches", st.batches},
+                   {"batched_requests", st.batched_requests},
+                   {"versions", st.versions},
+                   {"device", st.device}});
   doc["operators"] = std::move(ops);
   std::cout << doc.dump(2) << "\n";
 }
@@ -189,7 +208,8 @@ int run_command(const args& argv) {
   if (opts.threads > 0)
     cfg.set("scheduler.max-threads", opts.threads);
   caf::actor_system sys{cfg};
-  auto dep = deployment::start(sys, topo, ingress_options{opts.timeout_ms});
+  auto dep = deployment::start(sys, topo, ingress_options{opts.timeout_ms},
+                               operation_context{opts.model_repository});
   if (!dep) {
     fmt::print(stderr, "hogar run: {}\n", dep.error().message);
     return 1;

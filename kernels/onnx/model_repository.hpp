@@ -1,0 +1,95 @@
+// model_repository.hpp: a folder of versioned ONNX models, laid out as Triton's:
+//
+//   REPOSITORY/NAME/config.yaml          optional, see model_config
+//   REPOSITORY/NAME/VERSION/model.onnx   VERSION a positive integer
+//
+// Scanned anew on every call, so that a new version folder dropped in place is seen by the
+// next `hogar model reload NAME` (or KServe's repository load). No actors, no threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernels/onnx/model_graph.hpp"
+#include "kernels/result.hpp"
+
+namespace hogar::onnx {
+
+/// What REPOSITORY/NAME/config.yaml may say; every key is optional:
+///
+///   name: detector                  # must match the folder when given
+///   version_policy: latest          # latest (the newest version) | all | [1, 3] (these)
+///   traffic: {1: 90, 2: 10}         # A/B split over the served versions, by weight
+///   max_batch_size: 8               # batching of the model's own graph (repository load)
+///   max_queue_delay_us: 500
+///   instances: 1                    # executor instances of the model's own graph
+///   device: auto                    # auto | gpu | cpu | reference
+///   inputs:  [{name: image, dtype: float32, shape: [-1, 3, 64, 64]}]   # checked against
+///   outputs: [{name: scores, dtype: float32, shape: [-1, 4]}]          # the ONNX file
+struct model_config {
+  std::string name;
+  enum class policy { latest, all, specific } version_policy = policy::latest;
+  /// The versions of a `specific` policy.
+  std::vector<std::int64_t> versions;
+  /// Weight per version; empty: every served version gets the same share.
+  std::map<std::int64_t, std::int64_t> traffic;
+  std::int64_t max_batch_size = 1;
+  std::int64_t max_queue_delay_us = 0;
+  std::int64_t instances = 1;
+  std::string device = "auto";
+  std::vector<value_info> inputs;
+  std::vector<value_info> outputs;
+};
+
+/// A model folder as found on disk.
+struct repository_model {
+  std::string name;
+  std::string dir;
+  /// Version folders that hold a model.onnx, ascending.
+  std::vector<std::int64_t> versions;
+  model_config config;
+};
+
+/// One version to serve and its share of the traffic.
+struct served_version {
+  std::int64_t version = 0;
+  std::int64_t weight = 1;
+  std::string path;
+};
+
+class model_repository {
+public:
+  explicit model_repository(std::string root) : root_(std::move(root)) {}
+
+  const std::string& root() const noexcept { return root_; }
+
+  /// Every model folder, by name. A folder whose config is malformed is still listed, with
+  /// the problem in `problems` (REPOSITORY/NAME/config.yaml:LINE:COLUMN: ...).
+  std::vector<repository_model> index(std::vector<std::string>* problems = nullptr) const;
+
+  /// The model called `name`: not_found when there is no such folder (listing the ones there
+  /// are), invalid_argument for a malformed config.
+  result<repository_model> find(std::string_view name) const;
+
+  /// The versions `model` serves now, per its config's version policy and traffic split (a
+  /// `pinned` version > 0 overrides both: that version alone). Fails when a version it names
+  /// has no model.onnx, or when no version is left.
+  static result<std::vector<served_version>> served(const repository_model& model,
+                                                    std::int64_t pinned = 0);
+
+private:
+  std::string root_;
+};
+
+/// Reads a config.yaml (for tests and `hogar model generate`'s checks).
+result<model_config> read_model_config(const std::string& path);
+
+/// Checks the config's declared inputs and outputs against the loaded model.
+std::optional<error_info> check_declared_io(const model_config& config, const model_graph& model,
+                                            const std::string& config_path);
+
+} // namespace hogar::onnx

@@ -1,0 +1,371 @@
+#include "kernels/ops/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "graph/spec.hpp"
+#include "kernels/device.hpp"
+#include "kernels/onnx/model_repository.hpp"
+#include "kernels/onnx/model_store.hpp"
+#include "kernels/ops/common.hpp"
+#include "kernels/random_tensor.hpp"
+
+namespace hogar::ops {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Devices to try for a device setting, in order ("auto": the GPU when there is one).
+std::vector<nn::device> devices_for(const std::string& setting) {
+  if (setting == "auto")
+    return cuda_device_count() > 0 ? std::vector{nn::device::gpu, nn::device::cpu}
+                                   : std::vector{nn::device::cpu};
+  return {*nn::device_from_string(setting)};
+}
+
+/// Loads one version and builds `instances` executors for it.
+result<std::shared_ptr<model_version>> load_version(const model_settings& s,
+                                                    const std::string& path,
+                                                    std::int64_t version, std::int64_t weight,
+                                                    std::size_t instances) {
+  auto graph = onnx::load_shared(path);
+  if (!graph)
+    return graph.error();
+  auto v = std::make_shared<model_version>();
+  v->model = s.model.empty() ? s.path : s.model;
+  v->version = version;
+  v->weight = weight;
+  v->graph = std::move(*graph);
+  std::string tried;
+  for (auto device : devices_for(s.device)) {
+    onnx::executor_options options;
+    options.device = device;
+    options.intra_op_threads = static_cast<std::size_t>(s.intra_op_threads);
+    // admit() refuses NaN per request, so that one bad request never fails a whole batch.
+    options.reject_nan_inputs = false;
+    v->executors.clear();
+    bool ok = true;
+    for (std::size_t i = 0; i < instances && ok; ++i) {
+      auto exec = onnx::make_executor(v->graph, options);
+      if (!exec) {
+        tried += fmt::format("{}{}: {}", tried.empty() ? "" : "; ", nn::to_string(device),
+                             exec.error().message);
+        ok = false;
+        break;
+      }
+      v->executors.push_back(std::move(*exec));
+    }
+    if (ok) {
+      v->device = device;
+      return v;
+    }
+  }
+  return fail(errc::unsupported, tried);
+}
+
+/// The versions to serve per the settings: the file, or the repository's choice.
+result<std::vector<onnx::served_version>> versions_to_serve(const model_settings& s) {
+  if (!s.path.empty())
+    return std::vector<onnx::served_version>{{0, 1, s.path}};
+  onnx::model_repository repo{s.repository};
+  auto model = repo.find(s.model);
+  if (!model)
+    return model.error();
+  return onnx::model_repository::served(*model, s.pinned_version);
+}
+
+/// The index of the first NaN in a float tensor, or -1.
+std::int64_t first_nan(const tensor& t) {
+  std::int64_t found = -1;
+  if (t.type() == dtype::float32 || t.type() == dtype::float64)
+    visit_dtype(t.type(), [&](auto zero) {
+      using T = decltype(zero);
+      if constexpr (std::is_floating_point_v<T>) {
+        const T* v = raw_values<T>(t);
+        for (std::int64_t i = 0; i < t.element_count() && found < 0; ++i)
+          if (std::isnan(v[i]))
+            found = i;
+      }
+    });
+  return found;
+}
+
+/// Stacks the requests' tensors of model input `index` along the batch dimension.
+tensor stack(std::span<const model_request* const> batch, std::size_t index, std::int64_t total) {
+  const auto& first = batch.front()->inputs[index];
+  if (batch.size() == 1)
+    return first;
+  shape_t shape = first.shape();
+  shape[0] = total;
+  tensor out{first.type(), shape};
+  auto* dst = out.mutable_bytes().data();
+  for (auto* r : batch) {
+    auto bytes = r->inputs[index].bytes();
+    std::memcpy(dst, bytes.data(), bytes.size());
+    dst += bytes.size();
+  }
+  return out;
+}
+
+} // namespace
+
+std::string model_version::label() const {
+  if (version == 0)
+    return fs::path{model}.filename().string();
+  return fmt::format("{}:{}", model, version);
+}
+
+std::size_t model_versions::pick(std::uint64_t request_id) const noexcept {
+  if (versions.size() <= 1 || total_weight <= 0)
+    return 0;
+  // A mixed hash of the id, so that consecutive ids spread over the shares.
+  auto slot = static_cast<std::int64_t>(splitmix64{request_id}.next() %
+                                        static_cast<std::uint64_t>(total_weight));
+  for (std::size_t i = 0; i < versions.size(); ++i) {
+    slot -= versions[i]->weight;
+    if (slot < 0)
+      return i;
+  }
+  return versions.size() - 1;
+}
+
+result<std::shared_ptr<const model_versions>> model_operation::load_versions() const {
+  auto chosen = versions_to_serve(settings_);
+  if (!chosen)
+    return fail(chosen.error().code,
+                fmt::format("operator '{}': {}", settings_.operator_name, chosen.error().message));
+  auto set = std::make_shared<model_versions>();
+  for (auto& sv : *chosen) {
+    auto v = load_version(settings_, sv.path, sv.version, sv.weight,
+                          static_cast<std::size_t>(settings_.instances));
+    if (!v)
+      return fail(v.error().code,
+                  fmt::format("operator '{}': {}", settings_.operator_name, v.error().message));
+    set->total_weight += sv.weight;
+    set->versions.push_back(std::move(*v));
+  }
+  // Versions served together must take the same inputs: traffic moves between them freely.
+  const auto& first = set->versions.front()->graph->inputs;
+  for (auto& v : set->versions) {
+    const auto& inputs = v->graph->inputs;
+    bool same = inputs.size() == first.size();
+    for (std::size_t i = 0; same && i < inputs.size(); ++i)
+      same = inputs[i].name == first[i].name && inputs[i].type == first[i].type &&
+             inputs[i].shape.size() == first[i].shape.size();
+    if (!same)
+      return fail(errc::invalid_argument,
+                  fmt::format("operator '{}': versions {} and {} take different inputs; versions "
+                              "served together must be interchangeable",
+                              settings_.operator_name, set->versions.front()->label(), v->label()));
+  }
+  return std::shared_ptr<const model_versions>{std::move(set)};
+}
+
+result<model_request> model_operation::admit(const op_call& call,
+                                             const model_versions& versions) const {
+  model_request r;
+  r.version = versions.pick(call.request_id);
+  const auto& model = *versions.versions[r.version]->graph;
+  // The request's tensors: the union of its present input records.
+  std::vector<const named_tensor*> given;
+  for (auto& in : call.inputs)
+    if (in)
+      for (auto& t : *in)
+        if (t.name != condition_tensor_name)
+          given.push_back(&t);
+  auto names = [&] {
+    std::vector<std::string_view> n;
+    for (auto* t : given)
+      n.push_back(t->name);
+    return fmt::format("{}", fmt::join(n, ", "));
+  };
+  r.key = std::to_string(r.version);
+  for (std::size_t i = 0; i < model.inputs.size(); ++i) {
+    const auto& want = model.inputs[i];
+    const named_tensor* found = nullptr;
+    for (auto* t : given)
+      if (t->name == want.name)
+        found = t;
+    if (!found && model.inputs.size() == 1 && given.size() == 1)
+      found = given.front();
+    if (!found)
+      return fail(errc::invalid_argument,
+                  fmt::format("model input '{}' is not among the request's tensors ({}); name a "
+                              "tensor '{}'",
+                              want.name, names(), want.name));
+    const auto& t = found->value;
+    auto mismatch = [&] {
+      return fail(errc::invalid_argument,
+                  fmt::format("tensor '{}' is {}{}, model input '{}' takes {} (with or without "
+                              "the batch dimension)",
+                              found->name, to_string(t.type()), to_string(t.shape()), want.name,
+                              onnx::to_string(want)));
+    };
+    if (t.type() != want.type)
+      return mismatch();
+    tensor shaped = t;
+    if (t.rank() + 1 == want.shape.size()) {
+      shape_t with_batch{1};
+      with_batch.insert(with_batch.end(), t.shape().begin(), t.shape().end());
+      shaped = t.reshaped(std::move(with_batch));
+      r.added_batch_dim = true;
+    } else if (t.rank() != want.shape.size() || t.rank() == 0) {
+      return mismatch();
+    }
+    for (std::size_t d = 1; d < want.shape.size(); ++d)
+      if (want.shape[d] >= 0 && want.shape[d] != shaped.shape()[d])
+        return mismatch();
+    auto items = shaped.shape()[0];
+    if (want.shape[0] >= 0 && want.shape[0] != items)
+      return mismatch();
+    if (i == 0)
+      r.items = items;
+    else if (items != r.items)
+      return fail(errc::invalid_argument,
+                  fmt::format("model inputs carry different batch extents ({} and {})", r.items,
+                              items));
+    if (auto at = first_nan(shaped); at >= 0)
+      return fail(errc::invalid_argument,
+                  fmt::format("tensor '{}' holds NaN (element {})", found->name, at));
+    for (std::size_t d = 1; d < shaped.rank(); ++d)
+      r.key += fmt::format(",{}", shaped.shape()[d]);
+    r.key += ';';
+    r.inputs.push_back(std::move(shaped));
+  }
+  if (r.items < 1)
+    return fail(errc::invalid_argument, "the request carries an empty batch");
+  if (settings_.max_batch_size > 0 && r.items > settings_.max_batch_size)
+    return fail(errc::invalid_argument,
+                fmt::format("the request carries {} items; the operator's "
+                            "batching.max_batch_size is {}",
+                            r.items, settings_.max_batch_size));
+  return r;
+}
+
+result<std::vector<record>> model_operation::run_batch(model_version& version,
+                                                       std::size_t instance,
+                                                       std::span<const model_request* const> batch) {
+  std::int64_t total = 0;
+  for (auto* r : batch)
+    total += r->items;
+  std::vector<tensor> inputs;
+  try {
+    for (std::size_t i = 0; i < batch.front()->inputs.size(); ++i)
+      inputs.push_back(stack(batch, i, total));
+  } catch (const std::exception& e) {
+    return fail(errc::operator_failed, fmt::format("batch of {} items: {}", total, e.what()));
+  }
+  auto outputs = version.executors[instance]->run(inputs);
+  if (!outputs)
+    return fail(outputs.error().code, fmt::format("{} (batch of {} item{}, model {})",
+                                                  outputs.error().message, total,
+                                                  total == 1 ? "" : "s", version.label()));
+  const auto& names = version.graph->outputs;
+  std::vector<record> per_request(batch.size());
+  for (std::size_t o = 0; o < outputs->size(); ++o) {
+    const auto& out = (*outputs)[o];
+    if (batch.size() == 1 && (out.rank() == 0 || out.shape()[0] != total)) {
+      // An output without the batch dimension belongs to the one request whole.
+      per_request[0].push_back({names[o].name, out});
+      continue;
+    }
+    if (out.rank() == 0 || out.shape()[0] != total)
+      return fail(errc::operator_failed,
+                  fmt::format("output '{}' of {} has shape {}, which does not split into the "
+                              "batch's {} items; serve this model with max_batch_size 1",
+                              names[o].name, version.label(), to_string(out.shape()), total));
+    const auto row_bytes = out.byte_size() / static_cast<std::size_t>(total);
+    const char* src = out.bytes().data();
+    for (std::size_t r = 0; r < batch.size(); ++r) {
+      shape_t shape = out.shape();
+      shape[0] = batch[r]->items;
+      auto bytes = static_cast<std::size_t>(batch[r]->items) * row_bytes;
+      tensor part{out.type(), shape, std::vector<char>(src, src + bytes)};
+      src += bytes;
+      if (batch[r]->added_batch_dim)
+        part = part.reshaped(shape_t(shape.begin() + 1, shape.end()));
+      per_request[r].push_back({names[o].name, std::move(part)});
+    }
+  }
+  return per_request;
+}
+
+result<op_output> model_operation::run(const op_call& call) {
+  std::lock_guard lock{direct_mutex_};
+  if (!direct_) {
+    // Its own executors: the actor's workers own the instances of current_.
+    model_settings one = settings_;
+    one.instances = 1;
+    model_operation probe{one};
+    auto loaded = probe.load_versions();
+    if (!loaded)
+      return loaded.error();
+    direct_ = std::move(*loaded);
+  }
+  auto r = admit(call, *direct_);
+  if (!r)
+    return r.error();
+  const model_request* one[] = {&*r};
+  auto out = run_batch(*direct_->versions[r->version], 0, one);
+  if (!out)
+    return out.error();
+  op_output result;
+  result.value = std::move(out->front());
+  return result;
+}
+
+result<std::unique_ptr<model_operation>> model_operation::make(const graph::operator_spec& spec,
+                                                               const operation_context& context) {
+  graph::param_reader params{spec};
+  model_settings s;
+  s.operator_name = spec.name;
+  s.model = params.get_string("model");
+  s.path = params.get_string("path");
+  s.pinned_version = params.get_int("version");
+  s.device = params.get_string("device");
+  s.instances = params.get_int("instances");
+  s.repository = context.model_repository;
+  if (s.model.empty() == s.path.empty())
+    return fail(errc::invalid_argument,
+                fmt::format("operator '{}' (model): give exactly one of 'model' (a repository "
+                            "model) and 'path' (an ONNX file)",
+                            spec.name));
+  if (!s.path.empty() && s.pinned_version != 0)
+    return param_error(spec, "version", "applies to repository models, not to a 'path'");
+  if (!nn::device_from_string(s.device) && s.device != "auto")
+    return param_error(spec, "device", fmt::format("'{}' is not auto, gpu, cpu or reference", s.device));
+  if (s.instances < 1)
+    return param_error(spec, "instances", "must be at least 1");
+  auto threads = params.get_int("intra_op_threads");
+  if (threads < 0)
+    return param_error(spec, "intra_op_threads", "must be at least 0");
+  // 0: share the cores among the instances.
+  s.intra_op_threads =
+    threads > 0 ? threads
+                : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::thread::hardware_concurrency()) / s.instances);
+  s.max_batch_size = spec.batching ? spec.batching->max_batch_size : 0;
+  if (!s.path.empty() && fs::path{s.path}.is_relative() && !spec.where.file.empty())
+    s.path = (fs::path{spec.where.file}.parent_path() / s.path).lexically_normal().string();
+  std::unique_ptr<model_operation> op{new model_operation(std::move(s))};
+  auto versions = op->load_versions();
+  if (!versions)
+    return versions.error();
+  op->current_ = std::move(*versions);
+  return op;
+}
+
+result<std::unique_ptr<operation>> make_model(const graph::operator_spec& spec,
+                                              const operation_context& context) {
+  auto op = model_operation::make(spec, context);
+  if (!op)
+    return op.error();
+  return std::unique_ptr<operation>{std::move(*op)};
+}
+
+} // namespace hogar::ops
