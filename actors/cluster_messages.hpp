@@ -5,7 +5,10 @@
 //   daemon <-> daemon   join_atom, heartbeat_atom (membership); spawn_atom, deploy_atom,
 //                       undeploy_atom (placing a graph's replicas and wiring them)
 //   CLI -> daemon       submit_atom, remove_atom, list_atom, status_atom, nodes_atom,
-//                       infer_atom (with a graph name), snapshot_atom (the inspector)
+//                       infer_atom (with a graph name), snapshot_atom (the inspector),
+//                       repo_index_atom, repo_load_atom, repo_unload_atom, model_reload_atom
+//                       (the model repository)
+//   daemon -> daemon    local_reload_atom (hot swap of one model on every node)
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,17 @@ using list_atom = caf::atom_constant<caf::atom("list")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using nodes_atom = caf::atom_constant<caf::atom("nodes")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+/// The node's model repository: what is in it, and in what state.
+using repo_index_atom = caf::atom_constant<caf::atom("repoindex")>;
+/// Serve a repository model on its own (a graph named after it); reload it when it is.
+using repo_load_atom = caf::atom_constant<caf::atom("repoload")>;
+/// Stop serving a repository model on its own.
+using repo_unload_atom = caf::atom_constant<caf::atom("repounload")>;
+/// Hot swap: every model operator of every graph that serves the model reads the repository
+/// again, on every node.
+using model_reload_atom = caf::atom_constant<caf::atom("mreload")>;
+/// The same on one node: its own replicas only.
+using local_reload_atom = caf::atom_constant<caf::atom("lreload")>;
 
 /// What a node offers and how to reach it. Sent when joining and with every heartbeat.
 struct node_info {
@@ -141,6 +155,25 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_summary& x) {
   return f(caf::meta::type_name("graph_summary"), x.name, x.file, x.operators, x.replicas,
            x.placement);
+}
+
+/// One model of the repository, as `hogar model list` and KServe's repository index show it.
+struct repository_entry {
+  std::string name;
+  /// Version folders with a model.onnx.
+  std::vector<std::int64_t> versions;
+  /// "READY" when a graph of its own serves it, else "UNAVAILABLE" (KServe's states).
+  std::string state;
+  /// Why it is unavailable ("not loaded", a config error).
+  std::string reason;
+  /// Graphs whose model operators use it.
+  std::vector<std::string> used_by;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, repository_entry& x) {
+  return f(caf::meta::type_name("repository_entry"), x.name, x.versions, x.state, x.reason,
+           x.used_by);
 }
 
 /// One replica's live figures, for `hogar status`, the inspector and /metrics.

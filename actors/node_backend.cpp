@@ -78,6 +78,7 @@ void node_backend::infer(const std::string& graph, record inputs, std::int64_t t
           http::infer_outcome out;
           out.outputs = std::move(reply.outputs);
           out.request_id = reply.id;
+          out.served = std::move(reply.served);
           done(std::move(out));
         },
         [done](caf::error& err) {
@@ -86,6 +87,48 @@ void node_backend::infer(const std::string& graph, record inputs, std::int64_t t
           done(std::move(out));
         });
   });
+}
+
+namespace {
+
+/// Asks the node without blocking the caller: a short-lived actor sends the request and hands
+/// the answer (or the error) to `done`. Repository operations load models: minutes at most.
+template <class Answer, class... Ts>
+void ask_async(caf::actor_system& sys, const caf::actor& node,
+               std::function<void(result<Answer>)> done, Ts... xs) {
+  sys.spawn([node, done = std::move(done), xs...](caf::event_based_actor* self) mutable {
+    self->request(node, std::chrono::minutes(5), xs...)
+      .then([done](Answer& a) { done(std::move(a)); },
+            [done](caf::error& err) { done(error_info{code_of(err), message_of(err)}); });
+  });
+}
+
+} // namespace
+
+void node_backend::repository_index(
+  std::function<void(result<std::vector<http::repository_model_entry>>)> done) {
+  ask_async<std::vector<repository_entry>>(
+    sys_, node_,
+    [done = std::move(done)](result<std::vector<repository_entry>> entries) {
+      if (!entries)
+        return done(entries.error());
+      std::vector<http::repository_model_entry> out;
+      for (auto& e : *entries)
+        out.push_back({e.name, e.versions.empty() ? std::string{} : std::to_string(e.versions.back()),
+                       e.state, e.reason});
+      done(std::move(out));
+    },
+    repo_index_atom::value);
+}
+
+void node_backend::repository_load(const std::string& model,
+                                   std::function<void(result<std::string>)> done) {
+  ask_async<std::string>(sys_, node_, std::move(done), repo_load_atom::value, model);
+}
+
+void node_backend::repository_unload(const std::string& model,
+                                     std::function<void(result<std::string>)> done) {
+  ask_async<std::string>(sys_, node_, std::move(done), repo_unload_atom::value, model);
 }
 
 std::string node_backend::metrics_text() {

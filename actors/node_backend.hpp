@@ -22,6 +22,12 @@ public:
              std::function<void(http::infer_outcome)> done) override;
   std::string metrics_text() override;
   std::string snapshot_json() override;
+  void repository_index(
+    std::function<void(result<std::vector<http::repository_model_entry>>)> done) override;
+  void repository_load(const std::string& model,
+                       std::function<void(result<std::string>)> done) override;
+  void repository_unload(const std::string& model,
+                         std::function<void(result<std::string>)> done) override;
 
 private:
   caf::actor_system& sys_;

@@ -32,6 +32,8 @@ system_config::system_config() {
   add_message_type<tensor_decl>("hogar::tensor_decl");
   add_message_type<graph_snapshot>("hogar::graph_snapshot");
   add_message_type<cluster_snapshot>("hogar::cluster_snapshot");
+  add_message_type<repository_entry>("hogar::repository_entry");
+  add_message_type<std::vector<repository_entry>>("hogar::repository_entry_list");
   add_error_category(error_category, [](std::uint8_t code, caf::atom_value,
                                         const caf::message& context) -> std::string {
     std::string text = std::string{"hogar::"} + to_string(static_cast<errc>(code));

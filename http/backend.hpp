@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/result.hpp"
+#include "kernels/served_by.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::http {
@@ -40,6 +41,18 @@ struct infer_outcome {
   std::uint64_t request_id = 0;
   /// Set on failure: the code decides the HTTP status, the message is the body's "error".
   error_info error;
+  /// The model versions that served it (one per model operator).
+  std::vector<served_by> served;
+};
+
+/// One model of the node's repository, as KServe's repository index lists it.
+struct repository_model_entry {
+  std::string name;
+  /// The newest version on disk ("" when there is none).
+  std::string version;
+  /// "READY" (served on its own) or "UNAVAILABLE".
+  std::string state;
+  std::string reason;
 };
 
 class backend {
@@ -62,6 +75,19 @@ public:
   virtual std::string metrics_text() = 0;
   /// A JSON snapshot of nodes, graphs and operators, shown by the dashboard page.
   virtual std::string snapshot_json() = 0;
+
+  // KServe's model repository extension. Loading takes a while: each answers through `done`,
+  // exactly once, from any thread, and returns at once.
+
+  /// `POST /v2/repository/index`.
+  virtual void repository_index(
+    std::function<void(result<std::vector<repository_model_entry>>)> done) = 0;
+  /// `POST /v2/repository/models/{model}/load`: serve it on its own (reload it when it is).
+  virtual void repository_load(const std::string& model,
+                               std::function<void(result<std::string>)> done) = 0;
+  /// `POST /v2/repository/models/{model}/unload`.
+  virtual void repository_unload(const std::string& model,
+                                 std::function<void(result<std::string>)> done) = 0;
 };
 
 } // namespace hogar::http

@@ -198,7 +198,8 @@ std::optional<error_info> check_requested_outputs(const infer_request& request,
 }
 
 infer_response_body encode_infer_response(std::string_view graph, std::string_view id,
-                                          const record& outputs, const infer_request& request) {
+                                          const record& outputs, const infer_request& request,
+                                          const std::vector<served_by>& served) {
   json list = json::array();
   // The tensors whose raw bytes follow the JSON, in the order their objects appear.
   std::vector<const tensor*> binary;
@@ -218,7 +219,16 @@ infer_response_body encode_infer_response(std::string_view graph, std::string_vi
   }
 
   infer_response_body response;
-  response.body = dump(json{{"model_name", graph}, {"id", id}, {"outputs", std::move(list)}});
+  json body{{"model_name", graph}, {"id", id}, {"outputs", std::move(list)}};
+  if (!served.empty()) {
+    json by = json::array();
+    for (auto& s : served)
+      by.push_back({{"operator", s.op}, {"model", s.model}, {"version", s.version}});
+    body["parameters"] = {{"served_by", std::move(by)}};
+    if (served.size() == 1 && served.front().version > 0)
+      body["model_version"] = std::to_string(served.front().version);
+  }
+  response.body = dump(body);
   if (!binary.empty()) {
     response.json_length = response.body.size();
     std::size_t total = response.body.size();
@@ -229,6 +239,34 @@ infer_response_body encode_infer_response(std::string_view graph, std::string_vi
       response.body.append(t->bytes().data(), t->bytes().size());
   }
   return response;
+}
+
+result<std::string> repository_index_body(std::string_view request_body,
+                                          const std::vector<repository_model_entry>& models) {
+  bool ready_only = false;
+  if (!request_body.empty()) {
+    auto parsed = json::parse(request_body, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object())
+      return fail(errc::invalid_argument,
+                  "repository index: the body must be a JSON object such as {\"ready\": true}");
+    if (auto it = parsed.find("ready"); it != parsed.end()) {
+      if (!it->is_boolean())
+        return fail(errc::invalid_argument, "repository index: \"ready\" must be true or false");
+      ready_only = it->get<bool>();
+    }
+  }
+  json list = json::array();
+  for (auto& m : models) {
+    if (ready_only && m.state != "READY")
+      continue;
+    json entry{{"name", m.name}, {"state", m.state}};
+    if (!m.version.empty())
+      entry["version"] = m.version;
+    if (!m.reason.empty())
+      entry["reason"] = m.reason;
+    list.push_back(std::move(entry));
+  }
+  return dump(list);
 }
 
 } // namespace hogar::http

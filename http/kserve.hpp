@@ -85,8 +85,15 @@ struct infer_response_body {
 /// The answer to an inference: {"model_name", "id", "outputs"}, then the bytes of the binary
 /// outputs in output order. With `request.outputs` given, only those outputs are returned, in
 /// that order; one the graph did not produce (its branch was skipped) is left out, as in every
-/// answer.
+/// answer. `served` (the model versions that served it) becomes "parameters": {"served_by":
+/// [{"operator", "model", "version"}]}, and, when one model served it, "model_version".
 infer_response_body encode_infer_response(std::string_view graph, std::string_view id,
-                                          const record& outputs, const infer_request& request);
+                                          const record& outputs, const infer_request& request,
+                                          const std::vector<served_by>& served = {});
+
+/// `POST /v2/repository/index`: [{"name", "version", "state", "reason"}]; with a request body
+/// {"ready": true}, only the READY ones. Fails on a malformed body.
+result<std::string> repository_index_body(std::string_view request_body,
+                                          const std::vector<repository_model_entry>& models);
 
 } // namespace hogar::http

@@ -79,6 +79,9 @@ enum class route_kind {
   model_metadata,
   model_ready,
   model_infer,
+  repository_index,
+  repository_load,
+  repository_unload,
 };
 
 struct route {
@@ -139,6 +142,16 @@ std::optional<route> resolve(std::string_view target) {
     return route{route_kind::health_ready, {}};
   if (is({"v2", "dashboard.json"}))
     return route{route_kind::dashboard_json, {}};
+  if (is({"v2", "repository", "index"}))
+    return route{route_kind::repository_index, {}};
+  // /v2/repository/models/{model}/load|unload
+  if (parts.size() == 5 && parts[0] == "v2" && parts[1] == "repository" && parts[2] == "models") {
+    if (parts[4] == "load")
+      return route{route_kind::repository_load, parts[3]};
+    if (parts[4] == "unload")
+      return route{route_kind::repository_unload, parts[3]};
+    return std::nullopt;
+  }
   if (parts.size() < 3 || parts[0] != "v2" || parts[1] != "models")
     return std::nullopt;
   // /v2/models/{graph}[/versions/{v}][/ready|/infer]
@@ -155,7 +168,13 @@ std::optional<route> resolve(std::string_view target) {
 }
 
 bhttp::verb method_of(route_kind kind) {
-  return kind == route_kind::model_infer ? bhttp::verb::post : bhttp::verb::get;
+  switch (kind) {
+    case route_kind::model_infer:
+    case route_kind::repository_index:
+    case route_kind::repository_load:
+    case route_kind::repository_unload: return bhttp::verb::post;
+    default: return bhttp::verb::get;
+  }
 }
 
 /// True for errors of the HTTP parser that mean the client sent something that is not HTTP
@@ -367,6 +386,61 @@ private:
       }
       case route_kind::model_infer:
         return start_infer(std::move(found->graph), request);
+      case route_kind::repository_index: {
+        auto body = request.body();
+        return start_call<std::vector<repository_model_entry>>(
+          [&b](auto done) { b.repository_index(std::move(done)); },
+          [this, body](std::vector<repository_model_entry>& models) {
+            auto text = repository_index_body(body, models);
+            if (!text)
+              return send_error(status_for(text.error().code), text.error().message);
+            send(make_response(bhttp::status::ok, json_type, std::move(*text)));
+          });
+      }
+      case route_kind::repository_load:
+      case route_kind::repository_unload: {
+        bool load = found->kind == route_kind::repository_load;
+        return start_call<std::string>(
+          [&b, load, model = found->graph](auto done) {
+            if (load)
+              b.repository_load(model, std::move(done));
+            else
+              b.repository_unload(model, std::move(done));
+          },
+          [this](std::string&) { send(make_response(bhttp::status::ok, json_type, "{}")); });
+      }
+    }
+  }
+
+  /// A backend call that answers later (repository operations): `start(done)` starts it,
+  /// `on_value` writes the answer on this connection's strand; an error answers
+  /// {"error": ...} with the status its code maps to.
+  template <class T, class Start, class OnValue>
+  void start_call(Start start, OnValue on_value) {
+    // Keeps the session and the event loop alive until the answer is written.
+    struct pending_call {
+      pending_call(asio::io_context& ioc, std::shared_ptr<session> s)
+        : work(asio::make_work_guard(ioc)), self(std::move(s)) {}
+      asio::executor_work_guard<asio::io_context::executor_type> work;
+      std::shared_ptr<session> self;
+      std::atomic<bool> answered{false};
+    };
+    auto pending = std::make_shared<pending_call>(*core_->ioc, shared_from_this());
+    auto strand = executor();
+    try {
+      start([pending, strand, on_value](result<T> answer) mutable {
+        if (pending->answered.exchange(true))
+          return;
+        asio::post(strand, [pending, on_value, answer = std::move(answer)]() mutable {
+          if (!answer)
+            return pending->self->send_error(status_for(answer.error().code),
+                                             answer.error().message);
+          on_value(*answer);
+        });
+      });
+    } catch (const std::exception& e) {
+      if (!pending->answered.exchange(true))
+        send_error(500, fmt::format("the backend failed: {}", e.what()));
     }
   }
 
@@ -438,7 +512,8 @@ private:
         return send_error(status_for(outcome.error.code), message);
       }
       auto id = pending.request.id.value_or(std::to_string(outcome.request_id));
-      auto encoded = encode_infer_response(pending.graph, id, *outcome.outputs, pending.request);
+      auto encoded = encode_infer_response(pending.graph, id, *outcome.outputs, pending.request,
+                                           outcome.served);
       auto res = make_response(bhttp::status::ok,
                                encoded.json_length ? "application/octet-stream" : json_type,
                                std::move(encoded.body));

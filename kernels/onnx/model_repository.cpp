@@ -102,6 +102,71 @@ result<repository_model> read_model(const fs::path& dir) {
 
 } // namespace
 
+std::string graph_name_for(std::string_view onnx_name) {
+  std::string out;
+  for (char c : onnx_name) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || (out.front() >= '0' && out.front() <= '9') || out.front() == '-')
+    out.insert(out.begin(), '_');
+  return out;
+}
+
+std::string model_graph_file(std::string_view model_name) {
+  return fmt::format("repository:{}", model_name);
+}
+
+result<std::string> model_graph_yaml(const repository_model& model,
+                                     const std::vector<value_info>& model_inputs,
+                                     const std::vector<value_info>& model_outputs) {
+  if (graph_name_for(model.name) != model.name)
+    return fail(errc::invalid_argument,
+                fmt::format("model '{}': a model served on its own needs a name of letters, "
+                            "digits, '_' and '-' (it names the graph and its URL)",
+                            model.name));
+  const auto& c = model.config;
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "graph" << YAML::Value << model.name;
+  out << YAML::Key << "description" << YAML::Value
+      << fmt::format("repository model {} served on its own", model.name);
+  out << YAML::Key << "inputs" << YAML::Value << YAML::BeginSeq;
+  for (auto& in : model_inputs) {
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+        << graph_name_for(in.name) << YAML::Key << "dtype" << YAML::Value
+        << std::string{to_string(in.type)} << YAML::Key << "shape" << YAML::Value << YAML::Flow
+        << in.shape << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "operators" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << model.name;
+  out << YAML::Key << "kind" << YAML::Value << "model";
+  std::vector<std::string> inputs;
+  for (auto& in : model_inputs)
+    inputs.push_back(graph_name_for(in.name));
+  out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << inputs;
+  out << YAML::Key << "params" << YAML::Value << YAML::Flow << YAML::BeginMap
+      << YAML::Key << "model" << YAML::Value << model.name << YAML::Key << "device"
+      << YAML::Value << c.device << YAML::Key << "instances" << YAML::Value << c.instances
+      << YAML::EndMap;
+  out << YAML::Key << "batching" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+      << "policy" << YAML::Value << "static" << YAML::Key << "max_batch_size" << YAML::Value
+      << c.max_batch_size << YAML::Key << "max_queue_delay_us" << YAML::Value
+      << c.max_queue_delay_us << YAML::EndMap;
+  out << YAML::EndMap << YAML::EndSeq;
+  out << YAML::Key << "outputs" << YAML::Value << YAML::BeginSeq;
+  for (auto& o : model_outputs)
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+        << graph_name_for(o.name) << YAML::Key << "from" << YAML::Value
+        << fmt::format("{}.{}", model.name, o.name) << YAML::EndMap;
+  out << YAML::EndSeq << YAML::EndMap;
+  if (!out.good())
+    return fail(errc::internal, fmt::format("model '{}': {}", model.name, out.GetLastError()));
+  return std::string{out.c_str()} + "\n";
+}
+
 result<model_config> read_model_config(const std::string& path) {
   YAML::Node root;
   try {

@@ -85,6 +85,21 @@ private:
   std::string root_;
 };
 
+/// A graph-language name for an ONNX value name ("input.1" -> "input_1"): characters other than
+/// letters, digits, '_' and '-' become '_', and a leading digit or '-' gets a '_' before it.
+std::string graph_name_for(std::string_view onnx_name);
+
+/// The graph that serves repository model `model` on its own (what `hogar model load` and
+/// KServe's repository load deploy), named after the model: one graph input per model input
+/// (full shape, batch dimension included), one model operator, one output per model output.
+/// `model_inputs`/`model_outputs` are those of the version it will serve.
+result<std::string> model_graph_yaml(const repository_model& model,
+                                     const std::vector<value_info>& model_inputs,
+                                     const std::vector<value_info>& model_outputs);
+
+/// The file name such graphs are given ("repository:NAME"), which also marks them.
+std::string model_graph_file(std::string_view model_name);
+
 /// Reads a config.yaml (for tests and `hogar model generate`'s checks).
 result<model_config> read_model_config(const std::string& path);
 

@@ -189,8 +189,10 @@ result<model_request> model_operation::admit(const op_call& call,
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
     const auto& want = model.inputs[i];
     const named_tensor* found = nullptr;
+    // By name, or by the name a graph gives it (repository graphs rename "input.1" to
+    // "input_1").
     for (auto* t : given)
-      if (t->name == want.name)
+      if (t->name == want.name || t->name == onnx::graph_name_for(want.name))
         found = t;
     if (!found && model.inputs.size() == 1 && given.size() == 1)
       found = given.front();

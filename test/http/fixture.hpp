@@ -111,6 +111,41 @@ public:
            R"("operators": [{"graph": "double", "name": "twice", "calls": 3}]})";
   }
 
+  // A repository of two models: "double" (served on its own) and "spare" (not loaded).
+  void repository_index(
+    std::function<void(result<std::vector<http::repository_model_entry>>)> done) override {
+    std::lock_guard lock{mutex_};
+    std::vector<http::repository_model_entry> models{
+      {"double", "1", "READY", ""},
+      {"spare", "3", spare_loaded_ ? "READY" : "UNAVAILABLE", spare_loaded_ ? "" : "not loaded"}};
+    threads_.emplace_back([models, done = std::move(done)] { done(models); });
+  }
+
+  void repository_load(const std::string& model,
+                       std::function<void(result<std::string>)> done) override {
+    std::lock_guard lock{mutex_};
+    threads_.emplace_back([this, model, done = std::move(done)] {
+      if (model != "double" && model != "spare")
+        return done(fail(errc::not_found, fmt::format("model '{}' is not in the repository", model)));
+      if (model == "spare")
+        spare_loaded_ = true;
+      done(fmt::format("model '{}' loaded", model));
+    });
+  }
+
+  void repository_unload(const std::string& model,
+                         std::function<void(result<std::string>)> done) override {
+    std::lock_guard lock{mutex_};
+    threads_.emplace_back([this, model, done = std::move(done)] {
+      if (model != "spare" || !spare_loaded_)
+        return done(fail(errc::not_found, fmt::format("model '{}' is not loaded", model)));
+      spare_loaded_ = false;
+      done(fmt::format("model '{}' unloaded", model));
+    });
+  }
+
+  std::atomic<bool> spare_loaded_{false};
+
   /// Lets every waiting and future "slow" request finish.
   void release_slow() {
     std::lock_guard lock{slow_mutex_};

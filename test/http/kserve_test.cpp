@@ -27,6 +27,7 @@ TEST_CASE("every error code has its HTTP status") {
   CHECK(status_for(errc::operator_failed) == 500);
   CHECK(status_for(errc::io_error) == 500);
   CHECK(status_for(errc::internal) == 500);
+  CHECK(status_for(errc::unsupported) == 400);
   CHECK(error_body("graph 'g': \"x\"") == R"({"error":"graph 'g': \"x\""})");
 }
 
@@ -96,4 +97,18 @@ TEST_CASE("a response puts binary outputs after the JSON in output order") {
   auto plain = encode_infer_response("g", "id1", outputs, infer_request{});
   CHECK_FALSE(plain.json_length.has_value());
   CHECK(json::parse(plain.body)["outputs"].size() == 2);
+}
+
+TEST_CASE("an answer says which model versions served it") {
+  record outputs{{"y", tensor::scalar<float>(1)}};
+  auto one = json::parse(encode_infer_response("m", "7", outputs, infer_request{},
+                                               {{"m", "m", 3}}).body);
+  CHECK(one["model_version"] == "3");
+  CHECK(one["parameters"]["served_by"][0] == json{{"operator", "m"}, {"model", "m"}, {"version", 3}});
+  auto two = json::parse(encode_infer_response("g", "7", outputs, infer_request{},
+                                               {{"a", "x", 1}, {"b", "y", 2}}).body);
+  CHECK_FALSE(two.contains("model_version"));
+  CHECK(two["parameters"]["served_by"].size() == 2);
+  auto none = json::parse(encode_infer_response("g", "7", outputs, infer_request{}).body);
+  CHECK_FALSE(none.contains("parameters"));
 }

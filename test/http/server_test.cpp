@@ -446,3 +446,44 @@ TEST_CASE("a port in use is refused with host, port and reason") {
         fmt::format("http: cannot listen on 127.0.0.1:{}: Address already in use (binding)",
                     s.port));
 }
+
+TEST_CASE("the repository index lists models and their state, and ready filters it") {
+  served s;
+  client c{s.port};
+  auto all = c.post("/v2/repository/index", "");
+  REQUIRE(all);
+  CHECK(all->result_int() == 200);
+  auto list = nlohmann::json::parse(all->body());
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["name"] == "double");
+  CHECK(list[0]["state"] == "READY");
+  CHECK(list[1]["name"] == "spare");
+  CHECK(list[1]["state"] == "UNAVAILABLE");
+  CHECK(list[1]["reason"] == "not loaded");
+  auto ready = c.post("/v2/repository/index", R"({"ready": true})");
+  REQUIRE(ready);
+  CHECK(nlohmann::json::parse(ready->body()).size() == 1);
+  auto bad = c.post("/v2/repository/index", "[1");
+  REQUIRE(bad);
+  CHECK(bad->result_int() == 400);
+}
+
+TEST_CASE("a repository model loads and unloads, and an unknown one is 404") {
+  served s;
+  client c{s.port};
+  auto load = c.post("/v2/repository/models/spare/load", "");
+  REQUIRE(load);
+  CHECK(load->result_int() == 200);
+  CHECK(s.backend.spare_loaded_);
+  auto unload = c.post("/v2/repository/models/spare/unload", "");
+  REQUIRE(unload);
+  CHECK(unload->result_int() == 200);
+  CHECK_FALSE(s.backend.spare_loaded_);
+  auto ghost = c.post("/v2/repository/models/ghost/load", "");
+  REQUIRE(ghost);
+  CHECK(ghost->result_int() == 404);
+  CHECK(error_of(*ghost) == "model 'ghost' is not in the repository");
+  auto method = c.get("/v2/repository/models/spare/load");
+  REQUIRE(method);
+  CHECK(method->result_int() == 405);
+}
