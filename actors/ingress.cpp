@@ -220,7 +220,7 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
       }
       self->send(set.actors[replica], deliver_atom::value,
                  edge_value{shared_ctx, static_cast<std::uint32_t>(consumers[c].slot),
-                            edge_state::present, value, std::string{}, nullptr});
+                            edge_state::present, value, std::string{}, nullptr, errc::none});
     }
     for (auto out : topo.input_output_slots[i]) {
       entry.outputs[out] = value;
@@ -246,8 +246,7 @@ void on_output(self_ptr self, edge_value& value) {
   auto& entry = i->second;
   if (value.state == edge_state::failed) {
     ++st.stats.failed;
-    entry.promise.deliver(
-      make_error(errc::operator_failed, fmt::format("request {}: {}", id, value.error)));
+    entry.promise.deliver(make_error(value.code, fmt::format("request {}: {}", id, value.error)));
     st.requests.erase(i);
     check_drained(self);
     return;

@@ -23,6 +23,7 @@
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "kernels/result.hpp"
 #include "kernels/served_by.hpp"
 #include "kernels/tensor.hpp"
 
@@ -159,6 +160,10 @@ struct edge_value {
   std::string error;
   /// The model versions that served the request on its way here.
   served_trace trace;
+  /// Set when state == failed: what kind of failure, which decides the caller's error code
+  /// (HTTP status): a request a model refused is the client's error, a kernel that failed is
+  /// not.
+  errc code = errc::operator_failed;
 };
 
 template <class Inspector>
@@ -175,12 +180,14 @@ typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
     shared_record value{x.value};
     std::vector<served_by> empty_trace;
     auto& trace = x.trace ? const_cast<std::vector<served_by>&>(*x.trace) : empty_trace;
-    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error, trace);
+    auto code = static_cast<std::uint8_t>(x.code);
+    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error, trace, code);
   } else {
     request_context ctx;
     std::uint8_t state = 0;
     shared_record value;
     std::vector<served_by> trace;
+    std::uint8_t code = 0;
     auto rebuild = [&]() -> caf::error {
       if (state > static_cast<std::uint8_t>(edge_state::failed))
         return caf::make_error(caf::sec::invalid_argument, "edge_value: unknown state");
@@ -189,9 +196,12 @@ typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
       x.value = std::move(value.ptr);
       if (!trace.empty())
         x.trace = std::make_shared<const std::vector<served_by>>(std::move(trace));
+      if (code > static_cast<std::uint8_t>(errc::unsupported))
+        return caf::make_error(caf::sec::invalid_argument, "edge_value: unknown error code");
+      x.code = static_cast<errc>(code);
       return caf::none;
     };
-    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error, trace,
+    return f(caf::meta::type_name("edge_value"), ctx, x.slot, state, value, x.error, trace, code,
              caf::meta::load_callback(rebuild));
   }
 }

@@ -86,6 +86,11 @@ std::string prometheus_text(const cluster_snapshot& snap) {
               [](const operator_stats& s) { return s.in_flight; });
   per_replica("hogar_operator_batch_size", "gauge", "Largest batch the replica forms.",
               [](const operator_stats& s) { return s.batch_size_max; });
+  per_replica("hogar_operator_batches_total", "counter", "Batches a model replica ran.",
+              [](const operator_stats& s) { return s.batches; });
+  per_replica("hogar_operator_batched_requests_total", "counter",
+              "Requests in those batches (over batches: the mean batch size).",
+              [](const operator_stats& s) { return s.batched_requests; });
 
   const char* hist = "hogar_operator_latency_seconds";
   header(out, hist, "histogram", "Time from complete inputs to released output.");
@@ -141,6 +146,12 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"in_flight", s.in_flight},
                         {"batch_size_max", s.batch_size_max},
                         {"batch_delay_max_us", s.batch_delay_max_us},
+                        {"batches", s.batches},
+                        {"batch_size_mean", s.batches > 0 ? static_cast<double>(s.batched_requests) /
+                                                              static_cast<double>(s.batches)
+                                                        : 0.0},
+                        {"versions", s.versions},
+                        {"device", s.device},
                         {"latency_p50_us", p_us(s, 50)},
                         {"latency_p99_us", p_us(s, 99)},
                         {"throughput_rps", s.calls_per_second}});

@@ -67,9 +67,10 @@ served_trace with_entry(const served_trace& trace, const std::string& op,
   return out;
 }
 
-void fail_request(operator_ptr self, const waiting_request& w, const std::string& message) {
+void fail_request(operator_ptr self, const waiting_request& w, const std::string& message,
+                  errc code) {
   ++self->state.stats.failed;
-  finish(self, w.ctx, w.assigner, edge_state::failed, nullptr, message, w.trace);
+  finish(self, w.ctx, w.assigner, edge_state::failed, nullptr, message, w.trace, code);
 }
 
 /// Sends `take` requests from the head of `queue` to worker `worker` as one batch; requests
@@ -85,8 +86,10 @@ void dispatch(operator_ptr self, std::deque<waiting_request>& queue, std::size_t
     queue.pop_front();
     --m.waiting;
     if (w.ctx->deadline_ns != 0 && now > w.ctx->deadline_ns) {
-      fail_request(self, w, fmt::format("operator '{}' did not start before the request's deadline",
-                                        st.node->spec->name));
+      fail_request(self, w,
+                   fmt::format("operator '{}' did not start before the request's deadline",
+                               st.node->spec->name),
+                   errc::deadline_exceeded);
       continue;
     }
     batch.items += w.request->items;
@@ -152,6 +155,9 @@ void start_model_runtime(operator_ptr self, ops::model_operation& op) {
     config.max_queue_delay_us = spec.batching->max_queue_delay_us;
   }
   config.slo_us = static_cast<std::int64_t>(spec.slo_ms * 1000.0);
+  // A model with a fixed batch dimension runs one request at a time.
+  if (!op.combines_requests())
+    config.max_batch_size = 1;
   // The spec was validated; a policy the validator accepts always exists.
   auto policy = scheduling::make_batching_policy(config);
   m->policy = policy ? std::move(*policy) : nullptr;
@@ -181,10 +187,11 @@ void model_enqueue(operator_ptr self, const context_ptr& ctx, std::span<edge_val
   if (!admitted) {
     ++st.stats.calls;
     ++st.stats.failed;
+    // A request the model cannot take (shape, dtype, NaN) is the client's error.
     finish(self, ctx, assigner, edge_state::failed, nullptr,
            fmt::format("operator '{}' (model) refused request {}: {}", st.node->spec->name,
                        ctx->id, admitted.error().message),
-           trace);
+           trace, admitted.error().code);
     return;
   }
   auto version = versions->versions[admitted->version];
@@ -261,7 +268,8 @@ void model_batch_done(operator_ptr self, model_batch_result& result) {
       ++st.stats.failed;
       auto why = result.error ? result.error->message : std::string{"the batch lost its outputs"};
       finish(self, w.ctx, w.assigner, edge_state::failed, nullptr,
-             fmt::format("operator '{}' (model) failed: {}", op_name, why), trace);
+             fmt::format("operator '{}' (model) failed: {}", op_name, why), trace,
+             errc::operator_failed);
       continue;
     }
     finish(self, w.ctx, w.assigner, edge_state::present,
@@ -324,10 +332,10 @@ void model_fail_all(operator_ptr self, const std::string& reason) {
   auto& m = *self->state.model;
   for (auto& [key, queue] : m.queues)
     for (auto& w : queue)
-      fail_request(self, w, reason);
+      fail_request(self, w, reason, errc::unavailable);
   for (auto& [id, batch] : m.running)
     for (auto& w : batch.requests)
-      fail_request(self, w, reason);
+      fail_request(self, w, reason, errc::unavailable);
   m.queues.clear();
   m.running.clear();
   m.waiting = 0;

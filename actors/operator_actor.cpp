@@ -57,7 +57,7 @@ bool gate_open(const edge_value& gate, bool negated) {
 /// Sends `state`/`value`/`error` along every outgoing edge, to the ingress for every graph
 /// output this operator feeds, and to the cache this operator fills.
 void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_ptr& value,
-          const std::string& error, const served_trace& trace) {
+          const std::string& error, const served_trace& trace, errc code) {
   auto& st = self->state;
   auto& node = *st.node;
   for (std::size_t i = 0; i < node.consumers.size(); ++i) {
@@ -72,17 +72,18 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
       target.loads->assigned(replica);
     }
     self->send(target.actors[replica], deliver_atom::value,
-               edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error, trace});
+               edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error, trace,
+                          code});
   }
   for (auto slot : node.output_slots)
     self->send(ctx->ingress, output_atom::value,
-               edge_value{ctx, static_cast<std::uint32_t>(slot), state, value, error, trace});
+               edge_value{ctx, static_cast<std::uint32_t>(slot), state, value, error, trace, code});
   if (state == edge_state::present && st.wiring.fill_target) {
     auto& cache = *st.wiring.fill_target;
     auto& cache_node = st.init.topo->ops[*node.fills_cache];
     std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
     self->send(cache.actors[replica], fill_atom::value,
-               edge_value{ctx, 0, state, value, std::string{}, nullptr});
+               edge_value{ctx, 0, state, value, std::string{}, nullptr, errc::none});
   }
 }
 
@@ -107,8 +108,9 @@ void release_load(self_ptr self, const context_ptr& ctx, const caf::strong_actor
 
 void detail::finish(detail::operator_ptr self, const context_ptr& ctx,
                     const caf::strong_actor_ptr& assigner, edge_state state,
-                    const record_ptr& value, const std::string& error, const served_trace& trace) {
-  emit(self, ctx, state, value, error, trace);
+                    const record_ptr& value, const std::string& error, const served_trace& trace,
+                    errc code) {
+  emit(self, ctx, state, value, error, trace, code);
   release_load(self, ctx, assigner);
 }
 
@@ -132,7 +134,7 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
     finish(self, ctx, assigner, edge_state::failed, nullptr,
            fmt::format("operator '{}' did not start before the request's deadline",
                        node.spec->name),
-           trace);
+           trace, errc::deadline_exceeded);
     return;
   }
   // Most operators have few inputs: keep the pointer array on the stack.
@@ -186,7 +188,8 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
   for (auto& in : inputs) {
     if (in.state == edge_state::failed) {
       ++st.stats.failed;
-      finish(self, ctx, assigner, edge_state::failed, nullptr, in.error, merged_trace(inputs));
+      finish(self, ctx, assigner, edge_state::failed, nullptr, in.error, merged_trace(inputs),
+             in.code);
       return;
     }
   }

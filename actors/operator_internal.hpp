@@ -18,7 +18,7 @@ using operator_ptr = caf::stateful_actor<operator_state>*;
 /// replica's share of the load to whoever counted it.
 void finish(operator_ptr self, const context_ptr& ctx, const caf::strong_actor_ptr& assigner,
             edge_state state, const record_ptr& value, const std::string& error,
-            const served_trace& trace);
+            const served_trace& trace, errc code = errc::operator_failed);
 
 /// Counts a finished call in the latency histogram and the rate window.
 void record_call(operator_ptr self, std::int64_t ready_ns, std::int64_t now_ns);

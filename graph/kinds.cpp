@@ -58,6 +58,10 @@ const std::vector<kind_schema>& table() {
        {"std", param_type::number_list, numbers{1.0}, "per-channel standard deviation"},
        {"scale", param_type::number, 1.0, "applied before mean and std, e.g. 1/255"},
        {"layout", param_type::choice, std::string{"hwc"}, "image layout", {"hwc", "chw"}},
+       {"output_layout", param_type::choice, std::string{"same"},
+        "layout of the output: same as the input's, or hwc/chw to move the channels (CNNs "
+        "take CHW)",
+        {"same", "hwc", "chw"}},
      }},
     {"crop",
      "crops images to height x width, centred or at (top, left)",

@@ -8,7 +8,7 @@
 #
 # 1. hogar on one daemon: starts config/local-cluster/node1.ini in the background (logs in a
 #    temp dir), polls `hogar nodes --json` until it is alive, submits
-#    config/graphs/image-analysis.yaml, waits for GET /v2/models/image-analysis/ready = 200,
+#    config/graphs/image-analysis-simulated.yaml, waits for GET /v2/models/image-analysis/ready = 200,
 #    sends one sample request (its answer is kept), runs bench/cluster/ray_peer/load.py at each
 #    concurrency (N requests each), and stops the daemon (SIGTERM, then waits);
 # 2. the same on the 3-node local cluster (node1..node3, requests to node1);
@@ -35,7 +35,7 @@ cluster_deadline_s=30        # all members alive
 ready_deadline_s=30          # graph deployed and ready
 hogard="build/tools/hogard"
 hogar="build/tools/hogar"
-graph="config/graphs/image-analysis.yaml"
+graph="config/graphs/image-analysis-simulated.yaml"
 http_port=8701
 command_line="bash bench/cluster/peer_comparison.sh $*"
 
@@ -298,7 +298,7 @@ p(f"Ray: {env['RAY_VERSION']}  ")
 p(f"Request encoding: {env['ENCODING']}")
 p("")
 p("Setup: the same machine, one after the other (each side is stopped before the next starts). "
-  "hogar serves config/graphs/image-analysis.yaml twice: on one `hogard` "
+  "hogar serves config/graphs/image-analysis-simulated.yaml twice: on one `hogard` "
   "(config/local-cluster/node1.ini, 2 scheduler threads), and on the 3-node local cluster "
   "(node1..node3, its 8 replicas placed across the 3 daemons, all on these 2 cores); requests go "
   "to node1's KServe v2 endpoint. Ray Serve: bench/cluster/ray_peer/image_analysis_serve.py on a "

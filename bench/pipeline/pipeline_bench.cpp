@@ -156,7 +156,7 @@ measurement run_graph(caf::actor_system& sys, const std::string& name,
 
 int main(int argc, char** argv) {
   std::string output = "bench/results/pipeline.md";
-  std::string graph_path = "config/graphs/image-analysis.yaml";
+  std::string graph_path = "config/graphs/image-analysis-simulated.yaml";
   double scale = 1.0;
   po::options_description desc{"pipeline_bench [options]"};
   desc.add_options()("help,h", "show this help")

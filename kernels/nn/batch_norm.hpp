@@ -25,6 +25,7 @@ result<batch_norm_params> batch_norm_params_of(const node_view& view);
 result<std::vector<value_type>> infer_batch_norm(const node_view& view);
 result<cpu_kernel> bind_batch_norm_reference(const node_view& view,
                                              std::span<const value_type> outputs);
+/// float32: one multiplier and one offset per channel, then y = x * s + t as vectors.
 result<std::optional<cpu_kernel>> bind_batch_norm_cpu(const node_view& view,
                                                       std::span<const value_type> outputs);
 

@@ -38,9 +38,11 @@ result<conv_params> conv_params_of(const node_view& view);
 
 result<std::vector<value_type>> infer_conv(const node_view& view);
 result<cpu_kernel> bind_conv_reference(const node_view& view, std::span<const value_type> outputs);
-/// float32: im2col (skipped for 1x1 stride-1 kernels) and OpenBLAS sgemm per group and image,
-/// bias and epilogue applied while the output is hot in cache, images and column blocks
-/// split over the instance's threads.
+/// float32 with 1 or 2 spatial dimensions (nullopt otherwise: the reference serves): im2col
+/// (skipped for 1x1 stride-1 kernels) and OpenBLAS sgemm per group and block of columns
+/// (blocks span images when images are small), bias and epilogue applied while the output is
+/// hot in cache, images and column blocks split over the instance's threads; depthwise Convs
+/// run directly, one plane per task.
 result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
                                                 std::span<const value_type> outputs);
 

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "kernels/nn/epilogue.hpp"
@@ -41,7 +42,23 @@ struct matmul_params {
   std::vector<std::int64_t> b_batch_strides;
   /// The output shape (1-D operands' promoted dimensions removed again).
   shape_t out_shape;
+  /// Activation fused by optimize() (none for plain models; float32 only).
+  epilogue post;
 };
+
+/// Element offsets of A's and B's matrices for output matrix `batch` (a row-major index over
+/// matmul_params::batch).
+inline std::pair<std::int64_t, std::int64_t> matmul_offsets(const matmul_params& p,
+                                                            std::int64_t batch) noexcept {
+  std::int64_t a = 0, b = 0;
+  for (std::size_t d = p.batch.size(); d-- > 0;) {
+    const auto i = batch % p.batch[d];
+    batch /= p.batch[d];
+    a += i * p.a_batch_strides[d];
+    b += i * p.b_batch_strides[d];
+  }
+  return {a, b};
+}
 
 result<gemm_params> gemm_params_of(const node_view& view);
 result<matmul_params> matmul_params_of(const node_view& view);

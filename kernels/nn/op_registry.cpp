@@ -4,8 +4,15 @@
 
 #include <fmt/format.h>
 
+#include "kernels/nn/activation.hpp"
+#include "kernels/nn/batch_norm.hpp"
 #include "kernels/nn/binary.hpp"
+#include "kernels/nn/conv.hpp"
+#include "kernels/nn/gemm.hpp"
 #include "kernels/nn/op.hpp"
+#include "kernels/nn/pool.hpp"
+#include "kernels/nn/shape_ops.hpp"
+#include "kernels/nn/softmax.hpp"
 
 namespace hogar::nn {
 
@@ -13,11 +20,41 @@ namespace {
 
 /// Sorted by op type (all_ops() promises it; find_op relies on it).
 std::vector<op_definition> make_table() {
+  constexpr auto f32 = gpu_support::float32;
+  constexpr auto any = gpu_support::any_dtype;
+  // Views: output 0 is input 0's storage (plans run no kernel; the copy serves folding).
+  constexpr int view_of_input0 = 0;
   std::vector<op_definition> ops = {
-    {"Add", infer_binary, bind_binary_reference, bind_binary_cpu, gpu_support::float32},
-    {"Div", infer_binary, bind_binary_reference, bind_binary_cpu, gpu_support::float32},
-    {"Mul", infer_binary, bind_binary_reference, bind_binary_cpu, gpu_support::float32},
-    {"Sub", infer_binary, bind_binary_reference, bind_binary_cpu, gpu_support::float32},
+    // Element-wise arithmetic with broadcasting.
+    {"Add", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
+    {"Div", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
+    {"Mul", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
+    {"Sub", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
+    // Activations.
+    {"Clip", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
+    {"LeakyRelu", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
+    {"Relu", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
+    {"Sigmoid", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
+    {"Tanh", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
+    // Convolution, pooling, normalization.
+    {"Conv", infer_conv, bind_conv_reference, bind_conv_cpu, f32},
+    {"MaxPool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
+    {"AveragePool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
+    {"GlobalAveragePool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
+    {"BatchNormalization", infer_batch_norm, bind_batch_norm_reference, bind_batch_norm_cpu,
+     f32},
+    // Matrix products.
+    {"Gemm", infer_gemm, bind_gemm_reference, bind_gemm_cpu, f32},
+    {"MatMul", infer_matmul, bind_matmul_reference, bind_matmul_cpu, f32},
+    {"Softmax", infer_softmax, bind_softmax_reference, bind_softmax_cpu, f32},
+    {"LogSoftmax", infer_softmax, bind_softmax_reference, bind_softmax_cpu, f32},
+    // Data movement, every dtype.
+    {"Reshape", infer_reshape, bind_copy_reference, nullptr, any, view_of_input0},
+    {"Flatten", infer_flatten, bind_copy_reference, nullptr, any, view_of_input0},
+    {"Identity", infer_identity, bind_copy_reference, nullptr, any, view_of_input0},
+    {"Transpose", infer_transpose, bind_transpose_reference, bind_transpose_cpu, any},
+    {"Concat", infer_concat, bind_concat_reference, nullptr, any},
+    {"Constant", infer_constant, bind_constant_reference, nullptr, any},
   };
   std::sort(ops.begin(), ops.end(),
             [](auto& a, auto& b) { return a.op_type < b.op_type; });

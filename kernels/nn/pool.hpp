@@ -34,6 +34,8 @@ result<pool_params> pool_params_of(const node_view& view);
 
 result<std::vector<value_type>> infer_pool(const node_view& view);
 result<cpu_kernel> bind_pool_reference(const node_view& view, std::span<const value_type> outputs);
+/// float32 with 1 or 2 spatial dimensions: window bounds tabulated per output row and column,
+/// kernel rows reduced as vectors, planes split over the instance's threads.
 result<std::optional<cpu_kernel>> bind_pool_cpu(const node_view& view,
                                                 std::span<const value_type> outputs);
 

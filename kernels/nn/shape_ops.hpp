@@ -43,6 +43,8 @@ result<cpu_kernel> bind_copy_reference(const node_view& view, std::span<const va
 result<std::vector<value_type>> infer_transpose(const node_view& view);
 result<cpu_kernel> bind_transpose_reference(const node_view& view,
                                             std::span<const value_type> outputs);
+/// Every dtype: unit extents dropped, neighbouring dimensions merged, contiguous runs copied
+/// whole; output rows split over the instance's threads.
 result<std::optional<cpu_kernel>> bind_transpose_cpu(const node_view& view,
                                                      std::span<const value_type> outputs);
 

@@ -25,6 +25,7 @@ result<softmax_params> softmax_params_of(const node_view& view);
 result<std::vector<value_type>> infer_softmax(const node_view& view);
 result<cpu_kernel> bind_softmax_reference(const node_view& view,
                                           std::span<const value_type> outputs);
+/// float32: contiguous slices as rows, strided slices 16 at a time; split over the threads.
 result<std::optional<cpu_kernel>> bind_softmax_cpu(const node_view& view,
                                                    std::span<const value_type> outputs);
 

@@ -51,8 +51,4 @@ public:
 result<std::unique_ptr<executor>> make_executor(std::shared_ptr<const model_graph> model,
                                                 const executor_options& options);
 
-/// Nodes of `model` the device cannot run, with the reason ("node 'x' (Softmax): ..."); empty
-/// when it runs them all.
-std::vector<std::string> unsupported_nodes(const model_graph& model, nn::device d);
-
 } // namespace hogar::onnx

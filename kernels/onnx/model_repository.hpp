@@ -37,7 +37,10 @@ struct model_config {
   std::vector<std::int64_t> versions;
   /// Weight per version; empty: every served version gets the same share.
   std::map<std::int64_t, std::int64_t> traffic;
-  std::int64_t max_batch_size = 1;
+  /// A model served on its own takes requests of up to this many items, and its dynamic
+  /// batcher combines requests up to it (Triton's default for batching ONNX models is 4; a
+  /// few more pay on both CPUs and GPUs).
+  std::int64_t max_batch_size = 8;
   std::int64_t max_queue_delay_us = 0;
   std::int64_t instances = 1;
   std::string device = "auto";

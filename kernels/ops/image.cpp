@@ -174,13 +174,14 @@ private:
 class normalize_operation final : public guarded_operation {
 public:
   normalize_operation(std::vector<double> mean, std::vector<double> std, double scale,
-                      image_layout layout)
-    : mean_(std::move(mean)), std_(std::move(std)), scale_(scale), layout_(layout) {}
+                      image_layout layout, image_layout out_layout)
+    : mean_(std::move(mean)), std_(std::move(std)), scale_(scale), layout_(layout),
+      out_layout_(out_layout) {}
 
 protected:
   result<op_output> compute(const op_call& call) override {
     return transform_first(call, "normalize", [&](const named_tensor& t) {
-      return normalize_image(t.value, mean_, std_, scale_, layout_, t.name);
+      return normalize_image(t.value, mean_, std_, scale_, layout_, t.name, out_layout_);
     });
   }
 
@@ -189,6 +190,7 @@ private:
   std::vector<double> std_;
   double scale_;
   image_layout layout_;
+  image_layout out_layout_;
 };
 
 class crop_operation final : public guarded_operation {
@@ -272,13 +274,15 @@ result<tensor> resize_image(const tensor& image, std::int64_t height, std::int64
 
 result<tensor> normalize_image(const tensor& image, const std::vector<double>& mean,
                                const std::vector<double>& std, double scale,
-                               image_layout layout, std::string_view name) {
+                               image_layout layout, std::string_view name,
+                               std::optional<image_layout> out_layout) {
   if (mean.empty() || std.empty())
     return fail(errc::invalid_argument, "normalize: mean and std need at least one value");
+  const bool moves_channels = out_layout && *out_layout != layout;
   tensor out{dtype::float32, image.shape()};
   float* dst = out.mutable_values<float>().data();
   const std::int64_t n = image.element_count();
-  if (mean.size() == 1 && std.size() == 1) {
+  if (mean.size() == 1 && std.size() == 1 && !moves_channels) {
     const double m = mean[0];
     const double inv = 1.0 / std[0];
     visit_dtype(image.type(), [&](auto zero) {
@@ -311,6 +315,28 @@ result<tensor> normalize_image(const tensor& image, const std::vector<double>& m
     b[c] = m / s;
   }
   const std::int64_t pixels = dims->height * dims->width;
+  if (moves_channels) {
+    out = tensor{dtype::float32, image_shape(*dims, dims->height, dims->width, *out_layout)};
+    dst = out.mutable_values<float>().data();
+    const std::int64_t c_count = dims->channels;
+    visit_dtype(image.type(), [&](auto zero) {
+      using T = decltype(zero);
+      const T* src = raw_values<T>(image);
+      for (std::int64_t img = 0; img < dims->batch; ++img) {
+        const T* s = src + img * pixels * c_count;
+        float* d = dst + img * pixels * c_count;
+        // HWC -> CHW reads each pixel's channels together; CHW -> HWC writes them together.
+        for (std::int64_t p = 0; p < pixels; ++p)
+          for (std::int64_t c = 0; c < c_count; ++c) {
+            auto from = layout == image_layout::hwc ? p * c_count + c : c * pixels + p;
+            auto to = layout == image_layout::hwc ? c * pixels + p : p * c_count + c;
+            d[to] = static_cast<float>(static_cast<double>(s[from]) * a[static_cast<std::size_t>(c)] -
+                                       b[static_cast<std::size_t>(c)]);
+          }
+      }
+    });
+    return out;
+  }
   visit_dtype(image.type(), [&](auto zero) {
     using T = decltype(zero);
     const T* src = raw_values<T>(image);
@@ -418,8 +444,13 @@ result<std::unique_ptr<operation>> make_normalize(const graph::operator_spec& sp
   auto layout = read_layout(spec);
   if (!layout)
     return layout.error();
-  return std::unique_ptr<operation>{
-    std::make_unique<normalize_operation>(std::move(mean), std::move(std), scale, *layout)};
+  const auto& out_name = params.get_string("output_layout");
+  auto out_layout = out_name == "same" ? std::optional{*layout} : parse_layout(out_name);
+  if (!out_layout)
+    return param_error(spec, "output_layout",
+                       fmt::format("'{}' is not one of same, hwc, chw", out_name));
+  return std::unique_ptr<operation>{std::make_unique<normalize_operation>(
+    std::move(mean), std::move(std), scale, *layout, *out_layout)};
 }
 
 result<std::unique_ptr<operation>> make_crop(const graph::operator_spec& spec) {

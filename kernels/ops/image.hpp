@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -53,9 +54,12 @@ result<tensor> resize_image(const tensor& image, std::int64_t height, std::int64
 
 /// float32 out: (x * scale - mean[c]) / std[c]. A one-value mean or std applies to every
 /// channel (and then any rank is accepted); otherwise its count must equal the channel count.
+/// `out_layout` other than `layout` also moves the channels (HWC camera images to the CHW
+/// tensors CNNs take), in the same pass.
 result<tensor> normalize_image(const tensor& image, const std::vector<double>& mean,
                                const std::vector<double>& std, double scale,
-                               image_layout layout, std::string_view name);
+                               image_layout layout, std::string_view name,
+                               std::optional<image_layout> out_layout = std::nullopt);
 
 /// Where a crop is taken.
 struct crop_box {

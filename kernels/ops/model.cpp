@@ -135,6 +135,14 @@ std::size_t model_versions::pick(std::uint64_t request_id) const noexcept {
   return versions.size() - 1;
 }
 
+bool model_operation::combines_requests() const noexcept {
+  for (auto& v : current_->versions)
+    for (auto& in : v->graph->inputs)
+      if (in.shape.empty() || in.shape[0] >= 0)
+        return false;
+  return true;
+}
+
 result<std::shared_ptr<const model_versions>> model_operation::load_versions() const {
   auto chosen = versions_to_serve(settings_);
   if (!chosen)

@@ -108,6 +108,10 @@ public:
   const std::shared_ptr<const model_versions>& current() const noexcept { return current_; }
   void swap(std::shared_ptr<const model_versions> versions) { current_ = std::move(versions); }
 
+  /// Whether requests may share a batch: every model input has a dynamic first dimension (a
+  /// model with a fixed batch runs requests one by one).
+  bool combines_requests() const noexcept;
+
   /// Reads the repository again and builds what it serves now (loading files, making
   /// executors): slow, so the actor runs it on a thread of its own. Safe to call while
   /// batches run.

@@ -53,7 +53,9 @@ TEST_CASE("an edge value keeps its request context, state and record") {
   ctx->route = {2, 0, 1};
   auto rec = std::make_shared<const record>(
     record{{"scores", tensor::from_values<float>({2}, std::vector<float>{0.25f, 0.75f})}});
-  edge_value v{ctx, 3, edge_state::present, rec, ""};
+  auto trace = std::make_shared<const std::vector<served_by>>(
+    std::vector<served_by>{{"detector", "detector", 2}});
+  edge_value v{ctx, 3, edge_state::present, rec, "", trace, errc::none};
   auto copy = round_trip(sys, v);
   REQUIRE(copy.ctx);
   CHECK(copy.ctx->id == 77);
@@ -64,12 +66,17 @@ TEST_CASE("an edge value keeps its request context, state and record") {
   REQUIRE(copy.value);
   CHECK(copy.value->at(0).name == "scores");
   CHECK(copy.value->at(0).value == rec->at(0).value);
+  REQUIRE(copy.trace);
+  CHECK(*copy.trace == *trace);
 
-  edge_value failed{ctx, 1, edge_state::failed, nullptr, "operator 'x' failed: boom"};
+  edge_value failed{ctx, 1, edge_state::failed, nullptr, "operator 'x' failed: boom", nullptr,
+                    errc::invalid_argument};
   auto failed_copy = round_trip(sys, failed);
   CHECK(failed_copy.state == edge_state::failed);
   CHECK(failed_copy.value == nullptr);
   CHECK(failed_copy.error == "operator 'x' failed: boom");
+  CHECK(failed_copy.trace == nullptr);
+  CHECK(failed_copy.code == errc::invalid_argument);
 }
 
 TEST_CASE("a corrupt tensor on the wire is refused, not trusted") {

@@ -44,8 +44,9 @@ struct threaded_runtime {
   caf::actor_system sys{cfg};
   std::unique_ptr<deployment> dep;
 
-  void deploy(const std::string& yaml, ingress_options options = {}) {
-    auto started = deployment::start(sys, compile(yaml), options);
+  void deploy(const std::string& yaml, ingress_options options = {},
+              operation_context context = {}) {
+    auto started = deployment::start(sys, compile(yaml), options, context);
     INFO((started ? std::string{} : started.error().message));
     REQUIRE(started.has_value());
     dep = std::move(*started);

@@ -84,7 +84,8 @@ inline command_result run_command(const std::string& line) {
 
 /// `hogar ARGS` (the CLI).
 inline command_result hogar_cli(const std::string& args) {
-  return run_command(std::string{"'"} + HOGAR_CLI + "' " + args);
+  return run_command(std::string{"env HOGAR_MODEL_REPOSITORY='"} + HOGAR_MODEL_REPOSITORY +
+                     "' '" + HOGAR_CLI + "' " + args);
 }
 
 /// Waits until `condition` holds, checking every 20 ms, for at most `limit`.
@@ -151,7 +152,11 @@ struct daemon {
 /// N daemons forming one cluster; the first is the seed of the others.
 class local_cluster {
 public:
-  explicit local_cluster(std::size_t size, std::int64_t heartbeat_ms = 100) {
+  /// `model_repository`: the daemons' model-repository (the build's example models unless
+  /// a test brings its own).
+  explicit local_cluster(std::size_t size, std::int64_t heartbeat_ms = 100,
+                         std::string model_repository = HOGAR_MODEL_REPOSITORY)
+    : model_repository_(std::move(model_repository)) {
     for (std::size_t i = 0; i < size; ++i) {
       daemon d;
       d.name = "node" + std::to_string(i + 1);
@@ -192,7 +197,8 @@ public:
       "--heartbeat-interval-ms=" + std::to_string(heartbeat_ms_),
       "--heartbeat-miss-count=3",
       "--drain-timeout-ms=10000",
-      "--log-level=debug"};
+      "--log-level=debug",
+      "--model-repository=" + model_repository_};
     if (i > 0)
       args.push_back("--seeds=127.0.0.1:" + std::to_string(nodes_[0].actor_port));
     d.pid = ::fork();
@@ -261,6 +267,7 @@ public:
   }
 
 private:
+  std::string model_repository_;
   std::vector<daemon> nodes_;
   std::int64_t heartbeat_ms_ = 100;
 };

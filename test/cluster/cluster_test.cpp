@@ -117,7 +117,8 @@ TEST_CASE("the inspector's JSON lists nodes, graphs and every operator replica")
   CHECK(doc["nodes"].size() == 3);
   REQUIRE(doc["graphs"].size() == 1);
   auto& replicas = doc["graphs"][0]["replicas"];
-  CHECK(replicas.size() == 8);
+  // Seven operators, the detector with two replicas (config/graphs/image-analysis.yaml).
+  CHECK(replicas.size() == 9);
   for (auto& rep : replicas) {
     CHECK(rep["state"] == "running");
     CHECK(rep.contains("queue_depth"));

@@ -30,7 +30,7 @@ TEST_CASE("an unknown kind gets the closest kind as a hint, or the list of kinds
   CHECK(errors_of(with_operators("  - {name: x, kind: yolo, inputs: [a]}\n")) ==
         "g.yaml:4:5: error: operator 'x': unknown kind 'yolo'\n"
         "  hint: known kinds: identity, simulate, resize, normalize, crop, classify, threshold, "
-        "merge, ensemble, cache\n");
+        "merge, ensemble, model, cache\n");
 }
 
 TEST_CASE("an unknown parameter gets the closest parameter of its kind as a hint") {
@@ -329,6 +329,24 @@ TEST_CASE("every graph in config/graphs loads cleanly") {
     ++loaded;
   }
   CHECK(loaded > 0);
+}
+
+TEST_CASE("a model operator names a repository model or a file, exactly one of them") {
+  CHECK(errors_of(with_operators("  - {name: m, kind: model, inputs: [a]}\n", "m")) ==
+        "g.yaml:4:5: error: operator 'm': a model operator needs `model` (a repository model) "
+        "or `path` (an ONNX file)\n"
+        "  hint: add `model: NAME` under `params:`, or `path: file.onnx` (relative to this "
+        "file)\n");
+  auto both = errors_of(with_operators(
+    "  - {name: m, kind: model, inputs: [a], params: {model: d, path: d.onnx}}\n", "m"));
+  CHECK(both.find("operator 'm': give `model` or `path`, not both") != std::string::npos);
+  CHECK(errors_of(with_operators(
+          "  - {name: m, kind: model, inputs: [a], params: {model: d, device: tpu}}\n", "m"))
+          .find("parameter 'device' must be one of auto, gpu, cpu, reference; got \"tpu\"") !=
+        std::string::npos);
+  CHECK(errors_of(with_operators("  - {name: m, kind: model, inputs: [a], params: {model: d}}\n",
+                                 "m"))
+          .empty());
 }
 
 } // namespace hogar::graph

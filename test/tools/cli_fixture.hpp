@@ -24,12 +24,14 @@ inline std::string read_file(const std::filesystem::path& p) {
   return buf.str();
 }
 
-/// Runs `hogar ARGS` from the source directory (so config/ paths resolve); ARGS is shell text.
+/// Runs `hogar ARGS` from the source directory (so config/ paths resolve), with the example
+/// models of the build as its model repository; ARGS is shell text.
 inline cli_result run_cli(const std::string& args) {
   auto err_file = std::filesystem::temp_directory_path()
                   / ("hogar_cli_test_" + std::to_string(::getpid()) + ".err");
-  auto command = std::string{"cd '"} + HOGAR_SOURCE_DIR + "' && '" + HOGAR_CLI + "' " + args
-                 + " 2>'" + err_file.string() + "'";
+  auto command = std::string{"cd '"} + HOGAR_SOURCE_DIR + "' && HOGAR_MODEL_REPOSITORY='" +
+                 HOGAR_MODEL_REPOSITORY + "' '" + HOGAR_CLI + "' " + args + " 2>'" +
+                 err_file.string() + "'";
   cli_result result;
   auto* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr)

@@ -44,21 +44,27 @@ std::vector<std::string> render(const cluster_snapshot& snap) {
       g["name"].get<std::string>(), in["accepted"].get<std::uint64_t>(),
       in["completed"].get<std::uint64_t>(), in["failed"].get<std::uint64_t>(),
       in["timed_out"].get<std::uint64_t>(), in["in_flight"].get<std::uint64_t>()));
-    lines.push_back(fmt::format("{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>9} {:>10} {:>10} "
-                                "{:>8} {:>8}",
+    lines.push_back(fmt::format("{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>11} {:>6} {:>10} "
+                                "{:>10} {:>8} {:>8}  {}",
                                 "OPERATOR", "REP", "NODE", "STATE", "QUEUE", "IN FLIGHT",
-                                "BATCH", "P50", "P99", "REQ/S", "FAILED"));
-    for (auto& r : g["replicas"])
+                                "BATCH", "MEAN", "P50", "P99", "REQ/S", "FAILED", "MODEL"));
+    for (auto& r : g["replicas"]) {
+      auto versions = r.value("versions", std::string{});
+      auto device = r.value("device", std::string{});
+      auto mean = r.value("batch_size_mean", 0.0);
       lines.push_back(fmt::format(
-        "{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>9} {:>10} {:>10} {:>8.1f} {:>8}",
+        "{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>11} {:>6} {:>10} {:>10} {:>8.1f} {:>8}  {}",
         r["operator"].get<std::string>(), r["replica"].get<int>(), r["node"].get<std::string>(),
         r["state"].get<std::string>(), r["queue_depth"].get<std::uint64_t>(),
         r["in_flight"].get<std::uint64_t>(),
         fmt::format("{}/{}us", r["batch_size_max"].get<std::int64_t>(),
                     r["batch_delay_max_us"].get<std::int64_t>()),
+        mean > 0 ? fmt::format("{:.1f}", mean) : std::string{"-"},
         scheduling::format_duration_us(r["latency_p50_us"].get<double>()),
         scheduling::format_duration_us(r["latency_p99_us"].get<double>()),
-        r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>()));
+        r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>(),
+        versions.empty() ? std::string{} : fmt::format("{} on {}", versions, device)));
+    }
   }
   return lines;
 }

@@ -194,17 +194,24 @@ int status_command(const args& argv) {
   fmt::print("ingress here: {} accepted, {} completed, {} failed, {} timed out, {} rejected, "
              "{} in flight\n\n",
              in.accepted, in.completed, in.failed, in.timed_out, in.rejected, in.in_flight);
-  fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8}\n", "operator",
-             "rep", "node", "state", "calls", "failed", "queue", "p50", "p99", "req/s");
-  for (auto& r : doc["replicas"])
-    fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8.1f}\n",
+  fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8} {:>6}  {}\n",
+             "operator", "rep", "node", "state", "calls", "failed", "queue", "p50", "p99",
+             "req/s", "batch", "model");
+  for (auto& r : doc["replicas"]) {
+    auto mean = r.value("batch_size_mean", 0.0);
+    auto versions = r.value("versions", std::string{});
+    fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8.1f} {:>6}  {}\n",
                r["operator"].get<std::string>(), r["replica"].get<int>(),
                r["node"].get<std::string>(), r["state"].get<std::string>(),
                r["calls"].get<std::uint64_t>(), r["failed"].get<std::uint64_t>(),
                r["queue_depth"].get<std::uint64_t>(),
                scheduling::format_duration_us(r["latency_p50_us"].get<double>()),
                scheduling::format_duration_us(r["latency_p99_us"].get<double>()),
-               r["throughput_rps"].get<double>());
+               r["throughput_rps"].get<double>(),
+               mean > 0 ? fmt::format("{:.1f}", mean) : std::string{"-"},
+               versions.empty() ? std::string{}
+                                : fmt::format("{} on {}", versions, r.value("device", std::string{})));
+  }
   return 0;
 }
 

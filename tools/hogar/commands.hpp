@@ -19,6 +19,10 @@ int graph_command(const args& argv);
 /// `hogar model test|ops ...`: ONNX models.
 int model_command(const args& argv);
 
+/// `hogar model list|load|unload|reload ...` against a daemon's model repository; -1 when
+/// `name` is none of them.
+int model_repository_command(const std::string& name, const args& argv);
+
 /// `hogar submit|list|status|remove|nodes|infer ...` against a running cluster; -1 when
 /// `name` is none of them.
 int cluster_command(const std::string& name, const args& argv);

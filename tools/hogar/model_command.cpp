@@ -1,4 +1,4 @@
-// `hogar model test|ops`: ONNX models from the command line.
+// `hogar model test|ops|generate`: ONNX models from the command line.
 #include <iostream>
 
 #include <boost/program_options.hpp>
@@ -7,6 +7,7 @@
 #include "kernels/device.hpp"
 #include "kernels/nn/op.hpp"
 #include "kernels/onnx/conformance.hpp"
+#include "kernels/onnx/example_models.hpp"
 #include "tools/hogar/commands.hpp"
 
 namespace po = boost::program_options;
@@ -20,6 +21,20 @@ constexpr const char* model_usage = R"(usage:
                      run ONNX backend test cases (model.onnx + test_data_set_N/): one line per
                      case and device; exit 0 only when every case that ran passed
   hogar model ops    the ONNX operators hogar runs, and where
+  hogar model generate --output DIR [--model NAME...] [--seed S]
+                     write the example models (detector, plate_reader, classifier, resnet18;
+                     deterministic random weights) as a model repository:
+                     DIR/NAME/1/model.onnx and DIR/NAME/config.yaml
+
+repository commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --json):
+  hogar model list   the models of the daemon's repository, their versions and state
+  hogar model load MODEL
+                     serve MODEL on its own at /v2/models/MODEL (a loaded model: reload it)
+  hogar model unload MODEL
+                     stop serving MODEL on its own
+  hogar model reload MODEL
+                     hot swap: every graph serving MODEL, on every node, switches to the
+                     versions the repository serves now (no request fails)
 )";
 
 int test(const args& argv) {
@@ -93,6 +108,33 @@ int ops() {
   return 0;
 }
 
+int generate(const args& argv) {
+  std::string output;
+  std::vector<std::string> names;
+  std::uint64_t seed = onnx::example_seed_default;
+  po::options_description desc{"hogar model generate --output DIR [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("output", po::value(&output), "the model repository to write (created if missing)")
+    ("model", po::value(&names)->multitoken(),
+     "the models to write (default: all): detector, plate_reader, classifier, resnet18")
+    ("seed", po::value(&seed)->default_value(seed), "seed of the weights");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(desc).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") || output.empty()) {
+    std::cout << model_usage << "\n" << desc;
+    return vm.count("help") ? 0 : 2;
+  }
+  auto written = onnx::generate_example_repository(output, names, seed);
+  if (!written) {
+    fmt::print(stderr, "hogar model generate: {}\n", written.error().message);
+    return 1;
+  }
+  for (auto& m : *written)
+    fmt::print("{}: {} ({} bytes), {}\n", m.name, m.model_path, m.model_bytes, m.config_path);
+  return 0;
+}
+
 } // namespace
 
 int model_command(const args& argv) {
@@ -105,6 +147,10 @@ int model_command(const args& argv) {
     return test(rest);
   if (argv[0] == "ops")
     return ops();
+  if (argv[0] == "generate")
+    return generate(rest);
+  if (auto status = model_repository_command(argv[0], rest); status >= 0)
+    return status;
   fmt::print(stderr, "hogar model: unknown subcommand '{}'\n{}", argv[0], model_usage);
   return 2;
 }

@@ -1,4 +1,4 @@
-"""The image-analysis graph (config/graphs/image-analysis.yaml) as a Ray Serve application.
+"""The image-analysis graph (config/graphs/image-analysis-simulated.yaml) as a Ray Serve application.
 
 This is the peer hogar's cluster benchmark is compared against: the same operators, each one a
 Ray Serve deployment (as each hogar operator is a set of actor replicas), composed by an ingress

@@ -1,0 +1,296 @@
+// model_bench: throughput and latency of an ONNX model against the batch size, on hogar's
+// executors and on peers in the same run.
+//
+//   - hogar's fast CPU path at batch 1..128 (and the GPU path when there is a GPU);
+//   - hogar's reference twin at batch 1, the floor the fast path is measured against;
+//   - onnxruntime (CPU, and CUDA when there is a GPU) and PyTorch (GPU: the same network in
+//     eval mode, cuDNN benchmark on, fp32) through bench/models/peers.py, one after the other,
+//     never at the same time as hogar.
+//
+// Each point runs the model on one random batch: two warm-up runs (the first plans the shape),
+// then as many as fit in --seconds (at least --min-runs). images/s = batch * runs / time;
+// p50/p99 are per batch. Writes a markdown table to bench/results/models.md (or --output).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/report_header.hpp"
+#include "kernels/device.hpp"
+#include "kernels/onnx/executor.hpp"
+#include "kernels/onnx/model_store.hpp"
+#include "kernels/random_tensor.hpp"
+#include "scheduling/latency_summary.hpp"
+
+namespace po = boost::program_options;
+using namespace hogar;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct point {
+  std::string runner;
+  std::int64_t batch = 0;
+  double images_per_s = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  int runs = 0;
+  std::string note;
+};
+
+struct options {
+  std::string model = "build/models/resnet18/1/model.onnx";
+  std::string output = "bench/results/models.md";
+  std::vector<std::int64_t> batches{1, 2, 4, 8, 16, 32, 64, 128};
+  double seconds = 3.0;
+  int min_runs = 3;
+  std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string python = "python3";
+  bool peers = true;
+  bool reference = true;
+};
+
+std::vector<std::int64_t> parse_batches(const std::string& text) {
+  std::vector<std::int64_t> out;
+  std::stringstream in{text};
+  for (std::string item; std::getline(in, item, ',');)
+    out.push_back(std::stoll(item));
+  return out;
+}
+
+/// Runs `exec` on a batch of `batch` random inputs; nullopt (with `error` set) on failure.
+std::optional<point> measure(onnx::executor& exec, const onnx::model_graph& model,
+                             std::int64_t batch, const options& o, int min_runs,
+                             std::string& error) {
+  std::vector<tensor> inputs;
+  for (std::size_t i = 0; i < model.inputs.size(); ++i) {
+    auto shape = model.inputs[i].shape;
+    shape[0] = batch;
+    for (auto& d : shape)
+      if (d < 0)
+        d = 1;
+    inputs.push_back(uniform_tensor(model.inputs[i].type, shape, 7919 * (i + 1) + batch, 256));
+  }
+  for (int w = 0; w < 2; ++w) {
+    auto out = exec.run(inputs);
+    if (!out) {
+      error = out.error().message;
+      return std::nullopt;
+    }
+  }
+  std::vector<std::int64_t> latencies;
+  auto started = clock_type::now();
+  while (static_cast<int>(latencies.size()) < min_runs ||
+         std::chrono::duration<double>(clock_type::now() - started).count() < o.seconds) {
+    auto t0 = clock_type::now();
+    auto out = exec.run(inputs);
+    if (!out) {
+      error = out.error().message;
+      return std::nullopt;
+    }
+    latencies.push_back((clock_type::now() - t0).count());
+  }
+  double total = std::chrono::duration<double>(clock_type::now() - started).count();
+  auto s = scheduling::summarize_latencies(latencies);
+  point p;
+  p.batch = batch;
+  p.runs = static_cast<int>(latencies.size());
+  p.images_per_s = static_cast<double>(batch) * p.runs / total;
+  p.p50_ms = s.p50_us / 1000.0;
+  p.p99_ms = s.p99_us / 1000.0;
+  return p;
+}
+
+/// peers.py's points (one JSON object per line), or a note saying why there are none.
+std::vector<point> run_peers(const options& o, const std::string& which, std::string& note) {
+  std::string batches;
+  for (auto b : o.batches)
+    batches += (batches.empty() ? "" : ",") + std::to_string(b);
+  auto command = fmt::format("{} bench/models/peers.py --model '{}' --peers {} --batches {} "
+                             "--seconds {} --min-runs {} --threads {} 2>&1",
+                             o.python, o.model, which, batches, o.seconds, o.min_runs, o.threads);
+  std::vector<point> out;
+  auto* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) {
+    note = "could not start " + o.python;
+    return out;
+  }
+  char buffer[4096];
+  std::string text;
+  while (std::fgets(buffer, sizeof buffer, pipe))
+    text += buffer;
+  ::pclose(pipe);
+  std::stringstream lines{text};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line.front() != '{') {
+      if (!line.empty())
+        note += (note.empty() ? "" : " ") + line;
+      continue;
+    }
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded())
+      continue;
+    if (j.contains("skipped")) {
+      note += (note.empty() ? "" : "; ") + j["runner"].get<std::string>() + ": " +
+              j["skipped"].get<std::string>();
+      continue;
+    }
+    point p;
+    p.runner = j["runner"].get<std::string>();
+    p.batch = j["batch"].get<std::int64_t>();
+    p.images_per_s = j["images_per_s"].get<double>();
+    p.p50_ms = j["p50_ms"].get<double>();
+    p.p99_ms = j["p99_ms"].get<double>();
+    p.runs = j["runs"].get<int>();
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::string fmt_ms(double ms) {
+  return ms < 10 ? fmt::format("{:.2f} ms", ms) : fmt::format("{:.1f} ms", ms);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  std::string batches = "1,2,4,8,16,32,64,128";
+  po::options_description desc{"model_bench [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("model", po::value(&o.model)->default_value(o.model), "the ONNX model")
+    ("output", po::value(&o.output)->default_value(o.output), "where the markdown table goes")
+    ("batches", po::value(&batches)->default_value(batches), "batch sizes, comma-separated")
+    ("seconds", po::value(&o.seconds)->default_value(o.seconds), "time per point, seconds")
+    ("min-runs", po::value(&o.min_runs)->default_value(o.min_runs), "runs per point at least")
+    ("threads", po::value(&o.threads)->default_value(o.threads),
+     "CPU threads for hogar's fast path and the peers (intra-op)")
+    ("python", po::value(&o.python)->default_value(o.python), "the python of the peers")
+    ("no-peers", "skip onnxruntime and PyTorch")
+    ("no-reference", "skip the reference twin");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return 0;
+  }
+  o.peers = vm.count("no-peers") == 0;
+  o.reference = vm.count("no-reference") == 0;
+  o.batches = parse_batches(batches);
+  auto model = onnx::load_shared(o.model);
+  if (!model) {
+    fmt::print(stderr, "model_bench: {}\n", model.error().message);
+    return 1;
+  }
+  const bool gpu = cuda_device_count() > 0;
+  std::vector<point> points;
+  std::vector<std::string> notes;
+
+  auto run_hogar = [&](nn::device device, const std::vector<std::int64_t>& sizes, int min_runs) {
+    onnx::executor_options options;
+    options.device = device;
+    options.intra_op_threads = o.threads;
+    auto exec = onnx::make_executor(*model, options);
+    auto name = fmt::format("hogar {}", nn::to_string(device));
+    if (!exec) {
+      notes.push_back(fmt::format("{}: {}", name, exec.error().message));
+      return;
+    }
+    for (auto b : sizes) {
+      std::string error;
+      fmt::print(stderr, "{} batch {} ...\n", name, b);
+      auto p = measure(**exec, **model, b, o, min_runs, error);
+      if (!p) {
+        notes.push_back(fmt::format("{} batch {}: {}", name, b, error));
+        continue;
+      }
+      p->runner = name;
+      points.push_back(*p);
+    }
+  };
+  run_hogar(nn::device::cpu, o.batches, o.min_runs);
+  if (o.reference)
+    run_hogar(nn::device::reference, {1}, 1);
+  if (gpu)
+    run_hogar(nn::device::gpu, o.batches, o.min_runs);
+  else
+    notes.push_back(fmt::format("GPU: none here ({}); GPU rows and GPU peers are missing",
+                                cuda_device_summary()));
+  if (o.peers) {
+    std::string note;
+    auto peer_points = run_peers(o, gpu ? "ort-cpu,ort-cuda,torch-cuda" : "ort-cpu", note);
+    points.insert(points.end(), peer_points.begin(), peer_points.end());
+    if (!note.empty())
+      notes.push_back("peers: " + note);
+  }
+
+  // The table: one row per (runner, batch), with the ratio to onnxruntime's CPU throughput at
+  // the same batch for CPU runners and to PyTorch's for GPU runners.
+  std::map<std::pair<std::string, std::int64_t>, double> ips;
+  for (auto& p : points)
+    ips[{p.runner, p.batch}] = p.images_per_s;
+  auto ratio_to = [&](const point& p) -> std::string {
+    bool on_gpu = p.runner.find("gpu") != std::string::npos || p.runner.find("cuda") != std::string::npos;
+    auto peer = on_gpu ? "torch cuda" : "onnxruntime cpu";
+    auto it = ips.find({peer, p.batch});
+    if (it == ips.end() || p.runner == peer)
+      return "-";
+    return fmt::format("{:.2f}x {}", p.images_per_s / it->second, peer);
+  };
+  std::string md = bench::report_header("bench/models: " + o.model, argc, argv);
+  md += fmt::format("Model: `{}` (inputs {}), {} CPU thread(s) for every CPU runner.  \n",
+                    o.model, onnx::to_string((*model)->inputs.front()), o.threads);
+  md += "Each point: two warm-up runs, then runs for the time given (at least the minimum); "
+        "images/s over all runs, p50/p99 per batch.\n\n";
+  md += "| runner | batch | images/s | p50 | p99 | runs | images/s vs peer |\n";
+  md += "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (auto& p : points)
+    md += fmt::format("| {} | {} | {:.1f} | {} | {} | {} | {} |\n", p.runner, p.batch,
+                      p.images_per_s, fmt_ms(p.p50_ms), fmt_ms(p.p99_ms), p.runs, ratio_to(p));
+  md += "\n";
+  auto get = [&](const std::string& runner, std::int64_t batch) -> std::optional<double> {
+    auto it = ips.find({runner, batch});
+    return it == ips.end() ? std::nullopt : std::optional{it->second};
+  };
+  md += "Targets:\n\n";
+  if (auto fast = get("hogar cpu", 1), ref = get("hogar reference", 1); fast && ref)
+    md += fmt::format("- CPU fast path vs the reference twin, batch 1: {:.1f}x (target: at least "
+                      "20x)\n",
+                      *fast / *ref);
+  double worst = 1e9;
+  std::int64_t worst_batch = 0;
+  for (auto b : o.batches)
+    if (auto fast = get("hogar cpu", b), ort = get("onnxruntime cpu", b); fast && ort)
+      if (*fast / *ort < worst) {
+        worst = *fast / *ort;
+        worst_batch = b;
+      }
+  if (worst_batch > 0)
+    md += fmt::format("- CPU fast path vs onnxruntime CPU: at worst {:.2f}x its images/s (batch "
+                      "{}; target: within 2x, i.e. at least 0.5x)\n",
+                      worst, worst_batch);
+  if (auto g64 = get("hogar gpu", 64), t64 = get("torch cuda", 64); g64 && t64)
+    md += fmt::format("- GPU batch 64 vs PyTorch: {:.2f}x (target: at least 1.0x)\n", *g64 / *t64);
+  if (auto g64 = get("hogar gpu", 64), g1 = get("hogar gpu", 1); g64 && g1)
+    md += fmt::format("- GPU batch 64 vs batch 1 throughput: {:.1f}x (target: at least 10x)\n",
+                      *g64 / *g1);
+  for (auto& n : notes)
+    md += fmt::format("- {}\n", n);
+  std::cout << md;
+  std::ofstream out{o.output};
+  out << md;
+  if (!out) {
+    fmt::print(stderr, "model_bench: cannot write {}\n", o.output);
+    return 1;
+  }
+  return 0;
+}

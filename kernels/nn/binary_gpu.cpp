@@ -1,0 +1,88 @@
+// binary_gpu.cpp: Add, Sub, Mul and Div on the GPU (float32): the broadcast strides of both
+// inputs, with dimensions that step alike merged, bound to binary.cu's kernel.
+#include <fmt/format.h>
+
+#include "kernels/nn/binary.cuh"
+#include "kernels/nn/binary.hpp"
+#include "kernels/nn/broadcast.hpp"
+#include "kernels/nn/gpu.hpp"
+
+namespace hogar::nn {
+
+namespace {
+
+/// Output extents and input strides with size-1 dimensions dropped and neighbours merged where
+/// both inputs step across the boundary as one dimension would.
+struct merged_dims {
+  shape_t out;
+  std::vector<std::int64_t> a;
+  std::vector<std::int64_t> b;
+};
+
+merged_dims merge(const shape_t& out, const std::vector<std::int64_t>& sa,
+                  const std::vector<std::int64_t>& sb) {
+  merged_dims m;
+  for (std::size_t d = 0; d < out.size(); ++d) {
+    if (out[d] == 1)
+      continue;
+    if (!m.out.empty()) {
+      const auto last = m.out.size() - 1;
+      if (m.a[last] == sa[d] * out[d] && m.b[last] == sb[d] * out[d]) {
+        m.out[last] *= out[d];
+        m.a[last] = sa[d];
+        m.b[last] = sb[d];
+        continue;
+      }
+    }
+    m.out.push_back(out[d]);
+    m.a.push_back(sa[d]);
+    m.b.push_back(sb[d]);
+  }
+  if (m.out.empty()) {
+    m.out = {1};
+    m.a = {0};
+    m.b = {0};
+  }
+  return m;
+}
+
+int kind_of(binary_op op) {
+  switch (op) {
+    case binary_op::add: return cuda::binary_add;
+    case binary_op::sub: return cuda::binary_sub;
+    case binary_op::mul: return cuda::binary_mul;
+    case binary_op::div: return cuda::binary_div;
+  }
+  return cuda::binary_add;
+}
+
+} // namespace
+
+result<gpu_kernel> bind_binary_gpu(const node_view& view, std::span<const value_type> outputs,
+                                   const gpu_context& ctx) {
+  if (outputs[0].type != dtype::float32)
+    return view.error(fmt::format("runs float32 on the GPU, not {}", to_string(outputs[0].type)));
+  auto op = binary_op_of(view.node.op_type);
+  if (!op)
+    return view.error("is not Add, Sub, Mul or Div");
+  auto shapes = binary_shapes_of(view);
+  if (!shapes)
+    return shapes.error();
+  const auto& out = outputs[0].shape;
+  auto m = merge(out, broadcast_strides(shapes->a, out), broadcast_strides(shapes->b, out));
+  const auto extents = to_dims(m.out, "the broadcast output");
+  const auto a_strides = to_dims(m.a, "input A's strides");
+  const auto b_strides = to_dims(m.b, "input B's strides");
+  const int kind = kind_of(*op);
+  gpu_kernel k;
+  k.run = [=, stream = ctx.stream](const gpu_buffers& io) {
+    check(cuda::launch_binary(kind, static_cast<const float*>(io.inputs[0]),
+                              static_cast<const float*>(io.inputs[1]),
+                              static_cast<float*>(io.outputs[0]), extents, a_strides, b_strides,
+                              stream),
+          "binary kernel");
+  };
+  return k;
+}
+
+} // namespace hogar::nn

@@ -1,0 +1,155 @@
+// gemm_cpu.cpp: the fast CPU paths of Gemm and MatMul for float32: OpenBLAS sgemm on tiles of
+// the output (row blocks, or column blocks for the few-row products of a batch-1 classifier),
+// one tile per task on the instance's threads; Gemm adds beta * C and applies the epilogue to
+// each tile right after its product, while it is in cache.
+#include <algorithm>
+
+#include "kernels/nn/blas.hpp"
+#include "kernels/nn/broadcast.hpp"
+#include "kernels/nn/gemm.hpp"
+#include "kernels/nn/simd.hpp"
+#include "kernels/nn/thread_pool.hpp"
+
+namespace hogar::nn {
+
+namespace {
+
+/// Below this many multiply-adds a product runs on one thread: handing out tiles would cost
+/// more than it saves.
+constexpr std::int64_t parallel_work_min = std::int64_t{1} << 18;
+
+/// How an [m, n] output is cut into row blocks x column blocks.
+struct tiling {
+  std::int64_t row_blocks = 1, col_blocks = 1, rows = 0, cols = 0;
+};
+
+/// Cuts [m, n] into about `wanted` tiles, rows first (sgemm is fastest on wide tiles), never
+/// thinner than 16 rows or 64 columns.
+tiling tile(std::int64_t m, std::int64_t n, std::int64_t wanted) {
+  tiling t;
+  t.row_blocks = std::clamp<std::int64_t>(wanted, 1, std::max<std::int64_t>(1, m / 16));
+  t.col_blocks = std::clamp<std::int64_t>((wanted + t.row_blocks - 1) / t.row_blocks, 1,
+                                          std::max<std::int64_t>(1, n / 64));
+  t.rows = (m + t.row_blocks - 1) / t.row_blocks;
+  t.cols = (n + t.col_blocks - 1) / t.col_blocks;
+  return t;
+}
+
+std::int64_t threads_of(const cpu_buffers& io) {
+  return io.pool ? static_cast<std::int64_t>(io.pool->size()) : 1;
+}
+
+blasint blas(std::int64_t v) { return static_cast<blasint>(v); }
+
+} // namespace
+
+result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
+                                                std::span<const value_type> outputs) {
+  auto params = gemm_params_of(view);
+  if (!params)
+    return params.error();
+  if (outputs[0].type != dtype::float32 || params->m == 0 || params->n == 0)
+    return std::optional<cpu_kernel>{};
+  single_threaded_blas();
+  const auto p = *params;
+  std::vector<std::int64_t> c_strides{0, 0};
+  if (p.has_c)
+    c_strides = broadcast_strides(p.c_shape, shape_t{p.m, p.n});
+  cpu_kernel k;
+  k.run = [p, c_strides](const cpu_buffers& io) {
+    const auto* a = static_cast<const float*>(io.inputs[0]);
+    const auto* b = static_cast<const float*>(io.inputs[1]);
+    const auto* c = p.has_c ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    auto* y = static_cast<float*>(io.outputs[0]);
+    const auto wanted = p.m * p.n * p.k >= parallel_work_min ? threads_of(io) : 1;
+    const auto t = tile(p.m, p.n, wanted);
+    parallel_for(io.pool, t.row_blocks * t.col_blocks, 1, [&](std::int64_t begin,
+                                                               std::int64_t end) {
+      for (auto task = begin; task < end; ++task) {
+        const auto m0 = task / t.col_blocks * t.rows;
+        const auto n0 = task % t.col_blocks * t.cols;
+        const auto rows = std::min(t.rows, p.m - m0);
+        const auto cols = std::min(t.cols, p.n - n0);
+        if (rows <= 0 || cols <= 0)
+          continue;
+        const float* at = p.trans_a ? a + m0 : a + m0 * p.k;
+        const float* bt = p.trans_b ? b + n0 * p.k : b + n0;
+        float* yt = y + m0 * p.n + n0;
+        if (p.k == 0) {
+          for (std::int64_t i = 0; i < rows; ++i)
+            std::fill(yt + i * p.n, yt + i * p.n + cols, 0.0f);
+        } else {
+          cblas_sgemm(CblasRowMajor, p.trans_a ? CblasTrans : CblasNoTrans,
+                      p.trans_b ? CblasTrans : CblasNoTrans, blas(rows), blas(cols), blas(p.k),
+                      p.alpha, at, blas(p.trans_a ? p.m : p.k), bt,
+                      blas(p.trans_b ? p.k : p.n), 0.0f, yt, blas(p.n));
+        }
+        for (std::int64_t i = 0; i < rows; ++i) {
+          float* row = yt + i * p.n;
+          if (!c || p.beta == 0.0f) {
+            simd::activate(row, row, cols, p.post);
+            continue;
+          }
+          const float* cr = c + (m0 + i) * c_strides[0] + n0 * c_strides[1];
+          if (c_strides[1] == 0) {
+            // One C value for the whole row: a bias.
+            simd::bias_epilogue(row, row, cols, p.beta * cr[0], p.post);
+          } else {
+            simd::add_scaled(row, cr, p.beta, cols);
+            simd::activate(row, row, cols, p.post);
+          }
+        }
+      }
+    });
+  };
+  return std::optional{std::move(k)};
+}
+
+result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
+                                                  std::span<const value_type> outputs) {
+  auto params = matmul_params_of(view);
+  if (!params)
+    return params.error();
+  if (outputs[0].type != dtype::float32 || element_count(outputs[0].shape) == 0 ||
+      params->k == 0)
+    return std::optional<cpu_kernel>{};
+  single_threaded_blas();
+  const auto p = *params;
+  cpu_kernel k;
+  k.run = [p](const cpu_buffers& io) {
+    const auto* a = static_cast<const float*>(io.inputs[0]);
+    const auto* b = static_cast<const float*>(io.inputs[1]);
+    auto* y = static_cast<float*>(io.outputs[0]);
+    const auto batches = element_count(p.batch);
+    const auto threads = threads_of(io);
+    // Matrices first; tiles within a matrix only when there are fewer matrices than threads.
+    const auto wanted = batches < threads && p.m * p.n * p.k >= parallel_work_min
+                          ? (threads + batches - 1) / batches
+                          : 1;
+    const auto t = tile(p.m, p.n, wanted);
+    const auto per_matrix = t.row_blocks * t.col_blocks;
+    parallel_for(io.pool, batches * per_matrix, 1, [&](std::int64_t begin, std::int64_t end) {
+      for (auto task = begin; task < end; ++task) {
+        const auto batch = task / per_matrix;
+        const auto tile_index = task % per_matrix;
+        const auto m0 = tile_index / t.col_blocks * t.rows;
+        const auto n0 = tile_index % t.col_blocks * t.cols;
+        const auto rows = std::min(t.rows, p.m - m0);
+        const auto cols = std::min(t.cols, p.n - n0);
+        if (rows <= 0 || cols <= 0)
+          continue;
+        auto [a_offset, b_offset] = matmul_offsets(p, batch);
+        float* yt = y + batch * p.m * p.n + m0 * p.n + n0;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas(rows), blas(cols),
+                    blas(p.k), 1.0f, a + a_offset + m0 * p.k, blas(p.k), b + b_offset + n0,
+                    blas(p.n), 0.0f, yt, blas(p.n));
+        if (p.post.kind != activation::none)
+          for (std::int64_t i = 0; i < rows; ++i)
+            simd::activate(yt + i * p.n, yt + i * p.n, cols, p.post);
+      }
+    });
+  };
+  return std::optional{std::move(k)};
+}
+
+} // namespace hogar::nn

@@ -1,0 +1,236 @@
+// gemm_ref.cpp: Gemm's and MatMul's parameters and shape rules, and their reference twins:
+// the textbook triple loop, summed in double (integers in int64).
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "kernels/nn/activation.hpp"
+#include "kernels/nn/broadcast.hpp"
+#include "kernels/nn/gemm.hpp"
+#include "kernels/ops/common.hpp"
+
+namespace hogar::nn {
+
+result<gemm_params> gemm_params_of(const node_view& view) {
+  if (view.inputs.size() < 2 || view.inputs.size() > 3 || !view.has(0) || !view.has(1))
+    return view.error("needs inputs A and B, and optionally C");
+  const auto& a = view.inputs[0];
+  const auto& b = view.inputs[1];
+  if (a.type != dtype::float32 && a.type != dtype::float64)
+    return view.error(fmt::format("input A is {}; Gemm takes float32 or float64",
+                                  to_string(a.type)));
+  if (b.type != a.type)
+    return view.error(fmt::format("input B is {} but A is {}", to_string(b.type),
+                                  to_string(a.type)));
+  if (a.shape.size() != 2 || b.shape.size() != 2)
+    return view.error(fmt::format("inputs A {} and B {} must both be matrices (rank 2)",
+                                  to_string(a.shape), to_string(b.shape)));
+  auto attrs = view.attributes();
+  auto trans_a = attrs.get_int("transA", 0);
+  auto trans_b = attrs.get_int("transB", 0);
+  auto alpha = attrs.get_float("alpha", 1.0f);
+  auto beta = attrs.get_float("beta", 1.0f);
+  auto broadcast = attrs.get_int("broadcast", 0);
+  if (!trans_a) return trans_a.error();
+  if (!trans_b) return trans_b.error();
+  if (!alpha) return alpha.error();
+  if (!beta) return beta.error();
+  if (!broadcast) return broadcast.error();
+  gemm_params p;
+  p.trans_a = *trans_a != 0;
+  p.trans_b = *trans_b != 0;
+  p.alpha = *alpha;
+  p.beta = *beta;
+  p.m = p.trans_a ? a.shape[1] : a.shape[0];
+  p.k = p.trans_a ? a.shape[0] : a.shape[1];
+  const auto kb = p.trans_b ? b.shape[1] : b.shape[0];
+  p.n = p.trans_b ? b.shape[0] : b.shape[1];
+  if (kb != p.k)
+    return view.error(fmt::format("A {} (transA {}) and B {} (transB {}) do not multiply: {} "
+                                  "columns against {} rows",
+                                  to_string(a.shape), *trans_a, to_string(b.shape), *trans_b,
+                                  p.k, kb));
+  if (view.has(2)) {
+    const auto& c = view.inputs[2];
+    if (c.type != a.type)
+      return view.error(fmt::format("input C is {} but A is {}", to_string(c.type),
+                                    to_string(a.type)));
+    const shape_t out{p.m, p.n};
+    // Opsets before 7: C broadcasts only when `broadcast` is 1; otherwise it is [M, N].
+    const bool may_broadcast = view.opset >= 7 || *broadcast != 0;
+    auto joint = broadcast_shape(c.shape, out);
+    if (c.shape.size() > 2 || !joint || *joint != out || (!may_broadcast && c.shape != out))
+      return view.error(fmt::format("input C {} does not broadcast to the output [{}, {}]{}",
+                                    to_string(c.shape), p.m, p.n,
+                                    may_broadcast ? "" : " (attribute 'broadcast' is 0)"));
+    p.has_c = true;
+    p.c_shape = c.shape;
+  }
+  auto post = epilogue_of(view.node);
+  if (!post)
+    return post.error();
+  p.post = *post;
+  return p;
+}
+
+result<matmul_params> matmul_params_of(const node_view& view) {
+  if (view.inputs.size() != 2 || !view.has(0) || !view.has(1))
+    return view.error("needs two inputs, A and B");
+  const auto& a = view.inputs[0];
+  const auto& b = view.inputs[1];
+  if (a.type != dtype::float32 && a.type != dtype::float64 && a.type != dtype::int32 &&
+      a.type != dtype::int64)
+    return view.error(fmt::format("input A is {}; MatMul takes float32, float64, int32 or int64",
+                                  to_string(a.type)));
+  if (b.type != a.type)
+    return view.error(fmt::format("input B is {} but A is {}", to_string(b.type),
+                                  to_string(a.type)));
+  if (a.shape.empty() || b.shape.empty())
+    return view.error(fmt::format("inputs A {} and B {} must have rank 1 or more",
+                                  to_string(a.shape), to_string(b.shape)));
+  // numpy: a vector A is a row [1, K], a vector B a column [K, 1]; the added dimension is
+  // removed from the output again.
+  shape_t sa = a.shape, sb = b.shape;
+  if (sa.size() == 1)
+    sa.insert(sa.begin(), 1);
+  if (sb.size() == 1)
+    sb.push_back(1);
+  matmul_params p;
+  p.m = sa[sa.size() - 2];
+  p.k = sa[sa.size() - 1];
+  p.n = sb[sb.size() - 1];
+  if (sb[sb.size() - 2] != p.k)
+    return view.error(fmt::format("A {} and B {} do not multiply: {} columns against {} rows",
+                                  to_string(a.shape), to_string(b.shape), p.k,
+                                  sb[sb.size() - 2]));
+  const shape_t batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
+  auto batch = broadcast_shape(batch_a, batch_b);
+  if (!batch)
+    return view.error(fmt::format("the batch dimensions of A {} and B {} do not broadcast",
+                                  to_string(a.shape), to_string(b.shape)));
+  p.batch = *batch;
+  p.a_batch_strides = broadcast_strides(batch_a, p.batch);
+  p.b_batch_strides = broadcast_strides(batch_b, p.batch);
+  for (auto& s : p.a_batch_strides)
+    s *= p.m * p.k;
+  for (auto& s : p.b_batch_strides)
+    s *= p.k * p.n;
+  p.out_shape = p.batch;
+  if (a.shape.size() > 1)
+    p.out_shape.push_back(p.m);
+  if (b.shape.size() > 1)
+    p.out_shape.push_back(p.n);
+  auto post = epilogue_of(view.node);
+  if (!post)
+    return post.error();
+  if (post->kind != activation::none && a.type != dtype::float32)
+    return view.error("carries a fused activation, which MatMul applies to float32 only");
+  p.post = *post;
+  return p;
+}
+
+result<std::vector<value_type>> infer_gemm(const node_view& view) {
+  auto p = gemm_params_of(view);
+  if (!p)
+    return p.error();
+  return std::vector<value_type>{{view.inputs[0].type, shape_t{p->m, p->n}}};
+}
+
+result<std::vector<value_type>> infer_matmul(const node_view& view) {
+  auto p = matmul_params_of(view);
+  if (!p)
+    return p.error();
+  return std::vector<value_type>{{view.inputs[0].type, p->out_shape}};
+}
+
+namespace {
+
+/// double for floating types, int64 for integers.
+template <class T>
+using accumulator_t = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+
+template <class T>
+void gemm_reference(const gemm_params& p, const cpu_buffers& io) {
+  const T* a = static_cast<const T*>(io.inputs[0]);
+  const T* b = static_cast<const T*>(io.inputs[1]);
+  const T* c = p.has_c ? static_cast<const T*>(io.inputs[2]) : nullptr;
+  T* y = static_cast<T*>(io.outputs[0]);
+  std::vector<std::int64_t> c_strides{0, 0};
+  if (p.has_c)
+    c_strides = broadcast_strides(p.c_shape, shape_t{p.m, p.n});
+  for (std::int64_t i = 0; i < p.m; ++i) {
+    for (std::int64_t j = 0; j < p.n; ++j) {
+      double sum = 0;
+      for (std::int64_t k = 0; k < p.k; ++k) {
+        const double av = p.trans_a ? a[k * p.m + i] : a[i * p.k + k];
+        const double bv = p.trans_b ? b[j * p.k + k] : b[k * p.n + j];
+        sum += av * bv;
+      }
+      double v = static_cast<double>(p.alpha) * sum;
+      if (c)
+        v += static_cast<double>(p.beta) * c[i * c_strides[0] + j * c_strides[1]];
+      y[i * p.n + j] = activate(p.post, static_cast<T>(v));
+    }
+  }
+}
+
+template <class T>
+void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
+  const T* a = static_cast<const T*>(io.inputs[0]);
+  const T* b = static_cast<const T*>(io.inputs[1]);
+  T* y = static_cast<T*>(io.outputs[0]);
+  const auto batches = element_count(p.batch);
+  for (std::int64_t batch = 0; batch < batches; ++batch) {
+    auto [a_offset, b_offset] = matmul_offsets(p, batch);
+    const T* am = a + a_offset;
+    const T* bm = b + b_offset;
+    T* ym = y + batch * p.m * p.n;
+    for (std::int64_t i = 0; i < p.m; ++i) {
+      for (std::int64_t j = 0; j < p.n; ++j) {
+        accumulator_t<T> sum = 0;
+        for (std::int64_t k = 0; k < p.k; ++k)
+          sum += static_cast<accumulator_t<T>>(am[i * p.k + k]) *
+                 static_cast<accumulator_t<T>>(bm[k * p.n + j]);
+        ym[i * p.n + j] = activate(p.post, static_cast<T>(sum));
+      }
+    }
+  }
+}
+
+} // namespace
+
+result<cpu_kernel> bind_gemm_reference(const node_view& view,
+                                       std::span<const value_type> outputs) {
+  auto p = gemm_params_of(view);
+  if (!p)
+    return p.error();
+  cpu_kernel k;
+  const bool is_double = outputs[0].type == dtype::float64;
+  k.run = [p = *p, is_double](const cpu_buffers& io) {
+    if (is_double)
+      gemm_reference<double>(p, io);
+    else
+      gemm_reference<float>(p, io);
+  };
+  return k;
+}
+
+result<cpu_kernel> bind_matmul_reference(const node_view& view,
+                                         std::span<const value_type> outputs) {
+  auto p = matmul_params_of(view);
+  if (!p)
+    return p.error();
+  cpu_kernel k;
+  const auto type = outputs[0].type;
+  k.run = [p = *p, type](const cpu_buffers& io) {
+    ops::visit_dtype(type, [&](auto zero) {
+      using T = decltype(zero);
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> ||
+                    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>)
+        matmul_reference<T>(p, io);
+    });
+  };
+  return k;
+}
+
+} // namespace hogar::nn

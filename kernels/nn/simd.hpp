@@ -1,0 +1,133 @@
+// simd.hpp: four-float vectors for the element-wise loops of the fast CPU kernels (bias and
+// epilogue after a product, activations, batch norm, pooling sums).
+//
+// hogar builds with -O2 and no -march: GCC then vectorises only loops that need no scalar
+// tail, which leaves almost every element-wise loop scalar, and a scalar Relu branches on the
+// sign of each value (half of them mispredicted on real data). These GCC/Clang vector
+// extensions spell the vector form out at the width every x86-64 has (one SSE register; one
+// NEON register on ARM). Wider types would be emulated there, and GCC lowers their selects
+// lane by lane through the stack, slower than scalar code. Comparisons and selects are
+// lane-wise and branch-free.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/nn/epilogue.hpp"
+
+namespace hogar::nn::simd {
+
+using float4 = float __attribute__((vector_size(16)));
+inline constexpr std::int64_t width = 4;
+
+inline float4 load(const float* p) noexcept {
+  float4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, float4 v) noexcept { std::memcpy(p, &v, sizeof v); }
+inline float4 splat(float x) noexcept { return float4{} + x; }
+/// std::max and std::min lane by lane, NaN handling included (a NaN `a` is kept).
+inline float4 max(float4 a, float4 b) noexcept { return a < b ? b : a; }
+inline float4 min(float4 a, float4 b) noexcept { return b < a ? b : a; }
+/// x > 0 ? x : 0 lane by lane (a NaN becomes 0, as in epilogue.hpp's Relu).
+inline float4 relu(float4 x) noexcept {
+  const float4 zero = splat(0.0f);
+  return x > zero ? x : zero;
+}
+
+/// Sum of the lanes.
+inline float sum(float4 v) noexcept {
+  float total = 0.0f;
+  for (int i = 0; i < 4; ++i)
+    total += v[i];
+  return total;
+}
+
+/// y[i] += a * x[i] for n values.
+inline void add_scaled(float* y, const float* x, float a, std::int64_t n) noexcept {
+  std::int64_t i = 0;
+  const float4 va = splat(a);
+  for (; i + width <= n; i += width) store(y + i, load(y + i) + va * load(x + i));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
+/// y[i] = x[i] * scale + shift for n values.
+inline void scale_shift(const float* x, float* y, std::int64_t n, float scale,
+                        float shift) noexcept {
+  std::int64_t i = 0;
+  const float4 vs = splat(scale), vt = splat(shift);
+  for (; i + width <= n; i += width) store(y + i, load(x + i) * vs + vt);
+  for (; i < n; ++i) y[i] = x[i] * scale + shift;
+}
+
+/// The sum of n values, in four interleaved partial sums.
+inline float sum(const float* x, std::int64_t n) noexcept {
+  std::int64_t i = 0;
+  float4 partial = splat(0.0f);
+  for (; i + width <= n; i += width) partial += load(x + i);
+  float total = sum(partial);
+  for (; i < n; ++i) total += x[i];
+  return total;
+}
+
+/// y[i] = epilogue(x[i] (+ bias)) for n values (y may be x). Relu, LeakyRelu and Clip run as
+/// vectors; Sigmoid and Tanh call the scalar epilogue (their exp dominates).
+template <bool add_bias>
+void epilogue_loop(const float* x, float* y, std::int64_t n, float bias,
+                   const epilogue& e) noexcept {
+  std::int64_t i = 0;
+  const float4 b = splat(bias);
+  auto in = [&](std::int64_t at) {
+    if constexpr (add_bias)
+      return load(x + at) + b;
+    else
+      return load(x + at);
+  };
+  auto in1 = [&](std::int64_t at) {
+    if constexpr (add_bias)
+      return x[at] + bias;
+    else
+      return x[at];
+  };
+  switch (e.kind) {
+    case activation::none:
+      for (; i + width <= n; i += width) store(y + i, in(i));
+      break;
+    case activation::relu:
+      for (; i + width <= n; i += width) store(y + i, relu(in(i)));
+      break;
+    case activation::leaky_relu: {
+      const float4 zero = splat(0.0f), alpha = splat(e.alpha);
+      for (; i + width <= n; i += width) {
+        const float4 v = in(i);
+        store(y + i, v >= zero ? v : v * alpha);
+      }
+      break;
+    }
+    case activation::clip: {
+      const float4 lo = splat(e.min), hi = splat(e.max);
+      for (; i + width <= n; i += width) store(y + i, min(max(in(i), lo), hi));
+      break;
+    }
+    case activation::sigmoid:
+    case activation::tanh:
+      break;
+  }
+  for (; i < n; ++i)
+    y[i] = apply(e, in1(i));
+}
+
+/// y[i] = epilogue(x[i] + bias): a product's bias and fused activation.
+inline void bias_epilogue(const float* x, float* y, std::int64_t n, float bias,
+                          const epilogue& e) noexcept {
+  epilogue_loop<true>(x, y, n, bias, e);
+}
+
+/// y[i] = epilogue(x[i]): an activation node.
+inline void activate(const float* x, float* y, std::int64_t n, const epilogue& e) noexcept {
+  epilogue_loop<false>(x, y, n, 0.0f, e);
+}
+
+} // namespace hogar::nn::simd

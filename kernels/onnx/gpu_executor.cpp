@@ -1,0 +1,627 @@
+// gpu_executor.cpp: the executor of the GPU path (gpu_executor.hpp).
+//
+// One executor is one instance of a model on one GPU. It owns a CUDA stream (non-blocking) and
+// the cuDNN and cuBLAS handles bound to it, so instances of a model run concurrently. Like the
+// CPU executor it plans and binds the model once per distinct set of input shapes and keeps
+// the plans (least recently used first out). Memory:
+//   - weights (initializers) are uploaded once per executor, on first use by a plan; constants
+//     that planning folds are uploaded once per plan;
+//   - one device block holds a batch: the inputs, the arena of intermediate values (laid out by
+//     arena.hpp) and the largest workspace of the plan's kernels; it only grows;
+//   - pinned host blocks stage the inputs (one upload) and the outputs (one download each);
+//     they only grow too.
+// So a batch of a shape seen before allocates nothing but its output tensors.
+//
+// Failures: a request whose memory does not fit fails alone (saying how much it needed) and
+// smaller ones still run. A failed launch or library call fails the batch naming the node and
+// the status. An error that poisons the CUDA context (an illegal address, say) cannot be
+// cleared in-process: the executor then says so and refuses every later batch.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <list>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "kernels/device.hpp"
+#include "kernels/nn/gpu.hpp"
+#include "kernels/onnx/arena.hpp"
+#include "kernels/onnx/gpu_executor.hpp"
+#include "kernels/onnx/plan.hpp"
+
+namespace hogar::onnx {
+
+namespace {
+
+using nn::gpu_alignment;
+
+/// cuBLAS's workspace per handle: the size NVIDIA recommends for Hopper.
+constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
+
+std::size_t align_up(std::size_t bytes) {
+  return (bytes + gpu_alignment - 1) / gpu_alignment * gpu_alignment;
+}
+
+std::size_t byte_size(const nn::value_type& t) {
+  return static_cast<std::size_t>(element_count(t.shape)) * dtype_size(t.type);
+}
+
+struct device_deleter {
+  void operator()(void* p) const noexcept { cudaFree(p); }
+};
+/// One cudaMalloc'ed buffer.
+using device_ptr = std::unique_ptr<void, device_deleter>;
+
+/// Memory (device or pinned host) that only grows: reserve() keeps the block when it is large
+/// enough, else frees it and allocates the new size (so a failed growth holds nothing).
+template <cudaError_t (*Allocate)(void**, std::size_t), cudaError_t (*Free)(void*)>
+class growing_block {
+public:
+  growing_block() = default;
+  ~growing_block() { release(); }
+  growing_block(const growing_block&) = delete;
+  growing_block& operator=(const growing_block&) = delete;
+
+  cudaError_t reserve(std::size_t bytes) {
+    if (bytes <= size_)
+      return cudaSuccess;
+    release();
+    void* p = nullptr;
+    auto status = Allocate(&p, bytes);
+    if (status != cudaSuccess)
+      return status;
+    data_ = static_cast<char*>(p);
+    size_ = bytes;
+    return cudaSuccess;
+  }
+  void release() noexcept {
+    if (data_)
+      Free(data_);
+    data_ = nullptr;
+    size_ = 0;
+  }
+  char* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+
+private:
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+cudaError_t device_allocate(void** p, std::size_t bytes) { return cudaMalloc(p, bytes); }
+cudaError_t device_free(void* p) { return cudaFree(p); }
+cudaError_t pinned_allocate(void** p, std::size_t bytes) { return cudaMallocHost(p, bytes); }
+cudaError_t pinned_free(void* p) { return cudaFreeHost(p); }
+using device_block = growing_block<device_allocate, device_free>;
+using pinned_block = growing_block<pinned_allocate, pinned_free>;
+
+/// Index of the first NaN among a float tensor's elements, or -1.
+std::int64_t first_nan(const tensor& t) {
+  if (t.type() == dtype::float32) {
+    auto v = t.values<float>();
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (std::isnan(v[i]))
+        return static_cast<std::int64_t>(i);
+  } else if (t.type() == dtype::float64) {
+    auto v = t.values<double>();
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (std::isnan(v[i]))
+        return static_cast<std::int64_t>(i);
+  }
+  return -1;
+}
+
+std::string shapes_of(std::span<const tensor> inputs) {
+  std::string out;
+  for (auto& t : inputs)
+    out += (out.empty() ? "" : ", ") + to_string(t.shape());
+  return out;
+}
+
+/// Whether the GPU runs a planned node with its types: the op registry's gpu_support for the
+/// node's data type (its first input's, or its output's when it has none) and a binder here.
+nn::support gpu_support_of(const planned_node& n) {
+  dtype type = n.output_types.empty() ? dtype::float32 : n.output_types[0].type;
+  for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+    if (n.inputs[i] >= 0) {
+      type = n.input_types[i].type;
+      break;
+    }
+  }
+  auto s = nn::supports(n.source->op_type, nn::device::gpu, type);
+  if (s.ok && !nn::has_gpu_kernel(n.source->op_type))
+    return {false, fmt::format("{} has no GPU kernel", n.source->op_type)};
+  return s;
+}
+
+/// The first node of `model` the GPU cannot run, as "node 'x' (Op): reason"; nullopt when it
+/// runs them all. Planning with every open extent set to 1 gives each node its dtypes; a model
+/// that cannot be planned so is judged op by op (dtypes are then checked per shape).
+std::optional<std::string> first_unsupported(const std::shared_ptr<const model_graph>& model) {
+  std::vector<shape_t> shapes;
+  for (auto& in : model->inputs) {
+    shape_t s = in.shape;
+    for (auto& e : s)
+      if (e < 0)
+        e = 1;
+    shapes.push_back(std::move(s));
+  }
+  if (auto p = plan::make(model, shapes)) {
+    for (auto& n : p->nodes())
+      if (auto s = gpu_support_of(n); !s.ok)
+        return fmt::format("{}: {}", n.source->describe(), s.reason);
+    return std::nullopt;
+  }
+  // Planning's rule: a node whose given inputs are all constants is folded on the host.
+  std::unordered_set<std::string> constant;
+  for (auto& [name, t] : model->initializers)
+    constant.insert(name);
+  for (auto& in : model->inputs)
+    constant.erase(in.name);
+  for (auto& n : model->nodes) {
+    bool folded = true;
+    for (auto& name : n.inputs)
+      folded = folded && (name.empty() || constant.count(name) > 0);
+    if (folded) {
+      for (auto& out : n.outputs)
+        constant.insert(out);
+      continue;
+    }
+    auto* op = nn::find_op(n.op_type);
+    if (!op)
+      return fmt::format("{}: {} is not an operator hogar runs", n.describe(), n.op_type);
+    if (op->alias_input >= 0)
+      continue;
+    if (op->gpu == nn::gpu_support::none || !nn::has_gpu_kernel(n.op_type))
+      return fmt::format("{}: {} has no GPU kernel", n.describe(), n.op_type);
+  }
+  return std::nullopt;
+}
+
+/// One plan with its kernels bound, its constants on the device and its memory laid out.
+struct compiled_plan {
+  plan p;
+  /// The input shapes it was made for (the cache key).
+  std::vector<shape_t> shapes;
+  std::vector<nn::gpu_kernel> kernels;
+  /// Per node: every output is empty, so nothing runs.
+  std::vector<bool> idle;
+  /// Byte offsets in the batch block: each model input (and in the pinned input block, laid
+  /// out alike), each arena value (from arena_at), each model output in the pinned output
+  /// block (only those that live on the device).
+  std::vector<std::size_t> input_offsets;
+  std::vector<std::size_t> value_offsets;
+  std::vector<std::size_t> output_offsets;
+  std::size_t input_bytes = 0;
+  std::size_t arena_bytes = 0;
+  std::size_t workspace_bytes = 0;
+  std::size_t output_bytes = 0;
+  /// Device copies of the constants planning folded (weights are the executor's).
+  std::vector<device_ptr> folded;
+  /// Per value: its device address when it is a constant.
+  std::vector<const void*> constant_data;
+  // Pointer tables reused by every call (sized once).
+  std::vector<const void*> value_data;
+  std::vector<std::vector<const void*>> node_inputs;
+  std::vector<std::vector<void*>> node_outputs;
+
+  std::size_t arena_at() const noexcept { return align_up(input_bytes); }
+  std::size_t workspace_at() const noexcept { return arena_at() + align_up(arena_bytes); }
+  std::size_t device_bytes() const noexcept { return workspace_at() + align_up(workspace_bytes); }
+};
+
+class gpu_executor final : public executor {
+public:
+  gpu_executor(std::shared_ptr<const model_graph> model, executor_options options)
+    : model_(std::move(model)), options_(options) {
+    ctx_.device = options_.gpu_index;
+    for (auto& [name, t] : model_->initializers)
+      initializers_.insert(&t);
+  }
+
+  ~gpu_executor() override {
+    // Everything below belongs to this device; the destroying thread may have another current.
+    cudaSetDevice(ctx_.device);
+    if (ctx_.stream)
+      cudaStreamSynchronize(ctx_.stream);
+    cache_.clear();
+    weights_.clear();
+    batch_memory_.release();
+    staging_in_.release();
+    staging_out_.release();
+    if (ctx_.cublas)
+      cublasDestroy(ctx_.cublas);
+    cublas_workspace_.reset();
+    if (ctx_.cudnn)
+      cudnnDestroy(ctx_.cudnn);
+    if (ctx_.stream)
+      cudaStreamDestroy(ctx_.stream);
+  }
+
+  /// Creates the stream and the handles; an error names the call that failed.
+  std::optional<error_info> start() {
+    try {
+      nn::check(cudaSetDevice(ctx_.device), "cudaSetDevice");
+      nn::check(cudaStreamCreateWithFlags(&ctx_.stream, cudaStreamNonBlocking),
+                "cudaStreamCreateWithFlags");
+      nn::check(cudnnCreate(&ctx_.cudnn), "cudnnCreate");
+      nn::check(cudnnSetStream(ctx_.cudnn, ctx_.stream), "cudnnSetStream");
+      nn::check(cublasCreate(&ctx_.cublas), "cublasCreate");
+      nn::check(cublasSetStream(ctx_.cublas, ctx_.stream), "cublasSetStream");
+      nn::check(cublasSetMathMode(ctx_.cublas, ctx_.strict_fp32 ? CUBLAS_DEFAULT_MATH
+                                                                : CUBLAS_TF32_TENSOR_OP_MATH),
+                "cublasSetMathMode");
+      // cuBLAS's own workspace, set after the stream (cublasSetStream resets it): fixed, so
+      // that cuBLAS allocates nothing while batches run.
+      void* workspace = nullptr;
+      nn::check(cudaMalloc(&workspace, cublas_workspace_bytes), "cudaMalloc (cuBLAS workspace)");
+      cublas_workspace_.reset(workspace);
+      nn::check(cublasSetWorkspace(ctx_.cublas, workspace, cublas_workspace_bytes),
+                "cublasSetWorkspace");
+    } catch (const std::exception& e) {
+      cudaGetLastError();
+      return fail(errc::unavailable, fmt::format("{}: cannot start on GPU {} ({}): {}",
+                                                 model_->source, ctx_.device,
+                                                 cuda_device_summary(), e.what()));
+    }
+    return std::nullopt;
+  }
+
+  nn::device device() const noexcept override { return nn::device::gpu; }
+  const model_graph& model() const noexcept override { return *model_; }
+
+  result<std::vector<tensor>> run(std::span<const tensor> inputs) override {
+    if (broken_)
+      return fail(errc::unavailable, *broken_);
+    if (auto problem = check_inputs(*model_, inputs))
+      return *problem;
+    if (options_.reject_nan_inputs)
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (auto at = first_nan(inputs[i]); at >= 0)
+          return fail(errc::invalid_argument,
+                      fmt::format("{}: input '{}' holds NaN (element {})", model_->source,
+                                  model_->inputs[i].name, at));
+    if (auto status = cudaSetDevice(ctx_.device); status != cudaSuccess)
+      return fail_batch(fmt::format("{}: cudaSetDevice({}): {}", model_->source, ctx_.device,
+                                    nn::describe(status)));
+    auto compiled = compiled_for(inputs);
+    if (!compiled)
+      return compiled.error();
+    return execute(**compiled, inputs);
+  }
+
+private:
+  /// The plan for these input shapes, compiled on first use. The lookup allocates nothing.
+  result<compiled_plan*> compiled_for(std::span<const tensor> inputs) {
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      bool same = it->shapes.size() == inputs.size();
+      for (std::size_t i = 0; same && i < inputs.size(); ++i)
+        same = it->shapes[i] == inputs[i].shape();
+      if (same) {
+        cache_.splice(cache_.begin(), cache_, it);
+        return &cache_.front();
+      }
+    }
+    std::vector<shape_t> shapes;
+    for (auto& t : inputs)
+      shapes.push_back(t.shape());
+    auto p = plan::make(model_, shapes);
+    if (!p)
+      return p.error();
+    auto compiled = compile(std::move(*p), std::move(shapes));
+    if (!compiled)
+      return compiled.error();
+    cache_.push_front(std::move(*compiled));
+    if (cache_.size() > std::max<std::size_t>(1, options_.plan_cache_size))
+      cache_.pop_back();
+    return &cache_.front();
+  }
+
+  result<compiled_plan> compile(plan p, std::vector<shape_t> shapes) {
+    compiled_plan c;
+    c.p = std::move(p);
+    c.shapes = std::move(shapes);
+    if (auto problem = compile_into(c)) {
+      // Uploads this plan enqueued may still be in flight into its buffers, freed with it.
+      cudaStreamSynchronize(ctx_.stream);
+      return *problem;
+    }
+    return c;
+  }
+
+  /// Binds every node of c.p and puts its constants on the device; the error when that fails.
+  std::optional<error_info> compile_into(compiled_plan& c) {
+    const auto nodes = c.p.nodes();
+    const auto values = c.p.values();
+    try {
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto& n = nodes[i];
+        if (auto s = gpu_support_of(n); !s.ok)
+          return fail(errc::unsupported, fmt::format("{}: {}: cannot run on the GPU: {}",
+                                                     model_->source, n.source->describe(),
+                                                     s.reason));
+        auto kernel = nn::bind_gpu(c.p.view(i), n.output_types, ctx_);
+        if (!kernel)
+          return fail_batch(fmt::format("{}: {}", model_->source, kernel.error().message),
+                            kernel.error().code);
+        bool idle = true;
+        for (std::size_t o = 0; o < n.outputs.size(); ++o)
+          idle = idle && (n.outputs[o] < 0 || element_count(n.output_types[o].shape) == 0);
+        c.idle.push_back(idle && !n.outputs.empty());
+        c.workspace_bytes = std::max(c.workspace_bytes, kernel->workspace_bytes);
+        c.kernels.push_back(std::move(*kernel));
+      }
+      auto layout = plan_arena(c.p, gpu_alignment);
+      c.value_offsets = std::move(layout.offsets);
+      c.arena_bytes = layout.bytes;
+      for (std::size_t i = 0; i < model_->inputs.size(); ++i) {
+        c.input_offsets.push_back(c.input_bytes);
+        c.input_bytes += align_up(static_cast<std::size_t>(element_count(c.shapes[i])) *
+                                  dtype_size(model_->inputs[i].type));
+      }
+      for (auto id : c.p.outputs()) {
+        const auto& v = values[static_cast<std::size_t>(id)];
+        c.output_offsets.push_back(c.output_bytes);
+        if (!v.constant)
+          c.output_bytes += align_up(byte_size(v.type));
+      }
+      // Constants the nodes read go to the device now, in stream order, then wait once.
+      c.constant_data.assign(values.size(), nullptr);
+      for (auto& n : nodes) {
+        for (auto id : n.inputs) {
+          if (id < 0)
+            continue;
+          const auto& v = values[static_cast<std::size_t>(id)];
+          if (!v.constant || c.constant_data[static_cast<std::size_t>(id)])
+            continue;
+          auto address = upload(*v.constant, v.name, c);
+          if (!address)
+            return address.error();
+          c.constant_data[static_cast<std::size_t>(id)] = *address;
+        }
+      }
+      if (auto status = cudaStreamSynchronize(ctx_.stream); status != cudaSuccess)
+        return fail_batch(fmt::format("{}: uploading the model's constants: {}", model_->source,
+                                      nn::describe(status)));
+      c.value_data.assign(values.size(), nullptr);
+      for (auto& n : nodes) {
+        c.node_inputs.emplace_back(n.inputs.size(), nullptr);
+        c.node_outputs.emplace_back(n.outputs.size(), nullptr);
+      }
+    } catch (const std::exception& e) {
+      return fail_batch(fmt::format("{}: planning for input shapes {}: {}", model_->source,
+                                    to_string_all(c.shapes), e.what()));
+    }
+    return std::nullopt;
+  }
+
+  /// The device copy of constant `t` (named `name`): a weight's is the executor's, made on
+  /// first use; a folded constant's belongs to plan `c`. Empty constants have none (null).
+  result<const void*> upload(const tensor& t, const std::string& name, compiled_plan& c) {
+    const bool weight = initializers_.count(&t) > 0;
+    if (weight) {
+      if (auto it = weights_.find(&t); it != weights_.end())
+        return static_cast<const void*>(it->second.get());
+    }
+    const std::size_t bytes = t.byte_size();
+    if (bytes == 0)
+      return static_cast<const void*>(nullptr);
+    void* p = nullptr;
+    if (auto status = cudaMalloc(&p, bytes); status != cudaSuccess) {
+      cudaGetLastError();
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: out of GPU memory for constant '{}' ({} bytes): {}{}",
+                              model_->source, name, bytes, nn::describe(status), memory_note()));
+    }
+    device_ptr owned{p};
+    if (auto status = cudaMemcpyAsync(p, t.bytes().data(), bytes, cudaMemcpyHostToDevice,
+                                      ctx_.stream);
+        status != cudaSuccess)
+      return fail_batch(fmt::format("{}: uploading constant '{}' ({} bytes): {}", model_->source,
+                                    name, bytes, nn::describe(status)));
+    if (weight) {
+      weights_.emplace(&t, std::move(owned));
+    } else {
+      c.folded.push_back(std::move(owned));
+    }
+    return static_cast<const void*>(p);
+  }
+
+  result<std::vector<tensor>> execute(compiled_plan& c, std::span<const tensor> inputs) {
+    const auto values = c.p.values();
+    const auto nodes = c.p.nodes();
+    if (auto status = batch_memory_.reserve(c.device_bytes()); status != cudaSuccess) {
+      cudaGetLastError();
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: a batch of input shapes {} needs {} bytes of GPU memory ({} "
+                              "inputs, {} intermediate values, {} workspace), more than GPU {} "
+                              "can give ({}){}",
+                              model_->source, shapes_of(inputs), c.device_bytes(), c.input_bytes,
+                              c.arena_bytes, c.workspace_bytes, ctx_.device,
+                              nn::describe(status), memory_note()));
+    }
+    if (auto status = staging_in_.reserve(c.input_bytes); status != cudaSuccess) {
+      cudaGetLastError();
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: cannot pin {} bytes of host memory for the inputs of shapes "
+                              "{}: {}",
+                              model_->source, c.input_bytes, shapes_of(inputs),
+                              nn::describe(status)));
+    }
+    if (auto status = staging_out_.reserve(c.output_bytes); status != cudaSuccess) {
+      cudaGetLastError();
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: cannot pin {} bytes of host memory for the outputs of input "
+                              "shapes {}: {}",
+                              model_->source, c.output_bytes, shapes_of(inputs),
+                              nn::describe(status)));
+    }
+    char* base = batch_memory_.data();
+    std::size_t current = nodes.size();
+    try {
+      // Inputs: into pinned memory, then one upload (the device block starts with them,
+      // laid out as in the pinned block).
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        auto bytes = inputs[i].bytes();
+        if (!bytes.empty())
+          std::memcpy(staging_in_.data() + c.input_offsets[i], bytes.data(), bytes.size());
+      }
+      if (c.input_bytes > 0)
+        nn::check(cudaMemcpyAsync(base, staging_in_.data(), c.input_bytes,
+                                  cudaMemcpyHostToDevice, ctx_.stream),
+                  "cudaMemcpyAsync (inputs)");
+      // Where every value lives for this call: constants, the inputs, the arena.
+      for (std::size_t v = 0; v < values.size(); ++v) {
+        const auto& value = values[v];
+        if (value.constant)
+          c.value_data[v] = c.constant_data[v];
+        else if (value.input >= 0)
+          c.value_data[v] = base + c.input_offsets[static_cast<std::size_t>(value.input)];
+        else if (value.alias_of < 0)
+          c.value_data[v] = base + c.arena_at() + c.value_offsets[v];
+      }
+      for (std::size_t v = 0; v < values.size(); ++v)
+        if (values[v].alias_of >= 0)
+          c.value_data[v] = c.value_data[static_cast<std::size_t>(values[v].alias_of)];
+      void* workspace = c.workspace_bytes > 0 ? base + c.workspace_at() : nullptr;
+      for (current = 0; current < nodes.size(); ++current) {
+        if (c.idle[current])
+          continue;
+        const auto& n = nodes[current];
+        auto& in = c.node_inputs[current];
+        auto& out = c.node_outputs[current];
+        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+          in[i] = n.inputs[i] < 0 ? nullptr : c.value_data[static_cast<std::size_t>(n.inputs[i])];
+        for (std::size_t o = 0; o < n.outputs.size(); ++o)
+          out[o] = n.outputs[o] < 0
+                     ? nullptr
+                     : const_cast<void*>(c.value_data[static_cast<std::size_t>(n.outputs[o])]);
+        c.kernels[current].run(nn::gpu_buffers{in, out, workspace});
+      }
+      current = nodes.size();
+      const auto output_ids = c.p.outputs();
+      for (std::size_t j = 0; j < output_ids.size(); ++j) {
+        const auto& v = values[static_cast<std::size_t>(output_ids[j])];
+        const auto bytes = byte_size(v.type);
+        if (v.constant || bytes == 0)
+          continue;
+        nn::check(cudaMemcpyAsync(staging_out_.data() + c.output_offsets[j],
+                                  c.value_data[static_cast<std::size_t>(output_ids[j])], bytes,
+                                  cudaMemcpyDeviceToHost, ctx_.stream),
+                  "cudaMemcpyAsync (outputs)");
+      }
+    } catch (const std::exception& e) {
+      auto where = current < nodes.size() ? nodes[current].source->describe()
+                                          : std::string{"moving the batch"};
+      return fail_batch(fmt::format("{}: {}: {}", model_->source, where, e.what()));
+    }
+    if (auto status = cudaStreamSynchronize(ctx_.stream); status != cudaSuccess)
+      return fail_batch(fmt::format("{}: the batch of input shapes {} failed on GPU {}: {} (an "
+                                    "asynchronous fault in one of its {} kernels; "
+                                    "CUDA_LAUNCH_BLOCKING=1 makes the error name the node)",
+                                    model_->source, shapes_of(inputs), ctx_.device,
+                                    nn::describe(status), nodes.size()));
+    try {
+      std::vector<tensor> outputs;
+      const auto output_ids = c.p.outputs();
+      outputs.reserve(output_ids.size());
+      for (std::size_t j = 0; j < output_ids.size(); ++j) {
+        const auto& v = values[static_cast<std::size_t>(output_ids[j])];
+        if (v.constant) {
+          outputs.push_back(*v.constant);
+          continue;
+        }
+        tensor t{v.type.type, v.type.shape};
+        if (t.byte_size() > 0)
+          std::memcpy(t.mutable_bytes().data(), staging_out_.data() + c.output_offsets[j],
+                      t.byte_size());
+        outputs.push_back(std::move(t));
+      }
+      return outputs;
+    } catch (const std::bad_alloc&) {
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: out of host memory for the outputs of input shapes {} ({} "
+                              "bytes)",
+                              model_->source, shapes_of(inputs), c.output_bytes));
+    }
+  }
+
+  /// Fails the current batch with `message`. Waits for what the batch enqueued (its buffers
+  /// are reused by the next one), clears the error, and checks that the context still works:
+  /// when it does not, the error is sticky and every later run is refused.
+  error_info fail_batch(std::string message, errc code = errc::operator_failed) {
+    cudaStreamSynchronize(ctx_.stream);
+    cudaGetLastError();
+    auto probe = cudaStreamSynchronize(ctx_.stream);
+    if (probe == cudaSuccess)
+      probe = cudaGetLastError();
+    if (probe != cudaSuccess) {
+      broken_ = fmt::format("{}: the GPU executor on GPU {} is unusable after a CUDA error that "
+                            "persists in this process ({}); restart the process to use the GPU "
+                            "again. The batch that hit it: {}",
+                            model_->source, ctx_.device, nn::describe(probe), message);
+      return fail(errc::unavailable, *broken_);
+    }
+    return fail(code, std::move(message));
+  }
+
+  /// "; 10 of 80 GiB free" for out-of-memory messages (empty when the query fails).
+  std::string memory_note() {
+    std::size_t free_bytes = 0, total_bytes = 0;
+    if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+      cudaGetLastError();
+      return {};
+    }
+    return fmt::format("; {} of {} bytes free on the device", free_bytes, total_bytes);
+  }
+
+  static std::string to_string_all(const std::vector<shape_t>& shapes) {
+    std::string out;
+    for (auto& s : shapes)
+      out += (out.empty() ? "" : ", ") + to_string(s);
+    return out;
+  }
+
+  std::shared_ptr<const model_graph> model_;
+  executor_options options_;
+  nn::gpu_context ctx_;
+  device_ptr cublas_workspace_;
+  /// The model's initializers (their device copies are shared by every plan).
+  std::unordered_set<const tensor*> initializers_;
+  std::unordered_map<const tensor*, device_ptr> weights_;
+  /// Most recently used first.
+  std::list<compiled_plan> cache_;
+  device_block batch_memory_;
+  pinned_block staging_in_;
+  pinned_block staging_out_;
+  /// Set after a sticky CUDA error: why every run is refused.
+  std::optional<std::string> broken_;
+};
+
+} // namespace
+
+result<std::unique_ptr<executor>> make_gpu_executor(std::shared_ptr<const model_graph> model,
+                                                    const executor_options& options) {
+  if (auto problem = first_unsupported(model))
+    return fail(errc::unsupported,
+                fmt::format("{}: cannot run on the GPU: {}", model->source, *problem));
+  const int count = cuda_device_count();
+  if (count == 0)
+    return fail(errc::unsupported, fmt::format("{}: cannot run on the GPU: {}", model->source,
+                                               cuda_device_summary()));
+  if (options.gpu_index < 0 || options.gpu_index >= count)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: GPU {} does not exist ({})", model->source, options.gpu_index,
+                            cuda_device_summary()));
+  auto exec = std::make_unique<gpu_executor>(std::move(model), options);
+  if (auto problem = exec->start())
+    return *problem;
+  return std::unique_ptr<executor>{std::move(exec)};
+}
+
+} // namespace hogar::onnx

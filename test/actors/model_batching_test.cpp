@@ -1,0 +1,231 @@
+// Model operators in the runtime: batching, per-request failures, deadlines, hot swap and
+// traffic split. The models are tiny ONNX files made here (y = x + k, k per version), so that
+// every answer says which version computed it.
+#include <filesystem>
+#include <future>
+#include <map>
+
+#include <caf/scoped_actor.hpp>
+
+#include "actors/model_batching.hpp"
+#include "kernels/onnx/onnx_writer.hpp"
+#include "test/actors/runtime_fixture.hpp"
+
+using namespace hogar;
+using namespace hogar::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// y[N, 4] = x[N, 4] + k: an ONNX model whose output tells the version that ran it.
+onnx::model_graph adder(float k) {
+  onnx::model_graph m;
+  m.name = "adder";
+  m.opset = 13;
+  m.inputs = {{"x", dtype::float32, {-1, 4}}};
+  m.outputs = {{"y", dtype::float32, {-1, 4}}};
+  m.initializers.emplace("k", tensor::from_values<float>({4}, std::vector<float>(4, k)));
+  onnx::node add;
+  add.op_type = "Add";
+  add.name = "add";
+  add.inputs = {"x", "k"};
+  add.outputs = {"y"};
+  m.nodes.push_back(add);
+  return m;
+}
+
+/// A repository with model "adder" at the given versions (version v adds v), removed with
+/// the object; `config` goes to adder/config.yaml when not empty.
+struct repository {
+  explicit repository(std::vector<int> versions, std::string config = {}) {
+    root = fs::temp_directory_path() / ("hogar_actors_repo_" + std::to_string(::getpid()) + "_" +
+                                        std::to_string(counter()++));
+    fs::remove_all(root);
+    for (auto v : versions)
+      add(v);
+    if (!config.empty())
+      std::ofstream{root / "adder" / "config.yaml"} << config;
+  }
+  ~repository() { fs::remove_all(root); }
+
+  void add(int version) {
+    auto dir = root / "adder" / std::to_string(version);
+    fs::create_directories(dir);
+    REQUIRE_FALSE(onnx::save_model(adder(static_cast<float>(version)), (dir / "model.onnx").string()));
+  }
+
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+
+  fs::path root;
+};
+
+std::string model_graph_yaml(std::string batching, std::string params = "model: adder") {
+  return "graph: g\n"
+         "inputs: [{name: x, dtype: float32, shape: [4]}]\n"
+         "operators:\n"
+         "  - {name: m, kind: model, inputs: [x], params: {" + params + "}" +
+         (batching.empty() ? "" : ", batching: " + batching) + "}\n"
+         "outputs: [{name: y, from: m.y}]\n";
+}
+
+record features(float base) {
+  return record{{"x", tensor::from_values<float>({4}, std::vector<float>{base, base + 1, base + 2,
+                                                                         base + 3})}};
+}
+
+operator_stats stats_of(threaded_runtime& rt) {
+  auto all = rt.dep->collect_operator_stats(rt.sys);
+  REQUIRE(all.size() == 1);
+  return all.front();
+}
+
+} // namespace
+
+TEST_CASE("a model operator combines concurrent requests into batches and splits the answers") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy(model_graph_yaml("{max_batch_size: 8, max_queue_delay_us: 20000}"), {},
+            operation_context{repo.root.string()});
+  std::vector<std::future<outcome>> answers;
+  for (int i = 0; i < 16; ++i)
+    answers.push_back(std::async(std::launch::async, [&rt, i] { return rt.infer(features(10.0f * i)); }));
+  for (int i = 0; i < 16; ++i) {
+    auto o = answers[i].get();
+    INFO(o.error);
+    REQUIRE(o.ok);
+    auto y = o.output("y")->values<float>();
+    REQUIRE(y.size() == 4);
+    CHECK(y[0] == 10.0f * i + 1);
+    CHECK(y[3] == 10.0f * i + 4);
+    REQUIRE(o.reply.served.size() == 1);
+    CHECK(o.reply.served.front().version == 1);
+  }
+  auto s = stats_of(rt);
+  CHECK(s.batched_requests == 16);
+  CHECK(s.batches < 16); // at least one batch held more than one request
+  CHECK(s.batch_size_max == 8);
+  CHECK(s.versions == "adder:1");
+}
+
+TEST_CASE("a request the model cannot take fails alone, as the client's error") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy(model_graph_yaml("{max_batch_size: 4, max_queue_delay_us: 1000}"), {},
+            operation_context{repo.root.string()});
+  auto wrong = rt.infer(record{{"x", tensor::from_values<float>({5}, std::vector<float>(5, 1))}});
+  // The graph declares [4]: the ingress refuses [5] before the model sees it.
+  CHECK_FALSE(wrong.ok);
+  CHECK(wrong.code == errc::invalid_argument);
+  auto nan = rt.infer(record{{"x", tensor::from_values<float>({4}, {1.0f, NAN, 2.0f, 3.0f})}});
+  CHECK_FALSE(nan.ok);
+  CHECK(nan.code == errc::invalid_argument);
+  CHECK(nan.error.find("holds NaN (element 1)") != std::string::npos);
+  CHECK(nan.error.find("operator 'm' (model) refused") != std::string::npos);
+  auto fine = rt.infer(features(0));
+  CHECK(fine.ok);
+}
+
+TEST_CASE("a request carrying more items than the batch limit is refused with both numbers") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy("graph: g\n"
+            "inputs: [{name: x, dtype: float32, shape: [-1, 4]}]\n"
+            "operators:\n"
+            "  - {name: m, kind: model, inputs: [x], params: {model: adder}, batching: "
+            "{max_batch_size: 2}}\n"
+            "outputs: [{name: y, from: m.y}]\n",
+            {}, operation_context{repo.root.string()});
+  auto big = rt.infer(record{{"x", tensor::from_values<float>({3, 4}, std::vector<float>(12, 0))}});
+  CHECK_FALSE(big.ok);
+  CHECK(big.error.find("carries 3 items") != std::string::npos);
+  CHECK(big.error.find("max_batch_size is 2") != std::string::npos);
+  auto pair = rt.infer(record{{"x", tensor::from_values<float>({2, 4}, std::vector<float>(8, 0))}});
+  REQUIRE(pair.ok);
+  CHECK(pair.output("y")->shape() == shape_t{2, 4});
+}
+
+TEST_CASE("a request whose deadline passes while it waits for its batch gets the deadline error") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  // A batch waits up to a second for company; the request may wait 50 ms.
+  rt.deploy(model_graph_yaml("{max_batch_size: 8, max_queue_delay_us: 1000000}"), {},
+            operation_context{repo.root.string()});
+  auto late = rt.infer(features(1), 50);
+  CHECK_FALSE(late.ok);
+  CHECK(late.code == errc::deadline_exceeded);
+}
+
+TEST_CASE("a reload swaps to the new version and no request fails on the way") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy(model_graph_yaml("{max_batch_size: 4, max_queue_delay_us: 500}", "model: adder, instances: 2"),
+            {}, operation_context{repo.root.string()});
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0};
+  std::atomic<int> answered{0};
+  auto traffic = std::async(std::launch::async, [&] {
+    while (!stop) {
+      auto o = rt.infer(features(0));
+      ++answered;
+      if (!o.ok)
+        ++failed;
+    }
+  });
+  repo.add(2);
+  caf::scoped_actor self{rt.sys};
+  std::string summary;
+  auto replica = rt.dep->replicas(0).front();
+  self->request(replica, std::chrono::seconds(30), reload_atom::value)
+    .receive([&](std::string& s) { summary = s; },
+             [&](caf::error& err) { FAIL("reload failed: " << message_of(err)); });
+  CHECK(summary.find("adder:1 -> adder:2") != std::string::npos);
+  auto after = rt.infer(features(0));
+  REQUIRE(after.ok);
+  CHECK(after.output("y")->values<float>()[0] == 2.0f);
+  CHECK(after.reply.served.front().version == 2);
+  stop = true;
+  traffic.get();
+  CHECK(answered > 0);
+  CHECK(failed == 0);
+}
+
+TEST_CASE("a reload to a broken version leaves the old one serving") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy(model_graph_yaml(""), {}, operation_context{repo.root.string()});
+  fs::create_directories(repo.root / "adder" / "2");
+  std::ofstream{repo.root / "adder" / "2" / "model.onnx"} << "garbage";
+  caf::scoped_actor self{rt.sys};
+  bool failed = false;
+  self->request(rt.dep->replicas(0).front(), std::chrono::seconds(30), reload_atom::value)
+    .receive([&](std::string&) {}, [&](caf::error& err) {
+      failed = true;
+      CHECK(message_of(err).find("not an ONNX model") != std::string::npos);
+    });
+  CHECK(failed);
+  auto o = rt.infer(features(0));
+  REQUIRE(o.ok);
+  CHECK(o.reply.served.front().version == 1);
+}
+
+TEST_CASE("a traffic split sends each version its share, the same version for the same request") {
+  repository repo{{1, 2}, "traffic: {1: 1, 2: 1}\n"};
+  threaded_runtime rt;
+  rt.deploy(model_graph_yaml("{max_batch_size: 8, max_queue_delay_us: 200}"), {},
+            operation_context{repo.root.string()});
+  std::map<std::int64_t, int> served;
+  for (int i = 0; i < 200; ++i) {
+    auto o = rt.infer(features(0));
+    REQUIRE(o.ok);
+    auto version = o.reply.served.front().version;
+    // The answer is the one that version computes.
+    CHECK(o.output("y")->values<float>()[0] == static_cast<float>(version));
+    ++served[version];
+  }
+  CHECK(served[1] > 60);
+  CHECK(served[2] > 60);
+  CHECK(stats_of(rt).versions == "adder:1 (50%), adder:2 (50%)");
+}
