@@ -133,6 +133,28 @@ bool operator==(const tensor& a, const tensor& b) noexcept {
   return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0;
 }
 
+std::int64_t first_nan(const tensor& t) noexcept {
+  auto scan = [](auto values) -> std::int64_t {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (values[i] != values[i])
+        return static_cast<std::int64_t>(i);
+    return -1;
+  };
+  auto raw = t.bytes();
+  if (t.type() == dtype::float32)
+    return scan(std::span{reinterpret_cast<const float*>(raw.data()), raw.size() / 4});
+  if (t.type() == dtype::float64)
+    return scan(std::span{reinterpret_cast<const double*>(raw.data()), raw.size() / 8});
+  return -1;
+}
+
+std::string shapes_of(std::span<const tensor> tensors) {
+  std::string out;
+  for (auto& t : tensors)
+    out += (out.empty() ? "" : ", ") + to_string(t.shape());
+  return out;
+}
+
 std::string summarize(const tensor& t, std::size_t max_values) {
   std::string out = fmt::format("{}{}", to_string(t.type()), to_string(t.shape()));
   auto n = static_cast<std::size_t>(t.element_count());

@@ -122,6 +122,13 @@ private:
   std::shared_ptr<std::vector<char>> bytes_;
 };
 
+/// The index of the first NaN among the elements of a float32 or float64 tensor; -1 when there
+/// is none (and for the other dtypes).
+std::int64_t first_nan(const tensor& t) noexcept;
+
+/// "[1, 3, 224, 224], [1, 10]": the shapes of several tensors, for messages.
+std::string shapes_of(std::span<const tensor> tensors);
+
 /// "float32[1, 3] {0.5, 0.25, 1}": dtype, shape and the first `max_values` elements.
 std::string summarize(const tensor& t, std::size_t max_values = 6);
 

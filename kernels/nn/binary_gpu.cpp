@@ -11,41 +11,6 @@ namespace hogar::nn {
 
 namespace {
 
-/// Output extents and input strides with size-1 dimensions dropped and neighbours merged where
-/// both inputs step across the boundary as one dimension would.
-struct merged_dims {
-  shape_t out;
-  std::vector<std::int64_t> a;
-  std::vector<std::int64_t> b;
-};
-
-merged_dims merge(const shape_t& out, const std::vector<std::int64_t>& sa,
-                  const std::vector<std::int64_t>& sb) {
-  merged_dims m;
-  for (std::size_t d = 0; d < out.size(); ++d) {
-    if (out[d] == 1)
-      continue;
-    if (!m.out.empty()) {
-      const auto last = m.out.size() - 1;
-      if (m.a[last] == sa[d] * out[d] && m.b[last] == sb[d] * out[d]) {
-        m.out[last] *= out[d];
-        m.a[last] = sa[d];
-        m.b[last] = sb[d];
-        continue;
-      }
-    }
-    m.out.push_back(out[d]);
-    m.a.push_back(sa[d]);
-    m.b.push_back(sb[d]);
-  }
-  if (m.out.empty()) {
-    m.out = {1};
-    m.a = {0};
-    m.b = {0};
-  }
-  return m;
-}
-
 int kind_of(binary_op op) {
   switch (op) {
     case binary_op::add: return cuda::binary_add;
@@ -69,7 +34,7 @@ result<gpu_kernel> bind_binary_gpu(const node_view& view, std::span<const value_
   if (!shapes)
     return shapes.error();
   const auto& out = outputs[0].shape;
-  auto m = merge(out, broadcast_strides(shapes->a, out), broadcast_strides(shapes->b, out));
+  auto m = merge_dims(out, broadcast_strides(shapes->a, out), broadcast_strides(shapes->b, out));
   const auto extents = to_dims(m.out, "the broadcast output");
   const auto a_strides = to_dims(m.a, "input A's strides");
   const auto b_strides = to_dims(m.b, "input B's strides");

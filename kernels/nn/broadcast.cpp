@@ -30,4 +30,32 @@ std::vector<std::int64_t> broadcast_strides(const shape_t& in, const shape_t& ou
   return strides;
 }
 
+merged_dims merge_dims(const shape_t& out, std::span<const std::int64_t> sa,
+                       std::span<const std::int64_t> sb) {
+  merged_dims m;
+  for (std::size_t d = 0; d < out.size(); ++d) {
+    if (out[d] == 1)
+      continue;
+    if (!m.out.empty()) {
+      const auto last = m.out.size() - 1;
+      // Mergeable: the outer stride is the inner stride times the inner extent, for both.
+      if (m.a[last] == sa[d] * out[d] && m.b[last] == sb[d] * out[d]) {
+        m.out[last] *= out[d];
+        m.a[last] = sa[d];
+        m.b[last] = sb[d];
+        continue;
+      }
+    }
+    m.out.push_back(out[d]);
+    m.a.push_back(sa[d]);
+    m.b.push_back(sb[d]);
+  }
+  if (m.out.empty()) {
+    m.out = {1};
+    m.a = {0};
+    m.b = {0};
+  }
+  return m;
+}
+
 } // namespace hogar::nn

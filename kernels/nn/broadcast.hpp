@@ -17,6 +17,19 @@ std::optional<shape_t> broadcast_shape(const shape_t& a, const shape_t& b);
 /// dimension of `out`; `in` is right-aligned against `out`.
 std::vector<std::int64_t> broadcast_strides(const shape_t& in, const shape_t& out);
 
+/// An output shape and two inputs' broadcast strides with adjacent dimensions merged where
+/// both inputs step across the boundary as one dimension would (both contiguous, or both
+/// broadcast), and extents of 1 dropped: the long contiguous runs the fast kernels loop over.
+/// Never empty: a scalar output is {1} with strides {0}.
+struct merged_dims {
+  shape_t out;
+  std::vector<std::int64_t> a;
+  std::vector<std::int64_t> b;
+};
+
+merged_dims merge_dims(const shape_t& out, std::span<const std::int64_t> a_strides,
+                       std::span<const std::int64_t> b_strides);
+
 /// Calls f(out_index, a_offset, b_offset) for every element of `out` in row-major order, with
 /// the element offsets of two broadcast inputs.
 template <class F>

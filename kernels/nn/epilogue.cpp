@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "kernels/nn/simd.hpp"
+
 namespace hogar::nn {
 
 result<epilogue> epilogue_of(const onnx::node& n) {
@@ -32,17 +34,7 @@ result<epilogue> epilogue_of(const onnx::node& n) {
 }
 
 void apply(const epilogue& e, float* data, std::int64_t n) noexcept {
-  switch (e.kind) {
-    case activation::none: return;
-    case activation::relu:
-      for (std::int64_t i = 0; i < n; ++i) data[i] = data[i] > 0.0f ? data[i] : 0.0f;
-      return;
-    case activation::clip:
-      for (std::int64_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], e.min), e.max);
-      return;
-    default:
-      for (std::int64_t i = 0; i < n; ++i) data[i] = apply(e, data[i]);
-  }
+  simd::activate(data, data, n, e);
 }
 
 } // namespace hogar::nn

@@ -15,6 +15,7 @@
 #include "kernels/onnx/executor.hpp"
 #include "kernels/onnx/optimize.hpp"
 #include "kernels/onnx/plan.hpp"
+#include "kernels/onnx/plan_cache.hpp"
 
 #ifdef HOGAR_GPU_EXECUTOR
 #include "kernels/onnx/gpu_executor.hpp"
@@ -65,48 +66,20 @@ struct compiled_plan {
   std::vector<std::vector<void*>> node_outputs;
 };
 
-std::string shape_key(std::span<const tensor> inputs) {
-  std::string key;
-  for (auto& t : inputs)
-    key += to_string(t.shape());
-  return key;
-}
-
-/// Index of the first NaN among a float tensor's elements, or -1.
-std::int64_t first_nan(const tensor& t) {
-  if (t.type() == dtype::float32) {
-    auto v = t.values<float>();
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (std::isnan(v[i]))
-        return static_cast<std::int64_t>(i);
-  } else if (t.type() == dtype::float64) {
-    auto v = t.values<double>();
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (std::isnan(v[i]))
-        return static_cast<std::int64_t>(i);
-  }
-  return -1;
-}
-
 class cpu_executor final : public executor {
 public:
   cpu_executor(std::shared_ptr<const model_graph> model, executor_options options)
     : model_(std::move(model)),
       options_(options),
-      pool_(std::max<std::size_t>(1, options.intra_op_threads)) {}
+      pool_(std::max<std::size_t>(1, options.intra_op_threads)),
+      cache_(options.plan_cache_size) {}
 
   nn::device device() const noexcept override { return options_.device; }
   const model_graph& model() const noexcept override { return *model_; }
 
   result<std::vector<tensor>> run(std::span<const tensor> inputs) override {
-    if (auto problem = check_inputs(*model_, inputs))
+    if (auto problem = check_request(*model_, inputs, options_.reject_nan_inputs))
       return *problem;
-    if (options_.reject_nan_inputs)
-      for (std::size_t i = 0; i < inputs.size(); ++i)
-        if (auto at = first_nan(inputs[i]); at >= 0)
-          return fail(errc::invalid_argument,
-                      fmt::format("{}: input '{}' holds NaN (element {})", model_->source,
-                                  model_->inputs[i].name, at));
     auto compiled = compiled_for(inputs);
     if (!compiled)
       return compiled.error();
@@ -116,13 +89,8 @@ public:
 private:
   /// The plan for these input shapes, compiled on first use.
   result<compiled_plan*> compiled_for(std::span<const tensor> inputs) {
-    auto key = shape_key(inputs);
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      if (it->first == key) {
-        cache_.splice(cache_.begin(), cache_, it);
-        return &cache_.front().second;
-      }
-    }
+    if (auto* known = cache_.find(inputs))
+      return known;
     std::vector<shape_t> shapes;
     for (auto& t : inputs)
       shapes.push_back(t.shape());
@@ -132,10 +100,7 @@ private:
     auto compiled = compile(std::move(*p));
     if (!compiled)
       return compiled.error();
-    cache_.emplace_front(std::move(key), std::move(*compiled));
-    if (cache_.size() > std::max<std::size_t>(1, options_.plan_cache_size))
-      cache_.pop_back();
-    return &cache_.front().second;
+    return &cache_.insert(inputs, std::move(*compiled));
   }
 
   result<compiled_plan> compile(plan p) {
@@ -220,7 +185,7 @@ private:
       return fail(errc::invalid_argument,
                   fmt::format("{}: out of memory for a batch of shape {} ({} bytes of "
                               "activations)",
-                              model_->source, shape_key(inputs), c.arena_bytes));
+                              model_->source, shapes_of(inputs), c.arena_bytes));
     } catch (const std::exception& e) {
       auto where = current < c.p.nodes().size()
                      ? c.p.nodes()[current].source->describe()
@@ -232,8 +197,7 @@ private:
   std::shared_ptr<const model_graph> model_;
   executor_options options_;
   nn::thread_pool pool_;
-  /// Most recently used first.
-  std::list<std::pair<std::string, compiled_plan>> cache_;
+  plan_cache<compiled_plan> cache_;
   host_buffer arena_;
   host_buffer workspace_;
 };

@@ -33,6 +33,7 @@
 #include "kernels/onnx/arena.hpp"
 #include "kernels/onnx/gpu_executor.hpp"
 #include "kernels/onnx/plan.hpp"
+#include "kernels/onnx/plan_cache.hpp"
 
 namespace hogar::onnx {
 
@@ -99,29 +100,6 @@ cudaError_t pinned_allocate(void** p, std::size_t bytes) { return cudaMallocHost
 cudaError_t pinned_free(void* p) { return cudaFreeHost(p); }
 using device_block = growing_block<device_allocate, device_free>;
 using pinned_block = growing_block<pinned_allocate, pinned_free>;
-
-/// Index of the first NaN among a float tensor's elements, or -1.
-std::int64_t first_nan(const tensor& t) {
-  if (t.type() == dtype::float32) {
-    auto v = t.values<float>();
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (std::isnan(v[i]))
-        return static_cast<std::int64_t>(i);
-  } else if (t.type() == dtype::float64) {
-    auto v = t.values<double>();
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (std::isnan(v[i]))
-        return static_cast<std::int64_t>(i);
-  }
-  return -1;
-}
-
-std::string shapes_of(std::span<const tensor> inputs) {
-  std::string out;
-  for (auto& t : inputs)
-    out += (out.empty() ? "" : ", ") + to_string(t.shape());
-  return out;
-}
 
 /// Whether the GPU runs a planned node with its types: the op registry's gpu_support for the
 /// node's data type (its first input's, or its output's when it has none) and a binder here.
@@ -218,7 +196,7 @@ struct compiled_plan {
 class gpu_executor final : public executor {
 public:
   gpu_executor(std::shared_ptr<const model_graph> model, executor_options options)
-    : model_(std::move(model)), options_(options) {
+    : model_(std::move(model)), options_(options), cache_(options.plan_cache_size) {
     ctx_.device = options_.gpu_index;
     for (auto& [name, t] : model_->initializers)
       initializers_.insert(&t);
@@ -278,14 +256,8 @@ public:
   result<std::vector<tensor>> run(std::span<const tensor> inputs) override {
     if (broken_)
       return fail(errc::unavailable, *broken_);
-    if (auto problem = check_inputs(*model_, inputs))
+    if (auto problem = check_request(*model_, inputs, options_.reject_nan_inputs))
       return *problem;
-    if (options_.reject_nan_inputs)
-      for (std::size_t i = 0; i < inputs.size(); ++i)
-        if (auto at = first_nan(inputs[i]); at >= 0)
-          return fail(errc::invalid_argument,
-                      fmt::format("{}: input '{}' holds NaN (element {})", model_->source,
-                                  model_->inputs[i].name, at));
     if (auto status = cudaSetDevice(ctx_.device); status != cudaSuccess)
       return fail_batch(fmt::format("{}: cudaSetDevice({}): {}", model_->source, ctx_.device,
                                     nn::describe(status)));
@@ -298,15 +270,8 @@ public:
 private:
   /// The plan for these input shapes, compiled on first use. The lookup allocates nothing.
   result<compiled_plan*> compiled_for(std::span<const tensor> inputs) {
-    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-      bool same = it->shapes.size() == inputs.size();
-      for (std::size_t i = 0; same && i < inputs.size(); ++i)
-        same = it->shapes[i] == inputs[i].shape();
-      if (same) {
-        cache_.splice(cache_.begin(), cache_, it);
-        return &cache_.front();
-      }
-    }
+    if (auto* known = cache_.find(inputs))
+      return known;
     std::vector<shape_t> shapes;
     for (auto& t : inputs)
       shapes.push_back(t.shape());
@@ -316,10 +281,7 @@ private:
     auto compiled = compile(std::move(*p), std::move(shapes));
     if (!compiled)
       return compiled.error();
-    cache_.push_front(std::move(*compiled));
-    if (cache_.size() > std::max<std::size_t>(1, options_.plan_cache_size))
-      cache_.pop_back();
-    return &cache_.front();
+    return &cache_.insert(inputs, std::move(*compiled));
   }
 
   result<compiled_plan> compile(plan p, std::vector<shape_t> shapes) {
@@ -595,7 +557,7 @@ private:
   std::unordered_set<const tensor*> initializers_;
   std::unordered_map<const tensor*, device_ptr> weights_;
   /// Most recently used first.
-  std::list<compiled_plan> cache_;
+  plan_cache<compiled_plan> cache_;
   device_block batch_memory_;
   pinned_block staging_in_;
   pinned_block staging_out_;

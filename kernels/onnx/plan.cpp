@@ -45,6 +45,19 @@ std::optional<error_info> check_inputs(const model_graph& model,
   return std::nullopt;
 }
 
+std::optional<error_info> check_request(const model_graph& model, std::span<const tensor> inputs,
+                                        bool reject_nan) {
+  if (auto problem = check_inputs(model, inputs))
+    return problem;
+  if (reject_nan)
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      if (auto at = first_nan(inputs[i]); at >= 0)
+        return fail(errc::invalid_argument,
+                    fmt::format("{}: input '{}' holds NaN (element {})", model.source,
+                                model.inputs[i].name, at));
+  return std::nullopt;
+}
+
 result<std::vector<tensor>> run_reference(const nn::node_view& view,
                                           std::span<const nn::value_type> output_types,
                                           std::span<const tensor* const> inputs) {

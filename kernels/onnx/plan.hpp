@@ -82,6 +82,11 @@ private:
 /// float32[2, 3, 32, 31]".
 std::optional<error_info> check_inputs(const model_graph& model, std::span<const tensor> inputs);
 
+/// check_inputs, and with `reject_nan` no float input holding NaN: what every executor checks
+/// before a batch ("model.onnx: input 'x' holds NaN (element 7)").
+std::optional<error_info> check_request(const model_graph& model, std::span<const tensor> inputs,
+                                        bool reject_nan);
+
 /// Runs a planned node's reference kernel on tensors (constant folding, tests): allocates the
 /// outputs.
 result<std::vector<tensor>> run_reference(const nn::node_view& view,

@@ -80,22 +80,6 @@ result<std::vector<onnx::served_version>> versions_to_serve(const model_settings
   return onnx::model_repository::served(*model, s.pinned_version);
 }
 
-/// The index of the first NaN in a float tensor, or -1.
-std::int64_t first_nan(const tensor& t) {
-  std::int64_t found = -1;
-  if (t.type() == dtype::float32 || t.type() == dtype::float64)
-    visit_dtype(t.type(), [&](auto zero) {
-      using T = decltype(zero);
-      if constexpr (std::is_floating_point_v<T>) {
-        const T* v = raw_values<T>(t);
-        for (std::int64_t i = 0; i < t.element_count() && found < 0; ++i)
-          if (std::isnan(v[i]))
-            found = i;
-      }
-    });
-  return found;
-}
-
 /// Stacks the requests' tensors of model input `index` along the batch dimension.
 tensor stack(std::span<const model_request* const> batch, std::size_t index, std::int64_t total) {
   const auto& first = batch.front()->inputs[index];
