@@ -257,6 +257,11 @@ result<model_graph> parse_model(std::span<const char> bytes, const std::string& 
                               ? n.describe()
                               : fmt::format("{} of domain '{}'", n.describe(), np.domain()));
       unsupported_types.insert(n.op_type);
+      // Its outputs count as defined, so that the nodes after it are checked too and the one
+      // message lists every unsupported node.
+      for (auto& name : np.output())
+        if (!name.empty())
+          defined.insert(name);
       continue;
     }
     n.inputs.assign(np.input().begin(), np.input().end());

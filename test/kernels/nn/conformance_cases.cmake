@@ -99,6 +99,54 @@ set(hogar_conformance_constant_input_cases
   test_reshape_zero_and_negative_dim test_reshape_zero_dim
 )
 
+# hogar_conformance_opset6_cases: the models PyTorch exported at opset 6 (the pytorch-operator
+# and pytorch-converted folders beside node/), for the attributes and inputs of old opsets:
+# Add's broadcast and axis, BatchNormalization's is_test and spatial, Clip's min and max as
+# attributes, Softmax's 2-D coercion, Reshape's shape as an attribute. Paths are relative to
+# libonnx-testdata's data/ folder. Left out there: models with other operators (Exp, Pow,
+# Neg, ReduceMean, Pad, ConvTranspose, ...).
+set(hogar_conformance_opset6_cases
+  pytorch-operator/test_operator_add_broadcast pytorch-operator/test_operator_add_size1_broadcast
+  pytorch-operator/test_operator_add_size1_right_broadcast
+  pytorch-operator/test_operator_add_size1_singleton_broadcast
+  pytorch-operator/test_operator_addconstant pytorch-operator/test_operator_addmm
+  pytorch-operator/test_operator_clip pytorch-operator/test_operator_concat2
+  pytorch-operator/test_operator_conv pytorch-operator/test_operator_flatten
+  pytorch-operator/test_operator_maxpool pytorch-operator/test_operator_mm
+  pytorch-operator/test_operator_non_float_params pytorch-operator/test_operator_permute2
+  pytorch-operator/test_operator_view
+  pytorch-converted/test_AvgPool2d pytorch-converted/test_AvgPool2d_stride
+  pytorch-converted/test_AvgPool3d pytorch-converted/test_AvgPool3d_stride
+  pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input
+  pytorch-converted/test_BatchNorm1d_3d_input_eval pytorch-converted/test_BatchNorm2d_eval
+  pytorch-converted/test_BatchNorm2d_momentum_eval pytorch-converted/test_BatchNorm3d_eval
+  pytorch-converted/test_BatchNorm3d_momentum_eval pytorch-converted/test_Conv1d
+  pytorch-converted/test_Conv1d_dilated pytorch-converted/test_Conv1d_groups
+  pytorch-converted/test_Conv1d_pad1 pytorch-converted/test_Conv1d_pad1size1
+  pytorch-converted/test_Conv1d_pad2 pytorch-converted/test_Conv1d_pad2size1
+  pytorch-converted/test_Conv1d_stride pytorch-converted/test_Conv2d
+  pytorch-converted/test_Conv2d_depthwise pytorch-converted/test_Conv2d_depthwise_padded
+  pytorch-converted/test_Conv2d_depthwise_strided
+  pytorch-converted/test_Conv2d_depthwise_with_multiplier pytorch-converted/test_Conv2d_dilated
+  pytorch-converted/test_Conv2d_groups pytorch-converted/test_Conv2d_groups_thnn
+  pytorch-converted/test_Conv2d_no_bias pytorch-converted/test_Conv2d_padding
+  pytorch-converted/test_Conv2d_strided pytorch-converted/test_Conv3d
+  pytorch-converted/test_Conv3d_dilated pytorch-converted/test_Conv3d_dilated_strided
+  pytorch-converted/test_Conv3d_groups pytorch-converted/test_Conv3d_no_bias
+  pytorch-converted/test_Conv3d_stride pytorch-converted/test_Conv3d_stride_padding
+  pytorch-converted/test_LeakyReLU pytorch-converted/test_LeakyReLU_with_negval
+  pytorch-converted/test_Linear pytorch-converted/test_Linear_no_bias
+  pytorch-converted/test_LogSoftmax pytorch-converted/test_MaxPool1d
+  pytorch-converted/test_MaxPool1d_stride
+  pytorch-converted/test_MaxPool1d_stride_padding_dilation pytorch-converted/test_MaxPool2d
+  pytorch-converted/test_MaxPool2d_stride_padding_dilation pytorch-converted/test_MaxPool3d
+  pytorch-converted/test_MaxPool3d_stride pytorch-converted/test_MaxPool3d_stride_padding
+  pytorch-converted/test_PixelShuffle pytorch-converted/test_ReLU pytorch-converted/test_Sigmoid
+  pytorch-converted/test_Softmax pytorch-converted/test_Tanh
+  pytorch-converted/test_log_softmax_dim3 pytorch-converted/test_log_softmax_lastdim
+  pytorch-converted/test_softmax_functional_dim3 pytorch-converted/test_softmax_lastdim
+)
+
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   cmake_policy(SET CMP0057 NEW) # if(IN_LIST), which a script has not by default
   list(LENGTH hogar_conformance_cases run_count)
@@ -114,5 +162,10 @@ if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
   endforeach()
   foreach(c IN LISTS hogar_conformance_constant_input_cases)
     message("- `${c}` (shape as a constant)")
+  endforeach()
+  list(LENGTH hogar_conformance_opset6_cases old_count)
+  message("\nOpset-6 models exported by PyTorch (${old_count}):\n")
+  foreach(c IN LISTS hogar_conformance_opset6_cases)
+    message("- `${c}`")
   endforeach()
 endif()

@@ -99,6 +99,26 @@ TEST_CASE("a model with an operator hogar does not run is refused, naming the op
   CHECK(contains(r.error().message, "Add"));
 }
 
+TEST_CASE("every unsupported node is named, also one that reads another's output") {
+  // shift -> Exp "e1" -> NonMaxSuppression "nms1": the second reads the first's output.
+  auto m = model_with_nms();
+  node exp;
+  exp.op_type = "Exp";
+  exp.name = "e1";
+  exp.inputs = {"shifted"};
+  exp.outputs = {"grown"};
+  m.nodes.insert(m.nodes.begin() + 1, exp);
+  m.nodes.back().inputs[0] = "grown";
+  test::scratch_dir dir{"unsupported_chain"};
+  auto path = dir.file("model.onnx");
+  REQUIRE_FALSE(save_model(m, path).has_value());
+  auto r = load_model(path);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == errc::unsupported);
+  CHECK(contains(r.error().message, "node 'e1' (Exp)"));
+  CHECK(contains(r.error().message, "node 'nms1' (NonMaxSuppression)"));
+}
+
 TEST_CASE("an input of the wrong shape is refused at run time, naming the input and both shapes") {
   auto m = detector_model();
   for (auto device : {nn::device::reference, nn::device::cpu}) {
