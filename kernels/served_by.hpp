@@ -20,6 +20,11 @@ struct served_by {
   friend bool operator==(const served_by&, const served_by&) = default;
 };
 
+/// "detector:2" (the model and its version; the model alone for a model given by path).
+inline std::string label(const served_by& s) {
+  return s.version > 0 ? s.model + ":" + std::to_string(s.version) : s.model;
+}
+
 /// Adds the entries of `more` that `into` lacks (an operator is listed once).
 inline void merge_served_by(std::vector<served_by>& into, const std::vector<served_by>& more) {
   for (auto& entry : more) {

@@ -86,8 +86,7 @@ void print_human(const config::run_options& opts, const graph::graph_spec& g,
       for (auto& out : o->reply->outputs)
         fmt::print("  {:<16} {}\n", out.name, summarize(out.value));
       for (auto& by : o->reply->served)
-        fmt::print("  served by {} {}\n", by.op,
-                   by.version > 0 ? fmt::format("{}:{}", by.model, by.version) : by.model);
+        fmt::print("  served by {} {}\n", by.op, label(by));
     }
   }
   std::size_t errors_printed = 0;
