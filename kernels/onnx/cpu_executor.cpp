@@ -91,10 +91,7 @@ private:
   result<compiled_plan*> compiled_for(std::span<const tensor> inputs) {
     if (auto* known = cache_.find(inputs))
       return known;
-    std::vector<shape_t> shapes;
-    for (auto& t : inputs)
-      shapes.push_back(t.shape());
-    auto p = plan::make(model_, shapes);
+    auto p = plan::make(model_, inputs);
     if (!p)
       return p.error();
     auto compiled = compile(std::move(*p));

@@ -92,6 +92,14 @@ nn::node_view plan::view(std::size_t i) const {
 }
 
 result<plan> plan::make(std::shared_ptr<const model_graph> model,
+                        std::span<const tensor> inputs) {
+  std::vector<shape_t> shapes;
+  for (auto& t : inputs)
+    shapes.push_back(t.shape());
+  return make(std::move(model), shapes);
+}
+
+result<plan> plan::make(std::shared_ptr<const model_graph> model,
                         std::span<const shape_t> input_shapes) {
   plan p;
   p.model_ = std::move(model);

@@ -58,6 +58,9 @@ public:
   /// shapes it gets.
   static result<plan> make(std::shared_ptr<const model_graph> model,
                            std::span<const shape_t> input_shapes);
+  /// The same for the shapes of a batch's input tensors.
+  static result<plan> make(std::shared_ptr<const model_graph> model,
+                           std::span<const tensor> inputs);
 
   const model_graph& model() const noexcept { return *model_; }
   std::span<const planned_value> values() const noexcept { return values_; }
