@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "actors/errors.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar {
 

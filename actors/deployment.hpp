@@ -17,7 +17,7 @@
 #include "actors/messages.hpp"
 #include "graph/topology.hpp"
 #include "kernels/operation.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar {
 

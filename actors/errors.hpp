@@ -1,4 +1,4 @@
-// errors.hpp: hogar's error codes (kernels/result.hpp) as a CAF error category, so that
+// errors.hpp: hogar's error codes (base/result.hpp) as a CAF error category, so that
 // failures cross actor and process boundaries as caf::error values that keep their message.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar {
 

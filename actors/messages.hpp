@@ -23,7 +23,7 @@
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/served_by.hpp"
 #include "kernels/tensor.hpp"
 

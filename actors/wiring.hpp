@@ -15,7 +15,7 @@
 #include "actors/replica_set.hpp"
 #include "graph/topology.hpp"
 #include "kernels/operation.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar {
 

@@ -12,7 +12,7 @@
 
 #include <boost/program_options/options_description.hpp>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::config {
 

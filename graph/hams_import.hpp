@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::graph {
 

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "kernels/dtype.hpp"
+#include "base/dtype.hpp"
 
 namespace hogar::graph {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/served_by.hpp"
 #include "kernels/tensor.hpp"
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "http/backend.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::http {

@@ -28,7 +28,7 @@
 #include <string>
 
 #include "http/backend.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::http {
 

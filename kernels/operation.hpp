@@ -12,7 +12,7 @@
 #include <span>
 #include <string>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::graph {

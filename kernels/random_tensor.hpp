@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "kernels/dtype.hpp"
+#include "base/dtype.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar {

@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/dtype.hpp"
+#include "base/dtype.hpp"
 
 namespace hogar {
 

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::scheduling {
 

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "kernels/onnx/model_graph.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::nn {
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "kernels/onnx/model_graph.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::nn {

@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::onnx {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "kernels/onnx/model_graph.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::onnx {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "kernels/onnx/model_graph.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::onnx {
 

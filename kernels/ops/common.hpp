@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "kernels/operation.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::graph {

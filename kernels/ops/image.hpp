@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kernels/operation.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::ops {

@@ -15,7 +15,7 @@
 #include "actors/cluster_client.hpp"
 #include "actors/system_config.hpp"
 #include "config/cluster_options.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 #include "kernels/tensor.hpp"
 #include "tools/hogar/commands.hpp"
 

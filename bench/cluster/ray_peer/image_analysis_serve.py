@@ -93,7 +93,7 @@ def bilinear_taps(size_in, size_out):
     return i0, i1, (src - i0).astype(np.float32)
 
 
-# hogar's dtype codes (kernels/dtype.hpp) of the tensors the simulated models read.
+# hogar's dtype codes (base/dtype.hpp) of the tensors the simulated models read.
 HOGAR_DTYPES = {np.dtype(np.float32): 0, np.dtype(np.uint8): 5}
 MASK64 = (1 << 64) - 1
 

@@ -17,7 +17,7 @@
 #include "kernels/nn/op.hpp"
 #include "kernels/onnx/executor.hpp"
 #include "kernels/onnx/model_graph.hpp"
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar::test {
 

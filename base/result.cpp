@@ -1,4 +1,4 @@
-#include "kernels/result.hpp"
+#include "base/result.hpp"
 
 namespace hogar {
 

@@ -1,5 +1,5 @@
 // dtype.hpp: element types of tensors, with the names used in graph files and in the KServe
-// v2 protocol. Header-only so that graph/ can name types without linking kernels/.
+// v2 protocol. graph/ names them in graph files and kernels/ stores tensors of them.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
-// result.hpp: the project's error codes and a value-or-error type for the layers that know
-// nothing of CAF (graph/, kernels/, scheduling/). actors/ maps `errc` onto a CAF error
+// result.hpp: the project's error codes and a value-or-error type, for the layers that know
+// nothing of CAF (graph/, kernels/, scheduling/, http/). actors/ maps `errc` onto a CAF error
 // category, so one enum names every failure a user can see.
 #pragma once
 
