@@ -18,7 +18,8 @@ namespace hogar {
 
 class cluster_client {
 public:
-  /// Connects to the node actor published at host:port; the error names the address.
+  /// Connects to the node actor published at host:port, through the process's actor port
+  /// (its limits, and TLS when it has it: actors/actor_port.hpp); the error names the address.
   static result<cluster_client> connect(caf::actor_system& sys, const std::string& host,
                                         std::uint16_t port);
 

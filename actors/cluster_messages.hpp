@@ -6,6 +6,7 @@
 //                       undeploy_atom (placing a graph's replicas and wiring them)
 //   CLI -> daemon       submit_atom, remove_atom, list_atom, status_atom, nodes_atom,
 //                       infer_atom (with a graph name), snapshot_atom (the inspector),
+//                       metadata_atom (KServe's model metadata and configuration),
 //                       repo_index_atom, repo_load_atom, repo_unload_atom, model_reload_atom
 //                       (the model repository)
 //   daemon -> daemon    local_reload_atom (hot swap of one model on every node)
@@ -48,6 +49,9 @@ using repo_unload_atom = caf::atom_constant<caf::atom("repounload")>;
 using model_reload_atom = caf::atom_constant<caf::atom("mreload")>;
 /// The same on one node: its own replicas only.
 using local_reload_atom = caf::atom_constant<caf::atom("lreload")>;
+/// What a graph takes, answers and runs on, from what the node keeps (no replica is asked):
+/// (metadata_atom, graph) -> graph_metadata.
+using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
 
 /// What a node offers and how to reach it. Sent when joining and with every heartbeat.
 struct node_info {
@@ -112,6 +116,60 @@ typename Inspector::result_type inspect(Inspector& f, replica_placement& x) {
   return f(caf::meta::type_name("replica_placement"), x.op, x.replica, x.node);
 }
 
+/// A declared graph input, or a tensor of a graph's answers (KServe datatype name; -1 for a
+/// dimension of any size).
+struct tensor_decl {
+  std::string name;
+  std::string datatype;
+  std::vector<std::int64_t> shape;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tensor_decl& x) {
+  return f(caf::meta::type_name("tensor_decl"), x.name, x.datatype, x.shape);
+}
+
+/// A model operator of a graph, as the repository describes what it serves.
+struct model_operator_info {
+  std::string op;
+  /// The repository model (or the ONNX file of a `path`).
+  std::string model;
+  /// Versions served, ascending (0 for a file).
+  std::vector<std::int64_t> versions;
+  /// "latest", "all", "specific" or "file" (ops::served_model_info).
+  std::string version_policy;
+  std::vector<std::int64_t> policy_versions;
+  /// Why the repository could not say (the other fields are then empty).
+  std::string problem;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_operator_info& x) {
+  return f(caf::meta::type_name("model_operator_info"), x.op, x.model, x.versions,
+           x.version_policy, x.policy_versions, x.problem);
+}
+
+/// What the node that places a graph works out once (kernels/operation.hpp
+/// infer_graph_signature, and the repository for its model operators) and hands to every
+/// node with the deployment, so that metadata requests read no model file.
+struct graph_description {
+  /// The tensors an answer may carry, named as answers name them.
+  std::vector<tensor_decl> outputs;
+  /// What could not be inferred, and why.
+  std::vector<std::string> problems;
+  /// Declared outputs whose tensors could not be inferred (missing from `outputs`): a request
+  /// may still name them.
+  std::vector<std::string> uninferred_outputs;
+  /// One per model operator, in operator order.
+  std::vector<model_operator_info> models;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_description& x) {
+  return f(caf::meta::type_name("graph_description"), x.outputs, x.problems,
+           x.uninferred_outputs, x.models);
+}
+
 /// Coordinator -> node: spawn these replicas of graph `graph` (from its YAML text) and
 /// answer with their handles, in the same order.
 struct spawn_request {
@@ -134,12 +192,14 @@ struct graph_deployment {
   std::string file;
   std::vector<std::vector<caf::actor>> actors;
   std::vector<replica_placement> placement;
+  /// Worked out by the placing node (see graph_description).
+  graph_description description;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_deployment& x) {
   return f(caf::meta::type_name("graph_deployment"), x.graph, x.yaml, x.file, x.actors,
-           x.placement);
+           x.placement, x.description);
 }
 
 /// A graph as `hogar list` and `hogar submit` show it.
@@ -162,9 +222,11 @@ struct repository_entry {
   std::string name;
   /// Version folders with a model.onnx.
   std::vector<std::int64_t> versions;
-  /// "READY" when a graph of its own serves it, else "UNAVAILABLE" (KServe's states).
+  /// "READY" when a graph on this node serves it (its own, or one whose model operators use
+  /// it), else "UNAVAILABLE" (KServe's states).
   std::string state;
-  /// Why it is unavailable ("not loaded", a config error).
+  /// Why it is unavailable ("not loaded", a config error), or, when READY, the graphs that
+  /// serve it ("served in graph image-analysis").
   std::string reason;
   /// Graphs whose model operators use it.
   std::vector<std::string> used_by;
@@ -193,32 +255,65 @@ typename Inspector::result_type inspect(Inspector& f, replica_snapshot& x) {
            x.stats);
 }
 
-/// A declared graph input (KServe datatype name; -1 for a dimension of any size).
-struct tensor_decl {
-  std::string name;
-  std::string datatype;
-  std::vector<std::int64_t> shape;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, tensor_decl& x) {
-  return f(caf::meta::type_name("tensor_decl"), x.name, x.datatype, x.shape);
-}
-
 struct graph_snapshot {
   graph_summary summary;
   /// The ingress of the node that took the snapshot.
   ingress_stats ingress;
   std::vector<replica_snapshot> replicas;
-  /// Declared inputs, and the names of the outputs (their types are known only at run time).
+  /// Declared inputs, and the names of the declared outputs (graph_metadata lists the tensors
+  /// of the answers).
   std::vector<tensor_decl> inputs;
   std::vector<std::string> outputs;
+  /// What the placing node worked out (its models' versions name the statistics entries).
+  graph_description description;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_snapshot& x) {
   return f(caf::meta::type_name("graph_snapshot"), x.summary, x.ingress, x.replicas, x.inputs,
-           x.outputs);
+           x.outputs, x.description);
+}
+
+/// One operator of a graph as KServe's model configuration describes it.
+struct operator_config {
+  std::string op;
+  std::string kind;
+  std::uint32_t replicas = 0;
+  /// Model operators: executor instances per replica (1 for other kinds), and the `device`
+  /// parameter ("auto", "gpu", "cpu", "reference"; empty for other kinds).
+  std::int64_t instances = 1;
+  std::string device;
+  /// The operator's `batching` (empty policy: none).
+  std::string batching_policy;
+  std::int64_t max_batch_size = 0;
+  std::int64_t max_queue_delay_us = 0;
+  /// Its data inputs, by the name of the operator or graph input behind each.
+  std::vector<std::string> inputs;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, operator_config& x) {
+  return f(caf::meta::type_name("operator_config"), x.op, x.kind, x.replicas, x.instances,
+           x.device, x.batching_policy, x.max_batch_size, x.max_queue_delay_us, x.inputs);
+}
+
+/// The answer to metadata_atom: a deployed graph as KServe's model metadata and model
+/// configuration describe it.
+struct graph_metadata {
+  std::string name;
+  /// The graph's file ("repository:NAME" for a model served on its own).
+  std::string file;
+  std::vector<tensor_decl> inputs;
+  graph_description description;
+  std::vector<operator_config> operators;
+  /// Whether this node has opened it (its ingress takes requests).
+  bool open = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, graph_metadata& x) {
+  return f(caf::meta::type_name("graph_metadata"), x.name, x.file, x.inputs, x.description,
+           x.operators, x.open);
 }
 
 /// Everything the inspector shows, as one node sees it.

@@ -1,6 +1,8 @@
 #include "actors/ingress.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include <caf/actor_clock.hpp>
 #include <caf/behavior.hpp>
@@ -94,15 +96,30 @@ result<infer_reply> assemble(const graph::graph_spec& g, request_id id,
   return reply;
 }
 
+/// Wall clock now, milliseconds since the Unix epoch (what Triton's last_inference says).
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Adds a failed request's time since acceptance to the statistics.
+void count_failed_time(self_ptr self, const ingress_state::in_flight& entry) {
+  self->state.stats.failed_ns += std::max<std::int64_t>(0, now_ns(self) - entry.accepted_ns);
+}
+
 void finish(self_ptr self, request_id id, ingress_state::in_flight& entry) {
   auto& st = self->state;
   auto reply = assemble(*st.init.topo->spec, id, entry.outputs);
   if (reply) {
     reply->served = std::move(entry.served);
     ++st.stats.completed;
+    st.stats.completed_ns += std::max<std::int64_t>(0, now_ns(self) - entry.accepted_ns);
+    st.stats.last_completed_unix_ms = unix_ms_now();
     entry.promise.deliver(std::move(*reply));
   } else {
     ++st.stats.failed;
+    count_failed_time(self, entry);
     entry.promise.deliver(make_error(reply.error()));
   }
   st.requests.erase(id);
@@ -118,8 +135,10 @@ void check_drained(self_ptr self) {
 /// Answers every request in flight with `reason` (errc::unavailable).
 void fail_all(self_ptr self, const std::string& reason) {
   auto& st = self->state;
-  for (auto& [id, entry] : st.requests)
+  for (auto& [id, entry] : st.requests) {
+    count_failed_time(self, entry);
     entry.promise.deliver(make_error(errc::unavailable, fmt::format("request {}: {}", id, reason)));
+  }
   st.stats.failed += st.requests.size();
   st.requests.clear();
   check_drained(self);
@@ -130,8 +149,12 @@ void arm_timer(self_ptr self) {
   auto next = st.deadlines.next_deadline();
   if (!next || (st.timer_ns != 0 && st.timer_ns <= *next))
     return;
-  st.timer_ns = *next;
-  auto delay = std::chrono::nanoseconds{std::max<std::int64_t>(0, *next - now_ns(self))};
+  // At most an hour ahead (the timer then fires, finds nothing due and arms again): the
+  // clock's now + delay must not overflow for the far deadlines of huge timeouts.
+  constexpr std::int64_t longest_ns = 3'600'000'000'000;
+  auto now = now_ns(self);
+  auto delay = std::chrono::nanoseconds{std::clamp<std::int64_t>(*next - now, 0, longest_ns)};
+  st.timer_ns = now + delay.count();
   self->delayed_send(self, delay, expire_atom::value);
 }
 
@@ -149,6 +172,7 @@ void on_expire(self_ptr self) {
         missing.push_back(fmt::format("'{}' from '{}'", g.outputs[out].name,
                                       g.outputs[out].from.name));
     ++st.stats.timed_out;
+    count_failed_time(self, i->second);
     i->second.promise.deliver(
       make_error(errc::deadline_exceeded,
                  fmt::format("request {} exceeded its deadline; still waiting for {}", id,
@@ -184,7 +208,11 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   }
   auto id = st.next_id++;
   auto timeout_ms = req.timeout_ms > 0 ? req.timeout_ms : st.init.options.default_timeout_ms;
-  auto deadline = now_ns(self) + timeout_ms * 1'000'000;
+  // Saturates: a deadline too far to represent is no deadline (the CLI sends any value).
+  auto now = now_ns(self);
+  auto deadline = timeout_ms > (std::numeric_limits<std::int64_t>::max() - now) / 1'000'000
+                    ? std::numeric_limits<std::int64_t>::max()
+                    : now + timeout_ms * 1'000'000;
   auto ctx = std::make_shared<request_context>();
   ctx->id = id;
   ctx->deadline_ns = deadline;
@@ -199,6 +227,7 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   context_ptr shared_ctx = std::move(ctx);
   auto& entry = st.requests[id];
   entry.promise = self->make_response_promise();
+  entry.accepted_ns = now;
   entry.deadline_ns = deadline;
   entry.remaining = static_cast<std::uint32_t>(g.outputs.size());
   entry.outputs.resize(g.outputs.size());
@@ -246,6 +275,7 @@ void on_output(self_ptr self, edge_value& value) {
   auto& entry = i->second;
   if (value.state == edge_state::failed) {
     ++st.stats.failed;
+    count_failed_time(self, entry);
     entry.promise.deliver(make_error(value.code, fmt::format("request {}: {}", id, value.error)));
     st.requests.erase(i);
     check_drained(self);

@@ -42,6 +42,8 @@ struct ingress_init {
 struct ingress_state {
   struct in_flight {
     caf::response_promise promise;
+    /// When it was accepted (actor clock): the start of its time in ingress_stats.
+    std::int64_t accepted_ns = 0;
     std::int64_t deadline_ns = 0;
     /// Graph outputs not yet reported.
     std::uint32_t remaining = 0;

@@ -232,6 +232,63 @@ typename Inspector::result_type inspect(Inspector& f, infer_reply& x) {
   return f(caf::meta::type_name("infer_reply"), x.id, x.outputs, x.served);
 }
 
+/// One batch size's figures in a model operator (Triton's batch_stats): the batches of that
+/// many items run, and their cumulative times, each batch counted once.
+struct batch_size_stats {
+  std::int64_t batch_size = 0;
+  std::uint64_t count = 0;
+  /// Stacking the requests' tensors into the batch's inputs.
+  std::int64_t compute_input_ns = 0;
+  /// The executor's run of the model.
+  std::int64_t compute_infer_ns = 0;
+  /// Splitting the batch's outputs back into the requests' records.
+  std::int64_t compute_output_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_size_stats& x) {
+  return f(caf::meta::type_name("batch_size_stats"), x.batch_size, x.count, x.compute_input_ns,
+           x.compute_infer_ns, x.compute_output_ns);
+}
+
+/// A model operator replica's figures for one model version it served (Triton's statistics
+/// extension, per model and version). Per request, as Triton counts them: a request in a
+/// batch adds the whole batch's compute times.
+struct model_version_stats {
+  /// The repository model (or the file of a `path`) and its version (0 for a file).
+  std::string model;
+  std::int64_t version = 0;
+  /// Requests answered with outputs, and their time from complete inputs to the output.
+  std::uint64_t success = 0;
+  std::int64_t success_ns = 0;
+  /// Requests this version failed (refused by admit, past their deadline in the queue, a
+  /// failed batch, the replica stopped), and their time from complete inputs to the failure.
+  std::uint64_t fail = 0;
+  std::int64_t fail_ns = 0;
+  /// Requests dispatched to a batch, and their time waiting in the batch queue.
+  std::uint64_t queued = 0;
+  std::int64_t queue_ns = 0;
+  /// Per successful request: its batch's stacking, model run and splitting times.
+  std::int64_t compute_input_ns = 0;
+  std::int64_t compute_infer_ns = 0;
+  std::int64_t compute_output_ns = 0;
+  /// Items of successful requests (a request of shape [3, 64] counts 3), and batches run.
+  std::uint64_t inference_count = 0;
+  std::uint64_t execution_count = 0;
+  /// Wall clock of the last batch that finished, milliseconds since the Unix epoch; 0: none.
+  std::int64_t last_inference_unix_ms = 0;
+  /// By batch size (items), ascending.
+  std::vector<batch_size_stats> batches;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_version_stats& x) {
+  return f(caf::meta::type_name("model_version_stats"), x.model, x.version, x.success,
+           x.success_ns, x.fail, x.fail_ns, x.queued, x.queue_ns, x.compute_input_ns,
+           x.compute_infer_ns, x.compute_output_ns, x.inference_count, x.execution_count,
+           x.last_inference_unix_ms, x.batches);
+}
+
 /// Counters of one operator replica.
 struct operator_stats {
   std::string op;
@@ -263,6 +320,11 @@ struct operator_stats {
   std::int64_t latency_sum_ns = 0;
   /// Calls per second over the last ten seconds.
   double calls_per_second = 0;
+  /// Sum of the time calls waited with complete inputs before they started (behind a busy
+  /// replica, or in a model's batch queue), nanoseconds.
+  std::int64_t queue_ns = 0;
+  /// Model operators: figures per version served, in the order first served.
+  std::vector<model_version_stats> model_versions;
 };
 
 template <class Inspector>
@@ -270,7 +332,8 @@ typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
   return f(caf::meta::type_name("operator_stats"), x.op, x.replica, x.calls, x.skipped,
            x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
            x.batch_delay_max_us, x.batches, x.batched_requests, x.versions, x.device,
-           x.latency_buckets, x.latency_sum_ns, x.calls_per_second);
+           x.latency_buckets, x.latency_sum_ns, x.calls_per_second, x.queue_ns,
+           x.model_versions);
 }
 
 /// Counters of one ingress.
@@ -281,12 +344,19 @@ struct ingress_stats {
   std::uint64_t timed_out = 0;
   std::uint64_t rejected = 0;
   std::uint64_t in_flight = 0;
+  /// Time from acceptance to the answer, summed over the completed requests, and over the
+  /// failed and timed-out ones, nanoseconds.
+  std::int64_t completed_ns = 0;
+  std::int64_t failed_ns = 0;
+  /// Wall clock of the last answer with outputs, milliseconds since the Unix epoch; 0: none.
+  std::int64_t last_completed_unix_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ingress_stats& x) {
   return f(caf::meta::type_name("ingress_stats"), x.accepted, x.completed, x.failed,
-           x.timed_out, x.rejected, x.in_flight);
+           x.timed_out, x.rejected, x.in_flight, x.completed_ns, x.failed_ns,
+           x.last_completed_unix_ms);
 }
 
 } // namespace hogar

@@ -26,7 +26,7 @@ caf::behavior model_worker(caf::event_based_actor* self, std::size_t instance) {
         requests.push_back(r.get());
       model_batch_result result;
       result.id = job.id;
-      auto out = ops::model_operation::run_batch(*job.version, instance, requests);
+      auto out = ops::model_operation::run_batch(*job.version, instance, requests, &result.timing);
       if (out)
         result.outputs = std::move(*out);
       else
@@ -67,9 +67,28 @@ served_trace with_entry(const served_trace& trace, const std::string& op,
   return out;
 }
 
+/// The figures of version `v` (made on its first request).
+model_version_stats& version_stats(model_runtime& m, const ops::model_version& v) {
+  for (auto& s : m.version_stats)
+    if (s.model == v.model && s.version == v.version)
+      return s;
+  auto& s = m.version_stats.emplace_back();
+  s.model = v.model;
+  s.version = v.version;
+  return s;
+}
+
+/// Counts a request that `v` failed, `ready_ns` being when its inputs were complete.
+void count_failure(operator_ptr self, const ops::model_version& v, std::int64_t ready_ns) {
+  auto& s = version_stats(*self->state.model, v);
+  ++s.fail;
+  s.fail_ns += std::max<std::int64_t>(0, now_ns(self) - ready_ns);
+}
+
 void fail_request(operator_ptr self, const waiting_request& w, const std::string& message,
                   errc code) {
   ++self->state.stats.failed;
+  count_failure(self, *w.version, w.ready_ns);
   finish(self, w.ctx, w.assigner, edge_state::failed, nullptr, message, w.trace, code);
 }
 
@@ -92,6 +111,10 @@ void dispatch(operator_ptr self, std::deque<waiting_request>& queue, std::size_t
                    errc::deadline_exceeded);
       continue;
     }
+    auto& vs = version_stats(m, *w.version);
+    ++vs.queued;
+    vs.queue_ns += std::max<std::int64_t>(0, now - w.ready_ns);
+    st.stats.queue_ns += std::max<std::int64_t>(0, now - w.ready_ns);
     batch.items += w.request->items;
     job.requests.push_back(w.request);
     batch.version = w.version;
@@ -187,6 +210,8 @@ void model_enqueue(operator_ptr self, const context_ptr& ctx, std::span<edge_val
   if (!admitted) {
     ++st.stats.calls;
     ++st.stats.failed;
+    // admit() picks the version before it checks the request: the same pick failed it.
+    count_failure(self, *versions->versions[versions->pick(ctx->id)], ready_ns);
     // A request the model cannot take (shape, dtype, NaN) is the client's error.
     finish(self, ctx, assigner, edge_state::failed, nullptr,
            fmt::format("operator '{}' (model) refused request {}: {}", st.node->spec->name,
@@ -259,6 +284,21 @@ void model_batch_done(operator_ptr self, model_batch_result& result) {
   st.stats.calls += batch.requests.size();
   ++st.stats.batches;
   st.stats.batched_requests += batch.requests.size();
+  auto& vs = version_stats(m, *batch.version);
+  if (!result.error) {
+    ++vs.execution_count;
+    vs.last_inference_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+    auto at = std::find_if(vs.batches.begin(), vs.batches.end(),
+                           [&](auto& b) { return b.batch_size >= batch.items; });
+    if (at == vs.batches.end() || at->batch_size != batch.items)
+      at = vs.batches.insert(at, batch_size_stats{batch.items});
+    ++at->count;
+    at->compute_input_ns += result.timing.input_ns;
+    at->compute_infer_ns += result.timing.infer_ns;
+    at->compute_output_ns += result.timing.output_ns;
+  }
   const auto& op_name = st.node->spec->name;
   for (std::size_t i = 0; i < batch.requests.size(); ++i) {
     auto& w = batch.requests[i];
@@ -266,12 +306,19 @@ void model_batch_done(operator_ptr self, model_batch_result& result) {
     auto trace = with_entry(w.trace, op_name, *batch.version);
     if (result.error || i >= result.outputs.size()) {
       ++st.stats.failed;
+      count_failure(self, *batch.version, w.ready_ns);
       auto why = result.error ? result.error->message : std::string{"the batch lost its outputs"};
       finish(self, w.ctx, w.assigner, edge_state::failed, nullptr,
              fmt::format("operator '{}' (model) failed: {}", op_name, why), trace,
              errc::operator_failed);
       continue;
     }
+    ++vs.success;
+    vs.success_ns += std::max<std::int64_t>(0, now - w.ready_ns);
+    vs.inference_count += static_cast<std::uint64_t>(w.request->items);
+    vs.compute_input_ns += result.timing.input_ns;
+    vs.compute_infer_ns += result.timing.infer_ns;
+    vs.compute_output_ns += result.timing.output_ns;
     finish(self, w.ctx, w.assigner, edge_state::present,
            std::make_shared<const record>(std::move(result.outputs[i])), std::string{}, trace);
   }
@@ -326,6 +373,7 @@ void model_stats(operator_ptr self, operator_stats& stats) {
   const auto& current = *m.op->current();
   stats.versions = versions_summary(current);
   stats.device = std::string{nn::to_string(current.versions.front()->device)};
+  stats.model_versions = m.version_stats;
 }
 
 void model_fail_all(operator_ptr self, const std::string& reason) {

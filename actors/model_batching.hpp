@@ -58,6 +58,8 @@ struct model_batch_result {
   std::optional<error_info> error;
   /// The worker's own time on the batch (stacking, running, splitting), nanoseconds.
   std::int64_t run_ns = 0;
+  /// Where that time went.
+  ops::batch_timing timing;
 };
 
 /// What the loader thread built (or why it could not).
@@ -108,6 +110,9 @@ struct model_runtime {
   /// A reload asked for while the loader ran: it runs again afterwards (a new version may
   /// have arrived on disk in the meantime).
   bool reload_again = false;
+  /// Figures per version served (Triton's statistics), in the order first served; versions
+  /// swapped out keep theirs.
+  std::vector<model_version_stats> version_stats;
 };
 
 } // namespace hogar

@@ -8,6 +8,7 @@
 #include <caf/io/middleman.hpp>
 #include <fmt/format.h>
 
+#include "actors/actor_port.hpp"
 #include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "actors/model_batching.hpp"
@@ -40,6 +41,19 @@ void log(self_ptr self, const std::string& level, const std::string& text) {
     caf::aout(self) << fmt::format("[{}] {}: {}\n", self->state.cfg.options.name, level, text);
 }
 
+/// Runs a request's handler; what it throws becomes that request's error instead of ending the
+/// node actor, on which the whole daemon stands (a file system call on a name a client sent
+/// used to throw "Is a directory" and leave the node answering nothing, issue 8).
+template <class F>
+auto guarded(self_ptr self, std::string_view what, F&& handler) -> decltype(handler()) {
+  try {
+    return handler();
+  } catch (const std::exception& e) {
+    log(self, "error", fmt::format("{} failed: {}", what, e.what()));
+    return make_error(errc::internal, fmt::format("{} failed: {}", what, e.what()));
+  }
+}
+
 /// Counts answers of a fan-out and runs `done` after the last one.
 struct countdown {
   std::size_t remaining;
@@ -57,7 +71,7 @@ void share_graphs(self_ptr self, const node_info& peer) {
   for (auto& [name, g] : self->state.graphs) {
     if (!g.ingress)
       continue;
-    graph_deployment d{name, g.yaml, g.file, g.actors, g.placement};
+    graph_deployment d{name, g.yaml, g.file, g.actors, g.placement, g.description};
     self->request(peer.node, peer_timeout, deploy_atom::value, std::move(d))
       .then([self, peer, name = name](deploy_atom) {
         self->send(peer.node, open_atom::value, name);
@@ -68,6 +82,18 @@ void share_graphs(self_ptr self, const node_info& peer) {
   }
 }
 
+void connect(self_ptr self, const std::string& host, std::uint16_t port);
+
+/// With automatic connections (plain TCP), CAF opens a direct connection to every node it
+/// learns of. Without them (TLS: CAF would open those as plain TCP, which a TLS port refuses),
+/// messages to a member that another node told us of are relayed by that node, and losing it
+/// would cut us off: connect to such a member ourselves. CAF closes the new connection again
+/// when a direct one exists, and its middleman answers repeated connects from a cache.
+void connect_directly(self_ptr self, const node_info& info) {
+  if (!caf::get_or(self->system().config(), "middleman.enable-automatic-connections", false))
+    connect(self, info.host, info.actor_port);
+}
+
 void on_heard(self_ptr self, const node_info& info) {
   auto now = now_ns(self);
   if (self->state.members->heard(info, now)) {
@@ -75,6 +101,7 @@ void on_heard(self_ptr self, const node_info& info) {
                                   info.actor_port));
     self->monitor(info.node);
     share_graphs(self, info);
+    connect_directly(self, info);
   }
 }
 
@@ -83,6 +110,7 @@ void on_view(self_ptr self, const std::vector<member>& view) {
     log(self, "info", fmt::format("learned of member {} ({}:{})", info.name, info.host,
                                   info.actor_port));
     self->monitor(info.node);
+    connect_directly(self, info);
   }
 }
 
@@ -97,10 +125,11 @@ void connect(self_ptr self, const std::string& host, std::uint16_t port) {
   st.last_attempt_ns[key] = now_ns(self);
   auto connector = self->spawn<caf::detached>([host, port](caf::event_based_actor* c) {
     return caf::behavior{[c, host, port](connect_atom) -> caf::result<caf::actor> {
-      auto node = c->system().middleman().remote_actor(host, port);
+      // Through the actor port: its limits, and TLS when the daemon has certificates.
+      auto node = remote_actor(c->system(), host, port);
       c->quit();
       if (!node)
-        return node.error();
+        return make_error(node.error());
       return *node;
     }};
   });
@@ -197,6 +226,47 @@ result<std::shared_ptr<const graph::topology>> compile(const std::string& yaml,
   return std::make_shared<const graph::topology>(graph::build_topology(loaded.spec));
 }
 
+/// What metadata requests need of a graph and cannot read cheaply later: the tensors of its
+/// answers (inferred from its declared inputs through every operator) and what its model
+/// operators serve. Reads the model files (load_shared: free while a replica here holds them).
+graph_description describe_graph(self_ptr self, const std::string& name,
+                                 const graph::topology& topo) {
+  graph_description d;
+  operation_context context{self->state.cfg.options.model_repository};
+  try {
+    auto signature = infer_graph_signature(topo, context);
+    for (auto& a : signature.answers)
+      d.outputs.push_back(tensor_decl{a.tensor.name, std::string{to_kserve_string(a.tensor.type)},
+                                      a.tensor.shape});
+    d.problems = std::move(signature.problems);
+    for (auto o : signature.uninferred)
+      d.uninferred_outputs.push_back(topo.spec->outputs[o].name);
+    for (auto& op : topo.ops) {
+      if (op.spec->kind != "model")
+        continue;
+      model_operator_info info;
+      info.op = op.spec->name;
+      if (auto served = ops::served_model(*op.spec, context)) {
+        info.model = served->model;
+        info.versions = served->versions;
+        info.version_policy = served->version_policy;
+        info.policy_versions = served->policy_versions;
+      } else {
+        info.problem = served.error().message;
+      }
+      d.models.push_back(std::move(info));
+    }
+  } catch (const std::exception& e) {
+    d = graph_description{};
+    d.problems.push_back(fmt::format("the signatures could not be inferred: {}", e.what()));
+    for (auto& o : topo.spec->outputs)
+      d.uninferred_outputs.push_back(o.name);
+  }
+  for (auto& p : d.problems)
+    log(self, "warning", fmt::format("graph '{}' metadata: {}", name, p));
+  return d;
+}
+
 /// Stops a graph on this node: its ingress answers what it holds with `reason`, and the
 /// replicas hosted here exit.
 void stop_graph(self_ptr self, const std::string& name, const std::string& reason) {
@@ -269,6 +339,7 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   g.topo = topo;
   g.actors = std::move(d.actors);
   g.placement = std::move(d.placement);
+  g.description = std::move(d.description);
   g.sets = make_replica_sets(g.actors);
   wire_local_replicas(self->system(), *topo, g.sets);
   st.spawned.erase(d.graph);
@@ -351,8 +422,12 @@ caf::result<graph_summary> on_submit(self_ptr self, std::string& yaml, std::stri
     promise.deliver(make_error(code_of(err), fmt::format("graph '{}' was not deployed: {}",
                                                          name, message_of(err))));
   };
-  auto open_everywhere = [self, shared, promise, name, nodes, yaml, file,
-                          fail_submit]() mutable {
+  auto open_everywhere = [self, shared, promise, name, nodes, yaml, file, fail_submit,
+                          topo = *topo]() mutable {
+    if (shared->failed)
+      return;
+    // Once, here, for every node: the replicas spawned on this node hold their models now.
+    auto description = describe_graph(self, name, *topo);
     // Phase 2: every node wires the graph; phase 3 (after all wired): open it.
     auto wired = std::make_shared<countdown>();
     wired->remaining = nodes.size();
@@ -369,7 +444,7 @@ caf::result<graph_summary> on_submit(self_ptr self, std::string& yaml, std::stri
       promise.deliver(std::move(s));
     };
     for (auto& n : nodes) {
-      graph_deployment d{name, yaml, file, shared->table, shared->placement};
+      graph_deployment d{name, yaml, file, shared->table, shared->placement, description};
       self->request(n.node, peer_timeout, deploy_atom::value, std::move(d))
         .then([wired](deploy_atom) { wired->tick(); },
               [fail_submit](caf::error& err) mutable { fail_submit(err); });
@@ -434,6 +509,7 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
         tensor_decl{in.name, std::string{to_kserve_string(in.type)}, in.shape});
     for (auto& o : g.topo->spec->outputs)
       snap.outputs.push_back(o.name);
+    snap.description = g.description;
     for (auto& p : g.placement) {
       auto op = g.topo->op_index(p.op);
       snap.replicas.push_back(
@@ -502,16 +578,59 @@ caf::result<graph_snapshot> on_status(self_ptr self, const std::string& name) {
   return promise;
 }
 
+/// A graph as KServe's metadata and configuration describe it, from what this node keeps:
+/// cheap enough for the HTTP thread that waits on it.
+caf::result<graph_metadata> on_metadata(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.graphs.find(name);
+  if (i == st.graphs.end())
+    return make_error(errc::not_found, fmt::format("graph '{}' is not deployed (deployed: {})",
+                                                   name, fmt::join(graph_names(self), ", ")));
+  const auto& g = i->second;
+  graph_metadata m;
+  m.name = name;
+  m.file = g.file;
+  for (auto& in : g.topo->spec->inputs)
+    m.inputs.push_back(tensor_decl{in.name, std::string{to_kserve_string(in.type)}, in.shape});
+  m.description = g.description;
+  m.open = static_cast<bool>(g.ingress);
+  for (auto& op : g.topo->ops) {
+    const auto& spec = *op.spec;
+    operator_config c;
+    c.op = spec.name;
+    c.kind = spec.kind;
+    for (auto& p : g.placement)
+      if (p.op == spec.name)
+        ++c.replicas;
+    if (spec.kind == "model") {
+      graph::param_reader params{spec};
+      c.instances = params.get_int("instances");
+      c.device = params.get_string("device");
+    }
+    if (spec.batching) {
+      c.batching_policy = spec.batching->policy;
+      c.max_batch_size = spec.batching->max_batch_size;
+      c.max_queue_delay_us = spec.batching->max_queue_delay_us;
+    }
+    for (auto& input : spec.inputs)
+      c.inputs.push_back(input.name);
+    m.operators.push_back(std::move(c));
+  }
+  return m;
+}
+
 caf::result<drain_atom> on_drain(self_ptr self) {
   auto& st = self->state;
-  auto promise = self->make_response_promise<drain_atom>();
   auto pending = std::make_shared<countdown>();
-  pending->done = [promise]() mutable { promise.deliver(drain_atom::value); };
   for (auto& [name, g] : st.graphs)
     if (g.ingress)
       ++pending->remaining;
+  // Answered at once with nothing to drain. A response promise takes the request over: made
+  // first, a value returned here would be dropped and SIGTERM would wait the whole timeout.
   if (pending->remaining == 0)
     return drain_atom::value;
+  auto promise = self->make_response_promise<drain_atom>();
+  pending->done = [promise]() mutable { promise.deliver(drain_atom::value); };
   auto timeout = std::chrono::milliseconds(std::max<std::int64_t>(st.cfg.options.drain_timeout_ms, 1));
   for (auto& [name, g] : st.graphs)
     if (g.ingress)
@@ -552,7 +671,7 @@ bool is_model_graph(const hosted_graph& g, const std::string& model) {
   return g.file == onnx::model_graph_file(model);
 }
 
-std::vector<repository_entry> on_repo_index(self_ptr self) {
+caf::result<std::vector<repository_entry>> on_repo_index(self_ptr self) {
   auto& st = self->state;
   onnx::model_repository repo{st.cfg.options.model_repository};
   std::vector<std::string> problems;
@@ -564,8 +683,16 @@ std::vector<repository_entry> on_repo_index(self_ptr self) {
     e.used_by = graphs_using(self, m.name);
     auto own = st.graphs.find(m.name);
     bool loaded = own != st.graphs.end() && is_model_graph(own->second, m.name);
-    e.state = loaded ? "READY" : "UNAVAILABLE";
-    if (!loaded)
+    // A model that a graph here serves is ready: requests through that graph reach it.
+    std::vector<std::string> inside;
+    for (auto& g : e.used_by)
+      if (!loaded || g != m.name)
+        inside.push_back(g);
+    e.state = loaded || !inside.empty() ? "READY" : "UNAVAILABLE";
+    if (!inside.empty())
+      e.reason = fmt::format("served in graph{} {}{}", inside.size() == 1 ? "" : "s",
+                             fmt::join(inside, ", "), loaded ? " and on its own" : "");
+    else if (!loaded)
       e.reason = m.versions.empty() ? "no version folder with a model.onnx" : "not loaded";
     for (auto& p : problems)
       if (p.find("/" + m.name + "/") != std::string::npos)
@@ -573,6 +700,16 @@ std::vector<repository_entry> on_repo_index(self_ptr self) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+/// The graphs here that serve `model` describe it again: a reload may serve other versions,
+/// whose outputs may differ.
+void refresh_descriptions(self_ptr self, const std::string& model) {
+  for (auto& name : graphs_using(self, model)) {
+    auto i = self->state.graphs.find(name);
+    if (i != self->state.graphs.end())
+      i->second.description = describe_graph(self, name, *i->second.topo);
+  }
 }
 
 /// Every model operator replica on this node that serves `model` reads the repository again.
@@ -585,8 +722,10 @@ caf::result<std::vector<std::string>> on_local_reload(self_ptr self, const std::
         for (auto& replica : g.actors[op])
           if (replica && replica.node() == self->node())
             replicas.push_back(replica);
-  if (replicas.empty())
+  if (replicas.empty()) {
+    refresh_descriptions(self, model);
     return std::vector<std::string>{};
+  }
   struct collected {
     std::vector<std::string> lines;
     std::vector<std::string> errors;
@@ -596,7 +735,8 @@ caf::result<std::vector<std::string>> on_local_reload(self_ptr self, const std::
   auto node_name = st.cfg.options.name;
   auto pending = std::make_shared<countdown>();
   pending->remaining = replicas.size();
-  pending->done = [out, promise, node_name]() mutable {
+  pending->done = [self, model, out, promise, node_name]() mutable {
+    refresh_descriptions(self, model);
     if (out->errors.empty())
       promise.deliver(std::move(out->lines));
     else
@@ -742,6 +882,22 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
       if (m.info.node && m.info.node.address() == msg.source)
         log(self, "warning", fmt::format("member {} is dead (connection lost)", m.info.name));
   });
+  // A handler not wrapped in guarded() that throws ends the actor (CAF's rule); it must at
+  // least say so, and hogard exits on it rather than serve as a node that answers nothing.
+  self->set_exception_handler([self](std::exception_ptr& thrown) -> caf::error {
+    std::string what = "an unknown exception";
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log(self, "error", fmt::format("the node actor stops: a handler threw {}", what));
+    // The graphs' actors would outlive it and hold the daemon's exit forever.
+    for (auto& name : graph_names(self))
+      stop_graph(self, name, fmt::format("node {} failed", self->state.cfg.options.name));
+    return make_error(errc::internal, fmt::format("node actor: a handler threw {}", what));
+  });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& name : graph_names(self))
       stop_graph(self, name, fmt::format("node {} stopped", self->state.cfg.options.name));
@@ -760,10 +916,14 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
     },
     [self](nodes_atom) { return self->state.members->view(); },
     [self](submit_atom, std::string& yaml, std::string& file) {
-      return on_submit(self, yaml, file);
+      return guarded(self, "submit", [&] { return on_submit(self, yaml, file); });
     },
-    [self](spawn_atom, spawn_request& req) { return on_spawn(self, req); },
-    [self](deploy_atom, graph_deployment& d) { return on_deploy(self, d); },
+    [self](spawn_atom, spawn_request& req) {
+      return guarded(self, "spawn", [&] { return on_spawn(self, req); });
+    },
+    [self](deploy_atom, graph_deployment& d) {
+      return guarded(self, "deploy", [&] { return on_deploy(self, d); });
+    },
     [self](open_atom, const std::string& name) { on_open(self, name); },
     [self](remove_atom, const std::string& name) { return on_remove(self, name); },
     [self](undeploy_atom, const std::string& name) {
@@ -777,11 +937,24 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
       return out;
     },
     [self](status_atom, const std::string& name) { return on_status(self, name); },
-    [self](repo_index_atom) { return on_repo_index(self); },
-    [self](repo_load_atom, const std::string& model) { return on_repo_load(self, model); },
-    [self](repo_unload_atom, const std::string& model) { return on_repo_unload(self, model); },
-    [self](model_reload_atom, const std::string& model) { return on_model_reload(self, model); },
-    [self](local_reload_atom, const std::string& model) { return on_local_reload(self, model); },
+    [self](metadata_atom, const std::string& name) {
+      return guarded(self, "metadata", [&] { return on_metadata(self, name); });
+    },
+    [self](repo_index_atom) {
+      return guarded(self, "repository index", [&] { return on_repo_index(self); });
+    },
+    [self](repo_load_atom, const std::string& model) {
+      return guarded(self, "load of a model", [&] { return on_repo_load(self, model); });
+    },
+    [self](repo_unload_atom, const std::string& model) {
+      return guarded(self, "unload of a model", [&] { return on_repo_unload(self, model); });
+    },
+    [self](model_reload_atom, const std::string& model) {
+      return guarded(self, "reload of a model", [&] { return on_model_reload(self, model); });
+    },
+    [self](local_reload_atom, const std::string& model) {
+      return guarded(self, "reload of a model", [&] { return on_local_reload(self, model); });
+    },
     [self](snapshot_atom) { return on_snapshot(self); },
     [self](drain_atom) { return on_drain(self); },
     [self](infer_atom, const std::string& name, infer_request& req)

@@ -48,6 +48,8 @@ struct hosted_graph {
   std::vector<std::shared_ptr<replica_set>> sets;
   /// Set once the graph is open on this node.
   caf::actor ingress;
+  /// Its answers' tensors and models, from the placing node (metadata reads nothing else).
+  graph_description description;
 };
 
 struct node_state {

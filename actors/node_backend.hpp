@@ -1,7 +1,11 @@
 // node_backend.hpp: the HTTP front end's view of a daemon (http/backend.hpp implemented over
 // the node actor). Inference is asynchronous: each request is a short-lived actor that asks
-// the node and calls back; metadata and metrics ask the node and wait (they are rare).
+// the node and calls back; metadata, configuration and metrics ask the node and wait (the node
+// answers them from what it keeps); statistics ask every replica, asynchronously.
 #pragma once
+
+#include <atomic>
+#include <memory>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -18,6 +22,10 @@ public:
   bool ready() override;
   std::vector<std::string> graphs() override;
   std::optional<http::model_metadata> metadata(const std::string& graph) override;
+  void configuration(const std::string& graph,
+                     std::function<void(result<http::model_config>)> done) override;
+  void statistics(const std::string& graph,
+                  std::function<void(result<std::vector<http::model_statistics>>)> done) override;
   void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
              std::function<void(http::infer_outcome)> done) override;
   std::string metrics_text() override;
@@ -32,6 +40,8 @@ public:
 private:
   caf::actor_system& sys_;
   caf::actor node_;
+  /// Cleared when the node actor terminates: the daemon is no longer live.
+  std::shared_ptr<std::atomic<bool>> node_alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 } // namespace hogar

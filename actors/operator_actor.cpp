@@ -1,5 +1,6 @@
 #include "actors/operator_actor.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <span>
@@ -128,6 +129,7 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   auto& st = self->state;
   auto& node = *st.node;
   auto started = now_ns(self);
+  st.stats.queue_ns += std::max<std::int64_t>(0, started - ready_ns);
   auto trace = merged_trace(given);
   if (ctx->deadline_ns != 0 && started > ctx->deadline_ns) {
     ++st.stats.failed;

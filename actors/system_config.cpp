@@ -2,6 +2,7 @@
 
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "actors/errors.hpp"
 #include "actors/cluster_messages.hpp"
@@ -31,6 +32,7 @@ system_config::system_config() {
   add_message_type<replica_snapshot>("hogar::replica_snapshot");
   add_message_type<tensor_decl>("hogar::tensor_decl");
   add_message_type<graph_snapshot>("hogar::graph_snapshot");
+  add_message_type<graph_metadata>("hogar::graph_metadata");
   add_message_type<cluster_snapshot>("hogar::cluster_snapshot");
   add_message_type<repository_entry>("hogar::repository_entry");
   add_message_type<std::vector<repository_entry>>("hogar::repository_entry_list");
@@ -51,6 +53,16 @@ void system_config::enable_networking(bool direct_connections) {
   set("middleman.workers", std::size_t{0});
   set("logger.verbosity", caf::atom("quiet"));
   set("logger.console", caf::atom("none"));
+}
+
+void system_config::enable_tls(const std::string& certificate, const std::string& key,
+                               const std::string& ca) {
+  load<caf::openssl::manager>();
+  // CAF 0.17 reads these members (the openssl.* settings) when it makes each session.
+  openssl_certificate = certificate;
+  openssl_key = key;
+  openssl_cafile = ca;
+  set("middleman.enable-automatic-connections", false);
 }
 
 void system_config::use_test_coordinator(caf::actor_system_config& cfg) {

@@ -1,6 +1,9 @@
 // system_config.hpp: the actor_system_config every hogar process starts from: registers the
-// message types of actors/messages.hpp and hogar's error category.
+// message types of actors/messages.hpp and hogar's error category, and loads the networking
+// modules (CAF's middleman, and its openssl module for mutual TLS).
 #pragma once
+
+#include <string>
 
 #include <caf/actor_system_config.hpp>
 
@@ -19,6 +22,14 @@ public:
   /// a third. Clients (CLI, inspector) talk to one daemon only and leave it off, so that
   /// handles of other nodes in an answer open no connections that shutdown must wait for.
   void enable_networking(bool direct_connections);
+
+  /// Mutual TLS for every connection of the actor port (actors/actor_port.hpp): loads CAF's
+  /// openssl module with this process's certificate and key and the cluster's CA, whose
+  /// sessions require a verified certificate from the other side. Call after
+  /// enable_networking and check the files first (check_tls_files): CAF throws on its I/O
+  /// thread when it cannot read them. Turns automatic connections off: CAF opens them as plain
+  /// TCP, which a TLS port refuses, so daemons connect to every member themselves.
+  void enable_tls(const std::string& certificate, const std::string& key, const std::string& ca);
 };
 
 } // namespace hogar

@@ -4,9 +4,11 @@
 find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(nlohmann_json REQUIRED)
+find_package(simdjson REQUIRED)
 find_package(doctest REQUIRED)
 find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
 
 # ONNX models: Debian's libonnx (its CMake config needs protobuf's targets first) and OpenBLAS
 # (the fast CPU path's matrix products; the pthread build, found through pkg-config).
@@ -15,10 +17,13 @@ find_package(ONNX REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 
-# CAF 0.17: headers in /usr/include/caf, libraries caf_core and caf_io.
+# CAF 0.17: headers in /usr/include/caf, libraries caf_core, caf_io and caf_openssl (mutual
+# TLS on the actor port; its headers include OpenSSL's).
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
 find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
 find_library(CAF_IO_LIBRARY caf_io REQUIRED)
+find_library(CAF_OPENSSL_LIBRARY caf_openssl REQUIRED)
+find_package(OpenSSL REQUIRED)
 if(NOT TARGET CAF::core)
   add_library(CAF::core UNKNOWN IMPORTED)
   set_target_properties(CAF::core PROPERTIES
@@ -29,6 +34,10 @@ if(NOT TARGET CAF::core)
   set_target_properties(CAF::io PROPERTIES
     IMPORTED_LOCATION ${CAF_IO_LIBRARY}
     INTERFACE_LINK_LIBRARIES CAF::core)
+  add_library(CAF::openssl UNKNOWN IMPORTED)
+  set_target_properties(CAF::openssl PROPERTIES
+    IMPORTED_LOCATION ${CAF_OPENSSL_LIBRARY}
+    INTERFACE_LINK_LIBRARIES "CAF::io;OpenSSL::SSL;OpenSSL::Crypto")
 endif()
 
 # CUDA is optional: without nvcc every CPU part builds and every CPU test runs.

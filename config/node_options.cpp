@@ -1,7 +1,9 @@
 #include "config/node_options.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <string_view>
 
 #include <boost/algorithm/string.hpp>
 #include <boost/program_options.hpp>
@@ -36,6 +38,18 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
+/// The message of a Program_options error. Boost 1.74's what() fills in its placeholders
+/// ("%value%", "%canonical_option%") and repeats until none is left, so a value or an option
+/// name that holds a placeholder itself (`http-port = %value%`) made it loop forever on a
+/// growing string (bench/fuzz/crashes/node_options). Where the settings hold a '%', the
+/// message names the option and leaves out the text it would quote.
+std::string message_of(const po::error& e, bool settings_hold_percent) {
+  if (settings_hold_percent)
+    if (auto* named = dynamic_cast<const po::error_with_option_name*>(&e))
+      return fmt::format("option '{}' has an invalid name or value", named->get_option_name());
+  return e.what();
+}
+
 } // namespace
 
 result<endpoint> parse_endpoint(const std::string& text) {
@@ -64,9 +78,12 @@ po::options_description describe(node_options& out) {
     ("name", po::value(&out.name), "node name, unique in the cluster (required)")
     ("host", po::value(&out.host)->default_value(out.host),
      "address the actor and HTTP ports listen on")
-    ("actor-port", po::value(&out.actor_port)->default_value(out.actor_port),
+    // Ports are read as 32-bit numbers and range-checked in parse_node_options: Boost 1.74's
+    // lexical_cast overflows `int` (undefined behaviour) on some digit strings when it reads
+    // a 16-bit unsigned directly (bench/fuzz/crashes/node_options).
+    ("actor-port", po::value<std::uint32_t>()->default_value(out.actor_port),
      "TCP port of the node actor (other nodes, CLI, inspector)")
-    ("http-port", po::value(&out.http_port)->default_value(out.http_port),
+    ("http-port", po::value<std::uint32_t>()->default_value(out.http_port),
      "TCP port of the HTTP server (KServe v2, /metrics, dashboard); 0: none")
     ("seeds", po::value<std::string>()->default_value(""),
      "comma-separated HOST:PORT actor ports of nodes to join through; empty: start a cluster")
@@ -90,6 +107,26 @@ po::options_description describe(node_options& out) {
     ("http-max-body-bytes",
      po::value(&out.http_max_body_bytes)->default_value(out.http_max_body_bytes),
      "largest HTTP request body accepted, bytes (larger: 413)")
+    ("http-client-timeout-ms",
+     po::value(&out.http_client_timeout_ms)->default_value(out.http_client_timeout_ms),
+     "how long the HTTP server waits on a client for the rest of a request, the next request "
+     "on a kept-alive connection, or the reading of an answer, milliseconds; then it closes")
+    ("http-json-max-depth",
+     po::value(&out.http_json_max_depth)->default_value(out.http_json_max_depth),
+     "arrays and objects nested deeper than this in a request's JSON are refused (400)")
+    ("http-parse-threads",
+     po::value(&out.http_parse_threads)->default_value(out.http_parse_threads),
+     "threads that parse request bodies over 64 KiB, so that large JSON bodies never hold up "
+     "other requests")
+    ("http-max-connections",
+     po::value(&out.http_max_connections)->default_value(out.http_max_connections),
+     "HTTP connections open at once; at the cap the ones waiting longest for a request are "
+     "closed to make room (lowered at start to fit the open-file limit)")
+    ("auth-token-file", po::value(&out.auth_token_file)->default_value(out.auth_token_file),
+     "file of bearer tokens, one per line ('#' comments): HTTP requests without "
+     "'Authorization: Bearer TOKEN' are answered 401; empty: no authentication")
+    ("auth-open-endpoints", po::value<std::string>()->default_value("health"),
+     "comma-separated routes open without a token: health, metrics, dashboard; empty: none")
     ("request-timeout-ms",
      po::value(&out.request_timeout_ms)->default_value(out.request_timeout_ms),
      "deadline of a request that names none, milliseconds")
@@ -99,7 +136,27 @@ po::options_description describe(node_options& out) {
      "on SIGTERM, how long in-flight requests may take before exit, milliseconds")
     ("model-repository", po::value(&out.model_repository)->default_value(out.model_repository),
      "folder of versioned ONNX models (NAME/VERSION/model.onnx) that `model` operators and "
-     "`hogar model load` name; relative to the daemon's working folder; empty: none");
+     "`hogar model load` name; relative to the daemon's working folder; empty: none")
+    ("actor-max-message-bytes",
+     po::value(&out.actor_max_message_bytes)->default_value(out.actor_max_message_bytes),
+     "largest actor message a peer may send on the actor port, bytes; a peer that announces "
+     "more is disconnected (before its handshake: 64 KiB)")
+    ("actor-handshake-timeout-ms",
+     po::value(&out.actor_handshake_timeout_ms)->default_value(out.actor_handshake_timeout_ms),
+     "time a new actor-port connection has to finish its handshake (TLS included), "
+     "milliseconds; then it is closed")
+    ("actor-max-connections",
+     po::value(&out.actor_max_connections)->default_value(out.actor_max_connections),
+     "actor-port connections from peers held at once; more are closed when accepted")
+    ("tls-certificate", po::value(&out.tls_certificate)->default_value(out.tls_certificate),
+     "PEM certificate of this node, signed by the cluster's CA (tls-ca); with tls-key and "
+     "tls-ca: mutual TLS on the actor port and HTTPS on the HTTP port; empty: plain TCP and "
+     "HTTP, for loopback only")
+    ("tls-key", po::value(&out.tls_key)->default_value(out.tls_key),
+     "PEM private key of tls-certificate (unencrypted)")
+    ("tls-ca", po::value(&out.tls_ca)->default_value(out.tls_ca),
+     "PEM certificate of the cluster's CA: peers, CLI and inspector must present a "
+     "certificate it signed (scripts/make-certs.sh makes them)");
   return desc;
 }
 
@@ -114,10 +171,13 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
   po::options_description all;
   all.add(cli_only).add(settings);
   po::variables_map vm;
+  bool percent = false;
+  for (int i = 0; i < argc; ++i)
+    percent = percent || std::string_view{argv[i]}.find('%') != std::string_view::npos;
   try {
     po::store(po::parse_command_line(argc, argv, all), vm);
   } catch (const po::error& e) {
-    return fail(errc::invalid_argument, fmt::format("command line: {}", e.what()));
+    return fail(errc::invalid_argument, fmt::format("command line: {}", message_of(e, percent)));
   }
   if (vm.count("help")) {
     std::ostringstream help;
@@ -131,18 +191,23 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
     std::ifstream in{config_file};
     if (!in)
       return fail(errc::io_error, fmt::format("{}: cannot open the config file", config_file));
+    std::string text{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+    percent = percent || text.find('%') != std::string::npos;
+    std::istringstream file{text};
     try {
       // Values already given on the command line are kept: flags override the file.
-      po::store(po::parse_config_file(in, settings, false), vm);
+      po::store(po::parse_config_file(file, settings, false), vm);
     } catch (const po::error& e) {
-      return fail(errc::invalid_argument, fmt::format("{}: {}", config_file, e.what()));
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: {}", config_file, message_of(e, percent)));
     }
   }
   try {
     po::notify(vm);
   } catch (const po::error& e) {
     return fail(errc::invalid_argument,
-                fmt::format("{}{}", config_file.empty() ? "" : config_file + ": ", e.what()));
+                fmt::format("{}{}", config_file.empty() ? "" : config_file + ": ",
+                            message_of(e, percent)));
   }
   auto where = config_file.empty() ? std::string{"command line"} : config_file;
   if (!valid_name(out.name))
@@ -158,6 +223,34 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
     out.seeds.push_back(*seed);
   }
   out.labels = split_list(vm["labels"].as<std::string>());
+  out.auth_open_endpoints = split_list(vm["auth-open-endpoints"].as<std::string>());
+  for (auto& open : out.auth_open_endpoints)
+    if (open != "health" && open != "metrics" && open != "dashboard")
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: 'auth-open-endpoints': '{}' is not health, metrics or "
+                              "dashboard",
+                              where, open));
+  if (out.http_json_max_depth < 4 || out.http_json_max_depth > 10'000)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'http-json-max-depth' must be from 4 to 10000 (got {})", where,
+                            out.http_json_max_depth));
+  if (out.http_client_timeout_ms < 1)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'http-client-timeout-ms' must be at least 1", where));
+  if (out.http_parse_threads < 1 || out.http_max_connections < 1)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'http-parse-threads' and 'http-max-connections' must be at "
+                            "least 1",
+                            where));
+  for (auto [key, port] : {std::pair{"actor-port", &out.actor_port},
+                           std::pair{"http-port", &out.http_port}}) {
+    auto value = vm[key].as<std::uint32_t>();
+    if (value > 65535)
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: '{}' must be a TCP port, 0 to 65535 (got {})", where, key,
+                              value));
+    *port = static_cast<std::uint16_t>(value);
+  }
   if (out.actor_port == 0)
     return fail(errc::invalid_argument, fmt::format("{}: 'actor-port' must not be 0", where));
   if (out.http_port != 0 && out.http_port == out.actor_port)
@@ -186,6 +279,28 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
                 fmt::format("{}: 'request-timeout-ms', 'max-in-flight' and 'http-threads' must "
                             "be at least 1, 'drain-timeout-ms' at least 0",
                             where));
+  if (out.actor_max_message_bytes < 4096 || out.actor_max_message_bytes > 0xffffffffu)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'actor-max-message-bytes' must be from 4096 to 4294967295 (got "
+                            "{})",
+                            where, out.actor_max_message_bytes));
+  if (out.actor_handshake_timeout_ms < 10)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'actor-handshake-timeout-ms' must be at least 10 (got {})",
+                            where, out.actor_handshake_timeout_ms));
+  if (out.actor_max_connections < 1)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'actor-max-connections' must be at least 1", where));
+  auto tls_set = !out.tls_certificate.empty() + !out.tls_key.empty() + !out.tls_ca.empty();
+  if (tls_set != 0 && tls_set != 3)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'tls-certificate', 'tls-key' and 'tls-ca' go together: set "
+                            "all three (mutual TLS) or none (plain TCP, loopback only)",
+                            where));
+  for (auto [key, path] : {std::pair{"tls-certificate", &out.tls_certificate},
+                           std::pair{"tls-key", &out.tls_key}, std::pair{"tls-ca", &out.tls_ca}})
+    if (!path->empty() && !std::ifstream{*path})
+      return fail(errc::io_error, fmt::format("{}: '{}': cannot open '{}'", where, key, *path));
   return parsed;
 }
 

@@ -46,6 +46,19 @@ struct node_options {
   /// actors do not get (measured on 2 cores: 1 thread gave 15% more requests/s than 2).
   std::size_t http_threads = std::max(1u, std::thread::hardware_concurrency() / 4);
   std::size_t http_max_body_bytes = 64 * 1024 * 1024;
+  /// How long the HTTP server waits on a client for any read or write, milliseconds.
+  std::int64_t http_client_timeout_ms = 30'000;
+  /// Arrays and objects nested deeper in a request's JSON are refused (400).
+  std::size_t http_json_max_depth = 64;
+  /// Threads that parse request bodies over 64 KiB, off the HTTP event loop.
+  std::size_t http_parse_threads = 1;
+  /// HTTP connections open at once; at the cap those waiting longest for a request make room.
+  /// Lowered at start to what the process's open-file limit allows.
+  std::size_t http_max_connections = 10'000;
+  /// File of bearer tokens HTTP clients must present (one per line); empty: no authentication.
+  std::string auth_token_file;
+  /// Routes open without a token when auth-token-file is set: health, metrics, dashboard.
+  std::vector<std::string> auth_open_endpoints{"health"};
   /// Deadline of a request that names none, milliseconds.
   std::int64_t request_timeout_ms = 30'000;
   /// Requests in flight per graph on this node before new ones are shed (HTTP 503).
@@ -54,6 +67,21 @@ struct node_options {
   std::int64_t drain_timeout_ms = 10'000;
   /// Folder of versioned ONNX models; empty: none.
   std::string model_repository;
+
+  // The actor port: what a peer can make this daemon hold, and mutual TLS
+  // (actors/actor_port.hpp).
+  /// Largest actor message a peer may send once connected, bytes (CAF reserves the size a
+  /// message announces before its bytes arrive).
+  std::size_t actor_max_message_bytes = std::size_t{128} << 20;
+  /// Time a new connection has to finish its handshake (TLS included), milliseconds.
+  std::int64_t actor_handshake_timeout_ms = 5'000;
+  /// Connections from peers held at once; more are closed when accepted.
+  std::size_t actor_max_connections = 256;
+  /// PEM files of mutual TLS: this node's certificate and key, and the cluster's CA. All
+  /// three or none; relative to the daemon's working folder.
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 /// The options table, bound to `out` (for --help and for parsing).

@@ -76,7 +76,8 @@ std::optional<std::int64_t> to_integer(std::string_view text) {
 }
 
 /// A valid UDGL name ([A-Za-z_][A-Za-z0-9_-]*) for a HAMS node name: other characters become
-/// '_', and a name that does not start with a letter gets a "node_" prefix.
+/// '_', and a name that does not start with a letter gets a "node_" prefix, as does a word
+/// that YAML reads as null or a bool rather than as a string (a node named "null").
 std::string sanitize(std::string_view name) {
   std::string out;
   for (char c : name) {
@@ -86,6 +87,10 @@ std::string sanitize(std::string_view name) {
   }
   if (out.empty() || !((out[0] >= 'A' && out[0] <= 'Z') || (out[0] >= 'a' && out[0] <= 'z') ||
                        out[0] == '_'))
+    out = "node_" + out;
+  static const std::set<std::string_view> yaml_words = {
+    "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"};
+  if (yaml_words.count(out) > 0)
     out = "node_" + out;
   return out;
 }

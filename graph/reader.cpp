@@ -46,12 +46,26 @@ struct nesting_too_deep {
   YAML::Mark mark;
 };
 
+/// Thrown out of the event handler when a document starts where the previous one started:
+/// yaml-cpp 0.7 does not consume some stray tokens (a ',' outside brackets) and hands out an
+/// empty document at the same place forever, so counting documents would never end.
+struct parser_stuck {
+  YAML::Mark mark;
+};
+
 /// The first pass: counts documents and nesting depth without building nodes.
 class structure_check final : public YAML::EventHandler {
 public:
   int documents = 0;
 
-  void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // Every real document starts further into the text than the one before, which bounds
+    // the count by the text's length.
+    if (documents > 0 && mark.pos <= last_document_pos_)
+      throw parser_stuck{mark};
+    last_document_pos_ = mark.pos;
+    ++documents;
+  }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
@@ -75,6 +89,7 @@ private:
   }
 
   int depth_ = 0;
+  int last_document_pos_ = 0;
 };
 
 const std::vector<std::string> top_fields = {"graph", "description", "inputs", "operators",
@@ -852,6 +867,12 @@ parsed_graph read_graph(std::string_view text, const std::string& file) {
     give_up(mark_position(file, e.mark),
             fmt::format("graph file nests deeper than {} levels", max_nesting_depth),
             "a graph needs a handful of levels; look for runaway brackets");
+  } catch (const parser_stuck& e) {
+    auto at = static_cast<std::size_t>(e.mark.pos);
+    auto what = at < text.size() && text[at] > ' ' && text[at] < 0x7f
+                  ? fmt::format("malformed YAML: unexpected '{}'", text[at])
+                  : std::string{"malformed YAML: the parser cannot read on from here"};
+    give_up(mark_position(file, e.mark), std::move(what), malformed_hint);
   } catch (const YAML::Exception& e) {
     give_up(mark_position(file, e.mark), "malformed YAML: " + e.msg, malformed_hint);
   } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.hpp"
@@ -15,7 +16,8 @@
 
 namespace hogar::http {
 
-/// A declared input or output of a graph, as KServe's model metadata lists it.
+/// A declared input of a graph, or a tensor its answers carry, as KServe's model metadata
+/// lists it.
 struct tensor_metadata {
   std::string name;
   /// KServe datatype name: "FP32", "UINT8", ...
@@ -30,8 +32,91 @@ struct model_metadata {
   std::vector<std::string> versions;
   std::string platform = "hogar";
   std::vector<tensor_metadata> inputs;
+  /// Every tensor an answer may carry, by the name the answer gives it ("analysis.scores"):
+  /// what a request's "outputs" may ask for.
   std::vector<tensor_metadata> outputs;
   bool ready = false;
+  /// Declared outputs whose tensors could not be inferred before a request (their names, not
+  /// in `outputs`): a request may still ask for them, or for OUTPUT.TENSOR of them.
+  std::vector<std::string> uninferred_outputs;
+};
+
+/// `GET /v2/models/{graph}/config`: Triton's model configuration (its model_config.proto as
+/// JSON) for a served graph. How a graph maps onto it (actors/node_backend.cpp fills it):
+///   max_batch_size   > 0 when the leading extent of every graph input is the batch dimension
+///                    of the models that read it: every input's first extent is -1 and every
+///                    operator that reads a graph input is a model operator with `batching`
+///                    (a model served on its own); the smallest of their max_batch_size. Then,
+///                    as in Triton, `dims` leave that extent out. Otherwise 0: a request is
+///                    one item, and hogar batches requests inside its model operators.
+///   input, output    the declared inputs; the tensors answers carry (model_metadata.outputs).
+///   dynamic_batching the batching of the graph's model operator when exactly one model
+///                    operator batches: max_queue_delay_microseconds, and preferred_batch_size
+///                    [its max_batch_size] (the size its policy dispatches at once).
+///   instance_group   one group per operator, named after it: count = replicas x executor
+///                    instances, kind KIND_GPU for a model operator whose replicas run their
+///                    model on a GPU (as they report it), else KIND_CPU.
+///   version_policy   a model served on its own: its repository config's policy (latest:
+///                    {"latest": {"num_versions": 1}}, all, specific); any other graph has
+///                    one version, "1": {"latest": {"num_versions": 1}}.
+///   parameters       for each model operator, "operator.NAME": a JSON object text with its
+///                    model, versions served, version_policy, batching, instances, replicas
+///                    and device (Triton's parameters are strings).
+struct model_config {
+  std::string name;
+  std::string platform = "hogar";
+  std::int64_t max_batch_size = 0;
+  std::vector<tensor_metadata> inputs;
+  std::vector<tensor_metadata> outputs;
+  struct dynamic_batching {
+    std::int64_t max_queue_delay_microseconds = 0;
+    std::vector<std::int64_t> preferred_batch_size;
+  };
+  std::optional<dynamic_batching> batching;
+  struct instance_group {
+    std::string name;
+    /// "KIND_CPU" or "KIND_GPU".
+    std::string kind;
+    std::int64_t count = 1;
+  };
+  std::vector<instance_group> instance_groups;
+  /// "latest", "all" or "specific".
+  std::string version_policy = "latest";
+  /// latest: how many; specific: which.
+  std::int64_t latest_versions = 1;
+  std::vector<std::int64_t> specific_versions;
+  /// Name -> string value, in order.
+  std::vector<std::pair<std::string, std::string>> parameters;
+};
+
+/// A count and a cumulative duration, as Triton's statistics give each figure.
+struct duration_stat {
+  std::uint64_t count = 0;
+  std::int64_t ns = 0;
+};
+
+/// One entry of Triton's statistics extension (`GET /v2/models/{graph}/stats`): one model
+/// version. Only measured figures: what hogar does not measure is left out of the body.
+struct model_statistics {
+  std::string name;
+  std::string version;
+  /// Milliseconds since the Unix epoch; 0: none yet.
+  std::int64_t last_inference_ms = 0;
+  std::uint64_t inference_count = 0;
+  std::uint64_t execution_count = 0;
+  duration_stat success;
+  duration_stat fail;
+  duration_stat queue;
+  duration_stat compute_input;
+  duration_stat compute_infer;
+  duration_stat compute_output;
+  struct batch {
+    std::int64_t batch_size = 0;
+    duration_stat compute_input;
+    duration_stat compute_infer;
+    duration_stat compute_output;
+  };
+  std::vector<batch> batches;
 };
 
 /// The answer to one inference.
@@ -50,8 +135,9 @@ struct repository_model_entry {
   std::string name;
   /// The newest version on disk ("" when there is none).
   std::string version;
-  /// "READY" (served on its own) or "UNAVAILABLE".
+  /// "READY" (served on its own, or inside a graph served here) or "UNAVAILABLE".
   std::string state;
+  /// Why it is unavailable, or which graphs serve it.
   std::string reason;
 };
 
@@ -65,8 +151,20 @@ public:
   virtual bool ready() = 0;
   /// Names of the graphs this node serves.
   virtual std::vector<std::string> graphs() = 0;
-  /// Metadata of one graph, or nullopt when no such graph is served.
+  /// Metadata of one graph, or nullopt when no such graph is served. Called on the HTTP
+  /// thread: it must answer from what the node keeps, quickly.
   virtual std::optional<model_metadata> metadata(const std::string& graph) = 0;
+  /// `GET /v2/models/{graph}/config`. The devices the replicas really run on come from the
+  /// replicas: answers through `done`, exactly once, from any thread, and returns at once; an
+  /// unknown graph is errc::not_found.
+  virtual void configuration(const std::string& graph,
+                             std::function<void(result<model_config>)> done) = 0;
+  /// Triton's statistics extension: the entries of one graph (its own and those of the model
+  /// versions it serves), or of every graph when `graph` is empty. Gathering the figures asks
+  /// every replica: answers through `done`, exactly once, from any thread, and returns at
+  /// once; an unknown graph is errc::not_found.
+  virtual void statistics(const std::string& graph,
+                          std::function<void(result<std::vector<model_statistics>>)> done) = 0;
   /// Starts one inference and returns at once; `done` is called exactly once, from any thread.
   /// An unknown graph is reported through `done` with errc::not_found.
   virtual void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,

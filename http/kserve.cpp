@@ -1,11 +1,15 @@
 #include "http/kserve.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <span>
 #include <unordered_set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
+#include "kernels/json_reader.hpp"
 #include "kernels/tensor_json.hpp"
 
 namespace hogar::http {
@@ -13,6 +17,7 @@ namespace hogar::http {
 namespace {
 
 using nlohmann::json;
+using simdjson::dom::element;
 
 /// Serializes without throwing on invalid UTF-8 (a graph or tensor name from a backend could
 /// hold some): such bytes become U+FFFD.
@@ -27,51 +32,70 @@ json tensor_metadata_json(const std::vector<tensor_metadata>& tensors) {
   return list;
 }
 
-/// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
-std::string parse_error_message(const json::parse_error& e) {
-  std::string_view what = e.what();
-  if (auto end = what.find("] "); what.starts_with("[json.exception.") && end != what.npos)
-    what.remove_prefix(end + 2);
-  return std::string{what};
+/// Whether `tensor` is "OUTPUT.SOMETHING" for `output` (a tensor of a whole-record output).
+bool is_tensor_of(std::string_view tensor, std::string_view output) {
+  return tensor.size() > output.size() + 1 && tensor.starts_with(output) &&
+         tensor[output.size()] == '.';
 }
 
 error_info bad_request(std::string message) {
   return fail(errc::invalid_argument, std::move(message));
 }
 
-result<std::vector<requested_output>> read_requested_outputs(const json& body) {
+/// The member `key` of a JSON object, or nullopt.
+std::optional<element> member(const element& object, std::string_view key) {
+  element value;
+  if (object.at_key(key).get(value))
+    return std::nullopt;
+  return value;
+}
+
+result<std::vector<requested_output>> read_requested_outputs(const element& body) {
   std::vector<requested_output> outputs;
-  auto it = body.find("outputs");
-  if (it == body.end())
+  auto list = member(body, "outputs");
+  if (!list)
     return outputs;
-  if (!it->is_array())
+  if (!list->is_array())
     return bad_request("request: \"outputs\" must be an array of {\"name\", \"parameters\"}");
   std::unordered_set<std::string> seen;
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    const json& entry = (*it)[i];
-    auto name = entry.is_object() ? entry.find("name") : entry.end();
-    if (!entry.is_object() || name == entry.end() || !name->is_string() ||
-        name->get_ref<const std::string&>().empty())
+  std::size_t i = 0;
+  for (element entry : array_of(*list)) {
+    auto name = entry.is_object() ? member(entry, "name") : std::nullopt;
+    if (!name || !name->is_string() || string_of(*name).empty())
       return bad_request(
         fmt::format("outputs[{}]: expected an object with a non-empty \"name\"", i));
-    requested_output out{name->get<std::string>(), std::nullopt};
-    if (auto params = entry.find("parameters"); params != entry.end()) {
+    requested_output out{std::string{string_of(*name)}, std::nullopt};
+    if (auto params = member(entry, "parameters")) {
       if (!params->is_object())
         return bad_request(
           fmt::format("output '{}': \"parameters\" must be an object", out.name));
-      if (auto binary = params->find("binary_data"); binary != params->end()) {
-        if (!binary->is_boolean())
+      if (auto binary = member(*params, "binary_data")) {
+        if (!binary->is_bool())
           return bad_request(
             fmt::format("output '{}': parameters.binary_data must be true or false", out.name));
-        out.binary_data = binary->get<bool>();
+        out.binary_data = bool(*binary);
       }
     }
     if (!seen.insert(out.name).second)
       return bad_request(fmt::format("outputs[{}]: output '{}' is asked for twice", i, out.name));
     outputs.push_back(std::move(out));
+    ++i;
   }
   return outputs;
 }
+
+/// The JSON reader of the calling thread. Each HTTP or parsing thread keeps one, so that
+/// simdjson reuses its buffers from request to request.
+json_reader& thread_reader(std::size_t max_depth) {
+  thread_local std::optional<json_reader> reader;
+  if (!reader || reader->max_depth() != max_depth)
+    reader.emplace(max_depth);
+  return *reader;
+}
+
+/// Buffers a thread's reader may keep between requests; one that grew past this for a large
+/// body gives them back after it, so bursts of large bodies do not pin memory on every thread.
+constexpr std::size_t reader_keep_bytes = 4 * 1024 * 1024;
 
 /// One output of a response: its JSON object, and the tensor whose bytes follow the JSON when
 /// it is sent as binary.
@@ -107,9 +131,87 @@ std::string error_body(std::string_view message) {
 }
 
 std::string server_metadata_body(std::string_view version) {
-  return dump(json{{"name", "hogar"},
-                   {"version", version},
-                   {"extensions", json::array({"binary_tensor_data"})}});
+  json extensions = json::array();
+  for (auto name : server_extensions)
+    extensions.push_back(name);
+  return dump(json{{"name", "hogar"}, {"version", version}, {"extensions", std::move(extensions)}});
+}
+
+std::string triton_data_type(std::string_view kserve_datatype) {
+  // Triton's DataType enum names are TYPE_ and the KServe name, but for FP16/32/64 ("FP"),
+  // BYTES ("STRING") and BOOL.
+  if (kserve_datatype == "BYTES")
+    return "TYPE_STRING";
+  static constexpr std::string_view known[] = {"BOOL",  "UINT8", "UINT16", "UINT32", "UINT64",
+                                               "INT8",  "INT16", "INT32",  "INT64",  "FP16",
+                                               "FP32",  "FP64",  "BF16"};
+  for (auto name : known)
+    if (name == kserve_datatype)
+      return fmt::format("TYPE_{}", name);
+  return {};
+}
+
+std::string model_config_body(const model_config& config) {
+  auto tensors = [&](const std::vector<tensor_metadata>& list) {
+    json out = json::array();
+    for (auto& t : list)
+      out.push_back(
+        {{"name", t.name}, {"data_type", triton_data_type(t.datatype)}, {"dims", t.shape}});
+    return out;
+  };
+  json groups = json::array();
+  for (auto& g : config.instance_groups)
+    groups.push_back({{"name", g.name}, {"kind", g.kind}, {"count", g.count}});
+  json policy;
+  if (config.version_policy == "all")
+    policy = {{"all", json::object()}};
+  else if (config.version_policy == "specific")
+    policy = {{"specific", {{"versions", config.specific_versions}}}};
+  else
+    policy = {{"latest", {{"num_versions", config.latest_versions}}}};
+  json parameters = json::object();
+  for (auto& [name, value] : config.parameters)
+    parameters[name] = {{"string_value", value}};
+  json body{{"name", config.name},
+            {"platform", config.platform},
+            {"max_batch_size", config.max_batch_size},
+            {"input", tensors(config.inputs)},
+            {"output", tensors(config.outputs)},
+            {"instance_group", std::move(groups)},
+            {"version_policy", std::move(policy)},
+            {"parameters", std::move(parameters)}};
+  if (config.batching)
+    body["dynamic_batching"] = {
+      {"max_queue_delay_microseconds", config.batching->max_queue_delay_microseconds},
+      {"preferred_batch_size", config.batching->preferred_batch_size}};
+  return dump(body);
+}
+
+std::string statistics_body(const std::vector<model_statistics>& entries) {
+  auto stat = [](const duration_stat& d) { return json{{"count", d.count}, {"ns", d.ns}}; };
+  json list = json::array();
+  for (auto& e : entries) {
+    json batches = json::array();
+    for (auto& b : e.batches)
+      batches.push_back({{"batch_size", b.batch_size},
+                         {"compute_input", stat(b.compute_input)},
+                         {"compute_infer", stat(b.compute_infer)},
+                         {"compute_output", stat(b.compute_output)}});
+    list.push_back({{"name", e.name},
+                    {"version", e.version},
+                    {"last_inference", e.last_inference_ms},
+                    {"inference_count", e.inference_count},
+                    {"execution_count", e.execution_count},
+                    {"inference_stats",
+                     {{"success", stat(e.success)},
+                      {"fail", stat(e.fail)},
+                      {"queue", stat(e.queue)},
+                      {"compute_input", stat(e.compute_input)},
+                      {"compute_infer", stat(e.compute_infer)},
+                      {"compute_output", stat(e.compute_output)}}},
+                    {"batch_stats", std::move(batches)}});
+  }
+  return dump(json{{"model_stats", std::move(list)}});
 }
 
 std::string model_metadata_body(const model_metadata& metadata) {
@@ -121,7 +223,8 @@ std::string model_metadata_body(const model_metadata& metadata) {
 }
 
 result<infer_request> parse_infer_request(std::string_view body,
-                                          std::optional<std::size_t> json_length) {
+                                          std::optional<std::size_t> json_length,
+                                          std::size_t json_max_depth) {
   if (json_length && *json_length > body.size())
     return bad_request(fmt::format("request: {} is {} but the body has only {} bytes",
                                    inference_header_length_field, *json_length, body.size()));
@@ -130,35 +233,43 @@ result<infer_request> parse_infer_request(std::string_view body,
   if (json_length)
     binary = std::span<const char>{body.data() + *json_length, body.size() - *json_length};
 
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    return bad_request(fmt::format("request: malformed JSON: {}", parse_error_message(e)));
-  }
+  auto& reader = thread_reader(json_max_depth);
+  struct release_large {
+    json_reader& reader;
+    std::size_t max_depth;
+    ~release_large() {
+      if (reader.capacity() > reader_keep_bytes)
+        reader = json_reader{max_depth};
+    }
+  } release{reader, json_max_depth};
+  auto parsed = reader.parse(text);
+  if (!parsed)
+    return bad_request(fmt::format("request: {}", parsed.error().message));
+  const element& j = *parsed;
   if (!j.is_object())
     return bad_request("request: the body must be a JSON object with \"inputs\"");
 
   infer_request request;
-  if (auto id = j.find("id"); id != j.end()) {
+  if (auto id = member(j, "id")) {
     if (!id->is_string())
       return bad_request("request: \"id\" must be a string");
-    request.id = id->get<std::string>();
+    request.id = std::string{string_of(*id)};
   }
-  if (auto params = j.find("parameters"); params != j.end()) {
+  if (auto params = member(j, "parameters")) {
     if (!params->is_object())
       return bad_request("request: \"parameters\" must be an object");
-    if (auto timeout = params->find("timeout_ms"); timeout != params->end()) {
-      if (!timeout->is_number_integer() || timeout->get<std::int64_t>() <= 0)
-        return bad_request(fmt::format(
-          "request: parameters.timeout_ms must be a positive integer (milliseconds), got {}",
-          dump(*timeout)));
-      request.timeout_ms = timeout->get<std::int64_t>();
+    if (auto timeout = member(*params, "timeout_ms")) {
+      if (timeout->type() != simdjson::dom::element_type::INT64 || int64_t(*timeout) <= 0 ||
+          int64_t(*timeout) > max_timeout_ms)
+        return bad_request(fmt::format("request: parameters.timeout_ms must be a positive "
+                                       "integer of at most {} (milliseconds, one day), got {}",
+                                       max_timeout_ms, brief(*timeout)));
+      request.timeout_ms = int64_t(*timeout);
     }
-    if (auto binary_out = params->find("binary_data_output"); binary_out != params->end()) {
-      if (!binary_out->is_boolean())
+    if (auto binary_out = member(*params, "binary_data_output")) {
+      if (!binary_out->is_bool())
         return bad_request("request: parameters.binary_data_output must be true or false");
-      request.binary_data_output = binary_out->get<bool>();
+      request.binary_data_output = bool(*binary_out);
     }
   }
   auto outputs = read_requested_outputs(j);
@@ -176,19 +287,19 @@ std::optional<error_info> check_requested_outputs(const infer_request& request,
                                                   const model_metadata& metadata) {
   for (auto& wanted : request.outputs) {
     bool known = false;
-    for (auto& declared : metadata.outputs) {
-      const auto& name = declared.name;
-      if (wanted.name == name ||
-          (wanted.name.size() > name.size() + 1 && wanted.name.starts_with(name) &&
-           wanted.name[name.size()] == '.')) {
+    for (auto& carried : metadata.outputs)
+      if (wanted.name == carried.name || is_tensor_of(carried.name, wanted.name)) {
         known = true;
         break;
       }
-    }
+    for (auto& name : metadata.uninferred_outputs)
+      known = known || wanted.name == name || is_tensor_of(wanted.name, name);
     if (!known) {
       std::string declared_names;
       for (auto& declared : metadata.outputs)
         declared_names += (declared_names.empty() ? "" : ", ") + declared.name;
+      for (auto& name : metadata.uninferred_outputs)
+        declared_names += (declared_names.empty() ? "" : ", ") + name;
       return bad_request(fmt::format("output '{}' is not an output of graph '{}' (outputs: {})",
                                      wanted.name, metadata.name,
                                      declared_names.empty() ? "none" : declared_names));
@@ -212,10 +323,15 @@ infer_response_body encode_infer_response(std::string_view graph, std::string_vi
     for (auto& t : outputs)
       add(t, request.binary_data_output);
   } else {
+    // Each tensor once, also when asked for by its name and by its output's.
+    std::vector<const named_tensor*> added;
     for (auto& wanted : request.outputs)
       for (auto& t : outputs)
-        if (t.name == wanted.name)
+        if ((t.name == wanted.name || is_tensor_of(t.name, wanted.name)) &&
+            std::find(added.begin(), added.end(), &t) == added.end()) {
+          added.push_back(&t);
           add(t, wanted.binary_data.value_or(request.binary_data_output));
+        }
   }
 
   infer_response_body response;
@@ -245,14 +361,15 @@ result<std::string> repository_index_body(std::string_view request_body,
                                           const std::vector<repository_model_entry>& models) {
   bool ready_only = false;
   if (!request_body.empty()) {
-    auto parsed = json::parse(request_body, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object())
+    json_reader reader{8};
+    auto parsed = reader.parse(request_body);
+    if (!parsed || !parsed->is_object())
       return fail(errc::invalid_argument,
                   "repository index: the body must be a JSON object such as {\"ready\": true}");
-    if (auto it = parsed.find("ready"); it != parsed.end()) {
-      if (!it->is_boolean())
+    if (auto ready = member(*parsed, "ready")) {
+      if (!ready->is_bool())
         return fail(errc::invalid_argument, "repository index: \"ready\" must be true or false");
-      ready_only = it->get<bool>();
+      ready_only = bool(*ready);
     }
   }
   json list = json::array();

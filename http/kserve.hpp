@@ -18,6 +18,7 @@
 #include "http/backend.hpp"
 #include "base/result.hpp"
 #include "kernels/tensor.hpp"
+#include "kernels/tensor_json.hpp"
 
 namespace hogar::http {
 
@@ -33,11 +34,34 @@ unsigned status_for(errc code) noexcept;
 /// `{"error": message}`, the body of every error answer.
 std::string error_body(std::string_view message);
 
-/// `GET /v2`: {"name": "hogar", "version", "extensions": ["binary_tensor_data"]}.
+/// The protocol extensions hogar implements, by Triton's names: binary_tensor_data, the
+/// model_repository (index, load, unload), model_configuration (`/v2/models/{m}/config`),
+/// statistics (`/v2/models/{m}/stats`, `/v2/models/stats`) and parameters (request and
+/// response "parameters").
+inline constexpr std::string_view server_extensions[] = {
+  "binary_tensor_data", "model_repository", "model_configuration", "statistics", "parameters"};
+
+/// `GET /v2`: {"name": "hogar", "version", "extensions": server_extensions}.
 std::string server_metadata_body(std::string_view version);
 
 /// `GET /v2/models/{graph}`: {"name", "versions", "platform", "inputs", "outputs"}.
 std::string model_metadata_body(const model_metadata& metadata);
+
+/// Triton's data_type for a KServe datatype: "FP32" -> "TYPE_FP32"; "" for an unknown one.
+std::string triton_data_type(std::string_view kserve_datatype);
+
+/// `GET /v2/models/{graph}/config`: Triton's model configuration JSON (model_config.proto):
+/// {"name", "platform", "max_batch_size", "input": [{"name", "data_type", "dims"}], "output",
+/// "dynamic_batching"?, "instance_group": [{"name", "kind", "count"}], "version_policy",
+/// "parameters": {NAME: {"string_value"}}}.
+std::string model_config_body(const model_config& config);
+
+/// `GET /v2/models/{graph}/stats` and `GET /v2/models/stats`: Triton's statistics extension,
+/// {"model_stats": [{"name", "version", "last_inference", "inference_count",
+/// "execution_count", "inference_stats": {"success", "fail", "queue", "compute_input",
+/// "compute_infer", "compute_output"} (each {"count", "ns"}), "batch_stats": [{"batch_size",
+/// "compute_input", "compute_infer", "compute_output"}]}]}.
+std::string statistics_body(const std::vector<model_statistics>& entries);
 
 /// One entry of an inference request's "outputs".
 struct requested_output {
@@ -61,17 +85,24 @@ struct infer_request {
   bool binary_data_output = false;
 };
 
+/// The longest deadline a request may ask for (parameters.timeout_ms): one day.
+inline constexpr std::int64_t max_timeout_ms = 86'400'000;
+
 /// Reads an inference request. `json_length` is the Inference-Header-Content-Length header when
 /// present: the body's first json_length bytes are JSON and the rest are the bytes of the
-/// binary inputs. Fails with errc::invalid_argument and a message naming the field or input:
+/// binary inputs. Arrays and objects nested deeper than `json_max_depth` are refused. Fails
+/// with errc::invalid_argument and a message naming the field or input:
 /// "request: malformed JSON: parse error at line 1, column 12: ...",
-/// "input 'x': shape [2] needs 2 values, got 1".
+/// "input 'x': shape [2] needs 2 values, got 1". Never recurses into the client's nesting.
 result<infer_request> parse_infer_request(std::string_view body,
-                                          std::optional<std::size_t> json_length);
+                                          std::optional<std::size_t> json_length,
+                                          std::size_t json_max_depth = default_json_max_depth);
 
-/// Checks that every output the request names is one the graph declares: either a declared
-/// output's name or, for an output that returns a whole record, "OUTPUT.TENSOR". Returns the
-/// error (errc::invalid_argument, naming the output and listing the declared ones) or nullopt.
+/// Checks that every output the request names is one the graph's answers carry: a tensor of
+/// `metadata.outputs` by its answer name ("analysis.scores"), or a graph output whose tensors
+/// are named OUTPUT.TENSOR by OUTPUT alone (all of them). For an output in
+/// uninferred_outputs, its name and OUTPUT.TENSOR pass. Returns the error
+/// (errc::invalid_argument, naming the output and listing the ones there are) or nullopt.
 std::optional<error_info> check_requested_outputs(const infer_request& request,
                                                   const model_metadata& metadata);
 
@@ -84,9 +115,10 @@ struct infer_response_body {
 
 /// The answer to an inference: {"model_name", "id", "outputs"}, then the bytes of the binary
 /// outputs in output order. With `request.outputs` given, only those outputs are returned, in
-/// that order; one the graph did not produce (its branch was skipped) is left out, as in every
-/// answer. `served` (the model versions that served it) becomes "parameters": {"served_by":
-/// [{"operator", "model", "version"}]}, and, when one model served it, "model_version".
+/// that order (a name OUTPUT asks for every OUTPUT.TENSOR); one the graph did not produce (its
+/// branch was skipped) is left out, as in every answer. `served` (the model versions that
+/// served it) becomes "parameters": {"served_by": [{"operator", "model", "version"}]}, and,
+/// when one model served it, "model_version".
 infer_response_body encode_infer_response(std::string_view graph, std::string_view id,
                                           const record& outputs, const infer_request& request,
                                           const std::vector<served_by>& served = {});

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -18,13 +20,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 
 #include "http/dashboard.hpp"
 #include "http/kserve.hpp"
+#include "http/request_head.hpp"
 
 #ifndef HOGAR_VERSION
 #define HOGAR_VERSION "0.0.0"
@@ -35,6 +42,7 @@ namespace hogar::http {
 namespace {
 
 namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
@@ -42,13 +50,76 @@ using error_code = beast::error_code;
 
 using request_t = bhttp::request<bhttp::string_body>;
 using response_t = bhttp::response<bhttp::string_body>;
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr std::string_view json_type = "application/json";
 constexpr std::string_view server_name = "hogar/" HOGAR_VERSION;
 /// Longest wait for a closing client to go away after its last answer (see close_gracefully).
 constexpr std::chrono::milliseconds linger_max{2000};
+/// Bodies up to this size are parsed on the connection's strand (simdjson reads 64 KiB in
+/// tens of microseconds); larger ones on the parse threads.
+constexpr std::size_t inline_parse_max_bytes = 64 * 1024;
+/// How long the listener rests when the process is out of file descriptors: accepting again
+/// at once would fail again at once (the spin of issue 8: 100% of a core, 21 MB/s of logs).
+constexpr std::chrono::milliseconds accept_pause{100};
+/// Connections the listener takes from the kernel's queue at once after each wake-up.
+constexpr std::size_t accept_burst = 256;
+/// Connections closed at once to make room at the cap: a sixteenth of the cap, at most 32
+/// (nginx drains 32 at a time), at least one.
+std::size_t evict_batch(std::size_t max_connections) {
+  return std::clamp<std::size_t>(max_connections / 16, 1, 32);
+}
 
-class session;
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// A log line that may repeat thousands of times a second under attack: printed at most once
+/// a second, with the number of lines held back since the last one. Thread-safe.
+class rate_limited_log {
+public:
+  template <class... Ts>
+  void print(fmt::format_string<Ts...> format, Ts&&... xs) {
+    auto now = steady_now_ns();
+    auto last = last_ns_.load(std::memory_order_relaxed);
+    if (now - last < 1'000'000'000 ||
+        !last_ns_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+      held_back_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    auto held = held_back_.exchange(0, std::memory_order_relaxed);
+    auto line = fmt::format(format, std::forward<Ts>(xs)...);
+    if (held > 0)
+      fmt::print(stderr, "hogar http: {} ({} more like it in the last second)\n", line, held);
+    else
+      fmt::print(stderr, "hogar http: {}\n", line);
+  }
+
+private:
+  std::atomic<std::int64_t> last_ns_{-2'000'000'000};
+  std::atomic<std::uint64_t> held_back_{0};
+};
+
+/// What the server's registry of connections knows of each, whatever its stream.
+class session_base : public std::enable_shared_from_this<session_base> {
+public:
+  virtual ~session_base() = default;
+  /// On the connection's strand: closes it now when it waits for a request or lingers after
+  /// its last answer; otherwise it closes after the answer it owes.
+  virtual void shut_down() = 0;
+  /// The connection's strand.
+  virtual asio::any_io_executor executor() = 0;
+
+  /// Since when (steady clock, ns) the connection waits for a request or reads one; 0 while
+  /// it answers one. Written on the strand, read by the listener choosing whom to close.
+  std::atomic<std::int64_t> waiting_since_ns{0};
+  /// Chosen to make room (counted in server_core::closing until it is gone). Guarded by
+  /// server_core::sessions_mutex.
+  bool evicted = false;
+};
 
 /// What the server and its connections share. Owned jointly (shared_ptr) so that a connection
 /// finishing on some thread never outlives what it points at.
@@ -60,16 +131,89 @@ struct server_core {
   /// The server's event loop (owned by server::impl, which outlives every connection): pending
   /// inferences hold work on it so that stop() waits for their answers.
   asio::io_context* ioc = nullptr;
+  /// Threads that parse large bodies (owned by server::impl).
+  asio::thread_pool* parse_pool = nullptr;
   /// Set once by stop(); connections read it on their strands before starting a read.
   std::atomic<bool> stopping{false};
-  /// Live connections, so that stop() can close the idle ones. Guarded by sessions_mutex;
-  /// entries are added by a session's constructor and removed by its destructor.
+  rate_limited_log accept_log;
+
+  /// Registers a connection; called once by its start().
+  void add(session_base* s) {
+    std::lock_guard lock{sessions_mutex};
+    sessions.emplace(s, s->weak_from_this());
+  }
+
+  /// Unregisters a connection; called by its destructor.
+  void remove(session_base* s) {
+    std::lock_guard lock{sessions_mutex};
+    if (s->evicted)
+      --closing;
+    sessions.erase(s);
+  }
+
+  /// Connections open now, not counting those already told to close.
+  std::size_t open_connections() {
+    std::lock_guard lock{sessions_mutex};
+    return sessions.size() - closing;
+  }
+
+  /// Makes room for a new connection: under the cap there is room; at it (or, with `force`,
+  /// always: the process ran out of file descriptors) the connections that have waited
+  /// longest for a request are told to close. Returns whether the new one may stay.
+  bool make_room(bool force = false) {
+    std::vector<std::weak_ptr<session_base>> chosen;
+    {
+      std::lock_guard lock{sessions_mutex};
+      if (!force && sessions.size() - closing < options.max_connections)
+        return true;
+      std::vector<std::pair<std::int64_t, session_base*>> waiting;
+      for (auto& [key, weak] : sessions) {
+        auto* s = const_cast<session_base*>(key);
+        auto since = s->waiting_since_ns.load(std::memory_order_relaxed);
+        if (since > 0 && !s->evicted)
+          waiting.emplace_back(since, s);
+      }
+      auto n = std::min(evict_batch(options.max_connections), waiting.size());
+      std::partial_sort(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(n),
+                        waiting.end());
+      for (std::size_t i = 0; i < n; ++i) {
+        waiting[i].second->evicted = true;
+        ++closing;
+        chosen.push_back(sessions[waiting[i].second]);
+      }
+    }
+    // Told outside the lock: dropping the last reference to a session runs its destructor,
+    // which takes the lock.
+    for (auto& weak : chosen)
+      if (auto s = weak.lock())
+        asio::post(s->executor(), [s] { s->shut_down(); });
+    return !chosen.empty();
+  }
+
+  /// Every live connection (for stop()).
+  std::vector<std::shared_ptr<session_base>> all_sessions() {
+    std::vector<std::shared_ptr<session_base>> open;
+    std::lock_guard lock{sessions_mutex};
+    for (auto& [key, weak] : sessions)
+      if (auto s = weak.lock())
+        open.push_back(std::move(s));
+    return open;
+  }
+
+private:
   std::mutex sessions_mutex;
-  std::unordered_map<const session*, std::weak_ptr<session>> sessions;
+  /// Live connections, so that stop() can close the idle ones and the listener can make room.
+  std::unordered_map<const session_base*, std::weak_ptr<session_base>> sessions;
+  /// Of `sessions`, those told to close that are not gone yet.
+  std::size_t closing = 0;
 };
 
 /// What a route resolves to, before the method is checked.
 enum class route_kind {
+  /// No such path (404).
+  none,
+  /// A path segment with a malformed %XX escape or a control character (400).
+  malformed,
   dashboard,
   dashboard_json,
   metrics,
@@ -79,6 +223,10 @@ enum class route_kind {
   model_metadata,
   model_ready,
   model_infer,
+  /// /v2/models/{graph}/config: Triton's model configuration extension.
+  model_config,
+  /// /v2/models/{graph}/stats, and /v2/models/stats for every graph: Triton's statistics.
+  model_stats,
   repository_index,
   repository_load,
   repository_unload,
@@ -86,11 +234,15 @@ enum class route_kind {
 
 struct route {
   route_kind kind;
-  /// The graph named in /v2/models/{graph}/...; empty for other routes.
+  /// The graph named in /v2/models/{graph}/...; empty for other routes (and for the
+  /// statistics of every graph).
   std::string graph;
+  /// The version named in /v2/models/{graph}/versions/{version}/...; empty when none.
+  std::string version = {};
 };
 
-/// Decodes %XX escapes of one path segment; nullopt for a malformed escape.
+/// Decodes %XX escapes of one path segment; nullopt for a malformed escape or a control
+/// character (a NUL would cut a model name short on its way to the file system).
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -108,11 +260,14 @@ std::optional<std::string> percent_decode(std::string_view s) {
     out.push_back(static_cast<char>(value));
     i += 2;
   }
+  for (unsigned char c : out)
+    if (c < 0x20 || c == 0x7f)
+      return std::nullopt;
   return out;
 }
 
-/// Maps a request target (query string ignored) onto a route; nullopt: no such path.
-std::optional<route> resolve(std::string_view target) {
+/// Maps a request target (query string ignored) onto a route.
+route resolve(std::string_view target) {
   target = target.substr(0, target.find('?'));
   std::vector<std::string> parts;
   while (!target.empty()) {
@@ -123,7 +278,7 @@ std::optional<route> resolve(std::string_view target) {
     auto end = std::min(target.find('/'), target.size());
     auto part = percent_decode(target.substr(0, end));
     if (!part)
-      return std::nullopt;
+      return route{route_kind::malformed, {}};
     parts.push_back(std::move(*part));
     target.remove_prefix(end);
   }
@@ -150,21 +305,50 @@ std::optional<route> resolve(std::string_view target) {
       return route{route_kind::repository_load, parts[3]};
     if (parts[4] == "unload")
       return route{route_kind::repository_unload, parts[3]};
-    return std::nullopt;
+    return route{route_kind::none, {}};
   }
+  // /v2/models/stats: every graph's statistics (as in Triton, before a graph named "stats").
+  if (is({"v2", "models", "stats"}))
+    return route{route_kind::model_stats, {}};
   if (parts.size() < 3 || parts[0] != "v2" || parts[1] != "models")
-    return std::nullopt;
-  // /v2/models/{graph}[/versions/{v}][/ready|/infer]
+    return route{route_kind::none, {}};
+  // /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats]
   std::size_t next = 3;
-  if (parts.size() >= 5 && parts[3] == "versions")
+  std::string version;
+  if (parts.size() >= 5 && parts[3] == "versions") {
     next = 5;
+    version = parts[4];
+  }
   if (parts.size() == next)
-    return route{route_kind::model_metadata, parts[2]};
+    return route{route_kind::model_metadata, parts[2], version};
   if (parts.size() == next + 1 && parts[next] == "ready")
-    return route{route_kind::model_ready, parts[2]};
+    return route{route_kind::model_ready, parts[2], version};
   if (parts.size() == next + 1 && parts[next] == "infer")
-    return route{route_kind::model_infer, parts[2]};
-  return std::nullopt;
+    return route{route_kind::model_infer, parts[2], version};
+  if (parts.size() == next + 1 && parts[next] == "config")
+    return route{route_kind::model_config, parts[2], version};
+  if (parts.size() == next + 1 && parts[next] == "stats")
+    return route{route_kind::model_stats, parts[2], version};
+  return route{route_kind::none, {}};
+}
+
+/// Whether a route is open without a token when the server has tokens.
+bool is_open(route_kind kind, const server_options& o) {
+  switch (kind) {
+    case route_kind::health_live:
+    case route_kind::health_ready: return o.open_health;
+    case route_kind::metrics: return o.open_metrics;
+    case route_kind::dashboard:
+    case route_kind::dashboard_json: return o.open_dashboard;
+    default: return false;
+  }
+}
+
+/// A client's text in a message: at most `longest` characters.
+std::string cut(std::string_view text, std::size_t longest = 100) {
+  if (text.size() <= longest)
+    return std::string{text};
+  return std::string{text.substr(0, longest)} + "...";
 }
 
 bhttp::verb method_of(route_kind kind) {
@@ -185,49 +369,43 @@ bool is_protocol_error(const error_code& ec) {
          ec != bhttp::error::need_more && ec != bhttp::error::need_buffer;
 }
 
-/// One client connection. It lives as long as an operation or a pending inference holds a
-/// shared_ptr to it; everything below runs on its strand (the stream's executor) except the
-/// constructor, the destructor and the infer callback, which only posts onto the strand.
-class session : public std::enable_shared_from_this<session> {
+/// One client connection over a plain TCP stream or TLS over one. It lives as long as an
+/// operation or a pending inference holds a shared_ptr to it; everything below runs on its
+/// strand (the stream's executor) except the constructor, the destructor and the callbacks of
+/// the backend and the parse threads, which only post onto the strand.
+template <class Stream>
+class session final : public session_base {
 public:
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
   /// Bytes a connection reads at most per system call.
   static constexpr std::size_t read_buffer_bytes = 64 * 1024;
 
-  session(tcp::socket socket, std::shared_ptr<server_core> core)
-    : stream_(std::move(socket)), core_(std::move(core)) {
-    // Beast reads at most the buffer's free capacity per call, and the parser empties the
-    // buffer as it goes: without room reserved, a tensor body arrives 512 bytes per read (and
-    // per timer re-arm), 72 system calls for one 96x128x3 image.
-    buffer_.reserve(read_buffer_bytes);
-  }
+  template <class... TlsContext>
+  session(tcp::socket socket, std::shared_ptr<server_core> core, TlsContext&... tls)
+    : stream_(std::move(socket), tls...), core_(std::move(core)) {}
 
-  ~session() {
-    std::lock_guard lock{core_->sessions_mutex};
-    core_->sessions.erase(this);
-  }
+  ~session() override { core_->remove(this); }
 
-  /// Registers the session with the server and starts reading its first request.
+  /// Registers the session with the server and starts on its first request (after the TLS
+  /// handshake when the port speaks HTTPS).
   void start() {
-    {
-      std::lock_guard lock{core_->sessions_mutex};
-      core_->sessions.emplace(this, weak_from_this());
-    }
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&session::read_header, shared_from_this()));
+    core_->add(this);
+    waiting_since_ns = steady_now_ns();
+    asio::dispatch(executor(), [self = self()] {
+      if constexpr (is_tls)
+        self->handshake();
+      else
+        self->read_header();
+    });
   }
 
-  /// Called by server::stop on the strand: an idle connection (waiting for a request, or only
-  /// part of one) is closed now; one whose inference or answer is in flight closes after it.
-  void shut_down() {
-    if (phase_ == phase::reading || phase_ == phase::lingering) {
-      error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      stream_.close();
-    }
+  void shut_down() override {
+    close_after_answer_ = true;
+    if (phase_ == phase::reading || phase_ == phase::lingering)
+      close_now();
   }
 
-  /// The connection's strand.
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
 
 private:
   /// What the connection is doing; decides what shut_down may cut.
@@ -257,48 +435,110 @@ private:
     std::atomic<bool> answered{false};
   };
 
+  /// A large body on its way through the parse threads: holds the session alive and the
+  /// io_context running until the parsed request is posted back.
+  struct pending_parse {
+    pending_parse(asio::io_context& ioc, std::shared_ptr<session> s, std::string g,
+                  request_t r, std::optional<std::size_t> length)
+      : work(asio::make_work_guard(ioc)), self(std::move(s)), graph(std::move(g)),
+        request(std::move(r)), json_length(length) {}
+
+    asio::executor_work_guard<asio::io_context::executor_type> work;
+    std::shared_ptr<session> self;
+    std::string graph;
+    request_t request;
+    std::optional<std::size_t> json_length;
+    std::optional<result<infer_request>> parsed;
+  };
+
+  std::shared_ptr<session> self() {
+    return std::static_pointer_cast<session>(shared_from_this());
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void expire_after_client_timeout() {
+    lowest().expires_after(std::chrono::milliseconds{core_->options.client_timeout_ms});
+  }
+
+  void handshake() {
+    expire_after_client_timeout();
+    if constexpr (is_tls)
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = self()](error_code ec) {
+                                // A client that is not speaking TLS, or stalls: nothing was
+                                // accepted, nothing is owed.
+                                if (ec)
+                                  return self->close_now();
+                                self->read_header();
+                              });
+  }
+
   void read_header() {
     phase_ = phase::reading;
-    if (core_->stopping) {
+    waiting_since_ns = steady_now_ns();
+    if (core_->stopping || close_after_answer_) {
       close_now();
       return;
     }
     parser_.emplace();
     parser_->body_limit(core_->options.max_body_bytes);
-    stream_.expires_after(std::chrono::milliseconds{core_->options.client_timeout_ms});
+    expire_after_client_timeout();
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&session::on_header, shared_from_this()));
+                             beast::bind_front_handler(&session::on_header, self()));
   }
 
   void on_header(error_code ec, std::size_t) {
     if (ec)
       return on_read_error(ec);
+    const auto& head = parser_->get();
+    if (auto problem = check_request_head(head))
+      return refuse(head.version(), problem->status, problem->message);
+    const auto& auth = core_->options.auth;
+    if (auth.enabled() && !is_open(resolve(head.target()).kind, core_->options) &&
+        !auth.allows(head[bhttp::field::authorization]))
+      return refuse(head.version(), 401, "unauthorized");
     // curl and others wait for "100 Continue" before sending a large body.
-    auto expect = parser_->get()[bhttp::field::expect];
+    auto expect = head[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
-      continue_.emplace(bhttp::status::continue_, parser_->get().version());
-      stream_.expires_after(std::chrono::milliseconds{core_->options.client_timeout_ms});
-      bhttp::async_write(stream_, *continue_,
-                         [self = shared_from_this()](error_code ec, std::size_t) {
-                           if (ec)
-                             return self->close_now();
-                           self->read_body();
-                         });
+      continue_.emplace(bhttp::status::continue_, head.version());
+      expire_after_client_timeout();
+      bhttp::async_write(stream_, *continue_, [self = self()](error_code ec, std::size_t) {
+        if (ec)
+          return self->close_now();
+        self->read_body();
+      });
       return;
     }
     read_body();
   }
 
+  /// Answers a request refused on its head without reading its body, and closes.
+  void refuse(unsigned version, unsigned status, std::string_view message) {
+    phase_ = phase::answering;
+    waiting_since_ns = 0;
+    version_ = version;
+    keep_alive_ = false;
+    send_error(status, message);
+  }
+
   void read_body() {
-    stream_.expires_after(std::chrono::milliseconds{core_->options.client_timeout_ms});
+    // Beast reads at most the buffer's free capacity per call, and the parser empties the
+    // buffer as it goes: without room reserved, a tensor body arrives 512 bytes per read (and
+    // per timer re-arm), 72 system calls for one 96x128x3 image. Reserved only once a body
+    // comes, so that a connection that sends nothing costs little more than its socket.
+    if (!parser_->is_done())
+      buffer_.reserve(read_buffer_bytes);
+    expire_after_client_timeout();
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&session::on_body, shared_from_this()));
+                      beast::bind_front_handler(&session::on_body, self()));
   }
 
   void on_body(error_code ec, std::size_t) {
     if (ec)
       return on_read_error(ec);
     phase_ = phase::answering;
+    waiting_since_ns = 0;
     request_t request = parser_->release();
     parser_.reset();
     version_ = request.version();
@@ -316,17 +556,20 @@ private:
   void on_read_error(const error_code& ec) {
     if (ec == bhttp::error::body_limit) {
       phase_ = phase::answering;
+      waiting_since_ns = 0;
       keep_alive_ = false;
       return send_error(413, fmt::format("request body larger than the limit of {} bytes",
                                          core_->options.max_body_bytes));
     }
     if (ec == bhttp::error::header_limit) {
       phase_ = phase::answering;
+      waiting_since_ns = 0;
       keep_alive_ = false;
       return send_error(431, "request header too large");
     }
     if (is_protocol_error(ec)) {
       phase_ = phase::answering;
+      waiting_since_ns = 0;
       keep_alive_ = false;
       return send_error(400, fmt::format("malformed HTTP request: {}", ec.message()));
     }
@@ -337,20 +580,27 @@ private:
 
   void handle(request_t request) {
     auto found = resolve(request.target());
-    if (!found)
+    if (found.kind == route_kind::none)
       return send_error(404, fmt::format("no route for {} {}", std::string{request.method_string()},
-                                         std::string{request.target()}));
-    auto allowed = method_of(found->kind);
+                                         cut(request.target())));
+    if (found.kind == route_kind::malformed)
+      return send_error(400, fmt::format("the path {} holds a malformed %XX escape or a control "
+                                         "character",
+                                         cut(request.target())));
+    auto allowed = method_of(found.kind);
     if (request.method() != allowed) {
       auto res = make_response(bhttp::status::method_not_allowed, json_type,
                                error_body(fmt::format(
                                  "{} {} is not allowed; use {}", std::string{request.method_string()},
-                                 std::string{request.target()}, std::string{bhttp::to_string(allowed)})));
+                                 cut(request.target()), std::string{bhttp::to_string(allowed)})));
       res.set(bhttp::field::allow, bhttp::to_string(allowed));
       return send(std::move(res));
     }
     backend& b = core_->served;
-    switch (found->kind) {
+    switch (found.kind) {
+      case route_kind::none:
+      case route_kind::malformed:
+        return; // answered above, before the method was checked
       case route_kind::dashboard:
         return send(make_response(bhttp::status::ok, "text/html; charset=utf-8",
                                   std::string{dashboard_html()}));
@@ -371,21 +621,36 @@ private:
           return send(make_response(bhttp::status::ok, json_type, {}));
         return send_error(503, "the node is not ready to serve");
       case route_kind::model_metadata: {
-        auto metadata = b.metadata(found->graph);
+        auto metadata = b.metadata(found.graph);
         if (!metadata)
-          return send_error(404, unknown_graph(found->graph));
+          return send_error(404, unknown_graph(found.graph));
         return send(make_response(bhttp::status::ok, json_type, model_metadata_body(*metadata)));
       }
       case route_kind::model_ready: {
-        auto metadata = b.metadata(found->graph);
+        auto metadata = b.metadata(found.graph);
         if (!metadata)
-          return send_error(404, unknown_graph(found->graph));
+          return send_error(404, unknown_graph(found.graph));
         if (!metadata->ready)
-          return send_error(503, fmt::format("graph '{}' is not ready", found->graph));
+          return send_error(503, fmt::format("graph '{}' is not ready", found.graph));
         return send(make_response(bhttp::status::ok, json_type, {}));
       }
       case route_kind::model_infer:
-        return start_infer(std::move(found->graph), request);
+        return start_infer(std::move(found.graph), std::move(request));
+      case route_kind::model_config:
+        return start_call<model_config>(
+          [&b, graph = found.graph](auto done) { b.configuration(graph, std::move(done)); },
+          [this](model_config& config) {
+            send(make_response(bhttp::status::ok, json_type, model_config_body(config)));
+          });
+      case route_kind::model_stats:
+        return start_call<std::vector<model_statistics>>(
+          [&b, graph = found.graph](auto done) { b.statistics(graph, std::move(done)); },
+          [this, version = found.version](std::vector<model_statistics>& entries) {
+            // /versions/{v}/stats: the entries of that version only.
+            if (!version.empty())
+              std::erase_if(entries, [&](auto& e) { return e.version != version; });
+            send(no_store(make_response(bhttp::status::ok, json_type, statistics_body(entries))));
+          });
       case route_kind::repository_index: {
         auto body = request.body();
         return start_call<std::vector<repository_model_entry>>(
@@ -399,9 +664,9 @@ private:
       }
       case route_kind::repository_load:
       case route_kind::repository_unload: {
-        bool load = found->kind == route_kind::repository_load;
+        bool load = found.kind == route_kind::repository_load;
         return start_call<std::string>(
-          [&b, load, model = found->graph](auto done) {
+          [&b, load, model = found.graph](auto done) {
             if (load)
               b.repository_load(model, std::move(done));
             else
@@ -425,7 +690,7 @@ private:
       std::shared_ptr<session> self;
       std::atomic<bool> answered{false};
     };
-    auto pending = std::make_shared<pending_call>(*core_->ioc, shared_from_this());
+    auto pending = std::make_shared<pending_call>(*core_->ioc, self());
     auto strand = executor();
     try {
       start([pending, strand, on_value](result<T> answer) mutable {
@@ -452,7 +717,7 @@ private:
                        served.empty() ? "none" : served);
   }
 
-  void start_infer(std::string graph, const request_t& request) {
+  void start_infer(std::string graph, request_t request) {
     std::optional<std::size_t> json_length;
     if (auto field = request.find(inference_header_length_field); field != request.end()) {
       auto text = field->value();
@@ -460,10 +725,38 @@ private:
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
       if (ec != std::errc{} || end != text.data() + text.size())
         return send_error(400, fmt::format("request: {} '{}' is not a byte count",
-                                           inference_header_length_field, std::string{text}));
+                                           inference_header_length_field, cut(text, 40)));
       json_length = n;
     }
-    auto parsed = parse_infer_request(request.body(), json_length);
+    if (request.body().size() <= inline_parse_max_bytes)
+      return continue_infer(std::move(graph), parse(request.body(), json_length));
+    // A large body is parsed on the parse threads: tens of milliseconds for megabytes of
+    // JSON that the connections sharing this event loop do not wait for.
+    auto pending = std::make_shared<pending_parse>(*core_->ioc, self(), std::move(graph),
+                                                   std::move(request), json_length);
+    asio::post(*core_->parse_pool, [pending] {
+      pending->parsed.emplace(pending->self->parse(pending->request.body(), pending->json_length));
+      pending->request = {};
+      auto strand = pending->self->executor();
+      asio::post(strand, [pending] {
+        pending->self->continue_infer(std::move(pending->graph), std::move(*pending->parsed));
+      });
+    });
+  }
+
+  /// parse_infer_request with this server's limits; memory running out for a huge body fails
+  /// that request alone.
+  result<infer_request> parse(std::string_view body, std::optional<std::size_t> json_length) {
+    try {
+      return parse_infer_request(body, json_length, core_->options.json_max_depth);
+    } catch (const std::bad_alloc&) {
+      return fail(errc::overloaded,
+                  fmt::format("request: not enough memory to read a body of {} bytes now",
+                              body.size()));
+    }
+  }
+
+  void continue_infer(std::string graph, result<infer_request> parsed) {
     if (!parsed)
       return send_error(status_for(parsed.error().code),
                         fmt::format("graph '{}': {}", graph, parsed.error().message));
@@ -478,7 +771,7 @@ private:
     auto timeout_ms = parsed->timeout_ms.value_or(core_->options.default_timeout_ms);
     auto inputs = std::move(parsed->inputs);
     auto pending =
-      std::make_shared<pending_infer>(*core_->ioc, shared_from_this(), graph, std::move(*parsed));
+      std::make_shared<pending_infer>(*core_->ioc, self(), graph, std::move(*parsed));
     auto strand = executor();
     try {
       core_->served.infer(graph, std::move(inputs), timeout_ms,
@@ -545,16 +838,18 @@ private:
     // Admission said no for now: clients should come back shortly, not give up.
     if (status == 503)
       res.set(bhttp::field::retry_after, "1");
+    if (status == 401)
+      res.set(bhttp::field::www_authenticate, "Bearer");
     send(std::move(res));
   }
 
   void send(response_t res) {
-    res.keep_alive(keep_alive_ && !core_->stopping);
+    res.keep_alive(keep_alive_ && !close_after_answer_ && !core_->stopping);
     res.prepare_payload();
     response_ = std::move(res);
-    stream_.expires_after(std::chrono::milliseconds{core_->options.client_timeout_ms});
+    expire_after_client_timeout();
     bhttp::async_write(stream_, response_,
-                       beast::bind_front_handler(&session::on_write, shared_from_this()));
+                       beast::bind_front_handler(&session::on_write, self()));
   }
 
   void on_write(error_code ec, std::size_t) {
@@ -566,35 +861,40 @@ private:
     read_header();
   }
 
-  /// Closes after the answer: shuts down our sending side, then reads and drops what the client
-  /// still sends (the rest of a refused body) until it closes or linger_max passes. Closing at
-  /// once with unread bytes would make the kernel reset the connection, and the client could
-  /// lose the answer (the 413) before reading it.
+  /// Closes after the answer. Over TCP: shuts down our sending side, then reads and drops what
+  /// the client still sends (the rest of a refused body) until it closes or linger_max
+  /// passes; closing at once with unread bytes would make the kernel reset the connection,
+  /// and the client could lose the answer (the 413) before reading it. Over TLS: sends
+  /// close_notify and waits as long for the client's.
   void close_gracefully() {
     phase_ = phase::lingering;
-    error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::min(linger_max, std::chrono::milliseconds{
-                                                 core_->options.client_timeout_ms}));
-    linger();
+    waiting_since_ns = steady_now_ns();
+    lowest().expires_after(
+      std::min(linger_max, std::chrono::milliseconds{core_->options.client_timeout_ms}));
+    if constexpr (is_tls) {
+      stream_.async_shutdown([self = self()](error_code) { self->close_now(); });
+    } else {
+      error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      linger();
+    }
   }
 
   void linger() {
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](error_code ec, std::size_t) {
-                              if (ec)
-                                return self->close_now();
-                              self->linger();
-                            });
+    stream_.async_read_some(asio::buffer(drain_), [self = self()](error_code ec, std::size_t) {
+      if (ec)
+        return self->close_now();
+      self->linger();
+    });
   }
 
   void close_now() {
     error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<server_core> core_;
   /// The request being read; reset between requests (a parser reads one message).
@@ -606,9 +906,41 @@ private:
   /// Of the request being answered: the answer uses its HTTP version and keep-alive choice.
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  /// Set by shut_down: the connection closes once it owes no answer.
+  bool close_after_answer_ = false;
   phase phase_ = phase::reading;
   std::array<char, 4096> drain_{};
 };
+
+/// Loads the certificate and key of an HTTPS port; the error names the file and the reason.
+result<std::unique_ptr<ssl::context>> make_tls_context(const server_options& o) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  // TLS 1.2 and newer only.
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  error_code ec;
+  ctx->use_certificate_chain_file(o.tls_certificate, ec);
+  if (ec)
+    return fail(errc::io_error, fmt::format("http: cannot use the certificate {} (tls-certificate): "
+                                            "{}",
+                                            o.tls_certificate, ec.message()));
+  ctx->use_private_key_file(o.tls_key, ssl::context::pem, ec);
+  if (ec)
+    return fail(errc::io_error,
+                fmt::format("http: cannot use the key {} (tls-key): {}", o.tls_key, ec.message()));
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    return fail(errc::invalid_argument,
+                fmt::format("http: the key {} does not belong to the certificate {}", o.tls_key,
+                            o.tls_certificate));
+  return ctx;
+}
+
+/// Out of file descriptors or kernel memory: accepting again at once fails again at once.
+bool is_resource_exhaustion(const error_code& ec) {
+  return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
 
 } // namespace
 
@@ -618,8 +950,10 @@ struct server::impl {
   impl(backend& served, server_options options)
     : core(std::make_shared<server_core>(served, std::move(options))),
       ioc(static_cast<int>(std::max<std::size_t>(1, core->options.threads))),
-      acceptor(asio::make_strand(ioc)) {
+      parse_pool(std::max<std::size_t>(1, core->options.parse_threads)),
+      acceptor(asio::make_strand(ioc)), pause(acceptor.get_executor()) {
     core->ioc = &ioc;
+    core->parse_pool = &parse_pool;
   }
 
   enum class state {
@@ -636,17 +970,59 @@ struct server::impl {
       if (ec == asio::error::operation_aborted || core->stopping || !acceptor.is_open())
         return;
       if (!ec) {
-        error_code ignored;
-        socket.set_option(tcp::no_delay{true}, ignored);
-        std::make_shared<session>(std::move(socket), core)->start();
-      } else {
-        // A failed accept (out of file descriptors, a connection reset before it was taken)
-        // costs that client only; the listener goes on.
-        fmt::print(stderr, "hogar http: accept on {}:{} failed: {}\n", core->options.host,
-                   port, ec.message());
+        admit(std::move(socket));
+        // Take whatever else waits in the kernel's accept queue now, without a trip through
+        // the event loop per connection: under a flood a queue that fills drops the SYNs of
+        // valid clients too, and they retry only a second later.
+        for (std::size_t i = 0; i < accept_burst; ++i) {
+          tcp::socket next{asio::make_strand(ioc)};
+          acceptor.accept(next, ec);
+          if (ec)
+            break;
+          admit(std::move(next));
+        }
+        if (!ec || ec == asio::error::would_block || ec == asio::error::try_again)
+          return accept();
       }
+      if (is_resource_exhaustion(ec)) {
+        // Free descriptors by closing the connections that wait longest, and rest a moment
+        // instead of spinning on an accept that cannot succeed.
+        core->accept_log.print("accept on {}:{} failed: {} ({} connections open); closing idle "
+                               "connections and pausing accepts for {} ms",
+                               core->options.host, port, ec.message(), core->open_connections(),
+                               accept_pause.count());
+        core->make_room(true);
+        pause.expires_after(accept_pause);
+        pause.async_wait([this](error_code wait_ec) {
+          if (!wait_ec && !core->stopping)
+            accept();
+        });
+        return;
+      }
+      // A connection reset before it was taken costs that client only; the listener goes on.
+      core->accept_log.print("accept on {}:{} failed: {}", core->options.host, port,
+                             ec.message());
       accept();
     });
+  }
+
+  /// A connection just accepted: served, or closed at once when every connection is busy.
+  void admit(tcp::socket socket) {
+    if (core->make_room())
+      return start_session(std::move(socket));
+    // Every connection is busy answering: this one waits for no one.
+    core->accept_log.print("refused a connection on {}:{}: {} connections are open and all are "
+                           "answering (http-max-connections)",
+                           core->options.host, port, core->options.max_connections);
+  }
+
+  void start_session(tcp::socket socket) {
+    error_code ignored;
+    socket.set_option(tcp::no_delay{true}, ignored);
+    if (tls)
+      std::make_shared<session<tls_stream>>(std::move(socket), core, *tls)->start();
+    else
+      std::make_shared<session<plain_stream>>(std::move(socket), core)->start();
   }
 
   void run_loop() {
@@ -665,7 +1041,12 @@ struct server::impl {
 
   std::shared_ptr<server_core> core;
   asio::io_context ioc;
+  asio::thread_pool parse_pool;
   tcp::acceptor acceptor;
+  /// Wakes the listener after a pause for lack of file descriptors (on the acceptor's strand).
+  asio::steady_timer pause;
+  /// Set when the port speaks HTTPS.
+  std::unique_ptr<ssl::context> tls;
   /// Keeps the threads running while no connection is open; released by stop().
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
@@ -691,6 +1072,12 @@ result<std::uint16_t> server::start() {
     return fail(errc::io_error, fmt::format("http: cannot listen on {}: the server was already "
                                             "started",
                                             where));
+  if (!o.tls_certificate.empty() || !o.tls_key.empty()) {
+    auto ctx = make_tls_context(o);
+    if (!ctx)
+      return ctx.error();
+    d.tls = std::move(*ctx);
+  }
   auto failed = [&](std::string_view step, const error_code& ec) {
     error_code ignored;
     d.acceptor.close(ignored);
@@ -723,6 +1110,10 @@ result<std::uint16_t> server::start() {
   if (ec)
     return failed("reading the bound port", ec);
 
+  // Bursts of accepts (impl::accept) must not block when the queue is empty.
+  d.acceptor.non_blocking(true, ec);
+  if (ec)
+    return failed("making the socket non-blocking", ec);
   d.work.emplace(asio::make_work_guard(d.ioc));
   d.accept();
   auto n = std::max<std::size_t>(1, o.threads);
@@ -749,24 +1140,17 @@ void server::stop() {
   asio::post(d.acceptor.get_executor(), [&d] {
     error_code ignored;
     d.acceptor.close(ignored);
+    d.pause.cancel();
   });
-  // Taken under the lock, told outside it: dropping the last reference to a session runs its
-  // destructor, which takes the same lock.
-  std::vector<std::shared_ptr<session>> open;
-  {
-    std::lock_guard sessions_lock{d.core->sessions_mutex};
-    for (auto& [key, weak] : d.core->sessions)
-      if (auto s = weak.lock())
-        open.push_back(std::move(s));
-  }
-  for (auto& s : open)
+  for (auto& s : d.core->all_sessions())
     asio::post(s->executor(), [s] { s->shut_down(); });
-  open.clear();
-  // The loop now runs until the last connection is closed and the last inference answered.
+  // The loop now runs until the last connection is closed and the last inference answered;
+  // bodies still being parsed hold work on it too, so the parse threads are idle after it.
   d.work.reset();
   for (auto& t : d.threads)
     t.join();
   d.threads.clear();
+  d.parse_pool.join();
 }
 
 } // namespace hogar::http

@@ -19,7 +19,18 @@
 // Threads: `threads` threads run one io_context; every connection is served on its own strand
 // with asynchronous reads and writes, so no thread blocks on a client. An inference is started
 // with backend::infer and the connection waits (holding no thread) until its callback, called
-// from any thread, posts the answer back onto the connection's strand.
+// from any thread, posts the answer back onto the connection's strand. Bodies larger than
+// 64 KiB are parsed on `parse_threads` threads of their own, so that a large JSON body never
+// stalls the connections of the event loop.
+//
+// What a client can make the server hold is bounded: connections (`max_connections`; at the
+// cap the ones waiting longest for a request make room, as nginx reuses idle connections),
+// time (`client_timeout_ms` for every read and write, the TLS handshake included), bodies
+// (`max_body_bytes`), heads (Beast's 8 KiB), JSON nesting (`json_max_depth`). When the process
+// runs out of file descriptors, accepting pauses briefly instead of spinning.
+//
+// Security: with `auth` tokens, every route but the open ones needs `Authorization: Bearer
+// TOKEN` (401 otherwise, with no detail); with a certificate and key, the port speaks HTTPS.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +38,10 @@
 #include <memory>
 #include <string>
 
-#include "http/backend.hpp"
 #include "base/result.hpp"
+#include "http/backend.hpp"
+#include "http/bearer_tokens.hpp"
+#include "kernels/tensor_json.hpp"
 
 namespace hogar::http {
 
@@ -47,6 +60,24 @@ struct server_options {
   /// request on a kept-alive connection, and for it to read an answer. A client that stalls
   /// longer is disconnected, so a slow or vanished client holds no more than its socket.
   std::int64_t client_timeout_ms = 30000;
+  /// Arrays and objects nested deeper than this in a request's JSON are refused (400).
+  std::size_t json_max_depth = default_json_max_depth;
+  /// Threads that parse request bodies larger than 64 KiB (at least 1 is used).
+  std::size_t parse_threads = 1;
+  /// Connections open at once, at most. At the cap, the connections that have waited longest
+  /// for a request are closed to make room; when none waits, a new connection is closed at
+  /// once. Keep it under the process's open-file limit.
+  std::size_t max_connections = 10'000;
+  /// Bearer tokens clients must present; none: no authentication.
+  bearer_tokens auth;
+  /// Routes open without a token when `auth` has tokens: health (/v2/health/live and ready),
+  /// metrics (/metrics), dashboard (/, /dashboard, /v2/dashboard.json).
+  bool open_health = true;
+  bool open_metrics = false;
+  bool open_dashboard = false;
+  /// HTTPS: PEM files of the server's certificate (chain) and private key; both empty: HTTP.
+  std::string tls_certificate;
+  std::string tls_key;
 };
 
 /// Serves one backend over HTTP/1.1 with keep-alive. The backend must outlive the server.
@@ -60,7 +91,7 @@ public:
 
   /// Binds host:port, starts the threads and accepts connections; returns the bound port.
   /// Fails with errc::io_error naming host:port and the reason ("address already in use"), or
-  /// when the server was started before.
+  /// the certificate or key file that cannot be used, or when the server was started before.
   result<std::uint16_t> start();
 
   /// Stops accepting connections, closes idle ones, lets every inference already started be

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # build.sh: configures and builds hogar into build/ (the CUDA parts too when nvcc is found).
 # Extra arguments go to CMake's configure step, e.g. -DHOGAR_BUILD_BENCH=OFF.
+# HOGAR_BUILD_DIR names another build folder (scripts/test.sh --sanitize uses build-sanitize).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+dir="${HOGAR_BUILD_DIR:-build}"
 generator=()
 if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-if [ ! -f build/CMakeCache.txt ]; then
-  cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
+if [ ! -f "$dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
 elif [ $# -gt 0 ]; then
-  cmake -S . -B build "$@"
+  cmake -S . -B "$dir" "$@"
 fi
-cmake --build build -j "$(nproc)"
+cmake --build "$dir" -j "$(nproc)"

@@ -6,16 +6,21 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build ccache pkg-config
   libcaf-dev                      # CAF 0.17: the actors (core + io)
+  libcaf-openssl0.17              # CAF's openssl module: mutual TLS on the actor port (libssl-dev)
+  openssl                         # scripts/make-certs.sh (and the TLS tests) make certificates
   libboost-program-options-dev    # config files and command-line flags
   libboost-dev                    # Boost.Beast and Boost.Asio (header-only): the HTTP front end
+  libssl-dev                      # HTTPS (Beast over OpenSSL)
   libncurses-dev                  # hogar-inspect's terminal view
   libfmt-dev                      # formatting
   libyaml-cpp-dev                 # the graph language
-  nlohmann-json3-dev              # KServe v2 JSON
+  nlohmann-json3-dev              # KServe v2 JSON (writing; and error positions)
+  libsimdjson-dev                 # KServe v2 JSON (reading client requests: fast, depth-limited)
   doctest-dev                     # tests
   libonnx-dev libprotobuf-dev     # ONNX models (protobuf)
   libopenblas-dev                 # the fast CPU path's matrix products
   libonnx-testdata                # ONNX's backend node tests: the conformance suite
+  python3-venv                    # the virtual environment of Triton's client (scripts/python-env.sh)
 )
 
 missing=()

@@ -24,9 +24,11 @@ namespace hogar::bench {
 class daemons {
 public:
   /// Starts one daemon per entry of `labels` (its placement labels), on actor ports
-  /// first_port, first_port + 1, ...; the first is the seed of the others.
+  /// first_port, first_port + 1, ...; the first is the seed of the others. `extra_args[i]`,
+  /// when given, are more flags of daemon i (its tls-* files, for instance).
   daemons(const std::string& hogard, std::uint16_t first_port,
-          const std::vector<std::string>& labels) {
+          const std::vector<std::string>& labels,
+          const std::vector<std::vector<std::string>>& extra_args = {}) {
     for (std::size_t i = 0; i < labels.size(); ++i) {
       auto port = static_cast<std::uint16_t>(first_port + i);
       ports_.push_back(port);
@@ -41,6 +43,8 @@ public:
         args.push_back("--labels=" + labels[i]);
       if (i > 0)
         args.push_back(fmt::format("--seeds=127.0.0.1:{}", first_port));
+      if (i < extra_args.size())
+        args.insert(args.end(), extra_args[i].begin(), extra_args[i].end());
       auto pid = ::fork();
       if (pid == 0) {
         std::vector<char*> argv;

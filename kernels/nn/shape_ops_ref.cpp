@@ -2,6 +2,7 @@
 // Constant, and their reference twins (every dtype: they only move elements).
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -72,6 +73,10 @@ result<shape_t> reshape_target(const node_view& view) {
     } else {
       out[i] = r;
     }
+    // The shape is a constant of the model file: its extents may multiply past int64.
+    if (out[i] != 0 && known > std::numeric_limits<std::int64_t>::max() / out[i])
+      return view.error(fmt::format("shape {} holds more elements than an int64 counts",
+                                    to_string(requested)));
     known *= out[i];
   }
   const auto total = element_count(in);

@@ -36,6 +36,21 @@ result<T> get_typed(const attribute_reader& reader, const node& n, std::string_v
 
 } // namespace
 
+bool shape_within_limit(const shape_t& shape) noexcept {
+  std::int64_t product = 1;
+  for (auto extent : shape) {
+    if (extent < 0)
+      return false;
+    if (extent != 0) {
+      // Compared before multiplying: the product never passes the limit, so never overflows.
+      if (extent > max_value_elements / product)
+        return false;
+      product *= extent;
+    }
+  }
+  return true;
+}
+
 std::string to_string(const value_info& v) {
   return fmt::format("{}{}", hogar::to_string(v.type), hogar::to_string(v.shape));
 }

@@ -19,6 +19,18 @@ namespace hogar::onnx {
 // The to_string overloads of hogar (shapes, dtypes) stay visible next to onnx's own.
 using hogar::to_string;
 
+/// The most elements one value of a model may hold, counting only its nonzero extents: 2^40,
+/// far more than any memory, few enough that no product of a value's extents (or of one with
+/// an element size) overflows int64. Without the bound a shape from a file or a request, such
+/// as [0, 2^62, 2^62] (no elements at all), would overflow the shape arithmetic of the ops.
+/// The reader refuses declared shapes and weights beyond it; planning refuses request shapes
+/// and node outputs beyond it.
+inline constexpr std::int64_t max_value_elements = std::int64_t{1} << 40;
+
+/// Whether every extent is non-negative and the nonzero ones multiply to at most
+/// max_value_elements.
+bool shape_within_limit(const shape_t& shape) noexcept;
+
 /// A graph input or output: dtype and extents, -1 where the model leaves an extent open (a
 /// dynamic batch dimension, or any dim_param).
 struct value_info {

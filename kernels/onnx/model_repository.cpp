@@ -13,6 +13,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// A name a client sent, safe to print: control characters and non-ASCII bytes as \xNN, cut
+/// at 64 characters.
+std::string printable(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name.substr(0, 64)) {
+    if (c < 0x20 || c >= 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  if (name.size() > 64)
+    out += "...";
+  return out;
+}
+
 std::string at(const std::string& path, const YAML::Node& node) {
   auto mark = node.Mark();
   if (mark.line < 0)
@@ -66,13 +81,16 @@ result<std::vector<value_info>> read_io(const std::string& path, const YAML::Nod
 std::vector<std::int64_t> versions_in(const fs::path& dir) {
   std::vector<std::int64_t> versions;
   std::error_code ec;
-  for (auto& entry : fs::directory_iterator(dir, ec)) {
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator{};
+       it.increment(ec)) {
+    const auto& entry = *it;
     auto name = entry.path().filename().string();
-    if (!entry.is_directory() || name.empty() || name.size() > 18 ||
+    std::error_code kind;
+    if (!entry.is_directory(kind) || name.empty() || name.size() > 18 ||
         !std::all_of(name.begin(), name.end(), ::isdigit))
       continue;
     auto v = std::stoll(name);
-    if (v > 0 && fs::is_regular_file(entry.path() / "model.onnx", ec))
+    if (v > 0 && fs::is_regular_file(entry.path() / "model.onnx", kind))
       versions.push_back(v);
   }
   std::sort(versions.begin(), versions.end());
@@ -101,6 +119,18 @@ result<repository_model> read_model(const fs::path& dir) {
 }
 
 } // namespace
+
+bool is_model_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 128 || name.front() == '.')
+    return false;
+  for (char c : name) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.';
+    if (!ok)
+      return false;
+  }
+  return true;
+}
 
 std::string graph_name_for(std::string_view onnx_name) {
   std::string out;
@@ -176,6 +206,9 @@ result<model_config> read_model_config(const std::string& path) {
                                                     e.mark.column + 1, e.msg));
   } catch (const YAML::Exception& e) {
     return fail(errc::io_error, fmt::format("{}: {}", path, e.what()));
+  } catch (const std::exception& e) {
+    // libstdc++ throws ios_base::failure when the path is a folder ("Is a directory").
+    return fail(errc::io_error, fmt::format("{}: cannot read it: {}", path, e.what()));
   }
   model_config c;
   if (root.IsNull())
@@ -275,9 +308,10 @@ std::vector<repository_model> model_repository::index(std::vector<std::string>* 
   std::vector<repository_model> models;
   std::error_code ec;
   std::vector<fs::path> dirs;
-  for (auto& entry : fs::directory_iterator(root_, ec))
-    if (entry.is_directory())
-      dirs.push_back(entry.path());
+  for (auto it = fs::directory_iterator(root_, ec); !ec && it != fs::directory_iterator{};
+       it.increment(ec))
+    if (std::error_code kind; it->is_directory(kind))
+      dirs.push_back(it->path());
   std::sort(dirs.begin(), dirs.end());
   for (auto& dir : dirs) {
     auto m = read_model(dir);
@@ -297,27 +331,37 @@ std::vector<repository_model> model_repository::index(std::vector<std::string>* 
 }
 
 result<repository_model> model_repository::find(std::string_view name) const {
-  std::error_code ec;
+  if (!is_model_name(name))
+    return fail(errc::invalid_argument,
+                fmt::format("'{}' is not a model name: 1 to 128 letters, digits, '_', '-' and '.', "
+                            "not starting with '.'",
+                            printable(name)));
   if (root_.empty())
     return fail(errc::not_found,
                 fmt::format("model '{}': no model repository is configured (model-repository in "
                             "the node's config, --model-repository for hogar run)",
                             name));
-  if (!fs::is_directory(root_, ec))
-    return fail(errc::not_found,
-                fmt::format("model '{}': the model repository '{}' is not a folder", name, root_));
-  if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..")
-    return fail(errc::invalid_argument, fmt::format("'{}' is not a model name", name));
-  auto dir = fs::path{root_} / std::string{name};
-  if (!fs::is_directory(dir, ec)) {
-    std::vector<std::string> names;
-    for (auto& m : index())
-      names.push_back(m.name);
-    return fail(errc::not_found,
-                fmt::format("model '{}' is not in the repository {} (it has: {})", name, root_,
-                            names.empty() ? std::string{"nothing"} : fmt::format("{}", fmt::join(names, ", "))));
+  // The file system may still throw (a folder that turns into a file, a permission): the
+  // caller is an actor that must not die of it.
+  try {
+    std::error_code ec;
+    if (!fs::is_directory(root_, ec))
+      return fail(errc::not_found,
+                  fmt::format("model '{}': the model repository '{}' is not a folder", name, root_));
+    auto dir = fs::path{root_} / std::string{name};
+    if (!fs::is_directory(dir, ec)) {
+      std::vector<std::string> names;
+      for (auto& m : index())
+        names.push_back(m.name);
+      return fail(errc::not_found,
+                  fmt::format("model '{}' is not in the repository {} (it has: {})", name, root_,
+                              names.empty() ? std::string{"nothing"}
+                                            : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    return read_model(dir);
+  } catch (const std::exception& e) {
+    return fail(errc::io_error, fmt::format("model '{}' in {}: {}", name, root_, e.what()));
   }
-  return read_model(dir);
 }
 
 result<std::vector<served_version>> model_repository::served(const repository_model& model,

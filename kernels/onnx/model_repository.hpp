@@ -75,7 +75,8 @@ public:
   std::vector<repository_model> index(std::vector<std::string>* problems = nullptr) const;
 
   /// The model called `name`: not_found when there is no such folder (listing the ones there
-  /// are), invalid_argument for a malformed config.
+  /// are), invalid_argument for a name that is not a model name (see is_model_name) or a
+  /// malformed config. Never throws: a file system error is an io_error naming the path.
   result<repository_model> find(std::string_view name) const;
 
   /// The versions `model` serves now, per its config's version policy and traffic split (a
@@ -87,6 +88,11 @@ public:
 private:
   std::string root_;
 };
+
+/// Whether `name` can name a model folder: 1 to 128 letters, digits, '_', '-' and '.', not
+/// starting with '.'. Anything else (a NUL that would cut the path short, '/', "..") never
+/// reaches the file system.
+bool is_model_name(std::string_view name) noexcept;
 
 /// A graph-language name for an ONNX value name ("input.1" -> "input_1"): characters other than
 /// letters, digits, '_' and '-' become '_', and a leading digit or '-' gets a '_' before it.

@@ -1,7 +1,7 @@
 #include "kernels/onnx/onnx_reader.hpp"
 
+#include <algorithm>
 #include <fstream>
-#include <limits>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -56,16 +56,19 @@ result<tensor> tensor_from_proto(const pb::TensorProto& proto, std::string_view 
                             "save the model with its weights inside",
                             what));
   shape_t shape;
-  std::int64_t count = 1;
   for (auto d : proto.dims()) {
     if (d < 0)
       return fail(errc::invalid_argument,
                   fmt::format("{}: negative extent {} in its dims", what, d));
-    if (d != 0 && count > std::numeric_limits<std::int64_t>::max() / 16 / d)
-      return fail(errc::invalid_argument, fmt::format("{}: dims too large", what));
     shape.push_back(d);
-    count *= d;
   }
+  // Also after a zero extent: [0, 2^62, 2^62] holds nothing, but its extents would overflow
+  // the shape arithmetic of the ops that read it.
+  if (!shape_within_limit(shape))
+    return fail(errc::invalid_argument,
+                fmt::format("{}: dims too large ({} elements at most, counting nonzero extents)",
+                            what, max_value_elements));
+  const std::int64_t count = element_count(shape);
   const auto bytes = static_cast<std::size_t>(count) * dtype_size(*type);
   if (proto.has_raw_data()) {
     const auto& raw = proto.raw_data();
@@ -119,6 +122,14 @@ result<value_info> value_info_from_proto(const pb::ValueInfoProto& proto, std::s
                 fmt::format("{} '{}': the model gives no shape (not even its rank)", what, v.name));
   for (auto& d : t.shape().dim())
     v.shape.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : -1);
+  // Open extents (-1) count as 1: what is fixed must fit in one value.
+  shape_t fixed = v.shape;
+  for (auto& extent : fixed)
+    extent = std::max<std::int64_t>(extent, 1);
+  if (!shape_within_limit(fixed))
+    return fail(errc::invalid_argument,
+                fmt::format("{} '{}': shape {} holds more than the {} elements a value may have",
+                            what, v.name, to_string(v.shape), max_value_elements));
   return v;
 }
 

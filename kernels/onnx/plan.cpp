@@ -130,6 +130,13 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
       return fail(errc::invalid_argument,
                   fmt::format("{}: input '{}': expected shape {}, got {}", m.source, want.name,
                               to_string(want.shape), to_string(got)));
+    // A request may send [0, 2^62, 2^62]: no elements, yet extents that would overflow the
+    // shape arithmetic of the ops.
+    if (!shape_within_limit(got))
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: input '{}': shape {} holds more than the {} elements a value "
+                              "may have",
+                              m.source, want.name, to_string(got), max_value_elements));
     int id = add_value(want.name, {want.type, got});
     p.values_[static_cast<std::size_t>(id)].input = static_cast<int>(i);
   }
@@ -149,6 +156,11 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
     if (!pn.op)
       return fail(errc::invalid_argument, fmt::format("{}: {}: hogar does not run this operator",
                                                       m.source, n.describe()));
+    // Every op writes its first output: a node that names none would get no buffer for it.
+    if (n.outputs.empty() || n.outputs[0].empty())
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: {}: names no first output; every node writes one", m.source,
+                              n.describe()));
     bool all_constant = true;
     for (auto& name : n.inputs) {
       if (name.empty()) {
@@ -177,6 +189,15 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
                   fmt::format("{}: {}: the op makes {} outputs, the node names {}", m.source,
                               n.describe(), types->size(), n.outputs.size()));
     types->resize(n.outputs.size());
+    // Ops check their attributes, not the size of what they make: a Reshape or a Conv with
+    // extreme constants must not hand the next op (or the arena) a shape past the limit.
+    for (std::size_t o = 0; o < types->size(); ++o)
+      if (!shape_within_limit((*types)[o].shape))
+        return fail(errc::invalid_argument,
+                    fmt::format("{}: {}: output {} would have shape {}, more than the {} "
+                                "elements a value may have",
+                                m.source, n.describe(), o, to_string((*types)[o].shape),
+                                max_value_elements));
     pn.output_types = *types;
 
     if (all_constant) {

@@ -132,4 +132,16 @@ result<std::unique_ptr<operation>> make_cache(const graph::operator_spec& spec) 
     std::make_unique<cache_operation>(static_cast<std::size_t>(capacity), ttl)};
 }
 
+result<record_signature> cache_signature(const signature_call& call) {
+  record_signature out;
+  if (call.filled)
+    for (auto& t : call.filled->tensors)
+      if (t.name != condition_tensor_name) {
+        out.tensors.push_back(t);
+        out.tensors.back().optional = true;
+      }
+  out.tensors.push_back({std::string{condition_tensor_name}, dtype::boolean, {}, false});
+  return out;
+}
+
 } // namespace hogar::ops

@@ -21,5 +21,8 @@
 namespace hogar::ops {
 
 result<std::unique_ptr<operation>> make_cache(const graph::operator_spec& spec);
+/// condition (bool scalar), plus on a hit the cached record of `fill_from` (every tensor of it
+/// optional: a miss has none).
+result<record_signature> cache_signature(const signature_call& call);
 
 } // namespace hogar::ops

@@ -164,4 +164,62 @@ result<std::unique_ptr<operation>> make_threshold(const graph::operator_spec& sp
     threshold, comparison == "above", reduce, params.get_string("tensor"))};
 }
 
+namespace {
+
+tensor_signature scalar_signature(std::string name, dtype type) {
+  return tensor_signature{std::move(name), type, {}, false};
+}
+
+/// The tensor a `tensor` parameter picks from the input record (pick_tensor's twin).
+result<const tensor_signature*> pick_signature(const record_signature& in, const std::string& name,
+                                               std::string_view kind) {
+  if (name.empty()) {
+    if (in.tensors.empty())
+      return fail(errc::invalid_argument, fmt::format("{}: its input record has no tensors", kind));
+    return &in.tensors.front();
+  }
+  if (auto* t = in.find(name))
+    return t;
+  std::vector<std::string_view> names;
+  for (auto& t : in.tensors)
+    names.push_back(t.name);
+  auto held = names.empty() ? std::string{"none"} : fmt::format("{}", fmt::join(names, ", "));
+  return fail(errc::invalid_argument,
+              fmt::format("{}: its input never holds tensor '{}' (it holds: {})", kind, name, held));
+}
+
+} // namespace
+
+result<record_signature> classify_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  auto picked = pick_signature(call.inputs.front(), params.get_string("tensor"), "classify");
+  if (!picked)
+    return picked.error();
+  const auto& scores = **picked;
+  const auto labels = params.get_strings("labels").size();
+  // A score vector of fixed extents must hold one score per label, or every request fails.
+  bool fixed = true;
+  for (auto extent : scores.shape)
+    fixed = fixed && extent >= 0;
+  if (fixed && static_cast<std::size_t>(element_count(scores.shape)) != labels)
+    return fail(errc::invalid_argument,
+                fmt::format("classify: tensor '{}' shape {} holds {} scores but parameter "
+                            "'labels' lists {} labels",
+                            scores.name, to_string(scores.shape), element_count(scores.shape),
+                            labels));
+  return record_signature{{scalar_signature("label", dtype::int64),
+                           scalar_signature("score", dtype::float32),
+                           scalar_signature(std::string{condition_tensor_name}, dtype::boolean)},
+                          false};
+}
+
+result<record_signature> threshold_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  auto picked = pick_signature(call.inputs.front(), params.get_string("tensor"), "threshold");
+  if (!picked)
+    return picked.error();
+  return record_signature{{scalar_signature(std::string{condition_tensor_name}, dtype::boolean)},
+                          false};
+}
+
 } // namespace hogar::ops

@@ -19,5 +19,9 @@ namespace hogar::ops {
 
 result<std::unique_ptr<operation>> make_classify(const graph::operator_spec& spec);
 result<std::unique_ptr<operation>> make_threshold(const graph::operator_spec& spec);
+/// label (int64 scalar), score (float32 scalar), condition (bool scalar).
+result<record_signature> classify_signature(const signature_call& call);
+/// condition (bool scalar).
+result<record_signature> threshold_signature(const signature_call& call);
 
 } // namespace hogar::ops

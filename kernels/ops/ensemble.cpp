@@ -163,4 +163,81 @@ result<std::unique_ptr<operation>> make_ensemble(const graph::operator_spec& spe
     method, params.get_string("tensor"), std::move(names))};
 }
 
+result<record_signature> ensemble_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  const auto& method = params.get_string("method");
+  const auto& tensor_name = params.get_string("tensor");
+  auto input_name = [&](std::size_t i) {
+    return i < call.spec.inputs.size() ? call.spec.inputs[i].name : std::to_string(i);
+  };
+  // The tensor each input contributes (pick_tensor's twin).
+  std::vector<tensor_signature> picked;
+  for (std::size_t i = 0; i < call.inputs.size(); ++i) {
+    const auto& in = call.inputs[i];
+    const tensor_signature* t = tensor_name.empty()
+                                  ? (in.tensors.empty() ? nullptr : &in.tensors.front())
+                                  : in.find(tensor_name);
+    if (!t)
+      return fail(errc::invalid_argument,
+                  fmt::format("ensemble input '{}' never holds {}", input_name(i),
+                              tensor_name.empty() ? std::string{"a tensor"}
+                                                  : fmt::format("tensor '{}'", tensor_name)));
+    picked.push_back(*t);
+  }
+  auto scalar = [](std::string name) {
+    return tensor_signature{std::move(name), dtype::int64, {}, false};
+  };
+  if (method == "vote")
+    return record_signature{{scalar("label"), scalar("votes")}, false};
+  if (method == "mean") {
+    // Named after the first present input's tensor; every input's has the same shape.
+    record_signature named{{picked.front()}, false};
+    for (std::size_t i = 1; i < picked.size(); ++i) {
+      auto same = record_signature{{picked[i]}, false};
+      same.tensors.front().name = picked.front().name;
+      auto unified =
+        unify_alternatives(named, same, fmt::format("ensemble input '{}'", input_name(i)));
+      if (!unified)
+        return unified.error();
+      named = std::move(*unified);
+    }
+    auto out = named.tensors.front();
+    out.type = dtype::float32;
+    out.optional = false;
+    std::vector<tensor_signature> names{out};
+    for (std::size_t i = 1; i < picked.size() && call.inputs[i - 1].may_be_absent; ++i)
+      if (picked[i].name != out.name) {
+        // The first input may be absent: the tensor may take the next one's name.
+        for (auto& n : names)
+          n.optional = true;
+        auto other = out;
+        other.name = picked[i].name;
+        other.optional = true;
+        names.push_back(std::move(other));
+      }
+    return record_signature{std::move(names), false};
+  }
+  if (method == "best") {
+    // Any present input may win; its record (but "source") is passed on.
+    auto without_source = [](const record_signature& r) {
+      record_signature out;
+      for (auto& t : r.tensors)
+        if (t.name != "source")
+          out.tensors.push_back(t);
+      return out;
+    };
+    auto out = without_source(call.inputs.front());
+    for (std::size_t i = 1; i < call.inputs.size(); ++i) {
+      auto unified = unify_alternatives(out, without_source(call.inputs[i]),
+                                        fmt::format("ensemble input '{}' may win", input_name(i)));
+      if (!unified)
+        return unified.error();
+      out = std::move(*unified);
+    }
+    out.tensors.push_back(scalar("source"));
+    return out;
+  }
+  return fail(errc::invalid_argument, fmt::format("'{}' is not one of mean, vote, best", method));
+}
+
 } // namespace hogar::ops

@@ -16,5 +16,8 @@
 namespace hogar::ops {
 
 result<std::unique_ptr<operation>> make_ensemble(const graph::operator_spec& spec);
+/// mean: the combined tensor (float32); vote: label and votes (int64 scalars); best: the
+/// winning input's record (any input may win) plus source (int64 scalar).
+result<record_signature> ensemble_signature(const signature_call& call);
 
 } // namespace hogar::ops

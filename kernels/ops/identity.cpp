@@ -19,4 +19,8 @@ result<std::unique_ptr<operation>> make_identity(const graph::operator_spec&) {
   return std::unique_ptr<operation>{std::make_unique<identity_operation>()};
 }
 
+result<record_signature> identity_signature(const signature_call& call) {
+  return record_signature{call.inputs.front().tensors, false};
+}
+
 } // namespace hogar::ops

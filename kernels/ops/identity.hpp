@@ -9,5 +9,7 @@
 namespace hogar::ops {
 
 result<std::unique_ptr<operation>> make_identity(const graph::operator_spec& spec);
+/// Its input record, as it is.
+result<record_signature> identity_signature(const signature_call& call);
 
 } // namespace hogar::ops

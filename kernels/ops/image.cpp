@@ -219,6 +219,35 @@ result<image_layout> read_layout(const graph::operator_spec& spec) {
   return *layout;
 }
 
+/// The signature twin of transform_first: the input record with its first tensor replaced by
+/// `transform(first)`.
+template <class F>
+result<record_signature> transform_first_signature(const signature_call& call,
+                                                   std::string_view kind, F&& transform) {
+  const auto& in = call.inputs.front();
+  if (in.tensors.empty())
+    return fail(errc::invalid_argument, fmt::format("{}: its input record has no tensors", kind));
+  const auto& first = in.tensors.front();
+  if (first.optional)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: its input's first tensor '{}' may be missing, so which tensor "
+                            "it transforms depends on the request",
+                            kind, first.name));
+  auto out = transform(first);
+  if (!out)
+    return out.error();
+  record_signature result{in.tensors, false};
+  result.tensors.front().type = out->type;
+  result.tensors.front().shape = std::move(out->shape);
+  return result;
+}
+
+/// What image_dims_of says about a signature's shape (extents may be -1).
+result<image_dims> signature_dims(const tensor_signature& t, image_layout layout,
+                                  std::string_view kind) {
+  return image_dims_of(t.shape, layout, fmt::format("{}: input '{}'", kind, t.name));
+}
+
 /// Reads a positive integer parameter (height, width).
 result<std::int64_t> read_extent(const graph::operator_spec& spec, std::string_view name) {
   auto v = graph::param_reader{spec}.get_int(name);
@@ -478,6 +507,85 @@ result<std::unique_ptr<operation>> make_crop(const graph::operator_spec& spec) {
   if (!layout)
     return layout.error();
   return std::unique_ptr<operation>{std::make_unique<crop_operation>(box, *layout)};
+}
+
+result<record_signature> resize_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  auto height = params.get_int("height");
+  auto width = params.get_int("width");
+  auto layout = parse_layout(params.get_string("layout"));
+  if (!layout)
+    return fail(errc::invalid_argument, "parameter 'layout' is not one of hwc, chw");
+  return transform_first_signature(call, "resize", [&](const tensor_signature& t)
+                                                     -> result<tensor_signature> {
+    auto dims = signature_dims(t, *layout, "resize");
+    if (!dims)
+      return dims.error();
+    return tensor_signature{t.name, t.type, image_shape(*dims, height, width, *layout), false};
+  });
+}
+
+result<record_signature> normalize_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  auto mean = params.get_numbers("mean");
+  auto std = params.get_numbers("std");
+  auto layout = parse_layout(params.get_string("layout"));
+  if (!layout)
+    return fail(errc::invalid_argument, "parameter 'layout' is not one of hwc, chw");
+  const auto& out_name = params.get_string("output_layout");
+  auto out_layout = out_name == "same" ? layout : parse_layout(out_name);
+  if (!out_layout)
+    return fail(errc::invalid_argument, "parameter 'output_layout' is not one of same, hwc, chw");
+  return transform_first_signature(call, "normalize", [&](const tensor_signature& t)
+                                                        -> result<tensor_signature> {
+    // As normalize_image: one mean and std keep any shape; otherwise an image is needed.
+    if (mean.size() == 1 && std.size() == 1 && *out_layout == *layout)
+      return tensor_signature{t.name, dtype::float32, t.shape, false};
+    auto dims = signature_dims(t, *layout, "normalize");
+    if (!dims)
+      return dims.error();
+    for (auto [param, count] : {std::pair{"mean", mean.size()}, std::pair{"std", std.size()}})
+      if (count != 1 && dims->channels >= 0 && count != static_cast<std::size_t>(dims->channels))
+        return fail(errc::invalid_argument,
+                    fmt::format("normalize: parameter '{}' has {} values but input '{}' shape {} "
+                                "has {} channels (layout {})",
+                                param, count, t.name, to_string(t.shape), dims->channels,
+                                layout_name(*layout)));
+    return tensor_signature{t.name, dtype::float32,
+                            image_shape(*dims, dims->height, dims->width, *out_layout), false};
+  });
+}
+
+result<record_signature> crop_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  crop_box box;
+  box.height = params.get_int("height");
+  box.width = params.get_int("width");
+  box.center = params.get_string("mode") == "center";
+  box.top = params.get_int("top");
+  box.left = params.get_int("left");
+  auto layout = parse_layout(params.get_string("layout"));
+  if (!layout)
+    return fail(errc::invalid_argument, "parameter 'layout' is not one of hwc, chw");
+  return transform_first_signature(call, "crop", [&](const tensor_signature& t)
+                                                   -> result<tensor_signature> {
+    auto dims = signature_dims(t, *layout, "crop");
+    if (!dims)
+      return dims.error();
+    // Only fixed extents can be checked now; crop_image checks the others per request.
+    auto too_small = [&](std::int64_t extent, std::int64_t offset, std::int64_t size) {
+      return extent >= 0 && (box.center ? size > extent : offset + size > extent);
+    };
+    if (too_small(dims->height, box.top, box.height) || too_small(dims->width, box.left, box.width))
+      return fail(errc::invalid_argument,
+                  fmt::format("crop {}x{}{} does not fit input '{}' shape {} (layout {})",
+                              box.height, box.width,
+                              box.center ? std::string{}
+                                         : fmt::format(" at top {}, left {}", box.top, box.left),
+                              t.name, to_string(t.shape), layout_name(*layout)));
+    return tensor_signature{t.name, t.type, image_shape(*dims, box.height, box.width, *layout),
+                            false};
+  });
 }
 
 } // namespace hogar::ops

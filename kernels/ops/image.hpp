@@ -79,4 +79,10 @@ result<std::unique_ptr<operation>> make_resize(const graph::operator_spec& spec)
 result<std::unique_ptr<operation>> make_normalize(const graph::operator_spec& spec);
 result<std::unique_ptr<operation>> make_crop(const graph::operator_spec& spec);
 
+/// The input record with its first tensor resized, normalized or cropped (errors name an
+/// image that cannot be, e.g. a crop larger than a fixed input extent).
+result<record_signature> resize_signature(const signature_call& call);
+result<record_signature> normalize_signature(const signature_call& call);
+result<record_signature> crop_signature(const signature_call& call);
+
 } // namespace hogar::ops

@@ -10,5 +10,9 @@
 namespace hogar::ops {
 
 result<std::unique_ptr<operation>> make_merge(const graph::operator_spec& spec);
+/// The union of the inputs' tensors as run() names them; a tensor of an input that may be
+/// absent is optional, and a name two inputs may both hold appears under both names run() may
+/// give it.
+result<record_signature> merge_signature(const signature_call& call);
 
 } // namespace hogar::ops

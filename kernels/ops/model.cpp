@@ -1,6 +1,7 @@
 #include "kernels/ops/model.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -244,7 +245,13 @@ result<model_request> model_operation::admit(const op_call& call,
 
 result<std::vector<record>> model_operation::run_batch(model_version& version,
                                                        std::size_t instance,
-                                                       std::span<const model_request* const> batch) {
+                                                       std::span<const model_request* const> batch,
+                                                       batch_timing* timing) {
+  using clock = std::chrono::steady_clock;
+  auto since = [](clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t).count();
+  };
+  auto started = clock::now();
   std::int64_t total = 0;
   for (auto* r : batch)
     total += r->items;
@@ -255,7 +262,13 @@ result<std::vector<record>> model_operation::run_batch(model_version& version,
   } catch (const std::exception& e) {
     return fail(errc::operator_failed, fmt::format("batch of {} items: {}", total, e.what()));
   }
+  if (timing)
+    timing->input_ns = since(started);
+  auto run_started = clock::now();
   auto outputs = version.executors[instance]->run(inputs);
+  if (timing)
+    timing->infer_ns = since(run_started);
+  auto split_started = clock::now();
   if (!outputs)
     return fail(outputs.error().code, fmt::format("{} (batch of {} item{}, model {})",
                                                   outputs.error().message, total,
@@ -287,6 +300,8 @@ result<std::vector<record>> model_operation::run_batch(model_version& version,
       per_request[r].push_back({names[o].name, std::move(part)});
     }
   }
+  if (timing)
+    timing->output_ns = since(split_started);
   return per_request;
 }
 
@@ -314,8 +329,12 @@ result<op_output> model_operation::run(const op_call& call) {
   return result;
 }
 
-result<std::unique_ptr<model_operation>> model_operation::make(const graph::operator_spec& spec,
-                                                               const operation_context& context) {
+namespace {
+
+/// The operator's settings from its (validated) spec: the checks make() and the signature
+/// share.
+result<model_settings> read_settings(const graph::operator_spec& spec,
+                                     const operation_context& context) {
   graph::param_reader params{spec};
   model_settings s;
   s.operator_name = spec.name;
@@ -346,7 +365,17 @@ result<std::unique_ptr<model_operation>> model_operation::make(const graph::oper
   s.max_batch_size = spec.batching ? spec.batching->max_batch_size : 0;
   if (!s.path.empty() && fs::path{s.path}.is_relative() && !spec.where.file.empty())
     s.path = (fs::path{spec.where.file}.parent_path() / s.path).lexically_normal().string();
-  std::unique_ptr<model_operation> op{new model_operation(std::move(s))};
+  return s;
+}
+
+} // namespace
+
+result<std::unique_ptr<model_operation>> model_operation::make(const graph::operator_spec& spec,
+                                                               const operation_context& context) {
+  auto s = read_settings(spec, context);
+  if (!s)
+    return s.error();
+  std::unique_ptr<model_operation> op{new model_operation(std::move(*s))};
   auto versions = op->load_versions();
   if (!versions)
     return versions.error();
@@ -360,6 +389,147 @@ result<std::unique_ptr<operation>> make_model(const graph::operator_spec& spec,
   if (!op)
     return op.error();
   return std::unique_ptr<operation>{std::move(*op)};
+}
+
+namespace {
+
+/// The record one version emits for a request of `given` tensors (admit and run_batch's twin).
+result<record_signature> version_signature(const onnx::model_graph& model,
+                                           const std::vector<const tensor_signature*>& given,
+                                           std::string_view label) {
+  std::vector<std::string_view> names;
+  for (auto* t : given)
+    names.push_back(t->name);
+  bool added_batch_dim = false;
+  std::int64_t items = -1;
+  for (std::size_t i = 0; i < model.inputs.size(); ++i) {
+    const auto& want = model.inputs[i];
+    const tensor_signature* found = nullptr;
+    for (auto* t : given)
+      if (t->name == want.name || t->name == onnx::graph_name_for(want.name))
+        found = t;
+    if (!found && model.inputs.size() == 1 && given.size() == 1)
+      found = given.front();
+    if (!found)
+      return fail(errc::invalid_argument,
+                  fmt::format("model input '{}' of {} is not among the tensors its inputs hold "
+                              "({})",
+                              want.name, label, fmt::join(names, ", ")));
+    auto mismatch = [&] {
+      return fail(errc::invalid_argument,
+                  fmt::format("tensor '{}' is {}{}, model input '{}' of {} takes {} (with or "
+                              "without the batch dimension)",
+                              found->name, to_string(found->type), to_string(found->shape),
+                              want.name, label, onnx::to_string(want)));
+    };
+    if (found->type != want.type)
+      return mismatch();
+    shape_t shaped = found->shape;
+    if (shaped.size() + 1 == want.shape.size()) {
+      shaped.insert(shaped.begin(), 1);
+      added_batch_dim = true;
+    } else if (shaped.size() != want.shape.size() || shaped.empty()) {
+      return mismatch();
+    }
+    for (std::size_t d = 0; d < want.shape.size(); ++d)
+      if (want.shape[d] >= 0 && shaped[d] >= 0 && want.shape[d] != shaped[d])
+        return mismatch();
+    if (i == 0)
+      items = shaped[0];
+  }
+  record_signature out;
+  for (auto& o : model.outputs) {
+    shape_t shape = o.shape;
+    if (!shape.empty()) {
+      // run_batch splits an output whose first extent is the batch's (dynamic, or 1 for a
+      // request of one item) and drops it again for a request that came without it; any
+      // other output goes to a lone request whole.
+      bool per_item = shape[0] < 0 || (added_batch_dim && shape[0] == 1);
+      if (per_item && added_batch_dim)
+        shape.erase(shape.begin());
+      else if (per_item)
+        shape[0] = items;
+    }
+    out.tensors.push_back({o.name, o.type, std::move(shape), false});
+  }
+  return out;
+}
+
+} // namespace
+
+result<record_signature> model_signature(const signature_call& call) {
+  auto settings = read_settings(call.spec, call.context);
+  if (!settings)
+    return settings.error();
+  auto chosen = versions_to_serve(*settings);
+  if (!chosen)
+    return chosen.error();
+  // The request's tensors: the union of its present input records, as admit() sees them.
+  std::vector<const tensor_signature*> given;
+  for (auto& in : call.inputs)
+    for (auto& t : in.tensors)
+      if (t.name != condition_tensor_name)
+        given.push_back(&t);
+  std::optional<record_signature> out;
+  for (auto& sv : *chosen) {
+    auto graph = onnx::load_shared(sv.path);
+    if (!graph)
+      return graph.error();
+    if (call.keep_alive)
+      call.keep_alive->push_back(*graph);
+    auto label = sv.version > 0 ? fmt::format("{}:{}", settings->model, sv.version)
+                                : fs::path{sv.path}.filename().string();
+    auto sig = version_signature(**graph, given, label);
+    if (!sig)
+      return sig.error();
+    if (!out) {
+      out = std::move(*sig);
+      continue;
+    }
+    auto unified = unify_alternatives(*out, *sig, fmt::format("served versions of {}", label));
+    if (!unified)
+      return unified.error();
+    out = std::move(*unified);
+  }
+  return *out;
+}
+
+result<served_model_info> served_model(const graph::operator_spec& spec,
+                                       const operation_context& context) {
+  auto settings = read_settings(spec, context);
+  if (!settings)
+    return settings.error();
+  served_model_info info;
+  if (!settings->path.empty()) {
+    info.model = settings->path;
+    info.versions = {0};
+    info.version_policy = "file";
+    return info;
+  }
+  info.model = settings->model;
+  onnx::model_repository repo{settings->repository};
+  auto model = repo.find(settings->model);
+  if (!model)
+    return model.error();
+  auto served = onnx::model_repository::served(*model, settings->pinned_version);
+  if (!served)
+    return served.error();
+  for (auto& v : *served)
+    info.versions.push_back(v.version);
+  std::sort(info.versions.begin(), info.versions.end());
+  using policy = onnx::model_config::policy;
+  if (settings->pinned_version > 0) {
+    info.version_policy = "specific";
+    info.policy_versions = {settings->pinned_version};
+  } else if (model->config.version_policy == policy::all) {
+    info.version_policy = "all";
+  } else if (model->config.version_policy == policy::specific) {
+    info.version_policy = "specific";
+    info.policy_versions = model->config.versions;
+  } else {
+    info.version_policy = "latest";
+  }
+  return info;
 }
 
 } // namespace hogar::ops

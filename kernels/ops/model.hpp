@@ -45,6 +45,16 @@ struct model_version {
   std::string label() const;
 };
 
+/// Where one batch's time went, nanoseconds of the thread that ran it.
+struct batch_timing {
+  /// Stacking the requests' tensors into the batch's inputs.
+  std::int64_t input_ns = 0;
+  /// The executor's run.
+  std::int64_t infer_ns = 0;
+  /// Splitting the outputs back per request.
+  std::int64_t output_ns = 0;
+};
+
 /// The versions served together; swapped whole by a reload.
 struct model_versions {
   std::vector<std::shared_ptr<model_version>> versions;
@@ -123,9 +133,11 @@ public:
   result<model_request> admit(const op_call& call, const model_versions& versions) const;
 
   /// Runs `batch` (requests of one key) on `instance` of `version`: the outputs of each
-  /// request, in order. Called on the worker thread that owns that instance.
+  /// request, in order. Called on the worker thread that owns that instance. `timing`, when
+  /// given, gets where the time went.
   static result<std::vector<record>> run_batch(model_version& version, std::size_t instance,
-                                               std::span<const model_request* const> batch);
+                                               std::span<const model_request* const> batch,
+                                               batch_timing* timing = nullptr);
 
 private:
   explicit model_operation(model_settings settings) : settings_(std::move(settings)) {}
@@ -139,5 +151,28 @@ private:
 
 result<std::unique_ptr<operation>> make_model(const graph::operator_spec& spec,
                                               const operation_context& context);
+
+/// The outputs of the model versions the operator serves (read from their files), shaped as
+/// run_batch shapes them for a request of the input signature: a request without the batch
+/// dimension gets outputs without it; several versions are unified. Fails as admit() would
+/// for every request: a model input no tensor feeds, a dtype or a fixed extent that differs.
+result<record_signature> model_signature(const signature_call& call);
+
+/// What a model operator serves, as the repository says now (KServe's model configuration).
+struct served_model_info {
+  /// The repository model, or the file for a `path`.
+  std::string model;
+  /// The versions served now, ascending (0 for a file).
+  std::vector<std::int64_t> versions;
+  /// "latest", "all" or "specific" (the config's version_policy; "specific" too for a pinned
+  /// `version`, and "file" for a `path`).
+  std::string version_policy;
+  /// The versions a specific policy names.
+  std::vector<std::int64_t> policy_versions;
+};
+
+/// Reads the operator's settings and the repository (no model file is read).
+result<served_model_info> served_model(const graph::operator_spec& spec,
+                                       const operation_context& context);
 
 } // namespace hogar::ops

@@ -100,4 +100,26 @@ result<std::unique_ptr<operation>> make_simulate(const graph::operator_spec& spe
     fail_every)};
 }
 
+result<record_signature> simulate_signature(const signature_call& call) {
+  graph::param_reader params{call.spec};
+  const auto& name = params.get_string("output_name");
+  if (!name.empty()) {
+    auto type = dtype_from_string(params.get_string("output_dtype"));
+    if (!type)
+      return fail(errc::invalid_argument, "parameter 'output_dtype' is not a dtype");
+    return record_signature{{tensor_signature{name, *type, params.get_ints("output_shape"), false}},
+                            false};
+  }
+  // run() passes the first present input on: input i when every input before it is absent.
+  record_signature out{call.inputs.front().tensors, false};
+  for (std::size_t i = 1; i < call.inputs.size() && call.inputs[i - 1].may_be_absent; ++i) {
+    auto unified = unify_alternatives(out, call.inputs[i],
+                                      "the first present input is passed on");
+    if (!unified)
+      return unified.error();
+    out = std::move(*unified);
+  }
+  return out;
+}
+
 } // namespace hogar::ops

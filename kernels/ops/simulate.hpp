@@ -14,5 +14,7 @@
 namespace hogar::ops {
 
 result<std::unique_ptr<operation>> make_simulate(const graph::operator_spec& spec);
+/// The generated tensor, or the record of the first input that is present.
+result<record_signature> simulate_signature(const signature_call& call);
 
 } // namespace hogar::ops

@@ -61,6 +61,17 @@ struct deterministic_runtime {
     sched.run();
   }
 
+  /// The statistics of the ingress (ingress_stats) or of an operator replica (operator_stats).
+  template <class Stats>
+  Stats stats_of(const caf::actor& who) {
+    auto out = std::make_shared<Stats>();
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(who, caf::infinite, stats_atom::value).then([=](Stats& s) { *out = s; });
+    });
+    sched.run();
+    return *out;
+  }
+
   ~deterministic_runtime() {
     if (dep)
       dep->stop();
@@ -105,6 +116,13 @@ TEST_CASE("a deadline fails the request at the deadline, and the late output is 
   rt.advance_ms(100);
   CHECK(b->arrived);
   CHECK(b->ok);
+  // Time from acceptance to the answer, to the nanosecond on this clock.
+  auto s = rt.stats_of<ingress_stats>(rt.dep->ingress());
+  CHECK(s.timed_out == 1);
+  CHECK(s.failed_ns == 40'000'000);
+  CHECK(s.completed == 1);
+  CHECK(s.completed_ns == 100'000'000);
+  CHECK(s.last_completed_unix_ms > 1'600'000'000'000);
 }
 
 TEST_CASE("a busy replica queues the next request behind the running one") {
@@ -117,6 +135,11 @@ TEST_CASE("a busy replica queues the next request behind the running one") {
   CHECK_FALSE(b->arrived);
   rt.advance_ms(100);
   CHECK(b->arrived);
+  // b waited 100 ms behind a: the replica's queue time; both ran 100 ms.
+  auto op = rt.stats_of<operator_stats>(rt.dep->replicas(0).front());
+  CHECK(op.queue_ns == 100'000'000);
+  CHECK(op.busy_ns == 200'000'000);
+  CHECK(rt.stats_of<ingress_stats>(rt.dep->ingress()).completed_ns == 300'000'000);
 }
 
 TEST_CASE("a request queued behind a busy replica past its deadline never runs") {

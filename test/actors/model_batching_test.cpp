@@ -108,6 +108,32 @@ TEST_CASE("a model operator combines concurrent requests into batches and splits
   CHECK(s.batches < 16); // at least one batch held more than one request
   CHECK(s.batch_size_max == 8);
   CHECK(s.versions == "adder:1");
+  // Triton's statistics of the version: per request, and per batch size.
+  REQUIRE(s.model_versions.size() == 1);
+  const auto& v = s.model_versions.front();
+  CHECK(v.model == "adder");
+  CHECK(v.version == 1);
+  CHECK(v.success == 16);
+  CHECK(v.fail == 0);
+  CHECK(v.inference_count == 16);
+  CHECK(v.execution_count == s.batches);
+  CHECK(v.queued == 16);
+  CHECK(v.queue_ns > 0); // they waited up to 20 ms for their batches
+  CHECK(v.success_ns >= v.queue_ns);
+  CHECK(v.compute_infer_ns > 0);
+  CHECK(v.last_inference_unix_ms > 1'600'000'000'000);
+  std::uint64_t items = 0, batches = 0;
+  std::int64_t previous_size = 0;
+  for (auto& b : v.batches) {
+    CHECK(b.batch_size > previous_size); // ascending, one entry per size
+    previous_size = b.batch_size;
+    items += b.count * static_cast<std::uint64_t>(b.batch_size);
+    batches += b.count;
+    CHECK(b.compute_infer_ns > 0);
+  }
+  CHECK(items == 16);
+  CHECK(batches == s.batches);
+  CHECK(s.queue_ns == v.queue_ns);
 }
 
 TEST_CASE("a request the model cannot take fails alone, as the client's error") {
@@ -126,6 +152,12 @@ TEST_CASE("a request the model cannot take fails alone, as the client's error") 
   CHECK(nan.error.find("operator 'm' (model) refused") != std::string::npos);
   auto fine = rt.infer(features(0));
   CHECK(fine.ok);
+  // The NaN reached the model and failed there; the [5] never did.
+  auto s = stats_of(rt);
+  REQUIRE(s.model_versions.size() == 1);
+  CHECK(s.model_versions.front().fail == 1);
+  CHECK(s.model_versions.front().success == 1);
+  CHECK(s.model_versions.front().inference_count == 1);
 }
 
 TEST_CASE("a request carrying more items than the batch limit is refused with both numbers") {
@@ -227,5 +259,13 @@ TEST_CASE("a traffic split sends each version its share, the same version for th
   }
   CHECK(served[1] > 60);
   CHECK(served[2] > 60);
-  CHECK(stats_of(rt).versions == "adder:1 (50%), adder:2 (50%)");
+  auto s = stats_of(rt);
+  CHECK(s.versions == "adder:1 (50%), adder:2 (50%)");
+  // Each version counts the requests it served.
+  REQUIRE(s.model_versions.size() == 2);
+  for (auto& v : s.model_versions) {
+    CAPTURE(v.version);
+    CHECK(v.success == static_cast<std::uint64_t>(served[v.version]));
+    CHECK(v.inference_count == static_cast<std::uint64_t>(served[v.version]));
+  }
 }

@@ -1,17 +1,21 @@
 // cluster_fixture.hpp: real daemons for the multi-process tests. Starts `hogard` processes on
 // free loopback ports, waits until they are ready (never a fixed sleep), runs CLI commands
-// against them, speaks plain HTTP to them, and always stops what it started.
+// against them, speaks plain HTTP to them, and always stops what it started. Daemons can speak
+// mutual TLS on their actor ports, with certificates made by scripts/make-certs.sh.
 #pragma once
 
 #include <arpa/inet.h>
 #include <csignal>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <atomic>
 #include <map>
 #include <chrono>
@@ -138,6 +142,131 @@ inline http_answer http_request(std::uint16_t port, const std::string& method,
   return answer;
 }
 
+/// Starts `args` (args[0]: the binary) with stdout and stderr appended to `log`; returns its
+/// pid.
+inline pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  auto pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+/// A folder of certificates made by `bash scripts/make-certs.sh --out FOLDER NAMES`, removed
+/// when the test process exits.
+class certificate_folder {
+public:
+  certificate_folder(const std::string& prefix, const std::string& names)
+    : dir_(std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir_);
+    auto line = "bash scripts/make-certs.sh --out '" + dir_.string() + "' " + names;
+    auto r = run_command(line);
+    REQUIRE_MESSAGE(r.exit_code == 0, (line + ": " + r.err));
+  }
+  ~certificate_folder() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  const std::filesystem::path& path() const { return dir_; }
+
+private:
+  std::filesystem::path dir_;
+};
+
+/// The certificates of mutual TLS for tests: a CA, node1..node3 and client; made once per
+/// test process.
+inline const std::filesystem::path& test_certificates() {
+  static const certificate_folder folder{"hogar_certs_", "node1 node2 node3 client"};
+  return folder.path();
+}
+
+/// The flags that give a client the certificate NAME from `dir` (see test_certificates).
+inline std::string tls_client_flags(const std::filesystem::path& dir,
+                                    const std::string& name = "client") {
+  return " --tls-certificate='" + (dir / (name + ".pem")).string() + "' --tls-key='"
+         + (dir / (name + ".key")).string() + "' --tls-ca='" + (dir / "ca.pem").string() + "'";
+}
+
+/// A TCP connection to 127.0.0.1:port, blocking (-1 when it fails).
+inline int connect_loopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (fd >= 0)
+      ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Whether the other end closed `fd`: reads (without blocking) what it sent until the end of
+/// the stream, an error, or nothing more for now.
+inline bool closed_by_peer(int fd) {
+  std::array<char, 4096> buf{};
+  for (;;) {
+    auto n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n > 0)
+      continue;
+    if (n == 0)
+      return true;
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  }
+}
+
+/// Resident memory of process `pid`, KiB (0 when it is gone).
+inline long resident_kib(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  return 0;
+}
+
+/// Open file descriptors of process `pid`.
+inline std::size_t open_fds(pid_t pid) {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator{"/proc/" + std::to_string(pid) + "/fd", ec};
+       !ec && it != std::filesystem::directory_iterator{}; it.increment(ec))
+    ++n;
+  return n;
+}
+
+/// Raises this process's soft limit on open files towards `wanted` (up to the hard limit);
+/// returns the limit in force. Daemons started afterwards inherit it.
+inline rlim_t raise_fd_limit(rlim_t wanted) {
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur < wanted) {
+    lim.rlim_cur = std::min(wanted, lim.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return lim.rlim_cur;
+}
+
+/// How the daemons of a local_cluster start, beyond the fixture's own flags.
+struct daemon_options {
+  /// More hogard flags for every daemon (each key once: the fixture sets name, host, ports,
+  /// threads, heartbeats, log level, model repository and seeds).
+  std::vector<std::string> extra_args;
+  /// A folder from test_certificates(): daemon i gets nodeI+1.pem/.key and ca.pem (mutual
+  /// TLS), and cli() passes the client's certificate.
+  std::filesystem::path tls_dir;
+};
+
 /// A running hogard process.
 struct daemon {
   std::string name;
@@ -155,8 +284,9 @@ public:
   /// `model_repository`: the daemons' model-repository (the build's example models unless
   /// a test brings its own).
   explicit local_cluster(std::size_t size, std::int64_t heartbeat_ms = 100,
-                         std::string model_repository = HOGAR_MODEL_REPOSITORY)
-    : model_repository_(std::move(model_repository)) {
+                         std::string model_repository = HOGAR_MODEL_REPOSITORY,
+                         daemon_options options = {})
+    : model_repository_(std::move(model_repository)), options_(std::move(options)) {
     for (std::size_t i = 0; i < size; ++i) {
       daemon d;
       d.name = "node" + std::to_string(i + 1);
@@ -201,18 +331,21 @@ public:
       "--model-repository=" + model_repository_};
     if (i > 0)
       args.push_back("--seeds=127.0.0.1:" + std::to_string(nodes_[0].actor_port));
-    d.pid = ::fork();
-    if (d.pid == 0) {
-      int fd = ::open(d.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> argv;
-      for (auto& a : args)
-        argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
+    if (!options_.tls_dir.empty()) {
+      auto& dir = options_.tls_dir;
+      auto name = "node" + std::to_string(i + 1);
+      args.push_back("--tls-certificate=" + (dir / (name + ".pem")).string());
+      args.push_back("--tls-key=" + (dir / (name + ".key")).string());
+      args.push_back("--tls-ca=" + (dir / "ca.pem").string());
     }
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    d.pid = spawn_process(args, d.log);
+  }
+
+  /// `hogar ARGS`, with the client's certificate when the daemons speak TLS.
+  command_result cli(const std::string& args) const {
+    return hogar_cli(args + (options_.tls_dir.empty() ? std::string{}
+                                                      : tls_client_flags(options_.tls_dir)));
   }
 
   /// Sends `sig` and, for SIGTERM, waits for the exit; returns the exit status (-1 on a
@@ -231,7 +364,7 @@ public:
   /// The member states daemon i reports, by name ("" when it does not answer).
   std::map<std::string, std::string> view(std::size_t i) {
     std::map<std::string, std::string> states;
-    auto r = hogar_cli("nodes --json --timeout-ms 2000 " + nodes_[i].cluster());
+    auto r = cli("nodes --json --timeout-ms 2000 " + nodes_[i].cluster());
     if (r.exit_code != 0)
       return states;
     auto doc = nlohmann::json::parse(r.out, nullptr, false);
@@ -268,6 +401,7 @@ public:
 
 private:
   std::string model_repository_;
+  daemon_options options_;
   std::vector<daemon> nodes_;
   std::int64_t heartbeat_ms_ = 100;
 };

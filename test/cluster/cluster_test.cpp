@@ -166,7 +166,11 @@ TEST_CASE("SIGTERM drains: requests in flight are answered before the daemon exi
 TEST_CASE("removing a graph answers its queued requests with an error that says so") {
   local_cluster cluster{1};
   REQUIRE(cluster.converged());
-  auto graph = write_temp("slow_removed.yaml", slow_graph);
+  // 10 s of work: the request is surely still in flight after the CLI round trips below (a
+  // 400 ms one raced them under load); the remove answers it at once, so the test stays short.
+  auto slower = slow_graph;
+  slower.replace(slower.find("cost_ms: 400"), 12, "cost_ms: 10000");
+  auto graph = write_temp("slow_removed.yaml", slower);
   REQUIRE(hogar_cli("submit " + graph.string() + " " + cluster[0].cluster()).exit_code == 0);
   command_result answer;
   std::thread client([&] { answer = hogar_cli("infer slow " + cluster[0].cluster()); });
@@ -197,6 +201,36 @@ TEST_CASE("a bad config stops the daemon with a message naming the key") {
   CHECK(v.err.find("actor-port") != std::string::npos);
   std::filesystem::remove(file);
   std::filesystem::remove(value);
+}
+
+TEST_CASE("a port past 65535 stops the daemon with the key and the range") {
+  // The value of bench/fuzz/crashes/node_options: read straight into a 16-bit port, its
+  // digits and its byte 0xd2 made Boost's lexical_cast overflow an int (undefined behaviour,
+  // seen under UBSan) on the way to refusing it.
+  auto fuzzed = write_temp("fuzzed_port.ini", "name = n1\nactor-port = 7702000000000000000000000000000"
+                                              "\xd2" "0000000000\n");
+  auto r = run_command(std::string{"'"} + HOGARD_BIN + "' --config " + fuzzed.string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("actor-port") != std::string::npos);
+  auto above = write_temp("above_port.ini", "name = n1\nhttp-port = 65536\n");
+  auto a = run_command(std::string{"'"} + HOGARD_BIN + "' --config " + above.string());
+  CHECK(a.exit_code == 1);
+  CHECK(a.err.find("'http-port' must be a TCP port, 0 to 65535 (got 65536)") != std::string::npos);
+  std::filesystem::remove(fuzzed);
+  std::filesystem::remove(above);
+}
+
+TEST_CASE("a bad setting that holds a Boost placeholder stops the daemon instead of hanging it") {
+  // bench/fuzz/crashes/node_options/timeout-1468...: Boost's error message filled "%value%"
+  // with a value holding "%value%" again and again, forever.
+  auto file = write_temp("placeholder.ini", "name = n1\nactor-port = 7%value%\n");
+  auto r = run_command(std::string{"'"} + HOGARD_BIN + "' --config " + file.string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("option 'actor-port' has an invalid name or value") != std::string::npos);
+  auto flag = run_command(std::string{"'"} + HOGARD_BIN + "' --name=n1 '--%canonical_option%=1'");
+  CHECK(flag.exit_code == 1);
+  CHECK(flag.err.find("%canonical_option%") != std::string::npos);
+  std::filesystem::remove(file);
 }
 
 TEST_CASE("a port in use stops the daemon with a message naming it") {

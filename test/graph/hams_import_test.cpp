@@ -115,6 +115,24 @@ TEST_CASE("imported names are made valid and unique, and the graph may be named"
         "with a letter or '_'");
 }
 
+TEST_CASE("nodes named like YAML's null and bools are renamed so that the graph loads") {
+  // bench/fuzz/crashes/hams/crash-a095...: a node named "null" became `name: null`, which the
+  // reader reads as no name at all.
+  auto yaml = import_hams("3\n1\nnull,1,i,false,1\nTrue,1,i,false,1\nFALSE,1,i,false,1\n"
+                          "dist[1->2,3]\n",
+                          "null.hams", {});
+  REQUIRE(yaml.has_value());
+  CHECK(yaml->find("graph: node_null\n") != std::string::npos);
+  CHECK(yaml->find("  - name: node_null\n") != std::string::npos);
+  CHECK(yaml->find("  - name: node_True\n") != std::string::npos);
+  CHECK(yaml->find("    inputs: [node_null]\n") != std::string::npos);
+  CHECK(yaml->find("  - name: node_FALSE\n") != std::string::npos);
+  auto loaded = load_graph_text(*yaml);
+  INFO(to_string(loaded.errors));
+  CHECK(loaded.ok());
+  CHECK_FALSE(import_hams("1\n1\na,1,i,false,1\n", "x.hams", {1, "true"}).has_value());
+}
+
 TEST_CASE("every rejection of a malformed HAMS file names its line") {
   CHECK(rejection("") == "d.hams:1: expected the number of nodes, found the end of the file");
   CHECK(rejection("# nodes\nfive\n1\n") ==

@@ -220,6 +220,17 @@ TEST_CASE("an empty file, a list and several documents are refused with a reason
         "  hint: remove the `---` separators or split the file\n");
 }
 
+TEST_CASE("a stray comma, on which yaml-cpp would find documents forever, is malformed YAML") {
+  // bench/fuzz/crashes/udgl/timeout-b908...: yaml-cpp 0.7 never consumes a ',' outside
+  // brackets and hands out one empty document after another at the same place; counting them
+  // hung the reader while its memory grew.
+  CHECK(errors_of(",") ==
+        "g.yaml:1:1: error: malformed YAML: unexpected ','\n"
+        "  hint: YAML nests by indentation with spaces (no tabs); quote values that contain "
+        "': ', '#' or start with a special character\n");
+  CHECK(errors_of("[a]\n,\n").starts_with("g.yaml:2:1: error: malformed YAML: unexpected ','\n"));
+}
+
 TEST_CASE("a field or parameter written twice is reported") {
   CHECK(errors_of(R"(graph: g
 inputs: [{name: a, dtype: float32, shape: [1]}]

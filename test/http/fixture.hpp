@@ -8,6 +8,8 @@
 //             exceeded, -3 operator failed, -4 infer throws, -5 unavailable, -6 internal.
 //   "slow":   echoes x as "y" once the test calls release_slow(), or fails with
 //             deadline_exceeded when the request's timeout_ms passes first. Not ready.
+// Its configuration and statistics (Triton's extensions) describe "double" as a model served
+// with a batch dimension, and count what "double" answered.
 #pragma once
 
 #include <atomic>
@@ -81,11 +83,67 @@ public:
                                   "hogar",
                                   {{"x", "FP32", {-1}}},
                                   {{"doubled", "FP32", {-1}}, {"count", "INT64", {}}},
-                                  true};
+                                  true,
+                                  {}};
     if (graph == "slow")
       return http::model_metadata{"slow", {"1"}, "hogar", {{"x", "FP32", {-1}}},
-                                  {{"y", "FP32", {-1}}}, false};
+                                  {{"y", "FP32", {-1}}}, false, {}};
     return std::nullopt;
+  }
+
+  void configuration(const std::string& graph,
+                     std::function<void(result<http::model_config>)> done) override {
+    std::lock_guard lock{mutex_};
+    threads_.emplace_back([graph, done = std::move(done)] { done(config_of(graph)); });
+  }
+
+  static result<http::model_config> config_of(const std::string& graph) {
+    if (graph != "double" && graph != "slow")
+      return fail(errc::not_found, fmt::format("graph '{}' is not deployed", graph));
+    http::model_config c;
+    c.name = graph;
+    c.max_batch_size = graph == "double" ? 4 : 0;
+    c.inputs = {{"x", "FP32", {-1}}};
+    c.outputs = {{"doubled", "FP32", {-1}}, {"count", "INT64", {}}};
+    if (graph == "double")
+      c.batching = http::model_config::dynamic_batching{500, {4}};
+    c.instance_groups = {{"twice", "KIND_CPU", 2}};
+    c.version_policy = "specific";
+    c.specific_versions = {1};
+    c.parameters = {{"operator.twice", R"({"kind": "model"})"}};
+    return c;
+  }
+
+  // "double" answered doubled_ok_ times and failed doubled_failed_ times.
+  void statistics(const std::string& graph,
+                  std::function<void(result<std::vector<http::model_statistics>>)> done) override {
+    std::lock_guard lock{mutex_};
+    threads_.emplace_back([this, graph, done = std::move(done)] {
+      if (!graph.empty() && graph != "double" && graph != "slow")
+        return done(fail(errc::not_found, fmt::format("graph '{}' is not deployed", graph)));
+      std::vector<http::model_statistics> entries;
+      if (graph.empty() || graph == "double") {
+        http::model_statistics e;
+        e.name = "double";
+        e.version = "1";
+        e.last_inference_ms = doubled_ok_ > 0 ? 1'700'000'000'000 : 0;
+        e.inference_count = e.execution_count = doubled_ok_;
+        e.success = {static_cast<std::uint64_t>(doubled_ok_.load()), 1000 * doubled_ok_};
+        e.fail = {static_cast<std::uint64_t>(doubled_failed_.load()), 10 * doubled_failed_};
+        e.batches = {{1, {2, 20}, {2, 40}, {2, 60}}};
+        entries.push_back(e);
+        auto v2 = e;
+        v2.version = "2";
+        entries.push_back(v2);
+      }
+      if (graph.empty() || graph == "slow") {
+        http::model_statistics slow;
+        slow.name = "slow";
+        slow.version = "1";
+        entries.push_back(slow);
+      }
+      done(std::move(entries));
+    });
   }
 
   void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
@@ -159,6 +217,9 @@ public:
   /// "slow" requests waiting to be released.
   std::atomic<int> slow_waiting_{0};
   std::atomic<std::int64_t> last_timeout_ms_{0};
+  /// "double" requests answered with outputs, and with an error.
+  std::atomic<std::int64_t> doubled_ok_{0};
+  std::atomic<std::int64_t> doubled_failed_{0};
 
 private:
   static double first_value(const record& inputs) {
@@ -199,7 +260,9 @@ private:
         out.outputs = record{{"y", *x}};
       return out;
     }
-    switch (static_cast<int>(first_value(inputs))) {
+    auto code = static_cast<int>(first_value(inputs));
+    (code <= -1 && code >= -6 && code != -4 ? doubled_failed_ : doubled_ok_)++;
+    switch (code) {
       case -1: out.error = fail(errc::overloaded, "graph 'double': too many requests"); return out;
       case -2: out.error = fail(errc::deadline_exceeded, "graph 'double': too late"); return out;
       case -3:
@@ -325,6 +388,19 @@ private:
   asio::io_context ioc_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+};
+
+/// A fake backend with a server in front of it, listening on a port the kernel picked.
+struct served {
+  explicit served(http::server_options options = {}) : server(backend, std::move(options)) {
+    auto bound = server.start();
+    REQUIRE_MESSAGE(bound.has_value(), (bound ? "" : bound.error().message));
+    port = *bound;
+  }
+
+  fake_backend backend;
+  http::server server;
+  std::uint16_t port = 0;
 };
 
 } // namespace hogar::test

@@ -15,19 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-/// A fake backend with a server in front of it, listening on a port the kernel picked.
-struct served {
-  explicit served(http::server_options options = {}) : server(backend, std::move(options)) {
-    auto bound = server.start();
-    REQUIRE_MESSAGE(bound.has_value(), (bound ? "" : bound.error().message));
-    port = *bound;
-  }
-
-  fake_backend backend;
-  http::server server;
-  std::uint16_t port = 0;
-};
-
 json body_of(const response& r) {
   return json::parse(r.body());
 }
@@ -63,7 +50,7 @@ TEST_CASE("health answers live and ready and follows the backend's readiness") {
   CHECK(error_of(*not_ready) == "the node is not ready to serve");
 }
 
-TEST_CASE("server metadata names hogar and the binary tensor extension") {
+TEST_CASE("server metadata names hogar and every extension it implements") {
   served s;
   client c{s.port};
   auto r = c.get("/v2");
@@ -73,7 +60,75 @@ TEST_CASE("server metadata names hogar and the binary tensor extension") {
   auto j = body_of(*r);
   CHECK(j["name"] == "hogar");
   CHECK(j["version"].is_string());
-  CHECK(j["extensions"] == json::array({"binary_tensor_data"}));
+  CHECK(j["extensions"] == json::array({"binary_tensor_data", "model_repository",
+                                        "model_configuration", "statistics", "parameters"}));
+}
+
+TEST_CASE("a graph's model configuration is served, per version too, and an unknown one is 404") {
+  served s;
+  client c{s.port};
+  for (auto target : {"/v2/models/double/config", "/v2/models/double/versions/1/config"}) {
+    CAPTURE(target);
+    auto r = c.get(target);
+    REQUIRE(r);
+    CHECK(r->result_int() == 200);
+    CHECK((*r)[bhttp::field::content_type] == "application/json");
+    auto j = body_of(*r);
+    CHECK(j["name"] == "double");
+    CHECK(j["platform"] == "hogar");
+    CHECK(j["max_batch_size"] == 4);
+    CHECK(j["input"][0] == json{{"name", "x"}, {"data_type", "TYPE_FP32"}, {"dims", {-1}}});
+    CHECK(j["output"][1] == json{{"name", "count"}, {"data_type", "TYPE_INT64"},
+                                 {"dims", json::array()}});
+    CHECK(j["dynamic_batching"]["max_queue_delay_microseconds"] == 500);
+    CHECK(j["instance_group"][0]["count"] == 2);
+    CHECK(j["version_policy"] == json{{"specific", {{"versions", {1}}}}});
+  }
+  auto slow = c.get("/v2/models/slow/config");
+  REQUIRE(slow);
+  CHECK_FALSE(body_of(*slow).contains("dynamic_batching"));
+  auto unknown = c.get("/v2/models/nothing/config");
+  REQUIRE(unknown);
+  CHECK(unknown->result_int() == 404);
+  CHECK(error_of(*unknown) == "graph 'nothing' is not deployed");
+  auto post = c.post("/v2/models/double/config", "{}");
+  REQUIRE(post);
+  CHECK(post->result_int() == 405);
+}
+
+TEST_CASE("statistics count what a graph answered, per graph, per version and for all") {
+  served s;
+  client c{s.port};
+  for (float x : {1.f, 2.f, -3.f})
+    REQUIRE(c.post("/v2/models/double/infer", infer_body({x})));
+  auto r = c.get("/v2/models/double/stats");
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK((*r)[bhttp::field::cache_control] == "no-store");
+  auto stats = body_of(*r)["model_stats"];
+  REQUIRE(stats.size() == 2);
+  CHECK(stats[0]["name"] == "double");
+  CHECK(stats[0]["version"] == "1");
+  CHECK(stats[0]["inference_count"] == 2);
+  CHECK(stats[0]["inference_stats"]["success"] == json{{"count", 2}, {"ns", 2000}});
+  CHECK(stats[0]["inference_stats"]["fail"] == json{{"count", 1}, {"ns", 10}});
+  CHECK(stats[0]["batch_stats"][0]["batch_size"] == 1);
+  CHECK(stats[1]["version"] == "2");
+  auto v2 = c.get("/v2/models/double/versions/2/stats");
+  REQUIRE(v2);
+  auto only = body_of(*v2)["model_stats"];
+  REQUIRE(only.size() == 1);
+  CHECK(only[0]["version"] == "2");
+  auto all = c.get("/v2/models/stats");
+  REQUIRE(all);
+  CHECK(all->result_int() == 200);
+  auto every = body_of(*all)["model_stats"];
+  REQUIRE(every.size() == 3);
+  CHECK(every[2]["name"] == "slow");
+  auto unknown = c.get("/v2/models/nothing/stats");
+  REQUIRE(unknown);
+  CHECK(unknown->result_int() == 404);
+  CHECK(error_of(*unknown) == "graph 'nothing' is not deployed");
 }
 
 TEST_CASE("model metadata lists inputs and outputs and an unknown graph is 404") {
@@ -333,7 +388,8 @@ TEST_CASE("a client that stalls mid-request is disconnected after the client tim
   options.client_timeout_ms = 100;
   served s{options};
   client stalled{s.port};
-  stalled.send_raw("POST /v2/models/double/infer HTTP/1.1\r\nContent-Length: 50\r\n\r\n{");
+  stalled.send_raw("POST /v2/models/double/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n"
+                   "\r\n{");
   CHECK(stalled.closed_by_server());
   client c{s.port};
   auto r = c.get("/v2/health/live");

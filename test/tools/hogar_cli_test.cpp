@@ -110,7 +110,7 @@ TEST_CASE("run takes a request from --input as KServe v2 JSON") {
 TEST_CASE("run refuses malformed input with a message and exit 1") {
   auto r = run_cli("run config/graphs/sentiment.yaml --input '{not json'");
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("not valid JSON") != std::string::npos);
+  CHECK(r.err.find("--input: malformed JSON: parse error at line 1, column 3") != std::string::npos);
   auto wrong = run_cli(R"(run config/graphs/sentiment.yaml --requests 1 --input '{"inputs": [{"name": "text", "datatype": "FP32", "shape": [1], "data": [1.5]}]}')");
   CHECK(wrong.exit_code == 1);
   CHECK(wrong.out.find("input 'text': dtype float32 does not match") != std::string::npos);

@@ -1,7 +1,8 @@
 // hogar-inspect: attaches to a daemon's node actor and shows the live cluster: nodes and their
 // health, graphs, and every operator replica with its node, state, queue depth, in-flight
 // requests, batch settings, latency percentiles and throughput. Refreshes in the terminal
-// (ncurses; q quits); --json prints one snapshot and exits, for scripts.
+// (ncurses; q quits); --json prints one snapshot and exits, for scripts. --tls-* (or
+// $HOGAR_TLS_*) attach to a cluster whose actor ports speak mutual TLS.
 #include <chrono>
 #include <iostream>
 
@@ -10,10 +11,12 @@
 #include <fmt/format.h>
 #include <ncurses.h>
 
+#include "actors/actor_port.hpp"
 #include "actors/cluster_client.hpp"
 #include "actors/cluster_messages.hpp"
 #include "actors/metrics.hpp"
 #include "actors/system_config.hpp"
+#include "config/cluster_options.hpp"
 #include "config/node_options.hpp"
 #include "scheduling/latency_summary.hpp"
 
@@ -75,11 +78,13 @@ int main(int argc, char** argv) {
   std::string target;
   bool json = false;
   std::int64_t interval_ms = 1000;
+  config::client_tls_options tls_options;
   po::options_description desc{"hogar-inspect HOST:PORT [options]"};
   desc.add_options()("help,h", "show this help")
     ("json", po::bool_switch(&json), "print one snapshot as JSON and exit")
     ("interval-ms", po::value(&interval_ms)->default_value(interval_ms),
      "refresh interval of the terminal view, milliseconds");
+  desc.add(config::describe(tls_options));
   po::options_description hidden;
   hidden.add_options()("target", po::value(&target));
   po::options_description all;
@@ -108,7 +113,16 @@ int main(int argc, char** argv) {
   system_config cfg;
   cfg.enable_networking(false);
   cfg.set("scheduler.max-threads", std::size_t{2});
+  tls_files tls{tls_options.certificate, tls_options.key, tls_options.ca};
+  if (tls.requested()) {
+    if (auto checked = check_tls_files(tls); !checked) {
+      fmt::print(stderr, "hogar-inspect: {}\n", checked.error().message);
+      return 2;
+    }
+    cfg.enable_tls(tls.certificate, tls.key, tls.ca);
+  }
   caf::actor_system sys{cfg};
+  actor_port port{sys, actor_port_limits{}};
   auto client = cluster_client::connect(sys, where->host, where->port);
   if (!client) {
     fmt::print(stderr, "hogar-inspect: {}\n", client.error().message);

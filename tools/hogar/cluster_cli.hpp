@@ -12,6 +12,7 @@
 #include <boost/program_options.hpp>
 #include <caf/actor_system.hpp>
 
+#include "actors/actor_port.hpp"
 #include "actors/cluster_client.hpp"
 #include "actors/system_config.hpp"
 #include "config/cluster_options.hpp"
@@ -38,14 +39,17 @@ std::optional<command_line> parse(const args& argv, const std::string& usage,
                                   boost::program_options::options_description extra,
                                   int& status);
 
-/// An actor system for talking to daemons, and the connection.
+/// An actor system for talking to daemons, its actor port, and the connection (declared in
+/// the order they are built; destroyed in reverse).
 struct session {
   system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
+  std::optional<actor_port> port;
   std::optional<cluster_client> client;
 
-  /// Connects to the daemon at `cluster` (HOST:PORT); the error names the address.
-  result<bool> open(const std::string& cluster);
+  /// Connects to the daemon at options.cluster (HOST:PORT), over mutual TLS when the
+  /// options name certificates; the error names the address or the flag.
+  result<bool> open(const config::cluster_options& options);
 };
 
 /// Prints "error: ..." on stderr; returns exit status 1.

@@ -65,13 +65,20 @@ std::optional<command_line> parse(const args& argv, const std::string& usage,
   return cl;
 }
 
-result<bool> session::open(const std::string& cluster) {
-  cfg.enable_networking(false);
-  cfg.set("scheduler.max-threads", std::size_t{2});
-  sys = std::make_unique<caf::actor_system>(cfg);
-  auto where = config::parse_endpoint(cluster);
+result<bool> session::open(const config::cluster_options& options) {
+  auto where = config::parse_endpoint(options.cluster);
   if (!where)
     return fail(errc::invalid_argument, fmt::format("--cluster: {}", where.error().message));
+  cfg.enable_networking(false);
+  cfg.set("scheduler.max-threads", std::size_t{2});
+  tls_files tls{options.tls.certificate, options.tls.key, options.tls.ca};
+  if (tls.requested()) {
+    if (auto checked = check_tls_files(tls); !checked)
+      return checked.error();
+    cfg.enable_tls(tls.certificate, tls.key, tls.ca);
+  }
+  sys = std::make_unique<caf::actor_system>(cfg);
+  port.emplace(*sys, actor_port_limits{});
   auto c = cluster_client::connect(*sys, where->host, where->port);
   if (!c)
     return c.error();
@@ -126,7 +133,7 @@ int submit(const args& argv) {
   if (!error.empty())
     return report({errc::io_error, error});
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<graph_summary>(ms(cl->cluster.timeout_ms), submit_atom::value,
                                              yaml, cl->positional);
@@ -148,7 +155,7 @@ int list(const args& argv) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<std::vector<graph_summary>>(ms(cl->cluster.timeout_ms),
                                                           list_atom::value);
@@ -177,7 +184,7 @@ int status_command(const args& argv) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<graph_snapshot>(ms(cl->cluster.timeout_ms), status_atom::value,
                                               cl->positional);
@@ -221,7 +228,7 @@ int remove(const args& argv) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<graph_summary>(ms(cl->cluster.timeout_ms), remove_atom::value,
                                              cl->positional);
@@ -240,7 +247,7 @@ int nodes(const args& argv) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<std::vector<member>>(ms(cl->cluster.timeout_ms),
                                                    nodes_atom::value);
@@ -276,7 +283,7 @@ int infer(const args& argv) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   record inputs;
   if (!input.empty()) {
@@ -329,10 +336,7 @@ result<record> parse_input_flag(const std::string& input) {
     if (!error.empty())
       return fail(errc::io_error, error);
   }
-  auto body = nlohmann::json::parse(text, nullptr, false);
-  if (body.is_discarded())
-    return fail(errc::invalid_argument, fmt::format("{}: not valid JSON", origin));
-  auto parsed = record_from_kserve_request(body);
+  auto parsed = record_from_kserve_request(std::string_view{text});
   if (!parsed)
     return fail(errc::invalid_argument, fmt::format("{}: {}", origin, parsed.error().message));
   return std::move(*parsed);

@@ -280,7 +280,7 @@ int load_command(const args& argv) {
                                                  opts.csv)});
   }
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
 
   load_plan plan;

@@ -21,7 +21,7 @@ int list(const args& argv) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<std::vector<repository_entry>>(ms(cl->cluster.timeout_ms),
                                                              repo_index_atom::value);
@@ -58,7 +58,7 @@ int act(const args& argv, const std::string& verb) {
   if (!cl)
     return status;
   session s;
-  if (auto ok = s.open(cl->cluster.cluster); !ok)
+  if (auto ok = s.open(cl->cluster); !ok)
     return report(ok.error());
   auto answer = s.client->ask<std::string>(ms(cl->cluster.timeout_ms), Atom::value,
                                            cl->positional);

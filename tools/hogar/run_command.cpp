@@ -42,10 +42,7 @@ result<std::vector<record>> make_inputs(const config::run_options& opts,
       buf << in.rdbuf();
       text = buf.str();
     }
-    auto body = nlohmann::json::parse(text, nullptr, false);
-    if (body.is_discarded())
-      return fail(errc::invalid_argument, fmt::format("{}: not valid JSON", origin));
-    auto inputs = record_from_kserve_request(body);
+    auto inputs = record_from_kserve_request(std::string_view{text});
     if (!inputs)
       return fail(errc::invalid_argument,
                   fmt::format("{}: {}", origin, inputs.error().message));

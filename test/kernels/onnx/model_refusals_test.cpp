@@ -2,10 +2,14 @@
 // is wrong and where. The bad files are made with the writer.
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "kernels/onnx/example_models.hpp"
 #include "kernels/onnx/onnx_reader.hpp"
 #include "kernels/onnx/onnx_writer.hpp"
+#include "kernels/onnx/plan.hpp"
 #include "kernels/random_tensor.hpp"
 #include "test/kernels/onnx/fixture.hpp"
 
@@ -154,6 +158,113 @@ TEST_CASE("an input holding NaN is refused, naming the input and the element") {
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == errc::invalid_argument);
     CHECK(contains(r.error().message, "input 'features' holds NaN (element 70)"));
+  }
+}
+
+namespace {
+
+/// x float32[-1, -1, -1] -> Flatten(axis 1) -> y, and a Reshape of x to the constant `shape`
+/// -> z when one is given.
+model_graph flatten_model(std::optional<std::vector<std::int64_t>> reshape_to = std::nullopt) {
+  model_graph m;
+  m.name = "flatten";
+  m.opset = 13;
+  m.inputs = {{"x", dtype::float32, {-1, -1, -1}}};
+  m.outputs = {{"y", dtype::float32, {-1, -1}}};
+  node flatten;
+  flatten.op_type = "Flatten";
+  flatten.name = "flat";
+  flatten.inputs = {"x"};
+  flatten.outputs = {"y"};
+  flatten.attributes = {{"axis", std::int64_t{1}}};
+  m.nodes = {flatten};
+  if (reshape_to) {
+    auto count = static_cast<std::int64_t>(reshape_to->size());
+    m.initializers.insert_or_assign("shape", tensor::from_values<std::int64_t>({count}, *reshape_to));
+    node reshape;
+    reshape.op_type = "Reshape";
+    reshape.name = "reshape1";
+    reshape.inputs = {"x", "shape"};
+    reshape.outputs = {"z"};
+    m.nodes.push_back(reshape);
+    m.outputs.push_back({"z", dtype::float32, {-1, -1}});
+  }
+  return m;
+}
+
+} // namespace
+
+TEST_CASE("a Reshape to a constant shape that multiplies past int64 is refused, naming it") {
+  // bench/fuzz/crashes/onnx/crash-0580...: the planner multiplied the extents and overflowed.
+  auto m = std::make_shared<const model_graph>(
+    flatten_model(std::vector<std::int64_t>{4611686018427387904, 4}));
+  std::vector<shape_t> shapes = {{1, 2, 4}};
+  auto p = plan::make(m, shapes);
+  REQUIRE_FALSE(p.has_value());
+  CHECK(p.error().code == errc::invalid_argument);
+  CHECK(contains(p.error().message, "node 'reshape1' (Reshape)"));
+  CHECK(contains(p.error().message, "holds more elements than an int64 counts"));
+}
+
+TEST_CASE("a node that names no first output is refused at planning, naming the node") {
+  // bench/fuzz/crashes/onnx/crash-1f4b...: a Sub whose outputs were left out of the file; its
+  // kernel was bound for no output at all and read past the list.
+  for (std::vector<std::string> outputs : {std::vector<std::string>{},
+                                           std::vector<std::string>{""}}) {
+    auto m = flatten_model();
+    m.nodes[0].outputs = outputs;
+    auto shared = std::make_shared<const model_graph>(std::move(m));
+    std::vector<shape_t> shapes = {{1, 2, 4}};
+    auto p = plan::make(shared, shapes);
+    REQUIRE_FALSE(p.has_value());
+    CHECK(p.error().code == errc::invalid_argument);
+    CHECK(contains(p.error().message,
+                   "node 'flat' (Flatten): names no first output; every node writes one"));
+  }
+}
+
+TEST_CASE("a request shape with no elements but huge extents is refused before any op sees it") {
+  // [0, 2^62, 2^62] holds nothing, yet Flatten would multiply 2^62 by 2^62.
+  auto m = std::make_shared<const model_graph>(flatten_model());
+  std::vector<shape_t> shapes = {{0, std::int64_t{1} << 62, std::int64_t{1} << 62}};
+  auto p = plan::make(m, shapes);
+  REQUIRE_FALSE(p.has_value());
+  CHECK(p.error().code == errc::invalid_argument);
+  CHECK(contains(p.error().message, "input 'x': shape [0, 4611686018427387904, "
+                                    "4611686018427387904] holds more than the 1099511627776 "
+                                    "elements a value may have"));
+  std::vector<shape_t> fine = {{0, 3, 4}};
+  CHECK(plan::make(m, fine).has_value());
+}
+
+TEST_CASE("weights and declared shapes past the value limit are refused when the file loads") {
+  test::scratch_dir dir{"huge_shapes"};
+  auto weights = flatten_model();
+  // A weight of no elements whose extents after the zero would overflow: only its dims are
+  // in the file.
+  weights.initializers.insert_or_assign(
+    "empty", tensor{dtype::float32, {0, std::int64_t{1} << 62, std::int64_t{1} << 62}});
+  auto path = dir.file("weights.onnx");
+  test::write_bytes(path, require_ok(serialize_model(weights)));
+  auto r = load_model(path);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(contains(r.error().message, "initializer 'empty': dims too large"));
+
+  // The second shape is bench/fuzz/crashes/onnx/crash-f615...: two extents under the limit
+  // whose product overflows int64 (the check itself multiplied them).
+  for (auto [shape, text] :
+       {std::pair{shape_t{-1, std::int64_t{1} << 30, std::int64_t{1} << 30},
+                  "[-1, 1073741824, 1073741824]"},
+        std::pair{shape_t{-1, 72340817472, 164420425}, "[-1, 72340817472, 164420425]"}}) {
+    auto declared = flatten_model();
+    declared.inputs[0].shape = shape;
+    auto declared_path = dir.file("declared.onnx");
+    test::write_bytes(declared_path, require_ok(serialize_model(declared)));
+    auto d = load_model(declared_path);
+    REQUIRE_FALSE(d.has_value());
+    CHECK(contains(d.error().message, fmt::format("input 'x': shape {} holds more than the "
+                                                  "1099511627776 elements a value may have",
+                                                  text)));
   }
 }
 
