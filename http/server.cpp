@@ -32,6 +32,7 @@
 #include "http/dashboard.hpp"
 #include "http/kserve.hpp"
 #include "http/request_head.hpp"
+#include "http/route.hpp"
 
 #ifndef HOGAR_VERSION
 #define HOGAR_VERSION "0.0.0"
@@ -208,130 +209,6 @@ private:
   std::size_t closing = 0;
 };
 
-/// What a route resolves to, before the method is checked.
-enum class route_kind {
-  /// No such path (404).
-  none,
-  /// A path segment with a malformed %XX escape or a control character (400).
-  malformed,
-  dashboard,
-  dashboard_json,
-  metrics,
-  server_metadata,
-  health_live,
-  health_ready,
-  model_metadata,
-  model_ready,
-  model_infer,
-  /// /v2/models/{graph}/config: Triton's model configuration extension.
-  model_config,
-  /// /v2/models/{graph}/stats, and /v2/models/stats for every graph: Triton's statistics.
-  model_stats,
-  repository_index,
-  repository_load,
-  repository_unload,
-};
-
-struct route {
-  route_kind kind;
-  /// The graph named in /v2/models/{graph}/...; empty for other routes (and for the
-  /// statistics of every graph).
-  std::string graph;
-  /// The version named in /v2/models/{graph}/versions/{version}/...; empty when none.
-  std::string version = {};
-};
-
-/// Decodes %XX escapes of one path segment; nullopt for a malformed escape or a control
-/// character (a NUL would cut a model name short on its way to the file system).
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size())
-      return std::nullopt;
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, value, 16);
-    if (ec != std::errc{} || end != s.data() + i + 3)
-      return std::nullopt;
-    out.push_back(static_cast<char>(value));
-    i += 2;
-  }
-  for (unsigned char c : out)
-    if (c < 0x20 || c == 0x7f)
-      return std::nullopt;
-  return out;
-}
-
-/// Maps a request target (query string ignored) onto a route.
-route resolve(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  std::vector<std::string> parts;
-  while (!target.empty()) {
-    if (target.front() == '/') {
-      target.remove_prefix(1);
-      continue;
-    }
-    auto end = std::min(target.find('/'), target.size());
-    auto part = percent_decode(target.substr(0, end));
-    if (!part)
-      return route{route_kind::malformed, {}};
-    parts.push_back(std::move(*part));
-    target.remove_prefix(end);
-  }
-  auto is = [&](std::initializer_list<std::string_view> expected) {
-    return std::equal(parts.begin(), parts.end(), expected.begin(), expected.end());
-  };
-  if (parts.empty() || is({"dashboard"}))
-    return route{route_kind::dashboard, {}};
-  if (is({"metrics"}))
-    return route{route_kind::metrics, {}};
-  if (is({"v2"}))
-    return route{route_kind::server_metadata, {}};
-  if (is({"v2", "health", "live"}))
-    return route{route_kind::health_live, {}};
-  if (is({"v2", "health", "ready"}))
-    return route{route_kind::health_ready, {}};
-  if (is({"v2", "dashboard.json"}))
-    return route{route_kind::dashboard_json, {}};
-  if (is({"v2", "repository", "index"}))
-    return route{route_kind::repository_index, {}};
-  // /v2/repository/models/{model}/load|unload
-  if (parts.size() == 5 && parts[0] == "v2" && parts[1] == "repository" && parts[2] == "models") {
-    if (parts[4] == "load")
-      return route{route_kind::repository_load, parts[3]};
-    if (parts[4] == "unload")
-      return route{route_kind::repository_unload, parts[3]};
-    return route{route_kind::none, {}};
-  }
-  // /v2/models/stats: every graph's statistics (as in Triton, before a graph named "stats").
-  if (is({"v2", "models", "stats"}))
-    return route{route_kind::model_stats, {}};
-  if (parts.size() < 3 || parts[0] != "v2" || parts[1] != "models")
-    return route{route_kind::none, {}};
-  // /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats]
-  std::size_t next = 3;
-  std::string version;
-  if (parts.size() >= 5 && parts[3] == "versions") {
-    next = 5;
-    version = parts[4];
-  }
-  if (parts.size() == next)
-    return route{route_kind::model_metadata, parts[2], version};
-  if (parts.size() == next + 1 && parts[next] == "ready")
-    return route{route_kind::model_ready, parts[2], version};
-  if (parts.size() == next + 1 && parts[next] == "infer")
-    return route{route_kind::model_infer, parts[2], version};
-  if (parts.size() == next + 1 && parts[next] == "config")
-    return route{route_kind::model_config, parts[2], version};
-  if (parts.size() == next + 1 && parts[next] == "stats")
-    return route{route_kind::model_stats, parts[2], version};
-  return route{route_kind::none, {}};
-}
-
 /// Whether a route is open without a token when the server has tokens.
 bool is_open(route_kind kind, const server_options& o) {
   switch (kind) {
@@ -349,16 +226,6 @@ std::string cut(std::string_view text, std::size_t longest = 100) {
   if (text.size() <= longest)
     return std::string{text};
   return std::string{text.substr(0, longest)} + "...";
-}
-
-bhttp::verb method_of(route_kind kind) {
-  switch (kind) {
-    case route_kind::model_infer:
-    case route_kind::repository_index:
-    case route_kind::repository_load:
-    case route_kind::repository_unload: return bhttp::verb::post;
-    default: return bhttp::verb::get;
-  }
 }
 
 /// True for errors of the HTTP parser that mean the client sent something that is not HTTP

@@ -33,7 +33,7 @@ case "$mode" in
     bash scripts/python-env.sh build-sanitize/venv || echo "test.sh: no Python environment for tritonclient"
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1"
     export LSAN_OPTIONS="suppressions=$PWD/scripts/sanitizers/lsan.supp:print_suppressions=0"
-    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$PWD/scripts/sanitizers/ubsan.supp"
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs" "$@"
     ;;
   thread)

@@ -11,9 +11,9 @@
 // Promises checked beyond the sanitizers: a head that check_request_head accepts has a body
 // length Beast and the check agree on (a Transfer-Encoding it lets through is the chunked
 // framing Beast reads; never both Transfer-Encoding and Content-Length), and a refusal is a
-// 4xx.
-//
-// The route table (resolve in http/server.cpp) is private to the server and not reached here.
+// 4xx. The target of every head the check accepts is resolved to a route (http/route.hpp) as the
+// server resolves it: a route that names a graph or a model names one without control
+// characters (they must never reach the file system or a log line unescaped).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,6 +29,7 @@
 #include "bench/fuzz/fuzz_check.hpp"
 #include "http/bearer_tokens.hpp"
 #include "http/request_head.hpp"
+#include "http/route.hpp"
 #include "http/server.hpp"
 
 namespace {
@@ -78,6 +79,12 @@ std::size_t read_request(std::string_view bytes, const hogar::http::bearer_token
           "an accepted head never has both Transfer-Encoding and Content-Length");
   // The token check runs on every head (the route decides only whether it matters).
   tokens.allows(head[bhttp::field::authorization]);
+  auto found = hogar::http::resolve(head.target());
+  for (const auto* name : {&found.graph, &found.version})
+    for (unsigned char c : *name)
+      require(c >= 0x20 && c != 0x7f, "a resolved name holds no control character", *name);
+  require(found.graph.empty() || found.kind != hogar::http::route_kind::none,
+          "only a route names a graph");
 
   // The body, read as async_read does after async_read_header: eagerly, to the message's end.
   parser.eager(true);

@@ -111,18 +111,10 @@ struct http_answer {
   std::string body;
 };
 
-inline http_answer http_request(std::uint16_t port, const std::string& method,
-                                const std::string& target, const std::string& body = "") {
+/// One HTTP/1.1 exchange over the connected socket `fd` (which the server then closes).
+inline http_answer http_exchange(int fd, const std::string& method, const std::string& target,
+                                 const std::string& body = "") {
   http_answer answer;
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return answer;
-  }
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                         + "Connection: close\r\nContent-Type: application/json\r\n"
                         + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -132,13 +124,39 @@ inline http_answer http_request(std::uint16_t port, const std::string& method,
   ssize_t n = 0;
   while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0)
     raw.append(buf.data(), static_cast<std::size_t>(n));
-  ::close(fd);
   auto end = raw.find("\r\n\r\n");
   if (raw.size() < 12 || end == std::string::npos)
     return answer;
   answer.status = std::stoi(raw.substr(9, 3));
   answer.headers = raw.substr(0, end);
   answer.body = raw.substr(end + 4);
+  return answer;
+}
+
+/// A TCP connection to 127.0.0.1:port, blocking (-1 when it fails).
+inline int connect_loopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (fd >= 0)
+      ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// One HTTP/1.1 exchange over a fresh connection; returns status code and body (status 0
+/// when the connection failed).
+inline http_answer http_request(std::uint16_t port, const std::string& method,
+                                const std::string& target, const std::string& body = "") {
+  int fd = connect_loopback(port);
+  if (fd < 0)
+    return {};
+  auto answer = http_exchange(fd, method, target, body);
+  ::close(fd);
   return answer;
 }
 
@@ -193,21 +211,6 @@ inline std::string tls_client_flags(const std::filesystem::path& dir,
                                     const std::string& name = "client") {
   return " --tls-certificate='" + (dir / (name + ".pem")).string() + "' --tls-key='"
          + (dir / (name + ".key")).string() + "' --tls-ca='" + (dir / "ca.pem").string() + "'";
-}
-
-/// A TCP connection to 127.0.0.1:port, blocking (-1 when it fails).
-inline int connect_loopback(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    if (fd >= 0)
-      ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 /// Whether the other end closed `fd`: reads (without blocking) what it sent until the end of

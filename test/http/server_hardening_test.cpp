@@ -282,7 +282,16 @@ std::size_t open_descriptors() {
 
 } // namespace
 
-TEST_CASE("out of file descriptors, the listener rests instead of spinning, and recovers") {
+#ifdef HOGAR_SANITIZED
+// UBSan checks a pointer's dynamic type by writing the memory into a pipe: with every file
+// descriptor taken, its own check fails ("object has invalid vptr"), whatever the server does.
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+
+TEST_CASE("out of file descriptors, the listener rests instead of spinning, and recovers" *
+          doctest::skip(sanitized)) {
   http::server_options options;
   options.max_connections = 100'000; // the cap must not act first
   served s{options};

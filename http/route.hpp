@@ -1,0 +1,63 @@
+// route.hpp: which of the server's routes a request target names, as pure functions of the
+// target (so that they are tested and fuzzed without sockets). Path segments are
+// percent-decoded; a segment with a malformed escape or a control character makes the whole
+// target `malformed` (a NUL would cut a model name short on its way to the file system).
+//
+// Routes (anything else is `none`):
+//   /, /dashboard, /v2/dashboard.json, /metrics, /v2, /v2/health/live, /v2/health/ready,
+//   /v2/repository/index, /v2/repository/models/{model}/load|unload,
+//   /v2/models/stats, /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats]
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/verb.hpp>
+
+namespace hogar::http {
+
+/// What a route resolves to, before the method is checked.
+enum class route_kind {
+  /// No such path (404).
+  none,
+  /// A path segment with a malformed %XX escape or a control character (400).
+  malformed,
+  dashboard,
+  dashboard_json,
+  metrics,
+  server_metadata,
+  health_live,
+  health_ready,
+  model_metadata,
+  model_ready,
+  model_infer,
+  /// /v2/models/{graph}/config: Triton's model configuration extension.
+  model_config,
+  /// /v2/models/{graph}/stats, and /v2/models/stats for every graph: Triton's statistics.
+  model_stats,
+  repository_index,
+  repository_load,
+  repository_unload,
+};
+
+struct route {
+  route_kind kind;
+  /// The graph named in /v2/models/{graph}/...; empty for other routes (and for the
+  /// statistics of every graph).
+  std::string graph;
+  /// The version named in /v2/models/{graph}/versions/{version}/...; empty when none.
+  std::string version = {};
+};
+
+/// Decodes %XX escapes of one path segment; nullopt for a malformed escape or a control
+/// character.
+std::optional<std::string> percent_decode(std::string_view segment);
+
+/// Maps a request target (query string ignored) onto a route.
+route resolve(std::string_view target);
+
+/// The method a route takes (another one is answered 405).
+boost::beast::http::verb method_of(route_kind kind);
+
+} // namespace hogar::http
