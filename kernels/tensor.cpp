@@ -130,7 +130,8 @@ bool operator==(const tensor& a, const tensor& b) noexcept {
     return false;
   auto x = a.bytes();
   auto y = b.bytes();
-  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0;
+  // memcmp takes no null pointer, even for 0 bytes (an empty tensor has no storage).
+  return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size()) == 0);
 }
 
 std::int64_t first_nan(const tensor& t) noexcept {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # build.sh: configures and builds hogar into build/ (the CUDA parts too when nvcc is found).
 # Extra arguments go to CMake's configure step, e.g. -DHOGAR_BUILD_BENCH=OFF.
-# HOGAR_BUILD_DIR names another build folder (scripts/test.sh --sanitize uses build-sanitize).
+# HOGAR_BUILD_DIR names another build folder (scripts/test.sh --sanitize uses build-sanitize);
+# HOGAR_BUILD_TARGETS (space-separated) builds only those targets and what they need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${HOGAR_BUILD_DIR:-build}"
@@ -12,4 +13,6 @@ if [ ! -f "$dir/CMakeCache.txt" ]; then
 elif [ $# -gt 0 ]; then
   cmake -S . -B "$dir" "$@"
 fi
-cmake --build "$dir" -j "$(nproc)"
+targets=()
+for t in ${HOGAR_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$dir" -j "$(nproc)" "${targets[@]}"

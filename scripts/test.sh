@@ -37,7 +37,9 @@ case "$mode" in
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs" "$@"
     ;;
   thread)
-    HOGAR_BUILD_DIR=build-tsan bash scripts/build.sh -DHOGAR_SANITIZE=thread \
+    # Only the actor tests run here, so only what they need is built.
+    HOGAR_BUILD_DIR=build-tsan HOGAR_BUILD_TARGETS=actors_test bash scripts/build.sh \
+      -DHOGAR_SANITIZE=thread \
       -DHOGAR_BUILD_BENCH=OFF -DHOGAR_DISABLE_CUDA=ON
     export TSAN_OPTIONS="suppressions=$PWD/scripts/sanitizers/tsan.supp:halt_on_error=0:second_deadlock_stack=1"
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L actors "$@"

@@ -22,6 +22,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// Which of `given` (named_tensor or tensor_signature) feeds model input `want`: by name, or
+/// by the name a graph gives it (repository graphs rename "input.1" to "input_1"), or the only
+/// one given to a model of one input; nullptr when none does.
+template <class Tensor>
+const Tensor* tensor_for_input(const onnx::value_info& want, std::size_t model_inputs,
+                               const std::vector<const Tensor*>& given) {
+  const Tensor* found = nullptr;
+  for (auto* t : given)
+    if (t->name == want.name || t->name == onnx::graph_name_for(want.name))
+      found = t;
+  if (!found && model_inputs == 1 && given.size() == 1)
+    found = given.front();
+  return found;
+}
+
 /// Devices to try for a device setting, in order ("auto": the GPU when there is one).
 std::vector<nn::device> devices_for(const std::string& setting) {
   if (setting == "auto")
@@ -181,14 +196,7 @@ result<model_request> model_operation::admit(const op_call& call,
   r.key = std::to_string(r.version);
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
     const auto& want = model.inputs[i];
-    const named_tensor* found = nullptr;
-    // By name, or by the name a graph gives it (repository graphs rename "input.1" to
-    // "input_1").
-    for (auto* t : given)
-      if (t->name == want.name || t->name == onnx::graph_name_for(want.name))
-        found = t;
-    if (!found && model.inputs.size() == 1 && given.size() == 1)
-      found = given.front();
+    const auto* found = tensor_for_input(want, model.inputs.size(), given);
     if (!found)
       return fail(errc::invalid_argument,
                   fmt::format("model input '{}' is not among the request's tensors ({}); name a "
@@ -404,12 +412,7 @@ result<record_signature> version_signature(const onnx::model_graph& model,
   std::int64_t items = -1;
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
     const auto& want = model.inputs[i];
-    const tensor_signature* found = nullptr;
-    for (auto* t : given)
-      if (t->name == want.name || t->name == onnx::graph_name_for(want.name))
-        found = t;
-    if (!found && model.inputs.size() == 1 && given.size() == 1)
-      found = given.front();
+    const auto* found = tensor_for_input(want, model.inputs.size(), given);
     if (!found)
       return fail(errc::invalid_argument,
                   fmt::format("model input '{}' of {} is not among the tensors its inputs hold "
