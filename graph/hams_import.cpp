@@ -259,11 +259,13 @@ private:
     else if (fields[3] != "false")
       fail(line, fmt::format("node '{}': stateful must be true or false, got '{}'", node.name,
                              fields[3]));
+    // Real deployments write 0 for a node that does not batch (as HAMS reads it).
     auto batch = to_integer(fields[4]);
-    if (!batch || *batch < 1)
-      fail(line, fmt::format("node '{}': the batch size must be a positive integer, got '{}'",
+    if (!batch || *batch < 0)
+      fail(line, fmt::format("node '{}': the batch size must be a whole number (0 or 1: no "
+                             "batching), got '{}'",
                              node.name, fields[4]));
-    node.batch_size = *batch;
+    node.batch_size = std::max<std::int64_t>(*batch, 1);
     nodes_.push_back(std::move(node));
   }
 

@@ -6,7 +6,8 @@
 #   bash scripts/test.sh --sanitize   the suite built with AddressSanitizer and
 #                                     UndefinedBehaviorSanitizer (build-sanitize/): any report
 #                                     (a leak, an overflow, undefined behaviour) fails its test
-#   bash scripts/test.sh --thread     the actor tests built with ThreadSanitizer (build-tsan/)
+#   bash scripts/test.sh --thread     the actor tests built with ThreadSanitizer (build-tsan/),
+#                                     against CAF built with it too (needs deb.debian.org)
 #
 # Further arguments go to ctest (e.g. -L http, -R "a join waits").
 set -euo pipefail
@@ -37,10 +38,15 @@ case "$mode" in
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs" "$@"
     ;;
   thread)
+    # CAF itself built with ThreadSanitizer (from Debian's source package): against the
+    # uninstrumented libcaf every message between actors reads as a data race.
+    caf="$PWD/build-tsan/caf"
+    bash scripts/sanitizers/caf-tsan.sh "$caf"
     # Only the actor tests run here, so only what they need is built.
     HOGAR_BUILD_DIR=build-tsan HOGAR_BUILD_TARGETS=actors_test bash scripts/build.sh \
-      -DHOGAR_SANITIZE=thread \
-      -DHOGAR_BUILD_BENCH=OFF -DHOGAR_DISABLE_CUDA=ON
+      -DHOGAR_SANITIZE=thread -DHOGAR_BUILD_BENCH=OFF -DHOGAR_DISABLE_CUDA=ON \
+      -DCAF_INCLUDE_DIR="$caf/include" -DCAF_CORE_LIBRARY="$caf/lib/libcaf_core.so" \
+      -DCAF_IO_LIBRARY="$caf/lib/libcaf_io.so" -DCAF_OPENSSL_LIBRARY="$caf/lib/libcaf_openssl.so"
     export TSAN_OPTIONS="suppressions=$PWD/scripts/sanitizers/tsan.supp:halt_on_error=0:second_deadlock_stack=1"
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L actors "$@"
     ;;

@@ -133,6 +133,26 @@ TEST_CASE("nodes named like YAML's null and bools are renamed so that the graph 
   CHECK_FALSE(import_hams("1\n1\na,1,i,false,1\n", "x.hams", {1, "true"}).has_value());
 }
 
+TEST_CASE("a deployment as HAMS writes them: batch size 0 (no batching), a version 'test', a "
+          "stateful node") {
+  auto yaml = import_hams("2\n1\nfront,test,hams/front:test,false,0\nstate,test,hams/lstm:test,"
+                          "true,4\ndist[1->2]\n",
+                          "deploy/real.hams", {1, ""});
+  REQUIRE(yaml.has_value());
+  INFO(*yaml);
+  CHECK(yaml->find("version test") != std::string::npos);
+  auto loaded = load_graph_text(*yaml);
+  INFO(to_string(loaded.errors));
+  REQUIRE(loaded.ok());
+  const auto& ops = loaded.spec->operators;
+  REQUIRE(ops.size() == 2);
+  CHECK_FALSE(ops[0].batching.has_value());
+  CHECK_FALSE(ops[0].stateful);
+  CHECK(ops[1].stateful);
+  REQUIRE(ops[1].batching.has_value());
+  CHECK(ops[1].batching->max_batch_size == 4);
+}
+
 TEST_CASE("every rejection of a malformed HAMS file names its line") {
   CHECK(rejection("") == "d.hams:1: expected the number of nodes, found the end of the file");
   CHECK(rejection("# nodes\nfive\n1\n") ==
@@ -145,10 +165,12 @@ TEST_CASE("every rejection of a malformed HAMS file names its line") {
         "'a,1,img,false'");
   CHECK(rejection("1\n1\na,1,img,yes,1\n") ==
         "d.hams:3: node 'a': stateful must be true or false, got 'yes'");
-  CHECK(rejection("1\n1\n\na,1,img,false,0\n") ==
-        "d.hams:4: node 'a': the batch size must be a positive integer, got '0'");
+  CHECK(rejection("1\n1\n\na,1,img,false,-1\n") ==
+        "d.hams:4: node 'a': the batch size must be a whole number (0 or 1: no batching), got "
+        "'-1'");
   CHECK(rejection("1\n1\na,1,img,false,many\n") ==
-        "d.hams:3: node 'a': the batch size must be a positive integer, got 'many'");
+        "d.hams:3: node 'a': the batch size must be a whole number (0 or 1: no batching), got "
+        "'many'");
   CHECK(rejection("3\n1\na,1,img,false,1\nb,1,img,false,1\n") ==
         "d.hams:1: 3 nodes declared, but 2 node lines follow");
   CHECK(rejection("3\n1\na,1,img,false,1\ndist[1->2]\n") ==
