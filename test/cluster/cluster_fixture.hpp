@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <atomic>
 #include <map>
+#include <set>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -110,6 +111,15 @@ struct http_answer {
   std::string headers;
   std::string body;
 };
+
+/// The nodes that the answer of `hogar submit --json` placed the graph's replicas on.
+inline std::set<std::string> placement_nodes(const std::string& submit_json) {
+  std::set<std::string> nodes;
+  auto answer = nlohmann::json::parse(submit_json); // outlives the loop over its placement
+  for (auto& p : answer["placement"])
+    nodes.insert(p["node"].get<std::string>());
+  return nodes;
+}
 
 /// One HTTP/1.1 exchange over the connected socket `fd` (which the server then closes).
 inline http_answer http_exchange(int fd, const std::string& method, const std::string& target,

@@ -49,11 +49,7 @@ TEST_CASE("a graph submitted to one node spans the cluster and answers like hoga
   auto submit = hogar_cli("submit config/graphs/image-analysis.yaml --json " + cluster[0].cluster());
   INFO(submit.err, cluster.logs());
   REQUIRE(submit.exit_code == 0);
-  auto placement = nlohmann::json::parse(submit.out)["placement"];
-  std::set<std::string> nodes;
-  for (auto& p : placement)
-    nodes.insert(p["node"].get<std::string>());
-  CHECK(nodes.size() == 3);
+  CHECK(placement_nodes(submit.out).size() == 3);
 
   auto input = write_temp("image.json", image_request(3));
   auto remote = hogar_cli("infer image-analysis --json --input @" + input.string() + " "

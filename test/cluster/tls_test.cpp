@@ -40,11 +40,7 @@ TEST_CASE("three daemons form a cluster over mutual TLS, serve a graph and survi
     cluster.cli("submit config/graphs/image-analysis.yaml --json " + cluster[0].cluster());
   INFO(submit.err);
   REQUIRE(submit.exit_code == 0);
-  auto placement = nlohmann::json::parse(submit.out)["placement"];
-  std::set<std::string> nodes;
-  for (auto& p : placement)
-    nodes.insert(p["node"].get<std::string>());
-  CHECK(nodes.size() == 3);
+  CHECK(placement_nodes(submit.out).size() == 3);
   auto infer = cluster.cli("infer image-analysis --json " + cluster[2].cluster());
   INFO(infer.err);
   CHECK(infer.exit_code == 0);
