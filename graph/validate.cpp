@@ -578,6 +578,13 @@ private:
             fmt::format("{}: field 'replicas' must be at least 1, got {}", context,
                         op.replicas),
             "leave it out for one replica");
+    // A stateful operator's state lives in one place; ARG protects it with a backup on another
+    // node, not with replicas that would each hold a diverging copy.
+    if (op.stateful && op.replicas > 1 && !unreadable("operator", index, "replicas"))
+      error(op.where,
+            fmt::format("{}: a stateful operator runs as one replica, got replicas: {}", context,
+                        op.replicas),
+            "leave 'replicas' out: recovery keeps a backup of its state on another node");
     if ((op.slo_ms < 0 || !std::isfinite(op.slo_ms)) && !unreadable("operator", index, "slo_ms"))
       error(op.where,
             fmt::format("{}: field 'slo_ms' must be at least 0, got {}", context, op.slo_ms),

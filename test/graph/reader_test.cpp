@@ -25,6 +25,7 @@ operators:
     kind: threshold
     inputs: image
     params: {threshold: 0.5}
+    stateful: true
   - name: model
     kind: simulate
     inputs: [image]
@@ -32,7 +33,6 @@ operators:
     replicas: 3
     placement: {labels: [gpu, fast], gpus: 1}
     batching: {policy: aimd, max_batch_size: 16, max_queue_delay_us: 2000}
-    stateful: true
     slo_ms: 12.5
     params:
       cost_ms: 2
@@ -56,11 +56,11 @@ outputs:
   CHECK(check.inputs[0].name == "image");
   CHECK(to_string(check.inputs[0].where) == "g.yaml:10:13");
   auto& model = spec.operators[1];
-  CHECK(to_string(model.where) == "g.yaml:12:5");
+  CHECK(to_string(model.where) == "g.yaml:13:5");
   REQUIRE(model.when);
   CHECK(model.when->name == "check");
   CHECK(model.when->negated);
-  CHECK(to_string(model.when->where) == "g.yaml:15:11");
+  CHECK(to_string(model.when->where) == "g.yaml:16:11");
   CHECK(model.replicas == 3);
   CHECK(model.placement.labels == std::vector<std::string>{"gpu", "fast"});
   CHECK(model.placement.gpus == 1);
@@ -68,7 +68,8 @@ outputs:
   CHECK(model.batching->policy == "aimd");
   CHECK(model.batching->max_batch_size == 16);
   CHECK(model.batching->max_queue_delay_us == 2000);
-  CHECK(model.stateful);
+  CHECK(check.stateful);  // one replica: a stateful operator has no others
+  CHECK_FALSE(model.stateful);
   CHECK(model.slo_ms == 12.5);
   param_reader p{model};
   CHECK(p.get_number("cost_ms") == 2.0);

@@ -285,6 +285,22 @@ TEST_CASE("replicas, slo_ms and batching values out of range are reported") {
         "least 0, got -1\n");
 }
 
+TEST_CASE("a stateful operator with more than one replica is refused") {
+  CHECK(errors_of(with_operators(R"(  - name: x
+    kind: identity
+    inputs: [a]
+    stateful: true
+    replicas: 3
+)")) == "g.yaml:4:5: error: operator 'x': a stateful operator runs as one replica, got "
+        "replicas: 3\n"
+        "  hint: leave 'replicas' out: recovery keeps a backup of its state on another node\n");
+  CHECK(errors_of(with_operators(R"(  - name: x
+    kind: identity
+    inputs: [a]
+    stateful: true
+)")).empty());
+}
+
 TEST_CASE("a field the reader could not read is not reported again by the validator") {
   // `inputs` is unreadable: no "takes exactly 1 input, got 0" on top of the type error.
   CHECK(errors_of(with_operators("  - {name: x, kind: identity, inputs: {a: 1}}\n")) ==
