@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -114,11 +115,11 @@ public:
   /// The connection's strand.
   virtual asio::any_io_executor executor() = 0;
 
-  /// Since when (steady clock, ns) the connection waits for a request or reads one; 0 while
-  /// it answers one. Written on the strand, read by the listener choosing whom to close.
-  std::atomic<std::int64_t> waiting_since_ns{0};
-  /// Chosen to make room (counted in server_core::closing until it is gone). Guarded by
-  /// server_core::sessions_mutex.
+  // Guarded by server_core::sessions_mutex:
+  /// Where the connection stands in server_core::waiting while it waits for a request, reads
+  /// one or lingers after its last answer; empty while it answers one.
+  std::optional<std::list<session_base*>::iterator> waiting_at;
+  /// Chosen to make room (counted in server_core::closing until it is gone).
   bool evicted = false;
 };
 
@@ -138,10 +139,11 @@ struct server_core {
   std::atomic<bool> stopping{false};
   rate_limited_log accept_log;
 
-  /// Registers a connection; called once by its start().
+  /// Registers a connection, waiting for its first request; called once by its start().
   void add(session_base* s) {
     std::lock_guard lock{sessions_mutex};
     sessions.emplace(s, s->weak_from_this());
+    s->waiting_at = waiting.insert(waiting.end(), s);
   }
 
   /// Unregisters a connection; called by its destructor.
@@ -149,7 +151,23 @@ struct server_core {
     std::lock_guard lock{sessions_mutex};
     if (s->evicted)
       --closing;
+    leave_waiting(s);
     sessions.erase(s);
+  }
+
+  /// The connection waits for a request (or lingers) from now on: it goes to the back of the
+  /// queue of those to close first.
+  void mark_waiting(session_base* s) {
+    std::lock_guard lock{sessions_mutex};
+    leave_waiting(s);
+    if (!s->evicted)
+      s->waiting_at = waiting.insert(waiting.end(), s);
+  }
+
+  /// The connection answers a request: it is not closed to make room until it has.
+  void mark_answering(session_base* s) {
+    std::lock_guard lock{sessions_mutex};
+    leave_waiting(s);
   }
 
   /// Connections open now, not counting those already told to close.
@@ -167,20 +185,14 @@ struct server_core {
       std::lock_guard lock{sessions_mutex};
       if (!force && sessions.size() - closing < options.max_connections)
         return true;
-      std::vector<std::pair<std::int64_t, session_base*>> waiting;
-      for (auto& [key, weak] : sessions) {
-        auto* s = const_cast<session_base*>(key);
-        auto since = s->waiting_since_ns.load(std::memory_order_relaxed);
-        if (since > 0 && !s->evicted)
-          waiting.emplace_back(since, s);
-      }
-      auto n = std::min(evict_batch(options.max_connections), waiting.size());
-      std::partial_sort(waiting.begin(), waiting.begin() + static_cast<std::ptrdiff_t>(n),
-                        waiting.end());
-      for (std::size_t i = 0; i < n; ++i) {
-        waiting[i].second->evicted = true;
+      // The front of `waiting` has waited longest: taken in O(1) each, so that a flood at the
+      // cap costs the listener no scan of every connection.
+      for (auto n = evict_batch(options.max_connections); n > 0 && !waiting.empty(); --n) {
+        auto* s = waiting.front();
+        leave_waiting(s);
+        s->evicted = true;
         ++closing;
-        chosen.push_back(sessions[waiting[i].second]);
+        chosen.push_back(sessions[s]);
       }
     }
     // Told outside the lock: dropping the last reference to a session runs its destructor,
@@ -202,9 +214,18 @@ struct server_core {
   }
 
 private:
+  void leave_waiting(session_base* s) {
+    if (s->waiting_at) {
+      waiting.erase(*s->waiting_at);
+      s->waiting_at.reset();
+    }
+  }
+
   std::mutex sessions_mutex;
   /// Live connections, so that stop() can close the idle ones and the listener can make room.
   std::unordered_map<const session_base*, std::weak_ptr<session_base>> sessions;
+  /// Of `sessions`, those waiting for a request (or lingering), longest first.
+  std::list<session_base*> waiting;
   /// Of `sessions`, those told to close that are not gone yet.
   std::size_t closing = 0;
 };
@@ -257,7 +278,6 @@ public:
   /// handshake when the port speaks HTTPS).
   void start() {
     core_->add(this);
-    waiting_since_ns = steady_now_ns();
     asio::dispatch(executor(), [self = self()] {
       if constexpr (is_tls)
         self->handshake();
@@ -343,7 +363,7 @@ private:
 
   void read_header() {
     phase_ = phase::reading;
-    waiting_since_ns = steady_now_ns();
+    core_->mark_waiting(this);
     if (core_->stopping || close_after_answer_) {
       close_now();
       return;
@@ -383,7 +403,7 @@ private:
   /// Answers a request refused on its head without reading its body, and closes.
   void refuse(unsigned version, unsigned status, std::string_view message) {
     phase_ = phase::answering;
-    waiting_since_ns = 0;
+    core_->mark_answering(this);
     version_ = version;
     keep_alive_ = false;
     send_error(status, message);
@@ -405,7 +425,7 @@ private:
     if (ec)
       return on_read_error(ec);
     phase_ = phase::answering;
-    waiting_since_ns = 0;
+    core_->mark_answering(this);
     request_t request = parser_->release();
     parser_.reset();
     version_ = request.version();
@@ -423,20 +443,20 @@ private:
   void on_read_error(const error_code& ec) {
     if (ec == bhttp::error::body_limit) {
       phase_ = phase::answering;
-      waiting_since_ns = 0;
+      core_->mark_answering(this);
       keep_alive_ = false;
       return send_error(413, fmt::format("request body larger than the limit of {} bytes",
                                          core_->options.max_body_bytes));
     }
     if (ec == bhttp::error::header_limit) {
       phase_ = phase::answering;
-      waiting_since_ns = 0;
+      core_->mark_answering(this);
       keep_alive_ = false;
       return send_error(431, "request header too large");
     }
     if (is_protocol_error(ec)) {
       phase_ = phase::answering;
-      waiting_since_ns = 0;
+      core_->mark_answering(this);
       keep_alive_ = false;
       return send_error(400, fmt::format("malformed HTTP request: {}", ec.message()));
     }
@@ -735,7 +755,7 @@ private:
   /// close_notify and waits as long for the client's.
   void close_gracefully() {
     phase_ = phase::lingering;
-    waiting_since_ns = steady_now_ns();
+    core_->mark_waiting(this);
     lowest().expires_after(
       std::min(linger_max, std::chrono::milliseconds{core_->options.client_timeout_ms}));
     if constexpr (is_tls) {
