@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -829,16 +830,136 @@ bool is_resource_exhaustion(const error_code& ec) {
          ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
 }
 
+/// SO_REUSEPORT: several sockets listen on one port and the kernel spreads the incoming
+/// connections over their queues.
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+/// One listening socket with its own accept loop, on its own strand so that stop() can close it
+/// while an accept completes on another thread. The server opens several on the same port
+/// (SO_REUSEPORT, server_options::listeners): the kernel spreads connection attempts over
+/// their queues, so a flood overflows no single queue of `somaxconn` entries, which would drop
+/// the SYNs of valid clients too (they retry only a second later).
+class listener {
+public:
+  using admit_fn = std::function<void(tcp::socket)>;
+
+  listener(asio::io_context& ioc, server_core& core, admit_fn admit)
+    : ioc_(ioc), core_(core), admit_(std::move(admit)), acceptor_(asio::make_strand(ioc)),
+      pause_(acceptor_.get_executor()) {}
+
+  /// Opens, binds and listens; `step` names what failed.
+  error_code open(const tcp::endpoint& endpoint, bool shared, std::string_view& step) {
+    error_code ec;
+    step = "opening the socket";
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec)
+      return ec;
+    step = "setting SO_REUSEADDR";
+    acceptor_.set_option(asio::socket_base::reuse_address{true}, ec);
+    if (!ec && shared) {
+      step = "setting SO_REUSEPORT";
+      acceptor_.set_option(reuse_port{true}, ec);
+    }
+    if (ec)
+      return ec;
+    step = "binding";
+    acceptor_.bind(endpoint, ec);
+    if (ec)
+      return ec;
+    step = "listening";
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return ec;
+    // Bursts of accepts (accept()) must not block when the queue is empty.
+    step = "making the socket non-blocking";
+    acceptor_.non_blocking(true, ec);
+    return ec;
+  }
+
+  std::uint16_t bound_port(error_code& ec) const { return acceptor_.local_endpoint(ec).port(); }
+
+  /// Starts the accept loop.
+  void start() {
+    asio::dispatch(acceptor_.get_executor(), [this] { accept(); });
+  }
+
+  /// Closes the socket: connection attempts are refused from now on. Safe from any thread.
+  void close() {
+    asio::post(acceptor_.get_executor(), [this] {
+      error_code ignored;
+      acceptor_.close(ignored);
+      pause_.cancel();
+    });
+  }
+
+  /// Closes the socket at once; only while no thread runs the event loop.
+  void close_now() {
+    error_code ignored;
+    acceptor_.close(ignored);
+  }
+
+private:
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || core_.stopping || !acceptor_.is_open())
+        return;
+      if (!ec) {
+        admit_(std::move(socket));
+        // Take whatever else waits in the kernel's accept queue now, without a trip through
+        // the event loop per connection, so that the queue has room for the next SYNs.
+        for (std::size_t i = 0; i < accept_burst; ++i) {
+          tcp::socket next{asio::make_strand(ioc_)};
+          acceptor_.accept(next, ec);
+          if (ec)
+            break;
+          admit_(std::move(next));
+        }
+        if (!ec || ec == asio::error::would_block || ec == asio::error::try_again)
+          return accept();
+      }
+      if (is_resource_exhaustion(ec)) {
+        // Free descriptors by closing the connections that wait longest, and rest a moment
+        // instead of spinning on an accept that cannot succeed.
+        core_.accept_log.print("accept on {}:{} failed: {} ({} connections open); closing idle "
+                               "connections and pausing accepts for {} ms",
+                               core_.options.host, port_of(), ec.message(),
+                               core_.open_connections(), accept_pause.count());
+        core_.make_room(true);
+        pause_.expires_after(accept_pause);
+        pause_.async_wait([this](error_code wait_ec) {
+          if (!wait_ec && !core_.stopping)
+            accept();
+        });
+        return;
+      }
+      // A connection reset before it was taken costs that client only; the listener goes on.
+      core_.accept_log.print("accept on {}:{} failed: {}", core_.options.host, port_of(),
+                             ec.message());
+      accept();
+    });
+  }
+
+  std::uint16_t port_of() const {
+    error_code ignored;
+    return bound_port(ignored);
+  }
+
+  asio::io_context& ioc_;
+  server_core& core_;
+  admit_fn admit_;
+  tcp::acceptor acceptor_;
+  /// Wakes the listener after a pause for lack of file descriptors (on the acceptor's strand).
+  asio::steady_timer pause_;
+};
+
 } // namespace
 
-/// The server's state: the event loop, the acceptor and the threads. The acceptor lives on its
-/// own strand so that stop() can close it while an accept completes on another thread.
+/// The server's state: the event loop, the listeners and the threads.
 struct server::impl {
   impl(backend& served, server_options options)
     : core(std::make_shared<server_core>(served, std::move(options))),
-      ioc(static_cast<int>(std::max<std::size_t>(1, core->options.threads))),
-      parse_pool(std::max<std::size_t>(1, core->options.parse_threads)),
-      acceptor(asio::make_strand(ioc)), pause(acceptor.get_executor()) {
+      ioc(static_cast<int>(thread_count())),
+      parse_pool(std::max<std::size_t>(1, core->options.parse_threads)) {
     core->ioc = &ioc;
     core->parse_pool = &parse_pool;
   }
@@ -852,45 +973,20 @@ struct server::impl {
     stopped,
   };
 
-  void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || core->stopping || !acceptor.is_open())
-        return;
-      if (!ec) {
-        admit(std::move(socket));
-        // Take whatever else waits in the kernel's accept queue now, without a trip through
-        // the event loop per connection: under a flood a queue that fills drops the SYNs of
-        // valid clients too, and they retry only a second later.
-        for (std::size_t i = 0; i < accept_burst; ++i) {
-          tcp::socket next{asio::make_strand(ioc)};
-          acceptor.accept(next, ec);
-          if (ec)
-            break;
-          admit(std::move(next));
-        }
-        if (!ec || ec == asio::error::would_block || ec == asio::error::try_again)
-          return accept();
-      }
-      if (is_resource_exhaustion(ec)) {
-        // Free descriptors by closing the connections that wait longest, and rest a moment
-        // instead of spinning on an accept that cannot succeed.
-        core->accept_log.print("accept on {}:{} failed: {} ({} connections open); closing idle "
-                               "connections and pausing accepts for {} ms",
-                               core->options.host, port, ec.message(), core->open_connections(),
-                               accept_pause.count());
-        core->make_room(true);
-        pause.expires_after(accept_pause);
-        pause.async_wait([this](error_code wait_ec) {
-          if (!wait_ec && !core->stopping)
-            accept();
-        });
-        return;
-      }
-      // A connection reset before it was taken costs that client only; the listener goes on.
-      core->accept_log.print("accept on {}:{} failed: {}", core->options.host, port,
-                             ec.message());
-      accept();
-    });
+  std::size_t thread_count() const { return std::max<std::size_t>(1, core->options.threads); }
+
+  /// Binds `endpoint` once without SO_REUSEPORT and lets it go: fails when anything listens
+  /// there, another hogard with SO_REUSEPORT sockets included, which would otherwise share the
+  /// port silently. For port 0 it picks the free port that the listeners then share.
+  error_code probe(tcp::endpoint& endpoint, std::string_view& step) {
+    listener probe_socket{ioc, *core, {}};
+    auto ec = probe_socket.open(endpoint, false, step);
+    if (!ec)
+      endpoint.port(probe_socket.bound_port(ec));
+    if (ec && step == "listening")
+      step = "binding";
+    probe_socket.close_now();
+    return ec;
   }
 
   /// A connection just accepted: served, or closed at once when every connection is busy.
@@ -929,9 +1025,8 @@ struct server::impl {
   std::shared_ptr<server_core> core;
   asio::io_context ioc;
   asio::thread_pool parse_pool;
-  tcp::acceptor acceptor;
-  /// Wakes the listener after a pause for lack of file descriptors (on the acceptor's strand).
-  asio::steady_timer pause;
+  /// server_options::listeners of them, all on `port` (SO_REUSEPORT).
+  std::vector<std::unique_ptr<listener>> listeners;
   /// Set when the port speaks HTTPS.
   std::unique_ptr<ssl::context> tls;
   /// Keeps the threads running while no connection is open; released by stop().
@@ -966,8 +1061,9 @@ result<std::uint16_t> server::start() {
     d.tls = std::move(*ctx);
   }
   auto failed = [&](std::string_view step, const error_code& ec) {
-    error_code ignored;
-    d.acceptor.close(ignored);
+    for (auto& l : d.listeners)
+      l->close_now();
+    d.listeners.clear();
     return fail(errc::io_error,
                 fmt::format("http: cannot listen on {}: {} ({})", where, ec.message(), step));
   };
@@ -981,29 +1077,21 @@ result<std::uint16_t> server::start() {
   if (endpoints.empty())
     return failed("resolving the host", asio::error::host_not_found);
   tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  d.acceptor.open(endpoint.protocol(), ec);
-  if (ec)
-    return failed("opening the socket", ec);
-  d.acceptor.set_option(asio::socket_base::reuse_address{true}, ec);
-  if (ec)
-    return failed("setting SO_REUSEADDR", ec);
-  d.acceptor.bind(endpoint, ec);
-  if (ec)
-    return failed("binding", ec);
-  d.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec)
-    return failed("listening", ec);
-  d.port = d.acceptor.local_endpoint(ec).port();
-  if (ec)
-    return failed("reading the bound port", ec);
+  std::string_view step;
+  if (ec = d.probe(endpoint, step); ec)
+    return failed(step, ec);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, o.listeners); ++i) {
+    auto& l = d.listeners.emplace_back(std::make_unique<listener>(
+      d.ioc, *d.core, [&d](tcp::socket socket) { d.admit(std::move(socket)); }));
+    if (ec = l->open(endpoint, true, step); ec)
+      return failed(step, ec);
+  }
+  d.port = endpoint.port();
 
-  // Bursts of accepts (impl::accept) must not block when the queue is empty.
-  d.acceptor.non_blocking(true, ec);
-  if (ec)
-    return failed("making the socket non-blocking", ec);
   d.work.emplace(asio::make_work_guard(d.ioc));
-  d.accept();
-  auto n = std::max<std::size_t>(1, o.threads);
+  for (auto& l : d.listeners)
+    l->start();
+  auto n = d.thread_count();
   d.threads.reserve(n);
   for (std::size_t i = 0; i < n; ++i)
     d.threads.emplace_back([&d] { d.run_loop(); });
@@ -1024,11 +1112,8 @@ void server::stop() {
   // Sessions accepted from here on see `stopping` before their first read and close; those
   // registered already are told below. Together they cover every connection.
   d.core->stopping = true;
-  asio::post(d.acceptor.get_executor(), [&d] {
-    error_code ignored;
-    d.acceptor.close(ignored);
-    d.pause.cancel();
-  });
+  for (auto& l : d.listeners)
+    l->close();
   for (auto& s : d.core->all_sessions())
     asio::post(s->executor(), [s] { s->shut_down(); });
   // The loop now runs until the last connection is closed and the last inference answered;

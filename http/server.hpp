@@ -27,7 +27,9 @@
 // cap the ones waiting longest for a request make room, as nginx reuses idle connections),
 // time (`client_timeout_ms` for every read and write, the TLS handshake included), bodies
 // (`max_body_bytes`), heads (Beast's 8 KiB), JSON nesting (`json_max_depth`). When the process
-// runs out of file descriptors, accepting pauses briefly instead of spinning.
+// runs out of file descriptors, accepting pauses briefly instead of spinning. Several sockets
+// listen on the port (`listeners`, SO_REUSEPORT), so that a flood of connection attempts does
+// not overflow the kernel's accept queue and drop the attempts of valid clients with it.
 //
 // Security: with `auth` tokens, every route but the open ones needs `Authorization: Bearer
 // TOKEN` (401 otherwise, with no detail); with a certificate and key, the port speaks HTTPS.
@@ -62,6 +64,11 @@ struct server_options {
   std::int64_t client_timeout_ms = 30000;
   /// Arrays and objects nested deeper than this in a request's JSON are refused (400).
   std::size_t json_max_depth = default_json_max_depth;
+  /// Sockets listening on the port together (SO_REUSEPORT), at least 1. The kernel spreads
+  /// connection attempts over their accept queues, each `somaxconn` long: a flood that fills
+  /// one queue makes the kernel drop the SYNs of valid clients too, who retry only a second
+  /// later. Every thread serves every listener.
+  std::size_t listeners = 4;
   /// Threads that parse request bodies larger than 64 KiB (at least 1 is used).
   std::size_t parse_threads = 1;
   /// Connections open at once, at most. At the cap, the connections that have waited longest

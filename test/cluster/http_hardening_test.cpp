@@ -96,7 +96,7 @@ TEST_CASE("a NUL in a model name is 400 and the node keeps serving") {
 }
 
 TEST_CASE("20,000 connection attempts at once: every valid request is answered within a second "
-          "of its connection") {
+          "of its connection attempt") {
   local_cluster cluster{1};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
@@ -108,12 +108,11 @@ TEST_CASE("20,000 connection attempts at once: every valid request is answered w
   auto started = std::chrono::steady_clock::now();
   // Two processes: one process may hold at most its open-file limit (20,000 here).
   std::vector<pid_t> attackers{flood(port, 10'000, ready[1]), flood(port, 10'000, ready[1])};
-  // The connection and the exchange are timed apart. While the kernel's accept queue is full
-  // it drops new SYNs, and the client's kernel sends its SYN again only a second later: that
-  // wait is the listen queue's (somaxconn), which no server can shorten, so it is reported, not
-  // asserted. What the daemon answers for is everything after: taking the connection off the
-  // queue, reading the request and answering it.
-  auto slowest_connect = 0ms, slowest_exchange = 0ms;
+  // Timed from the connection attempt to the answer. The connection is timed apart too: while
+  // a kernel accept queue is full the kernel drops new SYNs, valid ones included, and a client
+  // sends its SYN again only a second later. The daemon's listeners share the port
+  // (SO_REUSEPORT) so that their queues together hold the flood.
+  auto slowest_connect = 0ms, slowest_exchange = 0ms, slowest_answer = 0ms;
   int answered = 0;
   for (int i = 0; i < 10; ++i) {
     auto start = std::chrono::steady_clock::now();
@@ -127,6 +126,8 @@ TEST_CASE("20,000 connection attempts at once: every valid request is answered w
                                std::chrono::duration_cast<std::chrono::milliseconds>(connected - start));
     slowest_exchange = std::max(slowest_exchange,
                                 std::chrono::duration_cast<std::chrono::milliseconds>(done - connected));
+    slowest_answer = std::max(slowest_answer,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(done - start));
     if (answer.status == 200)
       ++answered;
     std::this_thread::sleep_for(100ms);
@@ -142,11 +143,11 @@ TEST_CASE("20,000 connection attempts at once: every valid request is answered w
   }
   ::close(ready[0]);
   ::close(ready[1]);
-  MESSAGE("slowest valid exchange: ", slowest_exchange.count(), " ms after its connection (",
-          slowest_connect.count(), " ms the slowest connection); daemon CPU ", cpu, " s over ",
-          wall, " s");
+  MESSAGE("slowest valid request: answered ", slowest_answer.count(), " ms after its connection "
+          "attempt (slowest connection ", slowest_connect.count(), " ms, slowest exchange ",
+          slowest_exchange.count(), " ms); daemon CPU ", cpu, " s over ", wall, " s");
   CHECK(answered == 10);
-  CHECK(slowest_exchange < 1000ms);
+  CHECK(slowest_answer < 1000ms);
   CHECK(cpu / wall < 1.0);
   // Still serving once the attackers are gone.
   CHECK(http_request(port, "GET", "/v2/health/live").status == 200);

@@ -494,13 +494,54 @@ TEST_CASE("stop answers the inference in flight and then refuses connections") {
 TEST_CASE("a port in use is refused with host, port and reason") {
   served s;
   fake_backend other;
-  http::server second{other, {.host = "127.0.0.1", .port = s.port}};
+  http::server_options options;
+  options.port = s.port;
+  http::server second{other, options};
   auto bound = second.start();
   REQUIRE_FALSE(bound.has_value());
   CHECK(bound.error().code == errc::io_error);
   CHECK(bound.error().message ==
         fmt::format("http: cannot listen on 127.0.0.1:{}: Address already in use (binding)",
                     s.port));
+}
+
+TEST_CASE("a port another process shares with SO_REUSEPORT is refused, not silently shared") {
+  // The server's own listeners share their port with SO_REUSEPORT; a second daemon started on
+  // the same port must still fail instead of taking half of the first one's connections.
+  asio::io_context ioc;
+  tcp::acceptor foreign{ioc};
+  foreign.open(tcp::v4());
+  foreign.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>{true});
+  foreign.bind(tcp::endpoint{asio::ip::address_v4::loopback(), 0});
+  foreign.listen();
+  auto port = foreign.local_endpoint().port();
+  fake_backend other;
+  http::server_options options;
+  options.port = port;
+  http::server second{other, options};
+  auto bound = second.start();
+  REQUIRE_FALSE(bound.has_value());
+  CHECK(bound.error().message ==
+        fmt::format("http: cannot listen on 127.0.0.1:{}: Address already in use (binding)",
+                    port));
+}
+
+TEST_CASE("every listener of a server answers: 64 connections, four listeners, one thread") {
+  // Four listeners on the same port; the kernel spreads connections over them by a hash of the
+  // client's address and port. A listener that never accepts would leave about a quarter of
+  // these 64 connections unanswered (the chance that none lands on it: 1e-8).
+  http::server_options options;
+  options.threads = 1;
+  options.listeners = 4;
+  served s{options};
+  std::vector<std::unique_ptr<client>> clients;
+  for (int i = 0; i < 64; ++i)
+    clients.push_back(std::make_unique<client>(s.port));
+  for (auto& c : clients) {
+    auto live = c->get("/v2/health/live");
+    REQUIRE(live);
+    CHECK(live->result_int() == 200);
+  }
 }
 
 TEST_CASE("the repository index lists models and their state, and ready filters it") {
