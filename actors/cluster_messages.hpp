@@ -10,6 +10,8 @@
 //                       repo_index_atom, repo_load_atom, repo_unload_atom, model_reload_atom
 //                       (the model repository)
 //   daemon -> daemon    local_reload_atom (hot swap of one model on every node)
+//   supervisor -> daemon respawn_atom (a replacement replica), deploy_atom (a new epoch)
+//   daemon -> supervisor member_down_atom (a member stopped answering heartbeats)
 #pragma once
 
 #include <cstdint>
@@ -52,6 +54,17 @@ using local_reload_atom = caf::atom_constant<caf::atom("lreload")>;
 /// What a graph takes, answers and runs on, from what the node keeps (no replica is asked):
 /// (metadata_atom, graph) -> graph_metadata.
 using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
+/// Graph supervisor -> node, after every node has wired a graph: start taking requests for it.
+using open_atom = caf::atom_constant<caf::atom("open")>;
+/// Graph supervisor -> node: spawn replacement replicas of a graph the node takes part in:
+/// (respawn_atom, spawn_request) -> std::vector<caf::actor>.
+using respawn_atom = caf::atom_constant<caf::atom("respawn")>;
+/// Node -> its graph supervisors: the member named so was declared dead (heartbeats missed,
+/// or its connection lost); its replicas are lost.
+using member_down_atom = caf::atom_constant<caf::atom("memberdown")>;
+/// Node -> the graph supervisor it just spawned: place, spawn, wire and open the graph:
+/// (place_atom) -> graph_summary.
+using place_atom = caf::atom_constant<caf::atom("place")>;
 
 /// What a node offers and how to reach it. Sent when joining and with every heartbeat.
 struct node_info {
@@ -184,8 +197,32 @@ typename Inspector::result_type inspect(Inspector& f, spawn_request& x) {
   return f(caf::meta::type_name("spawn_request"), x.graph, x.yaml, x.file, x.replicas);
 }
 
-/// Coordinator -> every node: the graph is placed; wire the local replicas and start an
-/// ingress. `actors[i][r]` is replica r of operator i (topology order of the YAML).
+/// One recovery of one replica, as the graph supervisor records it.
+struct recovery_record {
+  std::string op;
+  std::uint32_t replica = 0;
+  /// The node that hosted the lost replica, and why it was lost ("the connection to node3
+  /// was lost", "node3 stopped answering heartbeats", "it crashed: ...").
+  std::string failed_node;
+  std::string reason;
+  /// Wall clock, milliseconds since the Unix epoch: when the loss was detected, and when the
+  /// replacement was wired in (0: not yet).
+  std::int64_t detected_unix_ms = 0;
+  std::int64_t replaced_unix_ms = 0;
+  /// Where the replacement runs (empty: not yet), and the epoch that wired it in.
+  std::string new_node;
+  std::uint32_t epoch = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recovery_record& x) {
+  return f(caf::meta::type_name("recovery_record"), x.op, x.replica, x.failed_node, x.reason,
+           x.detected_unix_ms, x.replaced_unix_ms, x.new_node, x.epoch);
+}
+
+/// Graph supervisor -> every node: the graph is placed (or rewired after a failure); wire
+/// the local replicas and start (or rewire) an ingress. `actors[i][r]` is replica r of
+/// operator i (topology order of the YAML); a null handle is a lost replica not yet replaced.
 struct graph_deployment {
   std::string graph;
   std::string yaml;
@@ -194,12 +231,20 @@ struct graph_deployment {
   std::vector<replica_placement> placement;
   /// Worked out by the placing node (see graph_description).
   graph_description description;
+  /// Raised by every rewire; a node keeps the deployment with the largest one and stops its
+  /// replicas that a newer epoch no longer lists (a hung node that comes back).
+  std::uint32_t epoch = 0;
+  /// The graph's supervisor, and its recoveries so far (the latest 32).
+  caf::actor supervisor;
+  std::vector<recovery_record> recoveries;
+  std::uint64_t recoveries_total = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_deployment& x) {
   return f(caf::meta::type_name("graph_deployment"), x.graph, x.yaml, x.file, x.actors,
-           x.placement, x.description);
+           x.placement, x.description, x.epoch, x.supervisor, x.recoveries,
+           x.recoveries_total);
 }
 
 /// A graph as `hogar list` and `hogar submit` show it.
@@ -266,12 +311,16 @@ struct graph_snapshot {
   std::vector<std::string> outputs;
   /// What the placing node worked out (its models' versions name the statistics entries).
   graph_description description;
+  /// The epoch of the graph's wiring as this node knows it, and its recoveries.
+  std::uint32_t epoch = 0;
+  std::vector<recovery_record> recoveries;
+  std::uint64_t recoveries_total = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_snapshot& x) {
   return f(caf::meta::type_name("graph_snapshot"), x.summary, x.ingress, x.replicas, x.inputs,
-           x.outputs, x.description);
+           x.outputs, x.description, x.epoch, x.recoveries, x.recoveries_total);
 }
 
 /// One operator of a graph as KServe's model configuration describes it.

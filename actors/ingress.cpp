@@ -96,13 +96,6 @@ result<infer_reply> assemble(const graph::graph_spec& g, request_id id,
   return reply;
 }
 
-/// Wall clock now, milliseconds since the Unix epoch (what Triton's last_inference says).
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// Adds a failed request's time since acceptance to the statistics.
 void count_failed_time(self_ptr self, const ingress_state::in_flight& entry) {
   self->state.stats.failed_ns += std::max<std::int64_t>(0, now_ns(self) - entry.accepted_ns);
@@ -183,6 +176,106 @@ void on_expire(self_ptr self) {
   check_drained(self);
 }
 
+/// Starts one run of a request under the current epoch: chooses the replicas of its routed
+/// operators and delivers its inputs. Outputs of earlier runs no longer count.
+void start_run(self_ptr self, request_id id, ingress_state::in_flight& entry) {
+  auto& st = self->state;
+  auto& topo = *st.init.topo;
+  auto& g = *topo.spec;
+  auto ctx = std::make_shared<request_context>();
+  ctx->id = id;
+  ctx->deadline_ns = entry.deadline_ns;
+  ctx->ingress = caf::actor_cast<caf::actor>(self);
+  ctx->attempt = st.epoch;
+  ctx->route.resize(st.init.routed.size());
+  for (std::size_t r = 0; r < st.init.routed.size(); ++r) {
+    auto& set = *st.init.routed[r];
+    auto replica = st.route_pickers[r].pick(set.loads->counts());
+    // A dead replica not yet replaced is not chosen while another one lives.
+    if (!set.actors[replica])
+      if (auto* alive = set.live(replica))
+        replica = static_cast<std::size_t>(alive - set.actors.data());
+    set.loads->assigned(replica);
+    ctx->route[r] = static_cast<std::uint16_t>(replica);
+  }
+  context_ptr shared_ctx = std::move(ctx);
+  entry.attempt = st.epoch;
+  entry.remaining = static_cast<std::uint32_t>(g.outputs.size());
+  entry.outputs.assign(g.outputs.size(), nullptr);
+  entry.reported.assign(g.outputs.size(), false);
+  entry.served.clear();
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    auto& value = entry.inputs[i];
+    auto& consumers = topo.input_consumers[i];
+    for (std::size_t c = 0; c < consumers.size(); ++c) {
+      auto& set = *st.init.input_targets[i][c];
+      auto& target = topo.ops[consumers[c].op];
+      std::size_t replica = 0;
+      if (target.route_index) {
+        replica = shared_ctx->route[*target.route_index];
+      } else if (set.actors.size() > 1) {
+        replica = st.input_pickers[i][c].pick(set.loads->counts());
+        set.loads->assigned(replica);
+      }
+      // With no replica alive the request waits for the rewire that replaces one.
+      if (auto* actor = set.live(replica))
+        self->send(*actor, deliver_atom::value,
+                   edge_value{shared_ctx, static_cast<std::uint32_t>(consumers[c].slot),
+                              edge_state::present, value, std::string{}, nullptr, errc::none});
+    }
+    for (auto out : topo.input_output_slots[i]) {
+      entry.outputs[out] = value;
+      entry.reported[out] = true;
+      --entry.remaining;
+    }
+  }
+}
+
+/// The graph was rewired after a failure: from now on requests go through the new replica
+/// sets, and every request in flight runs again under the new epoch, since part of it may
+/// have been lost with the replica that failed. Operators drop the older runs' messages.
+void on_rewire(self_ptr self, ingress_init& wiring, std::uint32_t epoch) {
+  auto& st = self->state;
+  if (epoch <= st.epoch)
+    return; // an older or repeated rewire
+  st.epoch = epoch;
+  st.stats.epoch = epoch;
+  st.init.input_targets = std::move(wiring.input_targets);
+  st.init.routed = std::move(wiring.routed);
+  for (auto& [id, entry] : st.requests) {
+    start_run(self, id, entry);
+    ++st.stats.replayed;
+  }
+  std::vector<request_id> done;
+  for (auto& [id, entry] : st.requests)
+    if (entry.remaining == 0)
+      done.push_back(id);
+  for (auto id : done)
+    finish(self, id, st.requests.at(id));
+  check_drained(self);
+}
+
+/// A replica crashed while it ran request `id`. The supervisor replaces it and the rewire
+/// runs the request again, once: a request that crashed two replicas is a poison request,
+/// answered with an error naming it and the operator.
+void on_crashed(self_ptr self, request_id id, const std::string& op) {
+  auto& st = self->state;
+  auto i = st.requests.find(id);
+  if (i == st.requests.end())
+    return;
+  auto& entry = i->second;
+  if (++entry.crashes < 2)
+    return;
+  ++st.stats.failed;
+  count_failed_time(self, entry);
+  entry.promise.deliver(make_error(errc::operator_failed,
+                                   fmt::format("request {} crashed {} replicas of operator '{}'; "
+                                               "not retried",
+                                               id, entry.crashes, op)));
+  st.requests.erase(i);
+  check_drained(self);
+}
+
 caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   auto& st = self->state;
   auto& topo = *st.init.topo;
@@ -213,50 +306,16 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   auto deadline = timeout_ms > (std::numeric_limits<std::int64_t>::max() - now) / 1'000'000
                     ? std::numeric_limits<std::int64_t>::max()
                     : now + timeout_ms * 1'000'000;
-  auto ctx = std::make_shared<request_context>();
-  ctx->id = id;
-  ctx->deadline_ns = deadline;
-  ctx->ingress = caf::actor_cast<caf::actor>(self);
-  ctx->route.resize(st.init.routed.size());
-  for (std::size_t r = 0; r < st.init.routed.size(); ++r) {
-    auto& set = *st.init.routed[r];
-    auto replica = st.route_pickers[r].pick(set.loads->counts());
-    set.loads->assigned(replica);
-    ctx->route[r] = static_cast<std::uint16_t>(replica);
-  }
-  context_ptr shared_ctx = std::move(ctx);
   auto& entry = st.requests[id];
   entry.promise = self->make_response_promise();
   entry.accepted_ns = now;
   entry.deadline_ns = deadline;
-  entry.remaining = static_cast<std::uint32_t>(g.outputs.size());
-  entry.outputs.resize(g.outputs.size());
-  entry.reported.resize(g.outputs.size(), false);
+  entry.inputs.reserve(g.inputs.size());
+  for (std::size_t i = 0; i < g.inputs.size(); ++i)
+    entry.inputs.push_back(std::make_shared<const record>(record{*(*matched)[i]}));
   ++st.stats.accepted;
   auto promise = entry.promise;
-  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
-    auto value = std::make_shared<const record>(record{*(*matched)[i]});
-    auto& consumers = topo.input_consumers[i];
-    for (std::size_t c = 0; c < consumers.size(); ++c) {
-      auto& set = *st.init.input_targets[i][c];
-      auto& target = topo.ops[consumers[c].op];
-      std::size_t replica = 0;
-      if (target.route_index) {
-        replica = shared_ctx->route[*target.route_index];
-      } else if (set.actors.size() > 1) {
-        replica = st.input_pickers[i][c].pick(set.loads->counts());
-        set.loads->assigned(replica);
-      }
-      self->send(set.actors[replica], deliver_atom::value,
-                 edge_value{shared_ctx, static_cast<std::uint32_t>(consumers[c].slot),
-                            edge_state::present, value, std::string{}, nullptr, errc::none});
-    }
-    for (auto out : topo.input_output_slots[i]) {
-      entry.outputs[out] = value;
-      entry.reported[out] = true;
-      --entry.remaining;
-    }
-  }
+  start_run(self, id, entry);
   if (entry.remaining == 0) {
     finish(self, id, entry);
     return promise;
@@ -273,6 +332,8 @@ void on_output(self_ptr self, edge_value& value) {
   if (i == st.requests.end())
     return; // already answered (failed or timed out): a late output
   auto& entry = i->second;
+  if (value.ctx->attempt != entry.attempt)
+    return; // from a run before the last rewire: the current run answers
   if (value.state == edge_state::failed) {
     ++st.stats.failed;
     count_failed_time(self, entry);
@@ -322,6 +383,8 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
   for (std::size_t i = 0; i < st.init.input_targets.size(); ++i)
     st.input_pickers[i].resize(st.init.input_targets[i].size());
   st.route_pickers.resize(st.init.routed.size());
+  st.epoch = st.init.epoch;
+  st.stats.epoch = st.epoch;
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Every accepted request gets an answer, also when the graph goes away under it.
     fail_all(self, fmt::format("graph '{}' was stopped before it finished",
@@ -334,6 +397,12 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
     [self](expire_atom) { on_expire(self); },
     [self](answered_atom, std::uint32_t op, std::uint32_t replica) {
       on_answered(self, op, replica);
+    },
+    [self](rewire_atom, ingress_init& wiring, std::uint32_t epoch) {
+      on_rewire(self, wiring, epoch);
+    },
+    [self](crashed_atom, request_id id, std::uint32_t, const std::string& op) {
+      on_crashed(self, id, op);
     },
     [self](drain_atom) -> caf::result<drain_atom> {
       auto& st = self->state;

@@ -37,6 +37,8 @@ struct ingress_init {
   std::vector<std::vector<std::shared_ptr<const replica_set>>> input_targets;
   /// For each route index, the replica set whose replica is chosen at admission.
   std::vector<std::shared_ptr<const replica_set>> routed;
+  /// The epoch of the graph's wiring these sets belong to.
+  std::uint32_t epoch = 0;
 };
 
 struct ingress_state {
@@ -52,6 +54,13 @@ struct ingress_state {
     std::vector<bool> reported;
     /// The model versions that served the outputs reported so far.
     std::vector<served_by> served;
+    /// The request's inputs in declared order, kept until it is answered: after a failure
+    /// the request runs again from them (the ingress is the upstream backup of every edge).
+    std::vector<record_ptr> inputs;
+    /// The epoch of the run whose outputs count; outputs of older runs are dropped.
+    std::uint32_t attempt = 0;
+    /// Replicas this request crashed so far.
+    std::uint32_t crashes = 0;
   };
 
   ingress_init init;
@@ -63,6 +72,8 @@ struct ingress_state {
   std::vector<std::vector<scheduling::least_outstanding>> input_pickers;
   std::vector<scheduling::least_outstanding> route_pickers;
   ingress_stats stats;
+  /// The epoch of the graph's wiring; every rewire after a failure raises it.
+  std::uint32_t epoch = 0;
   /// Set by drain_atom: new requests are refused, and the promise is kept once none is left.
   bool draining = false;
   caf::response_promise drained;
@@ -74,6 +85,10 @@ struct ingress_state {
 ///   (drain_atom) -> (drain_atom) once every accepted request is answered; new ones are refused.
 ///   (stop_atom, std::string reason): answers every request in flight with `reason`, then quits.
 ///   (answered_atom, op, replica): a replica on another node gave back its share of the load.
+///   (rewire_atom, ingress_init, epoch): new replica sets after a failure; every request in
+///     flight runs again through them, under the new epoch.
+///   (crashed_atom, id, attempt, op): request `id` crashed a replica of `op`; the second time
+///     it is answered with an error instead of being run again.
 caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init);
 
 } // namespace hogar

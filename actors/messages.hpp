@@ -52,6 +52,12 @@ using answered_atom = caf::atom_constant<caf::atom("answered")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 /// Node -> ingress: answer everything in flight with the given reason, then stop.
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Node -> ingress: the graph was rewired after a failure (a new epoch); replay what is in
+/// flight through the new wiring.
+using rewire_atom = caf::atom_constant<caf::atom("rewire")>;
+/// Operator -> ingress: request (id) crashed a replica of this operator (its actor died while
+/// running it); after two crashes the request is answered with an error, not retried.
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 
 // -- tensors and records --------------------------------------------------------------------
 
@@ -126,13 +132,18 @@ struct request_context {
   /// For each operator with a route index (graph/topology.hpp), the replica that receives all
   /// of this request's messages, chosen at admission.
   std::vector<std::uint16_t> route;
+  /// The epoch of the graph's wiring this run of the request was started in. After a failure
+  /// the ingress runs what is in flight again under the new epoch; operators wired for a newer
+  /// epoch drop messages of older runs (fencing).
+  std::uint32_t attempt = 0;
 };
 
 using context_ptr = std::shared_ptr<const request_context>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_context& x) {
-  return f(caf::meta::type_name("request_context"), x.id, x.deadline_ns, x.ingress, x.route);
+  return f(caf::meta::type_name("request_context"), x.id, x.deadline_ns, x.ingress, x.route,
+           x.attempt);
 }
 
 /// The state of an edge for one request.
@@ -350,13 +361,17 @@ struct ingress_stats {
   std::int64_t failed_ns = 0;
   /// Wall clock of the last answer with outputs, milliseconds since the Unix epoch; 0: none.
   std::int64_t last_completed_unix_ms = 0;
+  /// Requests run again after a failure (one count per request and rewire), and the epoch of
+  /// the graph's wiring this ingress sends through.
+  std::uint64_t replayed = 0;
+  std::uint32_t epoch = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ingress_stats& x) {
   return f(caf::meta::type_name("ingress_stats"), x.accepted, x.completed, x.failed,
            x.timed_out, x.rejected, x.in_flight, x.completed_ns, x.failed_ns,
-           x.last_completed_unix_ms);
+           x.last_completed_unix_ms, x.replayed, x.epoch);
 }
 
 } // namespace hogar

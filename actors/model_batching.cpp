@@ -287,9 +287,7 @@ void model_batch_done(operator_ptr self, model_batch_result& result) {
   auto& vs = version_stats(m, *batch.version);
   if (!result.error) {
     ++vs.execution_count;
-    vs.last_inference_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+    vs.last_inference_unix_ms = unix_ms_now();
     auto at = std::find_if(vs.batches.begin(), vs.batches.end(),
                            [&](auto& b) { return b.batch_size >= batch.items; });
     if (at == vs.batches.end() || at->batch_size != batch.items)

@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include <caf/actor_ostream.hpp>
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
@@ -11,7 +10,10 @@
 #include "actors/actor_port.hpp"
 #include "actors/clock.hpp"
 #include "actors/errors.hpp"
+#include "actors/graph_description.hpp"
+#include "actors/graph_supervisor.hpp"
 #include "actors/model_batching.hpp"
+#include "actors/node_log.hpp"
 #include "actors/operator_actor.hpp"
 #include "graph/loader.hpp"
 #include "kernels/onnx/model_repository.hpp"
@@ -34,11 +36,8 @@ std::string endpoint_key(const std::string& host, std::uint16_t port) {
 }
 
 void log(self_ptr self, const std::string& level, const std::string& text) {
-  static const std::vector<std::string> order{"quiet", "error", "warning", "info", "debug"};
-  auto wanted = std::find(order.begin(), order.end(), self->state.cfg.options.log_level);
-  auto given = std::find(order.begin(), order.end(), level);
-  if (given <= wanted && level != "quiet")
-    caf::aout(self) << fmt::format("[{}] {}: {}\n", self->state.cfg.options.name, level, text);
+  auto& options = self->state.cfg.options;
+  node_log(self, options.name, options.log_level, level, text);
 }
 
 /// Runs a request's handler; what it throws becomes that request's error instead of ending the
@@ -71,7 +70,9 @@ void share_graphs(self_ptr self, const node_info& peer) {
   for (auto& [name, g] : self->state.graphs) {
     if (!g.ingress)
       continue;
-    graph_deployment d{name, g.yaml, g.file, g.actors, g.placement, g.description};
+    graph_deployment d{name,          g.yaml,     g.file,       g.actors,
+                       g.placement,   g.description, g.epoch,    g.supervisor,
+                       g.recoveries,  g.recoveries_total};
     self->request(peer.node, peer_timeout, deploy_atom::value, std::move(d))
       .then([self, peer, name = name](deploy_atom) {
         self->send(peer.node, open_atom::value, name);
@@ -157,13 +158,33 @@ void connect(self_ptr self, const std::string& host, std::uint16_t port) {
       });
 }
 
+/// Tells the graph supervisors of this node about members newly declared dead (silent for
+/// too long, or their connection lost): their replicas are lost.
+void report_dead_members(self_ptr self) {
+  auto& st = self->state;
+  std::set<std::string> dead;
+  for (auto& m : st.members->view())
+    if (m.state == member_state::dead)
+      dead.insert(m.info.name);
+  for (auto& name : dead) {
+    if (st.dead_members.count(name) > 0)
+      continue;
+    log(self, "warning", fmt::format("member {} is dead", name));
+    for (auto& [graph, supervisor] : st.supervisors)
+      self->send(supervisor, member_down_atom::value, name);
+  }
+  st.dead_members = std::move(dead);
+}
+
 void on_tick(self_ptr self) {
   auto& st = self->state;
   auto now = now_ns(self);
-  if (st.members->age(now))
+  if (st.members->age(now)) {
     for (auto& m : st.members->view())
       if (m.state != member_state::alive)
         log(self, "debug", fmt::format("member {} is {}", m.info.name, to_string(m.state)));
+    report_dead_members(self);
+  }
   auto me = st.members->self();
   auto view = st.members->view();
   for (auto& peer : st.members->live_peers())
@@ -226,42 +247,9 @@ result<std::shared_ptr<const graph::topology>> compile(const std::string& yaml,
   return std::make_shared<const graph::topology>(graph::build_topology(loaded.spec));
 }
 
-/// What metadata requests need of a graph and cannot read cheaply later: the tensors of its
-/// answers (inferred from its declared inputs through every operator) and what its model
-/// operators serve. Reads the model files (load_shared: free while a replica here holds them).
-graph_description describe_graph(self_ptr self, const std::string& name,
-                                 const graph::topology& topo) {
-  graph_description d;
-  operation_context context{self->state.cfg.options.model_repository};
-  try {
-    auto signature = infer_graph_signature(topo, context);
-    for (auto& a : signature.answers)
-      d.outputs.push_back(tensor_decl{a.tensor.name, std::string{to_kserve_string(a.tensor.type)},
-                                      a.tensor.shape});
-    d.problems = std::move(signature.problems);
-    for (auto o : signature.uninferred)
-      d.uninferred_outputs.push_back(topo.spec->outputs[o].name);
-    for (auto& op : topo.ops) {
-      if (op.spec->kind != "model")
-        continue;
-      model_operator_info info;
-      info.op = op.spec->name;
-      if (auto served = ops::served_model(*op.spec, context)) {
-        info.model = served->model;
-        info.versions = served->versions;
-        info.version_policy = served->version_policy;
-        info.policy_versions = served->policy_versions;
-      } else {
-        info.problem = served.error().message;
-      }
-      d.models.push_back(std::move(info));
-    }
-  } catch (const std::exception& e) {
-    d = graph_description{};
-    d.problems.push_back(fmt::format("the signatures could not be inferred: {}", e.what()));
-    for (auto& o : topo.spec->outputs)
-      d.uninferred_outputs.push_back(o.name);
-  }
+/// describe_graph, with what could not be inferred logged.
+graph_description describe(self_ptr self, const std::string& name, const graph::topology& topo) {
+  auto d = describe_graph(topo, self->state.cfg.options.model_repository);
   for (auto& p : d.problems)
     log(self, "warning", fmt::format("graph '{}' metadata: {}", name, p));
   return d;
@@ -271,13 +259,17 @@ graph_description describe_graph(self_ptr self, const std::string& name,
 /// replicas hosted here exit.
 void stop_graph(self_ptr self, const std::string& name, const std::string& reason) {
   auto& st = self->state;
+  if (auto s = st.supervisors.find(name); s != st.supervisors.end()) {
+    self->send_exit(s->second, caf::exit_reason::user_shutdown);
+    st.supervisors.erase(s);
+  }
   auto i = st.graphs.find(name);
   if (i != st.graphs.end()) {
     if (i->second.ingress)
       self->send(i->second.ingress, stop_atom::value, reason);
     for (auto& replicas : i->second.actors)
       for (auto& replica : replicas)
-        if (replica.node() == self->node())
+        if (replica && replica.node() == self->node())
           self->send_exit(replica, caf::exit_reason::user_shutdown);
     st.graphs.erase(i);
   }
@@ -320,10 +312,43 @@ caf::result<std::vector<caf::actor>> on_spawn(self_ptr self, spawn_request& req)
   return spawned;
 }
 
+/// A newer epoch of a graph this node runs (a replica was lost, or replaced): wire the local
+/// replicas and the ingress with the new table, and stop the local replicas it no longer
+/// lists, so that a node that hung and came back serves nothing stale.
+void rewire(self_ptr self, const std::string& name, hosted_graph& g, graph_deployment& d) {
+  std::set<caf::actor_addr> listed;
+  for (auto& replicas : d.actors)
+    for (auto& a : replicas)
+      if (a)
+        listed.insert(a.address());
+  for (auto& replicas : g.actors)
+    for (auto& a : replicas)
+      if (a && a.node() == self->node() && listed.count(a.address()) == 0) {
+        log(self, "info", fmt::format("graph '{}': stopping a replica that epoch {} replaced",
+                                      name, d.epoch));
+        self->send_exit(a, caf::exit_reason::user_shutdown);
+      }
+  g.actors = std::move(d.actors);
+  g.placement = std::move(d.placement);
+  g.epoch = d.epoch;
+  g.supervisor = d.supervisor;
+  g.recoveries = std::move(d.recoveries);
+  g.recoveries_total = d.recoveries_total;
+  g.sets = make_replica_sets(g.actors);
+  wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch);
+  if (g.ingress)
+    self->send(g.ingress, rewire_atom::value,
+               make_ingress_init(g.topo, g.sets, self->state.cfg.ingress, g.epoch), g.epoch);
+  log(self, "debug", fmt::format("graph '{}' rewired for epoch {}", name, g.epoch));
+}
+
 caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   auto& st = self->state;
-  if (st.graphs.count(d.graph) > 0)
-    return deploy_atom::value; // already wired here (a repeated share)
+  if (auto i = st.graphs.find(d.graph); i != st.graphs.end()) {
+    if (d.epoch > i->second.epoch)
+      rewire(self, d.graph, i->second, d);
+    return deploy_atom::value; // a repeated share: already wired here
+  }
   std::shared_ptr<const graph::topology> topo;
   if (auto i = st.spawned_topologies.find(d.graph); i != st.spawned_topologies.end()) {
     topo = i->second;
@@ -340,12 +365,49 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   g.actors = std::move(d.actors);
   g.placement = std::move(d.placement);
   g.description = std::move(d.description);
+  g.epoch = d.epoch;
+  g.supervisor = d.supervisor;
+  g.recoveries = std::move(d.recoveries);
+  g.recoveries_total = d.recoveries_total;
   g.sets = make_replica_sets(g.actors);
-  wire_local_replicas(self->system(), *topo, g.sets);
+  wire_local_replicas(self->system(), *topo, g.sets, g.epoch);
   st.spawned.erase(d.graph);
   st.spawned_topologies.erase(d.graph);
   st.graphs.emplace(d.graph, std::move(g));
   return deploy_atom::value;
+}
+
+/// A supervisor asks for replacements of lost replicas of a graph this node takes part in
+/// (or, on a node that joined later, one it only knows by its text).
+caf::result<std::vector<caf::actor>> on_respawn(self_ptr self, spawn_request& req) {
+  auto& st = self->state;
+  std::shared_ptr<const graph::topology> topo;
+  if (auto i = st.graphs.find(req.graph); i != st.graphs.end()) {
+    topo = i->second.topo;
+  } else {
+    auto compiled = compile(req.yaml, req.file);
+    if (!compiled)
+      return make_error(compiled.error());
+    topo = *compiled;
+  }
+  std::vector<caf::actor> spawned;
+  for (auto& r : req.replicas) {
+    auto op = topo->op_index(r.op);
+    auto replica = op == graph::topology::npos
+                     ? result<caf::actor>{fail(errc::invalid_argument,
+                                               fmt::format("no operator '{}'", r.op))}
+                     : spawn_replica(self->system(), topo, op, r.replica,
+                                     operation_context{st.cfg.options.model_repository});
+    if (!replica) {
+      for (auto& a : spawned)
+        self->send_exit(a, caf::exit_reason::user_shutdown);
+      return make_error(replica.error());
+    }
+    spawned.push_back(*replica);
+  }
+  log(self, "info", fmt::format("graph '{}': spawned {} replacement replica{}", req.graph,
+                                spawned.size(), spawned.size() == 1 ? "" : "s"));
+  return spawned;
 }
 
 void on_open(self_ptr self, const std::string& name) {
@@ -354,120 +416,39 @@ void on_open(self_ptr self, const std::string& name) {
   if (i == st.graphs.end() || i->second.ingress)
     return;
   auto& g = i->second;
-  g.ingress = self->spawn(ingress_actor, make_ingress_init(g.topo, g.sets, st.cfg.ingress));
+  g.ingress = self->spawn(ingress_actor, make_ingress_init(g.topo, g.sets, st.cfg.ingress,
+                                                           g.epoch));
   log(self, "info", fmt::format("graph '{}' is open on this node", name));
 }
 
-/// Places a submitted graph, spawns its replicas on their nodes, wires every node, then opens
-/// it everywhere.
+/// A submitted graph gets its supervisor on this node, which places, spawns, wires and opens
+/// it, and recovers it afterwards.
 caf::result<graph_summary> on_submit(self_ptr self, std::string& yaml, std::string& file) {
   auto& st = self->state;
   auto topo = compile(yaml, file);
   if (!topo)
     return make_error(topo.error());
   auto name = (*topo)->spec->name;
-  if (st.graphs.count(name) > 0 || st.spawned.count(name) > 0)
+  if (st.graphs.count(name) > 0 || st.spawned.count(name) > 0 || st.supervisors.count(name) > 0)
     return make_error(errc::invalid_argument,
                       fmt::format("graph '{}' is already deployed; remove it first (hogar "
                                   "remove {})",
                                   name, name));
-  // Candidates: this node and every peer currently alive (not suspect).
-  std::vector<node_info> nodes{st.members->self()};
-  nodes.front().node = caf::actor_cast<caf::actor>(self);
-  for (auto& m : st.members->view())
-    if (m.state == member_state::alive && m.info.name != nodes.front().name)
-      nodes.push_back(m.info);
-  std::vector<scheduling::node_capacity> capacity;
-  for (auto& n : nodes)
-    capacity.push_back({n.name, n.cpu_threads, n.gpus, n.labels});
-  std::vector<scheduling::replica_demand> demands;
-  for (auto& op : (*topo)->ops)
-    demands.push_back({op.spec->name, static_cast<std::uint32_t>(op.spec->replicas),
-                       static_cast<std::uint32_t>(op.spec->placement.gpus),
-                       op.spec->placement.labels});
-  auto placed = scheduling::place(capacity, demands);
-  if (!placed)
-    return make_error(errc::unavailable,
-                      fmt::format("graph '{}' cannot be placed: {}", name,
-                                  placed.error().message));
-  // Group replicas by node, remembering where each answer goes in the table.
-  struct shared_state {
-    replica_table table;
-    std::vector<replica_placement> placement;
-    bool failed = false;
-  };
-  auto shared = std::make_shared<shared_state>();
-  shared->table.resize((*topo)->ops.size());
-  std::map<std::size_t, std::vector<replica_placement>> by_node;
-  std::map<std::size_t, std::vector<std::pair<std::size_t, std::uint32_t>>> slots_by_node;
-  for (std::size_t op = 0; op < placed->size(); ++op) {
-    shared->table[op].resize((*placed)[op].size());
-    for (std::uint32_t r = 0; r < (*placed)[op].size(); ++r) {
-      auto n = (*placed)[op][r];
-      replica_placement p{(*topo)->ops[op].spec->name, r, nodes[n].name};
-      by_node[n].push_back(p);
-      slots_by_node[n].emplace_back(op, r);
-      shared->placement.push_back(p);
-    }
-  }
+  auto& options = st.cfg.options;
+  auto supervisor = self->spawn(graph_supervisor,
+                                supervisor_init{name, std::move(yaml), std::move(file), *topo,
+                                                caf::actor_cast<caf::actor>(self), options.name,
+                                                options.log_level, options.model_repository});
+  st.supervisors[name] = supervisor;
   auto promise = self->make_response_promise<graph_summary>();
-  auto fail_submit = [self, shared, promise, name](const caf::error& err) mutable {
-    if (shared->failed)
-      return;
-    shared->failed = true;
-    for (auto& replicas : shared->table)
-      for (auto& a : replicas)
-        if (a)
-          self->send_exit(a, caf::exit_reason::user_shutdown);
-    promise.deliver(make_error(code_of(err), fmt::format("graph '{}' was not deployed: {}",
-                                                         name, message_of(err))));
-  };
-  auto open_everywhere = [self, shared, promise, name, nodes, yaml, file, fail_submit,
-                          topo = *topo]() mutable {
-    if (shared->failed)
-      return;
-    // Once, here, for every node: the replicas spawned on this node hold their models now.
-    auto description = describe_graph(self, name, *topo);
-    // Phase 2: every node wires the graph; phase 3 (after all wired): open it.
-    auto wired = std::make_shared<countdown>();
-    wired->remaining = nodes.size();
-    wired->done = [self, shared, promise, name, nodes]() mutable {
-      if (shared->failed)
-        return;
-      for (auto& n : nodes)
-        self->send(n.node, open_atom::value, name);
-      graph_summary s;
-      s.name = name;
-      s.placement = shared->placement;
-      s.replicas = static_cast<std::uint32_t>(shared->placement.size());
-      s.operators = static_cast<std::uint32_t>(shared->table.size());
-      promise.deliver(std::move(s));
-    };
-    for (auto& n : nodes) {
-      graph_deployment d{name, yaml, file, shared->table, shared->placement, description};
-      self->request(n.node, peer_timeout, deploy_atom::value, std::move(d))
-        .then([wired](deploy_atom) { wired->tick(); },
-              [fail_submit](caf::error& err) mutable { fail_submit(err); });
-    }
-  };
-  // Phase 1: every hosting node spawns its replicas.
-  auto spawned = std::make_shared<countdown>();
-  spawned->remaining = by_node.size();
-  spawned->done = open_everywhere;
-  for (auto& [n, replicas] : by_node) {
-    auto slots = slots_by_node[n];
-    self->request(nodes[n].node, peer_timeout, spawn_atom::value,
-                  spawn_request{name, yaml, file, replicas})
-      .then(
-        [shared, spawned, slots](std::vector<caf::actor>& actors) {
-          for (std::size_t k = 0; k < actors.size() && k < slots.size(); ++k)
-            shared->table[slots[k].first][slots[k].second] = actors[k];
-          spawned->tick();
-        },
-        [fail_submit](caf::error& err) mutable { fail_submit(err); });
-  }
-  log(self, "info", fmt::format("placing graph '{}' ({} replicas on {} nodes)", name,
-                                shared->placement.size(), by_node.size()));
+  self->request(supervisor, caf::infinite, place_atom::value)
+    .then([promise](graph_summary& s) mutable { promise.deliver(std::move(s)); },
+          [self, promise, name, supervisor](caf::error& err) mutable {
+            auto i = self->state.supervisors.find(name);
+            if (i != self->state.supervisors.end() && i->second == supervisor)
+              self->state.supervisors.erase(i);
+            promise.deliver(err);
+          });
   return promise;
 }
 
@@ -510,6 +491,9 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
     for (auto& o : g.topo->spec->outputs)
       snap.outputs.push_back(o.name);
     snap.description = g.description;
+    snap.epoch = g.epoch;
+    snap.recoveries = g.recoveries;
+    snap.recoveries_total = g.recoveries_total;
     for (auto& p : g.placement) {
       auto op = g.topo->op_index(p.op);
       snap.replicas.push_back(
@@ -532,6 +516,11 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
       auto& p = g.placement[k];
       auto op = g.topo->op_index(p.op);
       auto& actor = g.actors[op][p.replica];
+      if (!actor) {
+        (*out)[gi].replicas[k].state = "lost";
+        pending->tick();
+        continue;
+      }
       self->request(actor, 2s, stats_atom::value)
         .then(
           [out, pending, gi, k](operator_stats& s) {
@@ -708,7 +697,7 @@ void refresh_descriptions(self_ptr self, const std::string& model) {
   for (auto& name : graphs_using(self, model)) {
     auto i = self->state.graphs.find(name);
     if (i != self->state.graphs.end())
-      i->second.description = describe_graph(self, name, *i->second.topo);
+      i->second.description = describe(self, name, *i->second.topo);
   }
 }
 
@@ -881,6 +870,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
     for (auto& m : self->state.members->view())
       if (m.info.node && m.info.node.address() == msg.source)
         log(self, "warning", fmt::format("member {} is dead (connection lost)", m.info.name));
+    report_dead_members(self);
   });
   // A handler not wrapped in guarded() that throws ends the actor (CAF's rule); it must at
   // least say so, and hogard exits on it rather than serve as a node that answers nothing.
@@ -923,6 +913,9 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
     },
     [self](deploy_atom, graph_deployment& d) {
       return guarded(self, "deploy", [&] { return on_deploy(self, d); });
+    },
+    [self](respawn_atom, spawn_request& req) {
+      return guarded(self, "respawn", [&] { return on_respawn(self, req); });
     },
     [self](open_atom, const std::string& name) { on_open(self, name); },
     [self](remove_atom, const std::string& name) { return on_remove(self, name); },

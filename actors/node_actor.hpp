@@ -1,8 +1,9 @@
 // node_actor.hpp: the actor at the heart of a daemon, published on its actor port.
 //
-// It keeps the membership view (joins, heartbeats, lost connections), places submitted graphs
-// on the alive members and spawns the replicas it is asked to host, wires them, runs one
-// ingress per graph, and answers the CLI and the inspector. Graph state: a graph submitted to
+// It keeps the membership view (joins, heartbeats, lost connections), starts a graph
+// supervisor (actors/graph_supervisor.hpp) for each graph submitted to it, spawns the replicas
+// supervisors ask it to host, wires them, runs one ingress per graph, and answers the CLI and
+// the inspector. Graph state: a graph submitted to
 // any node is deployed on every live node (replicas where placement put them, an ingress on
 // all), so any node can take requests for it.
 #pragma once
@@ -26,8 +27,6 @@
 
 namespace hogar {
 
-/// Coordinator -> node, after every node has wired a graph: start taking requests for it.
-using open_atom = caf::atom_constant<caf::atom("open")>;
 /// Node -> connector actor: reach the node actor at host:port.
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 
@@ -50,6 +49,12 @@ struct hosted_graph {
   caf::actor ingress;
   /// Its answers' tensors and models, from the placing node (metadata reads nothing else).
   graph_description description;
+  /// The epoch of the wiring this node runs, the graph's supervisor (on the node it was
+  /// submitted to), and the recoveries so far as the supervisor last told.
+  std::uint32_t epoch = 0;
+  caf::actor supervisor;
+  std::vector<recovery_record> recoveries;
+  std::uint64_t recoveries_total = 0;
 };
 
 struct node_state {
@@ -59,6 +64,10 @@ struct node_state {
   /// Replicas spawned here for graphs still being deployed, by graph name.
   std::map<std::string, std::vector<caf::actor>> spawned;
   std::map<std::string, std::shared_ptr<const graph::topology>> spawned_topologies;
+  /// The supervisors of the graphs submitted to this node, by graph name.
+  std::map<std::string, caf::actor> supervisors;
+  /// Members this node believes dead: a member newly in it is reported to the supervisors.
+  std::set<std::string> dead_members;
   /// "host:port" endpoints with a connection attempt under way.
   std::set<std::string> connecting;
   /// Last connection attempt per endpoint, nanoseconds on the actor clock.

@@ -72,9 +72,12 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
       replica = st.pickers[i].pick(target.loads->counts());
       target.loads->assigned(replica);
     }
-    self->send(target.actors[replica], deliver_atom::value,
-               edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error, trace,
-                          code});
+    // A dead replica not yet replaced: another one takes it; with none alive the request is
+    // run again once the supervisor has replaced one (or fails at its deadline).
+    if (auto* actor = target.live(replica))
+      self->send(*actor, deliver_atom::value,
+                 edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error,
+                            trace, code});
   }
   for (auto slot : node.output_slots)
     self->send(ctx->ingress, output_atom::value,
@@ -83,8 +86,9 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
     auto& cache = *st.wiring.fill_target;
     auto& cache_node = st.init.topo->ops[*node.fills_cache];
     std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
-    self->send(cache.actors[replica], fill_atom::value,
-               edge_value{ctx, 0, state, value, std::string{}, nullptr, errc::none});
+    if (auto* actor = cache.live(replica))
+      self->send(*actor, fill_atom::value,
+                 edge_value{ctx, 0, state, value, std::string{}, nullptr, errc::none});
   }
 }
 
@@ -153,7 +157,9 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
     if (given[i].state == edge_state::present)
       inputs[i] = given[i].value;
   op_call args{ctx->id, inputs, self->clock().now()};
+  st.running = ctx;
   auto out = st.init.impl->run(args);
+  st.running = nullptr;
   ++st.stats.calls;
   if (!out) {
     ++st.stats.failed;
@@ -234,14 +240,16 @@ void start_next(self_ptr self) {
 
 void on_deliver(self_ptr self, edge_value& value) {
   auto& st = self->state;
+  if (value.ctx->attempt < st.wiring.epoch)
+    return; // started before the last rewire: the ingress runs it again in this epoch
   auto slots = st.node->slot_count();
   if (slots == 1) {
     auto ctx = value.ctx;
     on_complete(self, ctx, std::span<edge_value>{&value, 1}, self->current_sender());
     return;
   }
-  auto id = value.ctx->id;
-  auto& join = st.joins[id];
+  run_key key{value.ctx->id, value.ctx->attempt};
+  auto& join = st.joins[key];
   if (join.slots.empty()) {
     join.slots.resize(slots);
     join.arrived.resize(slots, false);
@@ -254,10 +262,45 @@ void on_deliver(self_ptr self, edge_value& value) {
   if (++join.received < slots)
     return;
   auto inputs = std::move(join.slots);
-  st.joins.erase(id);
+  st.joins.erase(key);
   auto ctx = inputs[slot].ctx;
   // A join with several replicas is routed: the ingress counted it (see release_load).
   on_complete(self, ctx, inputs, nullptr);
+}
+
+/// New wiring. A newer epoch fences the runs started before it: partial joins and calls still
+/// waiting are dropped, since the ingress runs every request in flight again.
+void on_wire(self_ptr self, operator_wiring& wiring) {
+  auto& st = self->state;
+  auto epoch = wiring.epoch;
+  st.wiring = std::move(wiring);
+  std::erase_if(st.joins, [epoch](const auto& j) { return j.first.attempt < epoch; });
+  std::erase_if(st.waiting, [epoch](const auto& call) { return call.ctx->attempt < epoch; });
+}
+
+/// An operation threw something that is not an error of one request (a simulated crash, a
+/// kernel bug): the replica dies, as a process would, and its supervisor replaces it. The
+/// ingress of the request that was running learns which request it was, so that a request
+/// that keeps crashing replicas is not run again forever.
+caf::error on_crash(self_ptr self, std::exception_ptr& thrown) {
+  auto& st = self->state;
+  std::string what = "an unknown exception";
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (const replica_crash& c) {
+    what = c.what;
+  } catch (...) {
+  }
+  auto message = fmt::format("replica {} of operator '{}' crashed: {}", st.init.replica,
+                             st.node->spec->name, what);
+  if (st.running)
+    self->send(st.running->ingress, crashed_atom::value, st.running->id, st.running->attempt,
+               st.node->spec->name);
+  if (st.model)
+    detail::model_fail_all(self, message);
+  return make_error(errc::internal, message);
 }
 
 /// A replica on another node answered a request this operator assigned to it.
@@ -283,6 +326,7 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
   st.pickers.resize(st.node->consumers.size());
   st.stats.op = st.node->spec->name;
   st.stats.replica = st.init.replica;
+  self->set_exception_handler([self](std::exception_ptr& thrown) { return on_crash(self, thrown); });
   if (auto* model = st.init.impl->as_model()) {
     detail::start_model_runtime(self, *model);
     self->set_exit_handler([self](caf::exit_msg& msg) {
@@ -294,7 +338,7 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
     });
   }
   return {
-    [self](wire_atom, operator_wiring& wiring) { self->state.wiring = std::move(wiring); },
+    [self](wire_atom, operator_wiring& wiring) { on_wire(self, wiring); },
     [self](deliver_atom, edge_value& value) { on_deliver(self, value); },
     [self](release_atom) {
       auto& st = self->state;

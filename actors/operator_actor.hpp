@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +40,9 @@ struct operator_wiring {
   /// This operator's own replica set as this process sees it: the replica gives back its
   /// share of the load there when a local sender assigned the request.
   std::shared_ptr<const replica_set> own;
+  /// The graph's epoch this wiring belongs to: messages of requests started in an older
+  /// epoch are dropped (the ingress runs them again in this one).
+  std::uint32_t epoch = 0;
 };
 
 using wire_atom = caf::atom_constant<caf::atom("wire")>;
@@ -49,6 +53,19 @@ struct operator_init {
   std::size_t op = 0;
   std::uint32_t replica = 0;
   std::shared_ptr<operation> impl;
+};
+
+/// A run of a request: its id and the epoch it was started in (request_context::attempt).
+struct run_key {
+  request_id id = 0;
+  std::uint32_t attempt = 0;
+  bool operator==(const run_key&) const = default;
+};
+
+struct run_key_hash {
+  std::size_t operator()(const run_key& k) const noexcept {
+    return std::hash<request_id>{}(k.id * 0x9e3779b97f4a7c15ULL ^ k.attempt);
+  }
 };
 
 struct operator_state {
@@ -83,11 +100,14 @@ struct operator_state {
   operator_wiring wiring;
   /// One balancing policy per outgoing edge.
   std::vector<scheduling::least_outstanding> pickers;
-  std::unordered_map<request_id, pending_join> joins;
+  std::unordered_map<run_key, pending_join, run_key_hash> joins;
   std::deque<ready_call> waiting;
   bool busy = false;
   held_output held;
   std::int64_t held_since_ns = 0;
+  /// The request whose operation runs right now (null between calls): an operation that
+  /// crashes the actor takes this request down with it, and the ingress is told.
+  context_ptr running;
   operator_stats stats;
   scheduling::latency_histogram latency;
   scheduling::rate_window rate;

@@ -45,8 +45,20 @@ private:
 };
 
 struct replica_set {
+  /// By replica index; a null handle is a replica that died and is not replaced yet.
   std::vector<caf::actor> actors;
   std::shared_ptr<replica_loads> loads;
+
+  /// Replica `preferred` if it lives, else the next live one after it (recovery routes around
+  /// a dead replica); null when none lives.
+  const caf::actor* live(std::size_t preferred) const noexcept {
+    for (std::size_t k = 0; k < actors.size(); ++k) {
+      auto& a = actors[(preferred + k) % actors.size()];
+      if (a)
+        return &a;
+    }
+    return nullptr;
+  }
 };
 
 } // namespace hogar

@@ -31,7 +31,8 @@ std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table&
 }
 
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
-                         const std::vector<std::shared_ptr<replica_set>>& sets) {
+                         const std::vector<std::shared_ptr<replica_set>>& sets,
+                         std::uint32_t epoch) {
   for (std::size_t i = 0; i < topo.ops.size(); ++i) {
     operator_wiring wiring;
     for (auto& c : topo.ops[i].consumers)
@@ -39,17 +40,19 @@ void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
     if (topo.ops[i].fills_cache)
       wiring.fill_target = sets[*topo.ops[i].fills_cache];
     wiring.own = sets[i];
+    wiring.epoch = epoch;
     for (auto& replica : sets[i]->actors)
-      if (replica.node() == sys.node())
+      if (replica && replica.node() == sys.node())
         caf::anon_send(replica, wire_atom::value, wiring);
   }
 }
 
 ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,
                                const std::vector<std::shared_ptr<replica_set>>& sets,
-                               const ingress_options& options) {
+                               const ingress_options& options, std::uint32_t epoch) {
   ingress_init init;
   init.options = options;
+  init.epoch = epoch;
   for (auto& consumers : topo->input_consumers) {
     auto& targets = init.input_targets.emplace_back();
     for (auto& c : consumers)

@@ -31,13 +31,15 @@ result<caf::actor> spawn_replica(caf::actor_system& sys,
 /// One replica set per operator, with fresh load counters.
 std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors);
 
-/// Sends its wiring to every replica in `sets` that lives in this actor system.
+/// Sends its wiring (for the graph's `epoch`) to every replica in `sets` that lives in this
+/// actor system.
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
-                         const std::vector<std::shared_ptr<replica_set>>& sets);
+                         const std::vector<std::shared_ptr<replica_set>>& sets,
+                         std::uint32_t epoch = 0);
 
 /// What an ingress in this process needs to reach the graph.
 ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,
                                const std::vector<std::shared_ptr<replica_set>>& sets,
-                               const ingress_options& options);
+                               const ingress_options& options, std::uint32_t epoch = 0);
 
 } // namespace hogar

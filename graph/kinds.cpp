@@ -35,6 +35,8 @@ const std::vector<kind_schema>& table() {
         {}, 0.0},
        {"fail_every", param_type::integer, std::int64_t{0},
         "fail every n-th call of a replica with a simulated error; 0: never", {}, 0.0},
+       {"crash_every", param_type::integer, std::int64_t{0},
+        "crash the replica's actor on every n-th call (recovery tests); 0: never", {}, 0.0},
      }},
     {"resize",
      "resizes images (rank 3, or rank 4 with a leading batch) to height x width",

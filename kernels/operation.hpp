@@ -61,6 +61,13 @@ struct op_output {
   record_ptr passed_through;
 };
 
+/// Thrown by an operation to crash its replica's actor, as a kernel bug would (simulate's
+/// `crash_every`). Not a std::exception, so that guarded operations do not turn it into one
+/// request's error: the actor dies and its supervisor replaces it.
+struct replica_crash {
+  std::string what;
+};
+
 class operation {
 public:
   virtual ~operation() = default;

@@ -20,17 +20,21 @@ using std::chrono::steady_clock;
 class simulate_operation final : public guarded_operation {
 public:
   simulate_operation(nanoseconds cost, bool spin, std::string output_name, dtype output_type,
-                     shape_t output_shape, std::int64_t fail_every)
+                     shape_t output_shape, std::int64_t fail_every, std::int64_t crash_every)
     : cost_(cost),
       spin_(spin),
       output_name_(std::move(output_name)),
       output_type_(output_type),
       output_shape_(std::move(output_shape)),
-      fail_every_(fail_every) {}
+      fail_every_(fail_every),
+      crash_every_(crash_every) {}
 
 protected:
   result<op_output> compute(const op_call& call) override {
     ++calls_;
+    if (crash_every_ > 0 && calls_ % crash_every_ == 0)
+      throw replica_crash{fmt::format("simulated crash (call {}; crash_every={})", calls_,
+                                      crash_every_)};
     if (fail_every_ > 0 && calls_ % fail_every_ == 0)
       return fail(errc::operator_failed, fmt::format("simulated failure (call {}; fail_every={})",
                                                      calls_, fail_every_));
@@ -62,6 +66,7 @@ private:
   dtype output_type_;
   shape_t output_shape_;
   std::int64_t fail_every_;
+  std::int64_t crash_every_;
   /// Calls of this instance so far, failed ones included.
   std::int64_t calls_ = 0;
 };
@@ -92,12 +97,15 @@ result<std::unique_ptr<operation>> make_simulate(const graph::operator_spec& spe
   auto fail_every = params.get_int("fail_every");
   if (fail_every < 0)
     return param_error(spec, "fail_every", fmt::format("must be >= 0, got {}", fail_every));
+  auto crash_every = params.get_int("crash_every");
+  if (crash_every < 0)
+    return param_error(spec, "crash_every", fmt::format("must be >= 0, got {}", crash_every));
   // One item per call for now: the batch dimension reaches operations with batching.
   auto cost = std::chrono::duration_cast<nanoseconds>(
     std::chrono::duration<double, std::milli>(cost_ms + per_item_ms));
   return std::unique_ptr<operation>{std::make_unique<simulate_operation>(
     cost, mode == "spin", params.get_string("output_name"), *type, std::move(shape),
-    fail_every)};
+    fail_every, crash_every)};
 }
 
 result<record_signature> simulate_signature(const signature_call& call) {

@@ -1,0 +1,412 @@
+#include "actors/graph_supervisor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <fmt/format.h>
+
+#include "actors/clock.hpp"
+#include "actors/errors.hpp"
+#include "actors/node_log.hpp"
+#include "actors/graph_description.hpp"
+#include "scheduling/placement.hpp"
+
+namespace hogar {
+
+namespace {
+
+using self_ptr = caf::stateful_actor<graph_supervisor_state>*;
+using namespace std::chrono_literals;
+
+constexpr auto peer_timeout = 10s;
+/// How long to wait before trying again when no node could host a replacement.
+constexpr auto respawn_retry = 500ms;
+/// Recoveries kept for status (the total counts all).
+constexpr std::size_t kept_recoveries = 32;
+
+void log(self_ptr self, const std::string& level, const std::string& text) {
+  auto& init = self->state.init;
+  node_log(self, init.node_name, init.log_level, level,
+           fmt::format("graph '{}': {}", init.name, text));
+}
+
+/// Counts answers of a fan-out and runs `done` after the last one.
+struct countdown {
+  std::size_t remaining;
+  std::function<void()> done;
+  void tick() {
+    if (remaining > 0 && --remaining == 0 && done)
+      done();
+  }
+};
+
+graph_description describe(self_ptr self) {
+  auto d = describe_graph(*self->state.init.topo, self->state.init.model_repository);
+  for (auto& p : d.problems)
+    log(self, "warning", fmt::format("metadata: {}", p));
+  return d;
+}
+
+graph_deployment make_deployment(self_ptr self) {
+  auto& st = self->state;
+  return graph_deployment{st.init.name,
+                          st.init.yaml,
+                          st.init.file,
+                          st.table,
+                          st.placement,
+                          st.description,
+                          st.epoch,
+                          caf::actor_cast<caf::actor>(self),
+                          st.recoveries,
+                          st.recoveries_total};
+}
+
+/// The alive members with a node actor to talk to (this node included), from the node actor.
+void with_live_nodes(self_ptr self, std::function<void(std::vector<node_info>)> then) {
+  self->request(self->state.init.node, peer_timeout, nodes_atom::value)
+    .then(
+      [then](std::vector<member>& view) {
+        std::vector<node_info> live;
+        for (auto& m : view)
+          if (m.state == member_state::alive && m.info.node)
+            live.push_back(m.info);
+        then(std::move(live));
+      },
+      [self](caf::error& err) {
+        log(self, "error", fmt::format("cannot read the members: {}", message_of(err)));
+      });
+}
+
+/// Sends the current table and epoch to every live node. A node that does not answer is
+/// declared dead by the membership soon, or gets the table when it rejoins.
+void broadcast(self_ptr self) {
+  with_live_nodes(self, [self](std::vector<node_info> nodes) {
+    for (auto& n : nodes)
+      self->request(n.node, peer_timeout, deploy_atom::value, make_deployment(self))
+        .then([](deploy_atom) {},
+              [self, name = n.name](caf::error& err) {
+                log(self, "warning", fmt::format("node {} did not take epoch {}: {}", name,
+                                                 self->state.epoch, message_of(err)));
+              });
+  });
+}
+
+replica_placement* placement_of(self_ptr self, std::size_t op, std::uint32_t replica) {
+  auto& name = self->state.init.topo->ops[op].spec->name;
+  for (auto& p : self->state.placement)
+    if (p.op == name && p.replica == replica)
+      return &p;
+  return nullptr;
+}
+
+recovery_record* open_recovery(self_ptr self, std::size_t op, std::uint32_t replica) {
+  auto& name = self->state.init.topo->ops[op].spec->name;
+  for (auto& r : self->state.recoveries)
+    if (r.op == name && r.replica == replica && r.replaced_unix_ms == 0)
+      return &r;
+  return nullptr;
+}
+
+/// The live node to host a replacement for replica `replica` of `op`: one that has the
+/// operator's labels and GPUs, preferring a node without another replica of it, then the
+/// node hosting the fewest replicas of the graph.
+std::optional<node_info> choose_node(self_ptr self, std::size_t op,
+                                     const std::vector<node_info>& nodes) {
+  auto& st = self->state;
+  auto& spec = *st.init.topo->ops[op].spec;
+  std::optional<node_info> best;
+  std::pair<std::size_t, std::size_t> best_score{SIZE_MAX, SIZE_MAX};
+  for (auto& n : nodes) {
+    bool fits = n.gpus >= static_cast<std::uint32_t>(spec.placement.gpus);
+    for (auto& label : spec.placement.labels)
+      fits = fits && std::find(n.labels.begin(), n.labels.end(), label) != n.labels.end();
+    if (!fits)
+      continue;
+    std::size_t same = 0, total = 0;
+    for (std::size_t o = 0; o < st.table.size(); ++o)
+      for (std::uint32_t r = 0; r < st.table[o].size(); ++r) {
+        auto* p = placement_of(self, o, r);
+        if (!st.table[o][r] || p == nullptr || p->node != n.name)
+          continue;
+        ++total;
+        if (o == op)
+          ++same;
+      }
+    std::pair<std::size_t, std::size_t> score{same, total};
+    if (score < best_score) {
+      best_score = score;
+      best = n;
+    }
+  }
+  return best;
+}
+
+void respawn(self_ptr self, std::size_t op, std::uint32_t replica);
+
+/// The replacement of (op, replica) runs on `node`: wire it in under a new epoch.
+void replaced(self_ptr self, std::size_t op, std::uint32_t replica, const std::string& node,
+              caf::actor actor) {
+  auto& st = self->state;
+  auto& name = st.init.topo->ops[op].spec->name;
+  self->monitor(actor);
+  st.table[op][replica] = actor;
+  if (auto* p = placement_of(self, op, replica))
+    p->node = node;
+  ++st.epoch;
+  if (auto* r = open_recovery(self, op, replica)) {
+    r->replaced_unix_ms = unix_ms_now();
+    r->new_node = node;
+    r->epoch = st.epoch;
+    log(self, "info", fmt::format("replica {} of '{}' replaced on node {} {} ms after the loss "
+                                  "was detected; epoch {}",
+                                  replica, name, node, r->replaced_unix_ms - r->detected_unix_ms,
+                                  st.epoch));
+  }
+  broadcast(self);
+}
+
+void respawn(self_ptr self, std::size_t op, std::uint32_t replica) {
+  with_live_nodes(self, [self, op, replica](std::vector<node_info> nodes) {
+    auto& st = self->state;
+    if (st.table.empty() || st.table[op][replica])
+      return; // replaced meanwhile, or the graph is gone
+    auto& name = st.init.topo->ops[op].spec->name;
+    auto target = choose_node(self, op, nodes);
+    if (!target) {
+      log(self, "warning", fmt::format("no live node can host replica {} of '{}' now; trying "
+                                       "again in {} ms",
+                                       replica, name, respawn_retry.count()));
+      self->delayed_send(self, respawn_retry, respawn_atom::value, op,
+                         static_cast<std::uint32_t>(replica));
+      return;
+    }
+    log(self, "info", fmt::format("spawning a replacement for replica {} of '{}' on node {}",
+                                  replica, name, target->name));
+    spawn_request req{st.init.name, st.init.yaml, st.init.file,
+                      {replica_placement{name, replica, target->name}}};
+    self->request(target->node, peer_timeout, respawn_atom::value, std::move(req))
+      .then(
+        [self, op, replica, node = target->name](std::vector<caf::actor>& actors) {
+          if (actors.size() != 1 || self->state.table[op][replica]) {
+            for (auto& a : actors)
+              self->send_exit(a, caf::exit_reason::user_shutdown);
+            return;
+          }
+          replaced(self, op, replica, node, actors.front());
+        },
+        [self, op, replica, name, node = target->name](caf::error& err) {
+          log(self, "warning", fmt::format("node {} could not spawn replica {} of '{}': {}; "
+                                           "trying again",
+                                           node, replica, name, message_of(err)));
+          self->delayed_send(self, respawn_retry, respawn_atom::value, op, replica);
+        });
+  });
+}
+
+/// Replica (op, replica) is lost: route around it at once, then replace it.
+void lost(self_ptr self, std::size_t op, std::uint32_t replica, const std::string& reason) {
+  auto& st = self->state;
+  if (!st.table[op][replica])
+    return; // already being recovered
+  auto& name = st.init.topo->ops[op].spec->name;
+  auto* p = placement_of(self, op, replica);
+  recovery_record r;
+  r.op = name;
+  r.replica = replica;
+  r.failed_node = p ? p->node : std::string{};
+  r.reason = reason;
+  r.detected_unix_ms = unix_ms_now();
+  st.table[op][replica] = caf::actor{};
+  ++st.epoch;
+  r.epoch = st.epoch;
+  st.recoveries.push_back(std::move(r));
+  if (st.recoveries.size() > kept_recoveries)
+    st.recoveries.erase(st.recoveries.begin());
+  ++st.recoveries_total;
+  log(self, "warning", fmt::format("lost replica {} of '{}' on node {}: {}; epoch {} routes "
+                                   "around it",
+                                   replica, name, p ? p->node : "?", reason, st.epoch));
+  broadcast(self);
+  respawn(self, op, replica);
+}
+
+/// (op, replica) of the actor at `addr`, if it is in the table.
+std::optional<std::pair<std::size_t, std::uint32_t>> find_replica(self_ptr self,
+                                                                  const caf::actor_addr& addr) {
+  auto& table = self->state.table;
+  for (std::size_t op = 0; op < table.size(); ++op)
+    for (std::uint32_t r = 0; r < table[op].size(); ++r)
+      if (table[op][r] && table[op][r].address() == addr)
+        return std::pair{op, r};
+  return std::nullopt;
+}
+
+std::string describe_exit(const caf::error& reason, const std::string& node) {
+  if (reason == caf::exit_reason::remote_link_unreachable)
+    return fmt::format("the connection to node {} was lost", node);
+  if (reason == caf::exit_reason::user_shutdown)
+    return "it was stopped (its node is shutting down)";
+  return fmt::format("it crashed: {}", message_of(reason));
+}
+
+// -- deploying -----------------------------------------------------------------------------
+
+/// Places the graph, spawns its replicas on their nodes, wires every node, then opens it
+/// everywhere.
+caf::result<graph_summary> place(self_ptr self) {
+  auto promise = self->make_response_promise<graph_summary>();
+  with_live_nodes(self, [self, promise](std::vector<node_info> nodes) mutable {
+    auto& st = self->state;
+    auto& topo = *st.init.topo;
+    auto& name = st.init.name;
+    // This node first: ties in placement go to it.
+    std::stable_partition(nodes.begin(), nodes.end(), [self](const node_info& n) {
+      return n.name == self->state.init.node_name;
+    });
+    std::vector<scheduling::node_capacity> capacity;
+    for (auto& n : nodes)
+      capacity.push_back({n.name, n.cpu_threads, n.gpus, n.labels});
+    std::vector<scheduling::replica_demand> demands;
+    for (auto& op : topo.ops)
+      demands.push_back({op.spec->name, static_cast<std::uint32_t>(op.spec->replicas),
+                         static_cast<std::uint32_t>(op.spec->placement.gpus),
+                         op.spec->placement.labels});
+    auto placed = scheduling::place(capacity, demands);
+    if (!placed) {
+      promise.deliver(make_error(errc::unavailable,
+                                 fmt::format("graph '{}' cannot be placed: {}", name,
+                                             placed.error().message)));
+      self->quit();
+      return;
+    }
+    // Group replicas by node, remembering where each answer goes in the table.
+    st.table.assign(topo.ops.size(), {});
+    std::map<std::size_t, std::vector<replica_placement>> by_node;
+    std::map<std::size_t, std::vector<std::pair<std::size_t, std::uint32_t>>> slots_by_node;
+    for (std::size_t op = 0; op < placed->size(); ++op) {
+      st.table[op].resize((*placed)[op].size());
+      for (std::uint32_t r = 0; r < (*placed)[op].size(); ++r) {
+        auto n = (*placed)[op][r];
+        replica_placement p{topo.ops[op].spec->name, r, nodes[n].name};
+        by_node[n].push_back(p);
+        slots_by_node[n].emplace_back(op, r);
+        st.placement.push_back(p);
+      }
+    }
+    auto failed = std::make_shared<bool>(false);
+    auto fail = [self, promise, failed](const caf::error& err) mutable {
+      if (*failed)
+        return;
+      *failed = true;
+      self->state.abort_deploy = nullptr;
+      for (auto& replicas : self->state.table)
+        for (auto& a : replicas)
+          if (a)
+            self->send_exit(a, caf::exit_reason::user_shutdown);
+      promise.deliver(make_error(code_of(err),
+                                 fmt::format("graph '{}' was not deployed: {}",
+                                             self->state.init.name, message_of(err))));
+      self->quit();
+    };
+    auto open_everywhere = [self, promise, failed, nodes, fail]() mutable {
+      if (*failed)
+        return;
+      auto& st = self->state;
+      for (auto& replicas : st.table)
+        for (auto& a : replicas)
+          self->monitor(a);
+      // Once, here, for every node: the replicas spawned on this node hold their models now.
+      st.description = describe(self);
+      // Phase 2: every node wires the graph; phase 3 (after all wired): open it.
+      auto wired = std::make_shared<countdown>();
+      wired->remaining = nodes.size();
+      wired->done = [self, promise, failed, nodes]() mutable {
+        if (*failed)
+          return;
+        auto& st = self->state;
+        st.open = true;
+        st.abort_deploy = nullptr;
+        for (auto& n : nodes)
+          self->send(n.node, open_atom::value, st.init.name);
+        graph_summary s;
+        s.name = st.init.name;
+        s.file = st.init.file;
+        s.placement = st.placement;
+        s.replicas = static_cast<std::uint32_t>(st.placement.size());
+        s.operators = static_cast<std::uint32_t>(st.table.size());
+        promise.deliver(std::move(s));
+      };
+      for (auto& n : nodes)
+        self->request(n.node, peer_timeout, deploy_atom::value, make_deployment(self))
+          .then([wired](deploy_atom) { wired->tick(); },
+                [fail](caf::error& err) mutable { fail(err); });
+    };
+    st.abort_deploy = fail;
+    // Phase 1: every hosting node spawns its replicas.
+    auto spawned = std::make_shared<countdown>();
+    spawned->remaining = by_node.size();
+    spawned->done = open_everywhere;
+    for (auto& [n, replicas] : by_node) {
+      auto slots = slots_by_node[n];
+      self->request(nodes[n].node, peer_timeout, spawn_atom::value,
+                    spawn_request{name, st.init.yaml, st.init.file, replicas})
+        .then(
+          [self, spawned, slots](std::vector<caf::actor>& actors) {
+            for (std::size_t k = 0; k < actors.size() && k < slots.size(); ++k)
+              self->state.table[slots[k].first][slots[k].second] = actors[k];
+            spawned->tick();
+          },
+          [fail](caf::error& err) mutable { fail(err); });
+    }
+    log(self, "info", fmt::format("placing {} replicas on {} nodes", st.placement.size(),
+                                  by_node.size()));
+  });
+  return promise;
+}
+
+} // namespace
+
+caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self,
+                               supervisor_init init) {
+  self->state.init = std::move(init);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    auto found = find_replica(self, msg.source);
+    if (!found)
+      return; // a stale replica already replaced, or the graph is going away
+    auto [op, replica] = *found;
+    auto* p = placement_of(self, op, replica);
+    auto reason = describe_exit(msg.reason, p ? p->node : std::string{"?"});
+    if (!st.open) {
+      // A kill during deployment: the deployment fails with what was lost.
+      st.table[op][replica] = caf::actor{};
+      if (auto abort = st.abort_deploy)
+        abort(make_error(errc::unavailable,
+                         fmt::format("replica {} of '{}' was lost during deployment: {}",
+                                     replica, st.init.topo->ops[op].spec->name, reason)));
+      return;
+    }
+    lost(self, op, replica, reason);
+  });
+  return {
+    [self](place_atom) { return place(self); },
+    [self](member_down_atom, const std::string& node) {
+      auto& st = self->state;
+      if (!st.open)
+        return;
+      for (std::size_t op = 0; op < st.table.size(); ++op)
+        for (std::uint32_t r = 0; r < st.table[op].size(); ++r) {
+          auto* p = placement_of(self, op, r);
+          if (st.table[op][r] && p && p->node == node)
+            lost(self, op, r, fmt::format("node {} stopped answering heartbeats", node));
+        }
+    },
+    [self](respawn_atom, std::size_t op, std::uint32_t replica) { respawn(self, op, replica); },
+  };
+}
+
+} // namespace hogar

@@ -1,0 +1,79 @@
+// graph_supervisor.hpp: the middle of the supervision tree node -> graph supervisor ->
+// replicas. One actor per deployed graph, on the node the graph was submitted to.
+//
+// Deploying (place_atom): it places the graph's replicas on the alive members, has each node
+// spawn its share (phase 1), has every node wire the graph (phase 2), then opens it on every
+// node (phase 3). A failure in any phase stops what was spawned and answers the error.
+//
+// Recovering: it monitors every replica. A replica is lost when its actor dies (down_msg: a
+// crash, or its node's connection dropped, about 1 ms after a kill -9) or when its node stops
+// answering heartbeats (the node actor's member_down_atom, for a hung node). Then:
+//   1. the epoch goes up and every node gets the table with the lost replica left out:
+//      senders route around it at once, and every ingress runs its requests in flight again
+//      under the new epoch (operators drop messages of older runs: fencing);
+//   2. a live node that fits the operator's placement spawns a replacement (another node is
+//      tried while none succeeds);
+//   3. the epoch goes up again with the replacement in the table, and the ingresses replay
+//      what is still in flight through it.
+// Every step is logged with its time and recorded (recovery_record) for `hogar status`, the
+// inspector and /metrics. A node that comes back after being declared dead gets the newer
+// epoch and stops its stale replicas (node_actor's on_deploy).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/cluster_messages.hpp"
+#include "actors/wiring.hpp"
+#include "graph/topology.hpp"
+
+namespace hogar {
+
+struct supervisor_init {
+  std::string name;
+  std::string yaml;
+  std::string file;
+  std::shared_ptr<const graph::topology> topo;
+  /// The node actor of this daemon: asked for the live members at every step.
+  caf::actor node;
+  /// For the log: this node's name and log level.
+  std::string node_name;
+  std::string log_level;
+  /// Where model operators find their models (describing the graph reads them).
+  std::string model_repository;
+};
+
+struct graph_supervisor_state {
+  supervisor_init init;
+  /// Raised by every rewire.
+  std::uint32_t epoch = 0;
+  /// Replica handles, table[op][replica]; null: lost and not yet replaced.
+  replica_table table;
+  /// Where each replica runs (one entry per replica, operator order).
+  std::vector<replica_placement> placement;
+  graph_description description;
+  /// Set once every node opened the graph: from then on a lost replica is recovered (before,
+  /// the deployment fails).
+  bool open = false;
+  /// While deploying: stops what was spawned and answers the submit with the error.
+  std::function<void(const caf::error&)> abort_deploy;
+  /// The latest recoveries (at most 32), oldest first, and how many there were in all.
+  std::vector<recovery_record> recoveries;
+  std::uint64_t recoveries_total = 0;
+
+  static inline const char* name = "hogar.graph_supervisor";
+};
+
+/// Messages: (place_atom) -> graph_summary, once; (member_down_atom, node name).
+caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self,
+                               supervisor_init init);
+
+} // namespace hogar
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hogar::supervisor_init)
