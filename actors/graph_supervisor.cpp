@@ -402,7 +402,9 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
         for (std::uint32_t r = 0; r < st.table[op].size(); ++r) {
           auto* p = placement_of(self, op, r);
           if (st.table[op][r] && p && p->node == node)
-            lost(self, op, r, fmt::format("node {} stopped answering heartbeats", node));
+            lost(self, op, r, fmt::format("node {} was declared dead (heartbeats missed or its "
+                                          "connection lost)",
+                                          node));
         }
     },
     [self](respawn_atom, std::size_t op, std::uint32_t replica) { respawn(self, op, replica); },

@@ -1,5 +1,7 @@
 #include "actors/membership.hpp"
 
+#include <algorithm>
+
 namespace hogar {
 
 const char* to_string(member_state state) noexcept {
@@ -72,6 +74,17 @@ void membership::lost(const caf::actor_addr& node) {
 bool membership::age(std::int64_t now_ns) {
   bool changed = false;
   auto suspect_after = interval_ns_ * miss_count_;
+  auto previous = last_age_ns_;
+  last_age_ns_ = now_ns;
+  if (previous != 0 && now_ns - previous > suspect_after) {
+    // This node itself did not run for a while (SIGSTOP, a stalled machine): the silence is
+    // its own, not its peers'. Calling them dead now would spread a stale verdict and move
+    // their replicas away; give them a fresh interval to be heard instead.
+    for (auto& [name, e] : members_)
+      if (e.m.state != member_state::dead)
+        e.last_heard_ns = std::max(e.last_heard_ns, now_ns - interval_ns_);
+    return false;
+  }
   for (auto& [name, e] : members_) {
     if (e.m.state == member_state::dead)
       continue;

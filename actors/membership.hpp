@@ -7,7 +7,8 @@
 // many. Gossip (the views piggybacked on heartbeats) spreads what others know: a newer
 // incarnation of a member replaces the old one, and "dead" spreads for the same incarnation.
 // A node that hears itself called dead answers with a new incarnation (a restarted or resumed
-// daemon rejoins under its name).
+// daemon rejoins under its name). A node whose own ticks stopped for longer than the suspect
+// time (it was hung itself) ages no one on its first tick back: the silence was its own.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +62,8 @@ private:
   std::int64_t interval_ns_;
   std::uint32_t miss_count_;
   std::map<std::string, entry> members_;
+  /// The clock at the last age() call; 0: none yet.
+  std::int64_t last_age_ns_ = 0;
 };
 
 } // namespace hogar

@@ -156,6 +156,16 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"latency_p99_us", p_us(s, 99)},
                         {"throughput_rps", s.calls_per_second}});
   }
+  nlohmann::json recoveries = nlohmann::json::array();
+  for (auto& r : g.recoveries)
+    recoveries.push_back({{"operator", r.op},
+                          {"replica", r.replica},
+                          {"failed_node", r.failed_node},
+                          {"reason", r.reason},
+                          {"detected_unix_ms", r.detected_unix_ms},
+                          {"replaced_unix_ms", r.replaced_unix_ms},
+                          {"new_node", r.new_node},
+                          {"epoch", r.epoch}});
   nlohmann::json inputs = nlohmann::json::array();
   for (auto& in : g.inputs)
     inputs.push_back({{"name", in.name}, {"datatype", in.datatype}, {"shape", in.shape}});
@@ -172,8 +182,12 @@ nlohmann::json to_json(const graph_snapshot& g) {
             {"failed", i.failed},
             {"timed_out", i.timed_out},
             {"rejected", i.rejected},
-            {"in_flight", i.in_flight}}},
-          {"replicas", replicas}};
+            {"in_flight", i.in_flight},
+            {"replayed", i.replayed}}},
+          {"replicas", replicas},
+          {"epoch", g.epoch},
+          {"recoveries_total", g.recoveries_total},
+          {"recoveries", recoveries}};
 }
 
 nlohmann::json to_json(const cluster_snapshot& snap) {

@@ -85,14 +85,14 @@ void share_graphs(self_ptr self, const node_info& peer) {
 
 void connect(self_ptr self, const std::string& host, std::uint16_t port);
 
-/// With automatic connections (plain TCP), CAF opens a direct connection to every node it
-/// learns of. Without them (TLS: CAF would open those as plain TCP, which a TLS port refuses),
-/// messages to a member that another node told us of are relayed by that node, and losing it
-/// would cut us off: connect to such a member ourselves. CAF closes the new connection again
-/// when a direct one exists, and its middleman answers repeated connects from a cache.
+/// A member another node told us of is reached through that node until a direct connection
+/// exists: CAF relays, and losing the relay would cut us off from the member too (its actors
+/// would look dead, and the graph supervisors would move its replicas away). So connect to
+/// every member ourselves. CAF's automatic connections (plain TCP only; a TLS port refuses
+/// them) come late or not at all; CAF closes a second connection again when a direct one
+/// exists, and its middleman answers repeated connects from a cache.
 void connect_directly(self_ptr self, const node_info& info) {
-  if (!caf::get_or(self->system().config(), "middleman.enable-automatic-connections", false))
-    connect(self, info.host, info.actor_port);
+  connect(self, info.host, info.actor_port);
 }
 
 void on_heard(self_ptr self, const node_info& info) {
@@ -179,12 +179,12 @@ void report_dead_members(self_ptr self) {
 void on_tick(self_ptr self) {
   auto& st = self->state;
   auto now = now_ns(self);
-  if (st.members->age(now)) {
+  if (st.members->age(now))
     for (auto& m : st.members->view())
       if (m.state != member_state::alive)
         log(self, "debug", fmt::format("member {} is {}", m.info.name, to_string(m.state)));
-    report_dead_members(self);
-  }
+  // Also deaths learned from gossip (merged views) since the last tick.
+  report_dead_members(self);
   auto me = st.members->self();
   auto view = st.members->view();
   for (auto& peer : st.members->live_peers())

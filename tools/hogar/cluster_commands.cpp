@@ -2,6 +2,7 @@
 // load_command.cpp). Each connects to one daemon (--cluster HOST:PORT), asks its node actor,
 // and prints the answer as a table or, with --json, as JSON.
 #include <fstream>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
@@ -178,6 +179,26 @@ int list(const args& argv) {
   return 0;
 }
 
+/// The graph's epoch and its recoveries, newest last: what failed, when it was detected, and
+/// how long until the replacement was wired in.
+void print_recoveries(const graph_snapshot& g) {
+  fmt::print("\nepoch {}: {} recover{} so far, {} request{} replayed at this ingress\n", g.epoch,
+             g.recoveries_total, g.recoveries_total == 1 ? "y" : "ies", g.ingress.replayed,
+             g.ingress.replayed == 1 ? "" : "s");
+  for (auto& r : g.recoveries) {
+    std::time_t seconds = r.detected_unix_ms / 1000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    auto replaced = r.replaced_unix_ms == 0
+                      ? std::string{"not replaced yet"}
+                      : fmt::format("replaced on {} after {} ms (epoch {})", r.new_node,
+                                    r.replaced_unix_ms - r.detected_unix_ms, r.epoch);
+    fmt::print("  {:02}:{:02}:{:02}.{:03} UTC  {} replica {} on {}: {}; {}\n", utc.tm_hour,
+               utc.tm_min, utc.tm_sec, r.detected_unix_ms % 1000, r.op, r.replica, r.failed_node,
+               r.reason, replaced);
+  }
+}
+
 int status_command(const args& argv) {
   int status = 0;
   auto cl = parse(argv, "hogar status GRAPH [options]", "graph", {}, status);
@@ -219,6 +240,7 @@ int status_command(const args& argv) {
                versions.empty() ? std::string{}
                                 : fmt::format("{} on {}", versions, r.value("device", std::string{})));
   }
+  print_recoveries(*answer);
   return 0;
 }
 

@@ -1,0 +1,203 @@
+// recovery_test.cpp: ARG under real faults. Three daemons on loopback, a graph submitted to
+// node1, `hogar load` against node1, and then a fault on another node: kill -9, SIGSTOP, a
+// replica that crashes. Every request sent to node1 must be answered exactly once with
+// success, and the graph must get its replicas back.
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "cluster_fixture.hpp"
+
+using namespace hogar::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// The node (other than node1) that hosts the most replicas of the submitted graph.
+std::string busiest_other_node(const std::string& submit_json) {
+  auto doc = nlohmann::json::parse(submit_json);
+  std::map<std::string, int> count;
+  for (auto& p : doc["placement"])
+    if (p["node"] != "node1")
+      ++count[p["node"].get<std::string>()];
+  std::string best;
+  for (auto& [node, n] : count)
+    if (best.empty() || n > count[best])
+      best = node;
+  return best;
+}
+
+/// A graph file in the temporary folder, removed with the object.
+struct temp_graph {
+  explicit temp_graph(const std::string& name, const std::string& text)
+    : path(std::filesystem::temp_directory_path()
+           / (std::to_string(::getpid()) + "_" + name + ".yaml")) {
+    std::ofstream{path} << text;
+  }
+  ~temp_graph() { std::filesystem::remove(path); }
+  std::filesystem::path path;
+};
+
+std::size_t index_of(const std::string& node) {
+  return static_cast<std::size_t>(std::stoi(node.substr(4)) - 1);
+}
+
+/// `hogar status GRAPH --json` from node `i`, parsed (null when it fails).
+nlohmann::json status(local_cluster& cluster, std::size_t i, const std::string& graph) {
+  auto r = cluster.cli("status " + graph + " --json " + cluster[i].cluster());
+  if (r.exit_code != 0)
+    return nullptr;
+  return nlohmann::json::parse(r.out, nullptr, false);
+}
+
+/// Whether every replica in a status answer runs on a live node.
+bool all_running(const nlohmann::json& doc) {
+  if (doc.is_null() || doc.is_discarded())
+    return false;
+  for (auto& r : doc["replicas"])
+    if (r["state"] != "running")
+      return false;
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("kill -9 of a node under load: every request sent to a surviving node is answered "
+          "and the replicas come back") {
+  local_cluster cluster{3};
+  REQUIRE(cluster.converged());
+  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
+                            + cluster[0].cluster());
+  INFO(submit.err, cluster.logs());
+  REQUIRE(submit.exit_code == 0);
+  auto victim = busiest_other_node(submit.out);
+  REQUIRE_FALSE(victim.empty());
+  auto load = std::async(std::launch::async, [&] {
+    return cluster.cli("load image-analysis --rate 100 --duration 6 --timeout-ms 5000 --json "
+                       + cluster[0].cluster());
+  });
+  std::this_thread::sleep_for(2s);
+  cluster.stop(index_of(victim), SIGKILL);
+  auto r = load.get();
+  INFO(r.err, r.out);
+  REQUIRE(r.exit_code <= 1);
+  auto doc = nlohmann::json::parse(r.out);
+  MESSAGE("killed ", victim, "; ", doc["ok"], " of ", doc["requests"], " answered, p99 ",
+          doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"], " us");
+  CHECK(doc["failed"] == 0);
+  CHECK(doc["ok"] == doc["requests"]);
+  CHECK(doc["requests"].get<int>() >= 400);
+  // The lost replicas run again on the survivors, and status tells what happened.
+  CHECK(eventually([&] { return all_running(status(cluster, 0, "image-analysis")); }, 10s));
+  auto after = status(cluster, 0, "image-analysis");
+  REQUIRE(after.is_object());
+  INFO(after.dump(2));
+  CHECK(after["epoch"].get<int>() >= 2);
+  REQUIRE(after["recoveries"].size() >= 1);
+  for (auto& rec : after["recoveries"]) {
+    CHECK(rec["failed_node"] == victim);
+    CHECK(rec["new_node"] != victim);
+    CHECK(rec["replaced_unix_ms"].get<std::int64_t>() >= rec["detected_unix_ms"].get<std::int64_t>());
+  }
+  for (auto& rep : after["replicas"])
+    CHECK(rep["node"] != victim);
+}
+
+TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the missed heartbeats, "
+          "and once it resumes it serves nothing stale") {
+  local_cluster cluster{3};
+  REQUIRE(cluster.converged());
+  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
+                            + cluster[0].cluster());
+  INFO(submit.err, cluster.logs());
+  REQUIRE(submit.exit_code == 0);
+  auto victim = busiest_other_node(submit.out);
+  REQUIRE_FALSE(victim.empty());
+  auto& hung = cluster[index_of(victim)];
+  auto load = std::async(std::launch::async, [&] {
+    return cluster.cli("load image-analysis --rate 100 --duration 7 --timeout-ms 5000 --json "
+                       + cluster[0].cluster());
+  });
+  std::this_thread::sleep_for(2s);
+  ::kill(hung.pid, SIGSTOP);
+  std::this_thread::sleep_for(2s);
+  ::kill(hung.pid, SIGCONT);
+  auto r = load.get();
+  INFO(r.err, r.out);
+  REQUIRE(r.exit_code <= 1);
+  auto doc = nlohmann::json::parse(r.out);
+  MESSAGE("stopped ", victim, " for 2 s; ", doc["ok"], " of ", doc["requests"],
+          " answered, p99 ", doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"],
+          " us");
+  CHECK(doc["failed"] == 0);
+  CHECK(doc["ok"] == doc["requests"]);
+  // It rejoins; the newer epoch it hears of stops the replicas it ran before it hung.
+  CHECK(cluster.converged(20s));
+  CHECK(eventually([&] {
+    return slurp(hung.log).find("stopping a replica that epoch") != std::string::npos;
+  }, 10s));
+  CHECK(eventually([&] { return all_running(status(cluster, 0, "image-analysis")); }, 10s));
+  auto after = status(cluster, 0, "image-analysis");
+  REQUIRE(after.is_object());
+  REQUIRE(after["recoveries"].size() >= 1);
+  for (auto& rec : after["recoveries"])
+    CHECK(rec["failed_node"] == victim);
+  // And requests still flow through every node's ingress.
+  auto again = cluster.cli("load image-analysis --requests 50 --concurrency 4 --json "
+                           + hung.cluster());
+  INFO(again.err, again.out);
+  CHECK(again.exit_code == 0);
+}
+
+TEST_CASE("a replica that crashes is replaced and its requests run again; a request that "
+          "crashes two replicas is answered 'not retried'") {
+  local_cluster cluster{1};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  temp_graph flaky{"flaky", R"(graph: flaky
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: simulate, inputs: [x], params: {cost_ms: 1, crash_every: 25}}
+outputs: [{name: y, from: step}]
+)"};
+  REQUIRE(cluster.cli("submit " + flaky.path.string() + " " + cluster[0].cluster()).exit_code == 0);
+  auto r = cluster.cli("load flaky --requests 300 --concurrency 4 --timeout-ms 5000 --json "
+                       + cluster[0].cluster());
+  INFO(r.err, r.out);
+  REQUIRE(r.exit_code == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["ok"] == 300);
+  auto after = status(cluster, 0, "flaky");
+  REQUIRE(after.is_object());
+  INFO(after.dump(2));
+  // Each replica crashes on its 25th call (the request it crashed on is the replacement's
+  // first): one crash per 24 requests.
+  CHECK(after["recoveries_total"].get<int>() >= 10);
+  CHECK(after["recoveries"][0]["reason"].get<std::string>().find("simulated crash")
+        != std::string::npos);
+
+  temp_graph poison{"poison", R"(graph: poison
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: simulate, inputs: [x], params: {cost_ms: 1, crash_every: 1}}
+outputs: [{name: y, from: step}]
+)"};
+  REQUIRE(cluster.cli("submit " + poison.path.string() + " " + cluster[0].cluster()).exit_code == 0);
+  auto p = cluster.cli("load poison --requests 3 --concurrency 1 --timeout-ms 5000 --json "
+                       + cluster[0].cluster());
+  INFO(p.err, p.out);
+  auto pdoc = nlohmann::json::parse(p.out);
+  CHECK(pdoc["failed"] == 3);
+  REQUIRE(pdoc["errors"].size() >= 1);
+  for (auto& e : pdoc["errors"])
+    CHECK(e["message"].get<std::string>().find("crashed 2 replicas of operator 'step'; not "
+                                               "retried")
+          != std::string::npos);
+  // The daemon still serves.
+  auto fine = cluster.cli("load flaky --requests 20 --concurrency 2 --json " + cluster[0].cluster());
+  CHECK(fine.exit_code == 0);
+}
