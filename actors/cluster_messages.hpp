@@ -220,6 +220,24 @@ typename Inspector::result_type inspect(Inspector& f, recovery_record& x) {
            x.detected_unix_ms, x.replaced_unix_ms, x.new_node, x.epoch);
 }
 
+/// What a graph's supervisor has recovered so far, as every node of the graph shows it.
+struct recovery_summary {
+  /// The latest recoveries (at most 32), oldest first.
+  std::vector<recovery_record> latest;
+  /// Recoveries in all.
+  std::uint64_t total = 0;
+  /// Time from detection to the replacement wired in, for every recovery that finished:
+  /// counts per bucket of scheduling::latency_histogram::bounds_ns, and their sum.
+  std::vector<std::uint64_t> seconds_buckets;
+  std::int64_t seconds_sum_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recovery_summary& x) {
+  return f(caf::meta::type_name("recovery_summary"), x.latest, x.total, x.seconds_buckets,
+           x.seconds_sum_ns);
+}
+
 /// Graph supervisor -> every node: the graph is placed (or rewired after a failure); wire
 /// the local replicas and start (or rewire) an ingress. `actors[i][r]` is replica r of
 /// operator i (topology order of the YAML); a null handle is a lost replica not yet replaced.
@@ -234,17 +252,15 @@ struct graph_deployment {
   /// Raised by every rewire; a node keeps the deployment with the largest one and stops its
   /// replicas that a newer epoch no longer lists (a hung node that comes back).
   std::uint32_t epoch = 0;
-  /// The graph's supervisor, and its recoveries so far (the latest 32).
+  /// The graph's supervisor, and what it recovered so far.
   caf::actor supervisor;
-  std::vector<recovery_record> recoveries;
-  std::uint64_t recoveries_total = 0;
+  recovery_summary recovery;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_deployment& x) {
   return f(caf::meta::type_name("graph_deployment"), x.graph, x.yaml, x.file, x.actors,
-           x.placement, x.description, x.epoch, x.supervisor, x.recoveries,
-           x.recoveries_total);
+           x.placement, x.description, x.epoch, x.supervisor, x.recovery);
 }
 
 /// A graph as `hogar list` and `hogar submit` show it.
@@ -313,14 +329,13 @@ struct graph_snapshot {
   graph_description description;
   /// The epoch of the graph's wiring as this node knows it, and its recoveries.
   std::uint32_t epoch = 0;
-  std::vector<recovery_record> recoveries;
-  std::uint64_t recoveries_total = 0;
+  recovery_summary recovery;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_snapshot& x) {
   return f(caf::meta::type_name("graph_snapshot"), x.summary, x.ingress, x.replicas, x.inputs,
-           x.outputs, x.description, x.epoch, x.recoveries, x.recoveries_total);
+           x.outputs, x.description, x.epoch, x.recovery);
 }
 
 /// One operator of a graph as KServe's model configuration describes it.
@@ -372,12 +387,16 @@ struct cluster_snapshot {
   std::vector<graph_snapshot> graphs;
   /// Wall clock of the snapshot, nanoseconds since the Unix epoch.
   std::int64_t taken_at_ns = 0;
+  /// Bytes of request inputs this node's ingresses keep for replay, and the limit
+  /// (replay-buffer-bytes; 0 with recovery off).
+  std::int64_t replay_buffer_bytes = 0;
+  std::int64_t replay_buffer_limit = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_snapshot& x) {
   return f(caf::meta::type_name("cluster_snapshot"), x.node, x.members, x.graphs,
-           x.taken_at_ns);
+           x.taken_at_ns, x.replay_buffer_bytes, x.replay_buffer_limit);
 }
 
 } // namespace hogar

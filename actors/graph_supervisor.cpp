@@ -61,8 +61,7 @@ graph_deployment make_deployment(self_ptr self) {
                           st.description,
                           st.epoch,
                           caf::actor_cast<caf::actor>(self),
-                          st.recoveries,
-                          st.recoveries_total};
+                          st.recovery};
 }
 
 /// The alive members with a node actor to talk to (this node included), from the node actor.
@@ -105,7 +104,7 @@ replica_placement* placement_of(self_ptr self, std::size_t op, std::uint32_t rep
 
 recovery_record* open_recovery(self_ptr self, std::size_t op, std::uint32_t replica) {
   auto& name = self->state.init.topo->ops[op].spec->name;
-  for (auto& r : self->state.recoveries)
+  for (auto& r : self->state.recovery.latest)
     if (r.op == name && r.replica == replica && r.replaced_unix_ms == 0)
       return &r;
   return nullptr;
@@ -161,6 +160,10 @@ void replaced(self_ptr self, std::size_t op, std::uint32_t replica, const std::s
     r->replaced_unix_ms = unix_ms_now();
     r->new_node = node;
     r->epoch = st.epoch;
+    st.recovery_times.record((r->replaced_unix_ms - r->detected_unix_ms) * 1'000'000);
+    auto counts = st.recovery_times.counts();
+    st.recovery.seconds_buckets.assign(counts.begin(), counts.end());
+    st.recovery.seconds_sum_ns = st.recovery_times.sum_ns();
     log(self, "info", fmt::format("replica {} of '{}' replaced on node {} {} ms after the loss "
                                   "was detected; epoch {}",
                                   replica, name, node, r->replaced_unix_ms - r->detected_unix_ms,
@@ -214,6 +217,12 @@ void lost(self_ptr self, std::size_t op, std::uint32_t replica, const std::strin
     return; // already being recovered
   auto& name = st.init.topo->ops[op].spec->name;
   auto* p = placement_of(self, op, replica);
+  if (!st.init.recovery) {
+    log(self, "warning", fmt::format("lost replica {} of '{}' on node {}: {}; not replaced "
+                                     "(recovery is off)",
+                                     replica, name, p ? p->node : "?", reason));
+    return;
+  }
   recovery_record r;
   r.op = name;
   r.replica = replica;
@@ -223,10 +232,10 @@ void lost(self_ptr self, std::size_t op, std::uint32_t replica, const std::strin
   st.table[op][replica] = caf::actor{};
   ++st.epoch;
   r.epoch = st.epoch;
-  st.recoveries.push_back(std::move(r));
-  if (st.recoveries.size() > kept_recoveries)
-    st.recoveries.erase(st.recoveries.begin());
-  ++st.recoveries_total;
+  st.recovery.latest.push_back(std::move(r));
+  if (st.recovery.latest.size() > kept_recoveries)
+    st.recovery.latest.erase(st.recovery.latest.begin());
+  ++st.recovery.total;
   log(self, "warning", fmt::format("lost replica {} of '{}' on node {}: {}; epoch {} routes "
                                    "around it",
                                    replica, name, p ? p->node : "?", reason, st.epoch));

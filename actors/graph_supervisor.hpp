@@ -32,6 +32,7 @@
 #include "actors/cluster_messages.hpp"
 #include "actors/wiring.hpp"
 #include "graph/topology.hpp"
+#include "scheduling/latency_histogram.hpp"
 
 namespace hogar {
 
@@ -47,6 +48,8 @@ struct supervisor_init {
   std::string log_level;
   /// Where model operators find their models (describing the graph reads them).
   std::string model_repository;
+  /// Off (the daemon's `recovery = false`): a lost replica is logged and left lost.
+  bool recovery = true;
 };
 
 struct graph_supervisor_state {
@@ -63,9 +66,10 @@ struct graph_supervisor_state {
   bool open = false;
   /// While deploying: stops what was spawned and answers the submit with the error.
   std::function<void(const caf::error&)> abort_deploy;
-  /// The latest recoveries (at most 32), oldest first, and how many there were in all.
-  std::vector<recovery_record> recoveries;
-  std::uint64_t recoveries_total = 0;
+  /// What was recovered so far, and how long each took (the histogram behind
+  /// recovery.seconds_buckets).
+  recovery_summary recovery;
+  scheduling::latency_histogram recovery_times;
 
   static inline const char* name = "hogar.graph_supervisor";
 };

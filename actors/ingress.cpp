@@ -243,6 +243,8 @@ void on_rewire(self_ptr self, ingress_init& wiring, std::uint32_t epoch) {
   st.init.input_targets = std::move(wiring.input_targets);
   st.init.routed = std::move(wiring.routed);
   for (auto& [id, entry] : st.requests) {
+    if (entry.inputs.empty())
+      continue; // recovery is off
     start_run(self, id, entry);
     ++st.stats.replayed;
   }
@@ -299,6 +301,19 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
                                   "retry later",
                                   g.name, st.requests.size()));
   }
+  std::int64_t bytes = 0;
+  for (auto* t : *matched)
+    bytes += static_cast<std::int64_t>(t->value.byte_size() + t->name.size());
+  auto& replay = st.init.options.replay;
+  if (replay
+      && replay->used.load(std::memory_order_relaxed) + bytes
+           > static_cast<std::int64_t>(replay->limit)) {
+    ++st.stats.rejected;
+    return make_error(errc::overloaded,
+                      fmt::format("graph '{}' is overloaded: the inputs kept for replay on this "
+                                  "node would pass replay-buffer-bytes ({} bytes); retry later",
+                                  g.name, replay->limit));
+  }
   auto id = st.next_id++;
   auto timeout_ms = req.timeout_ms > 0 ? req.timeout_ms : st.init.options.default_timeout_ms;
   // Saturates: a deadline too far to represent is no deadline (the CLI sends any value).
@@ -316,6 +331,10 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   ++st.stats.accepted;
   auto promise = entry.promise;
   start_run(self, id, entry);
+  if (replay)
+    entry.held = replay_hold{replay, bytes};
+  else
+    entry.inputs.clear(); // recovery is off: nothing runs again
   if (entry.remaining == 0) {
     finish(self, id, entry);
     return promise;

@@ -7,9 +7,11 @@
 // missing when time ran out.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <caf/response_promise.hpp>
@@ -23,11 +25,54 @@
 
 namespace hogar {
 
+/// The bytes of request inputs that all ingresses of a node keep for replay, against one
+/// limit (replay-buffer-bytes).
+struct replay_budget {
+  explicit replay_budget(std::size_t limit) : limit(limit) {}
+  const std::size_t limit;
+  std::atomic<std::int64_t> used{0};
+};
+
+/// Bytes of one request held against a replay_budget; given back when the request leaves the
+/// in-flight table, whichever way it leaves.
+class replay_hold {
+public:
+  replay_hold() = default;
+  replay_hold(std::shared_ptr<replay_budget> budget, std::int64_t bytes)
+    : budget_(std::move(budget)), bytes_(bytes) {
+    budget_->used.fetch_add(bytes_, std::memory_order_relaxed);
+  }
+  replay_hold(replay_hold&& other) noexcept
+    : budget_(std::move(other.budget_)), bytes_(std::exchange(other.bytes_, 0)) {}
+  replay_hold& operator=(replay_hold&& other) noexcept {
+    release();
+    budget_ = std::move(other.budget_);
+    bytes_ = std::exchange(other.bytes_, 0);
+    return *this;
+  }
+  ~replay_hold() { release(); }
+
+private:
+  void release() {
+    if (budget_)
+      budget_->used.fetch_sub(bytes_, std::memory_order_relaxed);
+    budget_ = nullptr;
+    bytes_ = 0;
+  }
+
+  std::shared_ptr<replay_budget> budget_;
+  std::int64_t bytes_ = 0;
+};
+
 struct ingress_options {
   /// Deadline of a request that names none, milliseconds.
   std::int64_t default_timeout_ms = 30'000;
   /// Requests in flight at once; beyond it new requests are shed as overloaded.
   std::size_t max_in_flight = 65'536;
+  /// Shared by the ingresses of a node: the inputs of every request in flight are kept
+  /// against it, so that the request can run again after a failure. Null: recovery is off,
+  /// nothing is kept, and a request whose replica is lost fails at its deadline.
+  std::shared_ptr<replay_budget> replay;
 };
 
 struct ingress_init {
@@ -61,6 +106,8 @@ struct ingress_state {
     std::uint32_t attempt = 0;
     /// Replicas this request crashed so far.
     std::uint32_t crashes = 0;
+    /// Its inputs' bytes, held against the node's replay budget.
+    replay_hold held;
   };
 
   ingress_init init;

@@ -29,6 +29,23 @@ void header(std::string& out, const char* name, const char* type, const char* he
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
+/// The lines of one Prometheus histogram series over latency_histogram's buckets.
+void histogram_lines(std::string& out, const char* name, const std::string& labels,
+                     const std::vector<std::uint64_t>& buckets, std::int64_t sum_ns) {
+  std::uint64_t cumulative = 0;
+  for (std::size_t k = 0; k < latency_histogram::bounds_ns.size(); ++k) {
+    cumulative += k < buckets.size() ? buckets[k] : 0;
+    out += fmt::format("{}_bucket{{{},le=\"{:g}\"}} {}\n", name, labels,
+                       static_cast<double>(latency_histogram::bounds_ns[k]) / 1e9, cumulative);
+  }
+  std::uint64_t total = 0;
+  for (auto c : buckets)
+    total += c;
+  out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, total);
+  out += fmt::format("{}_sum{{{}}} {:g}\n", name, labels, static_cast<double>(sum_ns) / 1e9);
+  out += fmt::format("{}_count{{{}}} {}\n", name, labels, total);
+}
+
 double p_us(const operator_stats& s, double p) {
   return latency_histogram::percentile_us(s.latency_buckets, p);
 }
@@ -94,27 +111,36 @@ std::string prometheus_text(const cluster_snapshot& snap) {
 
   const char* hist = "hogar_operator_latency_seconds";
   header(out, hist, "histogram", "Time from complete inputs to released output.");
-  for (auto& g : snap.graphs) {
-    for (auto& r : g.replicas) {
-      auto labels = fmt::format("graph=\"{}\",operator=\"{}\",replica=\"{}\",node=\"{}\"",
-                                label(g.summary.name), label(r.op), r.replica, label(r.node));
-      std::uint64_t cumulative = 0;
-      auto& b = r.stats.latency_buckets;
-      for (std::size_t k = 0; k < latency_histogram::bounds_ns.size(); ++k) {
-        cumulative += k < b.size() ? b[k] : 0;
-        out += fmt::format("{}_bucket{{{},le=\"{:g}\"}} {}\n", hist, labels,
-                           static_cast<double>(latency_histogram::bounds_ns[k]) / 1e9,
-                           cumulative);
-      }
-      std::uint64_t total = 0;
-      for (auto c : b)
-        total += c;
-      out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", hist, labels, total);
-      out += fmt::format("{}_sum{{{}}} {:g}\n", hist, labels,
-                         static_cast<double>(r.stats.latency_sum_ns) / 1e9);
-      out += fmt::format("{}_count{{{}}} {}\n", hist, labels, total);
-    }
-  }
+  for (auto& g : snap.graphs)
+    for (auto& r : g.replicas)
+      histogram_lines(out, hist,
+                      fmt::format("graph=\"{}\",operator=\"{}\",replica=\"{}\",node=\"{}\"",
+                                  label(g.summary.name), label(r.op), r.replica, label(r.node)),
+                      r.stats.latency_buckets, r.stats.latency_sum_ns);
+
+  // ARG recovery (actors/graph_supervisor.hpp).
+  header(out, "hogar_graph_epoch", "gauge",
+         "Epoch of the graph's wiring; every rewire after a failure raises it.");
+  for (auto& g : snap.graphs)
+    out += fmt::format("hogar_graph_epoch{{graph=\"{}\"}} {}\n", label(g.summary.name), g.epoch);
+  header(out, "hogar_recoveries_total", "counter", "Lost replicas the graph's supervisor recovered.");
+  for (auto& g : snap.graphs)
+    out += fmt::format("hogar_recoveries_total{{graph=\"{}\"}} {}\n", label(g.summary.name),
+                       g.recovery.total);
+  const char* recovery = "hogar_recovery_seconds";
+  header(out, recovery, "histogram", "Time from detecting a lost replica to its replacement wired in.");
+  for (auto& g : snap.graphs)
+    histogram_lines(out, recovery, fmt::format("graph=\"{}\"", label(g.summary.name)),
+                    g.recovery.seconds_buckets, g.recovery.seconds_sum_ns);
+  header(out, "hogar_replayed_total", "counter",
+         "Requests this node's ingress ran again after a rewire.");
+  for (auto& g : snap.graphs)
+    out += fmt::format("hogar_replayed_total{{graph=\"{}\"}} {}\n", label(g.summary.name),
+                       g.ingress.replayed);
+  header(out, "hogar_replay_buffer_bytes", "gauge",
+         "Bytes of request inputs this node keeps for replay (limit: replay-buffer-bytes).");
+  out += fmt::format("hogar_replay_buffer_bytes{{node=\"{}\"}} {}\n", label(snap.node),
+                     snap.replay_buffer_bytes);
   return out;
 }
 
@@ -157,7 +183,7 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"throughput_rps", s.calls_per_second}});
   }
   nlohmann::json recoveries = nlohmann::json::array();
-  for (auto& r : g.recoveries)
+  for (auto& r : g.recovery.latest)
     recoveries.push_back({{"operator", r.op},
                           {"replica", r.replica},
                           {"failed_node", r.failed_node},
@@ -186,7 +212,7 @@ nlohmann::json to_json(const graph_snapshot& g) {
             {"replayed", i.replayed}}},
           {"replicas", replicas},
           {"epoch", g.epoch},
-          {"recoveries_total", g.recoveries_total},
+          {"recoveries_total", g.recovery.total},
           {"recoveries", recoveries}};
 }
 
@@ -199,6 +225,8 @@ nlohmann::json to_json(const cluster_snapshot& snap) {
     graphs.push_back(to_json(g));
   return {{"node", snap.node},
           {"taken_at_ns", snap.taken_at_ns},
+          {"replay_buffer_bytes", snap.replay_buffer_bytes},
+          {"replay_buffer_limit", snap.replay_buffer_limit},
           {"nodes", members},
           {"graphs", graphs}};
 }

@@ -72,7 +72,7 @@ void share_graphs(self_ptr self, const node_info& peer) {
       continue;
     graph_deployment d{name,          g.yaml,     g.file,       g.actors,
                        g.placement,   g.description, g.epoch,    g.supervisor,
-                       g.recoveries,  g.recoveries_total};
+                       g.recovery};
     self->request(peer.node, peer_timeout, deploy_atom::value, std::move(d))
       .then([self, peer, name = name](deploy_atom) {
         self->send(peer.node, open_atom::value, name);
@@ -332,8 +332,7 @@ void rewire(self_ptr self, const std::string& name, hosted_graph& g, graph_deplo
   g.placement = std::move(d.placement);
   g.epoch = d.epoch;
   g.supervisor = d.supervisor;
-  g.recoveries = std::move(d.recoveries);
-  g.recoveries_total = d.recoveries_total;
+  g.recovery = std::move(d.recovery);
   g.sets = make_replica_sets(g.actors);
   wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch);
   if (g.ingress)
@@ -367,8 +366,7 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   g.description = std::move(d.description);
   g.epoch = d.epoch;
   g.supervisor = d.supervisor;
-  g.recoveries = std::move(d.recoveries);
-  g.recoveries_total = d.recoveries_total;
+  g.recovery = std::move(d.recovery);
   g.sets = make_replica_sets(g.actors);
   wire_local_replicas(self->system(), *topo, g.sets, g.epoch);
   st.spawned.erase(d.graph);
@@ -438,7 +436,8 @@ caf::result<graph_summary> on_submit(self_ptr self, std::string& yaml, std::stri
   auto supervisor = self->spawn(graph_supervisor,
                                 supervisor_init{name, std::move(yaml), std::move(file), *topo,
                                                 caf::actor_cast<caf::actor>(self), options.name,
-                                                options.log_level, options.model_repository});
+                                                options.log_level, options.model_repository,
+                                                options.recovery});
   st.supervisors[name] = supervisor;
   auto promise = self->make_response_promise<graph_summary>();
   self->request(supervisor, caf::infinite, place_atom::value)
@@ -492,8 +491,7 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
       snap.outputs.push_back(o.name);
     snap.description = g.description;
     snap.epoch = g.epoch;
-    snap.recoveries = g.recoveries;
-    snap.recoveries_total = g.recoveries_total;
+    snap.recovery = g.recovery;
     for (auto& p : g.placement) {
       auto op = g.topo->op_index(p.op);
       snap.replicas.push_back(
@@ -547,6 +545,10 @@ caf::result<cluster_snapshot> on_snapshot(self_ptr self) {
     cluster_snapshot snap;
     snap.node = self->state.cfg.options.name;
     snap.members = self->state.members->view();
+    if (auto& replay = self->state.cfg.ingress.replay) {
+      snap.replay_buffer_bytes = replay->used.load(std::memory_order_relaxed);
+      snap.replay_buffer_limit = static_cast<std::int64_t>(replay->limit);
+    }
     snap.graphs = std::move(graphs);
     snap.taken_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                          std::chrono::system_clock::now().time_since_epoch())

@@ -53,8 +53,7 @@ struct hosted_graph {
   /// submitted to), and the recoveries so far as the supervisor last told.
   std::uint32_t epoch = 0;
   caf::actor supervisor;
-  std::vector<recovery_record> recoveries;
-  std::uint64_t recoveries_total = 0;
+  recovery_summary recovery;
 };
 
 struct node_state {

@@ -240,6 +240,10 @@ void start_next(self_ptr self) {
 
 void on_deliver(self_ptr self, edge_value& value) {
   auto& st = self->state;
+  if (!st.wired) {
+    st.before_wiring.push_back(std::move(value));
+    return;
+  }
   if (value.ctx->attempt < st.wiring.epoch)
     return; // started before the last rewire: the ingress runs it again in this epoch
   auto slots = st.node->slot_count();
@@ -276,6 +280,13 @@ void on_wire(self_ptr self, operator_wiring& wiring) {
   st.wiring = std::move(wiring);
   std::erase_if(st.joins, [epoch](const auto& j) { return j.first.attempt < epoch; });
   std::erase_if(st.waiting, [epoch](const auto& call) { return call.ctx->attempt < epoch; });
+  if (!st.wired) {
+    st.wired = true;
+    auto early = std::move(st.before_wiring);
+    st.before_wiring.clear();
+    for (auto& value : early)
+      on_deliver(self, value);
+  }
 }
 
 /// An operation threw something that is not an error of one request (a simulated crash, a

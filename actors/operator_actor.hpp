@@ -98,6 +98,10 @@ struct operator_state {
   operator_init init;
   const graph::op_node* node = nullptr;
   operator_wiring wiring;
+  /// Set by the first wire_atom. A replacement replica can hear from senders rewired before
+  /// its own node wires it: what arrives before then waits here.
+  bool wired = false;
+  std::vector<edge_value> before_wiring;
   /// One balancing policy per outgoing edge.
   std::vector<scheduling::least_outstanding> pickers;
   std::unordered_map<run_key, pending_join, run_key_hash> joins;

@@ -132,6 +132,12 @@ po::options_description describe(node_options& out) {
      "deadline of a request that names none, milliseconds")
     ("max-in-flight", po::value(&out.max_in_flight)->default_value(out.max_in_flight),
      "requests in flight per graph on this node before new ones are shed (503)")
+    ("recovery", po::value(&out.recovery)->default_value(out.recovery),
+     "ARG recovery: replace lost replicas and run the requests in flight again (true/false)")
+    ("replay-buffer-bytes",
+     po::value(&out.replay_buffer_bytes)->default_value(out.replay_buffer_bytes),
+     "bytes of request inputs kept for replay on this node, all graphs together; beyond it "
+     "new requests are shed (503)")
     ("drain-timeout-ms", po::value(&out.drain_timeout_ms)->default_value(out.drain_timeout_ms),
      "on SIGTERM, how long in-flight requests may take before exit, milliseconds")
     ("model-repository", po::value(&out.model_repository)->default_value(out.model_repository),
@@ -274,10 +280,11 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
                 fmt::format("{}: 'scheduler-policy' must be sharing or stealing (got '{}')",
                             where, out.scheduler_policy));
   if (out.request_timeout_ms < 1 || out.drain_timeout_ms < 0 || out.max_in_flight < 1
-      || out.http_threads < 1)
+      || out.http_threads < 1 || out.replay_buffer_bytes < 1)
     return fail(errc::invalid_argument,
-                fmt::format("{}: 'request-timeout-ms', 'max-in-flight' and 'http-threads' must "
-                            "be at least 1, 'drain-timeout-ms' at least 0",
+                fmt::format("{}: 'request-timeout-ms', 'max-in-flight', 'http-threads' and "
+                            "'replay-buffer-bytes' must be at least 1, 'drain-timeout-ms' at "
+                            "least 0",
                             where));
   if (out.actor_max_message_bytes < 4096 || out.actor_max_message_bytes > 0xffffffffu)
     return fail(errc::invalid_argument,

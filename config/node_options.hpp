@@ -63,6 +63,13 @@ struct node_options {
   std::int64_t request_timeout_ms = 30'000;
   /// Requests in flight per graph on this node before new ones are shed (HTTP 503).
   std::size_t max_in_flight = 65'536;
+  /// ARG recovery (actors/graph_supervisor.hpp): lost replicas are replaced and the requests
+  /// in flight run again. Off: a lost replica stays lost and its requests fail at their
+  /// deadline (the baseline that bench/recovery measures ARG's overhead against).
+  bool recovery = true;
+  /// Bytes of request inputs all ingresses of this node keep for replay at most; beyond it
+  /// new requests are shed (HTTP 503 with Retry-After), accepted ones are never dropped.
+  std::size_t replay_buffer_bytes = std::size_t{1} << 30;
   /// How long SIGTERM waits for in-flight requests before the daemon exits, milliseconds.
   std::int64_t drain_timeout_ms = 10'000;
   /// Folder of versioned ONNX models; empty: none.

@@ -105,6 +105,23 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   }
   for (auto& rep : after["replicas"])
     CHECK(rep["node"] != victim);
+  // /metrics and the inspector tell the same.
+  auto metrics = http_request(cluster[0].http_port, "GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  auto recoveries = after["recoveries_total"].get<int>();
+  CHECK(metrics.body.find("hogar_recoveries_total{graph=\"image-analysis\"} "
+                          + std::to_string(recoveries) + "\n")
+        != std::string::npos);
+  CHECK(metrics.body.find("hogar_recovery_seconds_count{graph=\"image-analysis\"} "
+                          + std::to_string(recoveries) + "\n")
+        != std::string::npos);
+  CHECK(metrics.body.find("hogar_replayed_total{graph=\"image-analysis\"}") != std::string::npos);
+  CHECK(metrics.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos);
+  auto inspect = run_command(std::string{"'"} + HOGAR_INSPECT_BIN + "' --json 127.0.0.1:"
+                             + std::to_string(cluster[0].actor_port));
+  REQUIRE(inspect.exit_code == 0);
+  auto snapshot = nlohmann::json::parse(inspect.out);
+  CHECK(snapshot["graphs"][0]["recoveries_total"] == recoveries);
 }
 
 TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the missed heartbeats, "
@@ -200,4 +217,39 @@ outputs: [{name: y, from: step}]
   // The daemon still serves.
   auto fine = cluster.cli("load flaky --requests 20 --concurrency 2 --json " + cluster[0].cluster());
   CHECK(fine.exit_code == 0);
+}
+
+TEST_CASE("a full replay buffer sheds new requests with 503 and Retry-After, and answers every "
+          "accepted one") {
+  // 10 bytes: two requests of one FP32 input named x (4 + 1 bytes) fit at once.
+  local_cluster cluster{1, 100, HOGAR_MODEL_REPOSITORY,
+                        daemon_options{{"--replay-buffer-bytes=10"}, {}}};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  temp_graph slow{"slow_replay", R"(graph: slow
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: simulate, inputs: [x], replicas: 4, params: {cost_ms: 400}}
+outputs: [{name: y, from: step}]
+)"};
+  REQUIRE(cluster.cli("submit " + slow.path.string() + " " + cluster[0].cluster()).exit_code == 0);
+  auto load = std::async(std::launch::async, [&] {
+    return cluster.cli("load slow --requests 8 --concurrency 4 --json " + cluster[0].cluster());
+  });
+  std::this_thread::sleep_for(200ms);
+  auto shed = http_request(cluster[0].http_port, "POST", "/v2/models/slow/infer",
+                           R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})");
+  CHECK(shed.status == 503);
+  CHECK(shed.headers.find("Retry-After: 1") != std::string::npos);
+  CHECK(shed.body.find("replay-buffer-bytes") != std::string::npos);
+  auto r = load.get();
+  INFO(r.out);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["ok"].get<int>() >= 2);
+  CHECK(doc["failed"].get<int>() >= 1);
+  for (auto& e : doc["errors"])
+    CHECK(e["message"].get<std::string>().find("replay-buffer-bytes") != std::string::npos);
+  // Every accepted request gave its bytes back.
+  auto metrics = http_request(cluster[0].http_port, "GET", "/metrics");
+  CHECK(metrics.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos);
 }

@@ -68,7 +68,29 @@ std::vector<std::string> render(const cluster_snapshot& snap) {
         r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>(),
         versions.empty() ? std::string{} : fmt::format("{} on {}", versions, device)));
     }
+    lines.push_back(fmt::format("epoch {}: {} recoveries, {} requests replayed here",
+                                g["epoch"].get<std::uint32_t>(),
+                                g["recoveries_total"].get<std::uint64_t>(),
+                                in["replayed"].get<std::uint64_t>()));
+    // The last few recoveries, newest last.
+    auto& recoveries = g["recoveries"];
+    for (std::size_t k = recoveries.size() > 3 ? recoveries.size() - 3 : 0; k < recoveries.size();
+         ++k) {
+      auto& r = recoveries[k];
+      auto detected = r["detected_unix_ms"].get<std::int64_t>();
+      auto replaced = r["replaced_unix_ms"].get<std::int64_t>();
+      lines.push_back(fmt::format(
+        "  {} replica {} on {}: {}; {}", r["operator"].get<std::string>(),
+        r["replica"].get<int>(), r["failed_node"].get<std::string>(),
+        r["reason"].get<std::string>(),
+        replaced == 0 ? std::string{"not replaced yet"}
+                      : fmt::format("replaced on {} after {} ms", r["new_node"].get<std::string>(),
+                                    replaced - detected)));
+    }
   }
+  lines.emplace_back();
+  lines.push_back(fmt::format("replay buffer: {} of {} bytes", snap.replay_buffer_bytes,
+                              snap.replay_buffer_limit));
   return lines;
 }
 

@@ -183,9 +183,9 @@ int list(const args& argv) {
 /// how long until the replacement was wired in.
 void print_recoveries(const graph_snapshot& g) {
   fmt::print("\nepoch {}: {} recover{} so far, {} request{} replayed at this ingress\n", g.epoch,
-             g.recoveries_total, g.recoveries_total == 1 ? "y" : "ies", g.ingress.replayed,
+             g.recovery.total, g.recovery.total == 1 ? "y" : "ies", g.ingress.replayed,
              g.ingress.replayed == 1 ? "" : "s");
-  for (auto& r : g.recoveries) {
+  for (auto& r : g.recovery.latest) {
     std::time_t seconds = r.detected_unix_ms / 1000;
     std::tm utc{};
     gmtime_r(&seconds, &utc);

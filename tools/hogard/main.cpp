@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
                                 .count();
   node_cfg.ingress.default_timeout_ms = opts.request_timeout_ms;
   node_cfg.ingress.max_in_flight = opts.max_in_flight;
+  if (opts.recovery)
+    node_cfg.ingress.replay = std::make_shared<hogar::replay_budget>(opts.replay_buffer_bytes);
   auto node = sys.spawn(hogar::node_actor, node_cfg);
   // Wakes main below if the node actor ends before main stops it.
   caf::actor_cast<caf::abstract_actor*>(node)->attach_functor(
