@@ -165,7 +165,18 @@ const std::vector<kind_schema>& table() {
        {"capacity", param_type::integer, std::int64_t{1024}, "entries kept", {}, 1.0},
        {"ttl_ms", param_type::number, 0.0, "entry lifetime, milliseconds; 0: no expiry", {},
         0.0},
-     }},
+     },
+     true},
+    {"sequence",
+     "answers with how many requests it has processed so far (1, 2, 3, ...) as an int64 "
+     "tensor [1]; its state is that count (ARG's stateful test operator)",
+     1,
+     -1,
+     false,
+     {
+       {"output_name", param_type::string, std::string{"count"}, "name of the count tensor"},
+     },
+     true},
   };
   return kinds;
 }

@@ -49,6 +49,10 @@ struct kind_schema {
   /// another operator's `when`.
   bool is_condition = false;
   std::vector<param_schema> params;
+  /// Its replica keeps state across requests (a count, cached entries): it runs as one
+  /// replica with a backup on another node (ARG primary-backup), as `stateful: true` asks of
+  /// any operator.
+  bool stateful = false;
 };
 
 /// Every built-in kind, in the order the reference lists them.

@@ -47,6 +47,7 @@ topology build_topology(std::shared_ptr<const graph_spec> spec) {
     node.kind = find_kind(op.kind);
     if (node.kind == nullptr)
       throw std::logic_error(fmt::format("build_topology: unknown kind '{}'", op.kind));
+    node.stateful = op.stateful || node.kind->stateful;
     for (auto& in : op.inputs)
       node.data_inputs.push_back(resolve(in.name));
   }

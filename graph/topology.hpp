@@ -45,6 +45,9 @@ struct op_node {
   /// request's route, chosen once by the ingress.
   std::optional<std::size_t> route_index;
 
+  /// Its replica keeps state (`stateful: true`, or a stateful kind): it runs with a backup.
+  bool stateful = false;
+
   std::size_t slot_count() const noexcept { return data_inputs.size() + (gate ? 1 : 0); }
 };
 

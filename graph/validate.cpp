@@ -580,10 +580,14 @@ private:
             "leave it out for one replica");
     // A stateful operator's state lives in one place; ARG protects it with a backup on another
     // node, not with replicas that would each hold a diverging copy.
-    if (op.stateful && op.replicas > 1 && !unreadable("operator", index, "replicas"))
+    auto* kind = find_kind(op.kind);
+    bool stateful = op.stateful || (kind != nullptr && kind->stateful);
+    if (stateful && op.replicas > 1 && !unreadable("operator", index, "replicas"))
       error(op.where,
-            fmt::format("{}: a stateful operator runs as one replica, got replicas: {}", context,
-                        op.replicas),
+            fmt::format("{}: a stateful operator runs as one replica, got replicas: {}{}",
+                        context, op.replicas,
+                        op.stateful ? std::string{}
+                                    : fmt::format(" (kind '{}' keeps state)", op.kind)),
             "leave 'replicas' out: recovery keeps a backup of its state on another node");
     if ((op.slo_ms < 0 || !std::isfinite(op.slo_ms)) && !unreadable("operator", index, "slo_ms"))
       error(op.where,

@@ -14,6 +14,7 @@
 #include "kernels/ops/classify.hpp"
 #include "kernels/ops/ensemble.hpp"
 #include "kernels/ops/identity.hpp"
+#include "kernels/ops/sequence.hpp"
 #include "kernels/ops/image.hpp"
 #include "kernels/ops/merge.hpp"
 #include "kernels/ops/model.hpp"
@@ -22,6 +23,16 @@
 namespace hogar {
 
 void operation::fill(std::uint64_t, const record&, std::chrono::steady_clock::time_point) {
+}
+
+record operation::save_state(std::chrono::steady_clock::time_point) const {
+  return {};
+}
+
+result<bool> operation::load_state(const record& state, std::chrono::steady_clock::time_point) {
+  if (state.empty())
+    return true;
+  return fail(errc::invalid_argument, "this operation keeps no state");
 }
 
 namespace {
@@ -57,6 +68,7 @@ constexpr kind_factory factories[] = {
   {"merge", spec_only<ops::make_merge>, ops::merge_signature},
   {"ensemble", spec_only<ops::make_ensemble>, ops::ensemble_signature},
   {"cache", spec_only<ops::make_cache>, ops::cache_signature},
+  {"sequence", spec_only<ops::make_sequence>, ops::sequence_signature},
   {"model", ops::make_model, ops::model_signature},
 };
 

@@ -84,6 +84,14 @@ public:
   /// Model operations run in batches on executor instances of their own (the operator actor
   /// queues and dispatches their requests instead of calling run); null for the others.
   virtual ops::model_operation* as_model() noexcept { return nullptr; }
+
+  /// Stateful operations (sequence, cache): the whole state as a record, so that a backup
+  /// replica on another node can take over (ARG primary-backup). Times are saved relative to
+  /// `now` (steady clocks of two machines do not compare). Empty for stateless operations.
+  virtual record save_state(std::chrono::steady_clock::time_point now) const;
+  /// Replaces the state with one save_state() made (on another replica); a record this
+  /// operation cannot read leaves the state as it was and says why.
+  virtual result<bool> load_state(const record& state, std::chrono::steady_clock::time_point now);
 };
 
 /// Builds the operation for a validated operator spec; an error names the parameter at fault.

@@ -51,6 +51,75 @@ public:
     }
   }
 
+  /// {"keys": int64 [n] most recently used first, "ages_ns": int64 [n], "pending": int64
+  /// [m, 2] (request id, key) oldest first, and each entry's tensors as "entry.I.NAME"}.
+  record save_state(steady_clock::time_point now) const override {
+    record state;
+    std::vector<std::int64_t> keys, ages, pending;
+    std::size_t i = 0;
+    for (auto& e : entries_) {
+      keys.push_back(static_cast<std::int64_t>(e.key));
+      ages.push_back((now - e.stored_at).count());
+      for (auto& t : e.value)
+        state.push_back({fmt::format("entry.{}.{}", i, t.name), t.value});
+      ++i;
+    }
+    for (auto& m : pending_) {
+      pending.push_back(static_cast<std::int64_t>(m.request_id));
+      pending.push_back(static_cast<std::int64_t>(m.key));
+    }
+    auto n = static_cast<std::int64_t>(keys.size());
+    state.push_back({"keys", tensor::from_values<std::int64_t>({n}, keys)});
+    state.push_back({"ages_ns", tensor::from_values<std::int64_t>({n}, ages)});
+    state.push_back({"pending", tensor::from_values<std::int64_t>(
+                                  {static_cast<std::int64_t>(pending_.size()), 2}, pending)});
+    return state;
+  }
+
+  result<bool> load_state(const record& state, steady_clock::time_point now) override {
+    auto* keys = find_tensor(state, "keys");
+    auto* ages = find_tensor(state, "ages_ns");
+    auto* pending = find_tensor(state, "pending");
+    if (keys == nullptr || ages == nullptr || pending == nullptr || keys->type() != dtype::int64
+        || ages->type() != dtype::int64 || pending->type() != dtype::int64
+        || keys->element_count() != ages->element_count() || pending->element_count() % 2 != 0)
+      return fail(errc::invalid_argument,
+                  "a cache's state has int64 tensors keys, ages_ns [n] and pending [m, 2]");
+    std::vector<record> values(keys->values<std::int64_t>().size());
+    for (auto& t : state) {
+      if (t.name.rfind("entry.", 0) != 0)
+        continue;
+      auto dot = t.name.find('.', 6);
+      std::size_t i = 0;
+      auto digits = t.name.substr(6, dot == std::string::npos ? std::string::npos : dot - 6);
+      try {
+        i = std::stoul(digits);
+      } catch (const std::exception&) {
+        return fail(errc::invalid_argument, fmt::format("cache state: bad tensor '{}'", t.name));
+      }
+      if (dot == std::string::npos || i >= values.size())
+        return fail(errc::invalid_argument, fmt::format("cache state: bad tensor '{}'", t.name));
+      values[i].push_back({t.name.substr(dot + 1), t.value});
+    }
+    entries_.clear();
+    index_.clear();
+    pending_.clear();
+    pending_index_.clear();
+    auto k = keys->values<std::int64_t>();
+    auto a = ages->values<std::int64_t>();
+    for (std::size_t i = 0; i < k.size() && entries_.size() < capacity_; ++i) {
+      auto key = static_cast<std::uint64_t>(k[i]);
+      if (index_.count(key) > 0)
+        continue;
+      entries_.push_back({key, std::move(values[i]), now - std::chrono::nanoseconds{a[i]}});
+      index_.emplace(key, std::prev(entries_.end()));
+    }
+    auto p = pending->values<std::int64_t>();
+    for (std::size_t i = 0; i + 1 < p.size(); i += 2)
+      remember_miss(static_cast<std::uint64_t>(p[i]), static_cast<std::uint64_t>(p[i + 1]));
+    return true;
+  }
+
 protected:
   result<op_output> compute(const op_call& call) override {
     std::uint64_t key = 0xcac4ecac4eULL;

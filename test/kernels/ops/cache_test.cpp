@@ -112,3 +112,33 @@ TEST_CASE("a cache needs a capacity of at least one") {
   REQUIRE_FALSE(op.has_value());
   CHECK(op.error().message == "operator 'memo' (cache): parameter 'capacity': must be at least 1, got 0");
 }
+
+TEST_CASE("a cache's saved state, loaded by another replica, hits, expires and fills the same") {
+  auto primary = cache(4, 100);
+  ok(call1(*primary, input(1), 1, t0));
+  primary->fill(1, answer(5), t0);
+  ok(call1(*primary, input(2), 2, t0 + 10ms)); // a miss still waiting for its fill
+  auto state = primary->save_state(t0 + 50ms);
+  // Another machine: another steady clock.
+  const time_point t1 = t0 + 1000s;
+  auto backup = cache(4, 100);
+  REQUIRE(backup->load_state(state, t1).has_value());
+  auto hit1 = ok(call1(*backup, input(1), 3, t1 + 10ms));
+  CHECK(hit(hit1));
+  CHECK(get(hit1, "y").value_as_double(0) == 5);
+  // The entry was 50 ms old at the save: it expires 50 ms after the load.
+  CHECK_FALSE(hit(ok(call1(*backup, input(1), 4, t1 + 50ms))));
+  // The pending miss of request 2 is filled on the backup.
+  backup->fill(2, answer(7), t1 + 60ms);
+  CHECK(get(ok(call1(*backup, input(2), 5, t1 + 70ms)), "y").value_as_double(0) == 7);
+}
+
+TEST_CASE("a state that is not a cache's is refused and changes nothing") {
+  auto op = cache(4);
+  ok(call1(*op, input(1), 1, t0));
+  op->fill(1, answer(5), t0);
+  auto refused = op->load_state({{"count", tensor::scalar<std::int64_t>(3)}}, t0);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find("keys") != std::string::npos);
+  CHECK(hit(ok(call1(*op, input(1), 2, t0))));
+}
