@@ -30,7 +30,7 @@ TEST_CASE("an unknown kind gets the closest kind as a hint, or the list of kinds
   CHECK(errors_of(with_operators("  - {name: x, kind: yolo, inputs: [a]}\n")) ==
         "g.yaml:4:5: error: operator 'x': unknown kind 'yolo'\n"
         "  hint: known kinds: identity, simulate, resize, normalize, crop, classify, threshold, "
-        "merge, ensemble, model, cache\n");
+        "merge, ensemble, model, cache, sequence\n");
 }
 
 TEST_CASE("an unknown parameter gets the closest parameter of its kind as a hint") {
