@@ -122,11 +122,13 @@ struct replica_placement {
   std::string op;
   std::uint32_t replica = 0;
   std::string node;
+  /// The backup of a stateful operator's replica (it takes no requests, only state).
+  bool backup = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_placement& x) {
-  return f(caf::meta::type_name("replica_placement"), x.op, x.replica, x.node);
+  return f(caf::meta::type_name("replica_placement"), x.op, x.replica, x.node, x.backup);
 }
 
 /// A declared graph input, or a tensor of a graph's answers (KServe datatype name; -1 for a
@@ -212,12 +214,14 @@ struct recovery_record {
   /// Where the replacement runs (empty: not yet), and the epoch that wired it in.
   std::string new_node;
   std::uint32_t epoch = 0;
+  /// The lost one was a stateful operator's backup (its primary kept serving).
+  bool backup = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recovery_record& x) {
   return f(caf::meta::type_name("recovery_record"), x.op, x.replica, x.failed_node, x.reason,
-           x.detected_unix_ms, x.replaced_unix_ms, x.new_node, x.epoch);
+           x.detected_unix_ms, x.replaced_unix_ms, x.new_node, x.epoch, x.backup);
 }
 
 /// What a graph's supervisor has recovered so far, as every node of the graph shows it.
@@ -255,12 +259,14 @@ struct graph_deployment {
   /// The graph's supervisor, and what it recovered so far.
   caf::actor supervisor;
   recovery_summary recovery;
+  /// By operator: the backup of a stateful operator's replica (null: none).
+  std::vector<caf::actor> backups;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_deployment& x) {
   return f(caf::meta::type_name("graph_deployment"), x.graph, x.yaml, x.file, x.actors,
-           x.placement, x.description, x.epoch, x.supervisor, x.recovery);
+           x.placement, x.description, x.epoch, x.supervisor, x.recovery, x.backups);
 }
 
 /// A graph as `hogar list` and `hogar submit` show it.
@@ -305,7 +311,8 @@ struct replica_snapshot {
   std::string kind;
   std::uint32_t replica = 0;
   std::string node;
-  /// "running", or "unreachable" when the replica did not answer.
+  /// "running", "unreachable" when the replica did not answer, "lost" when it is being
+  /// replaced.
   std::string state;
   operator_stats stats;
 };

@@ -27,6 +27,11 @@ constexpr auto peer_timeout = 10s;
 constexpr auto respawn_retry = 500ms;
 /// Recoveries kept for status (the total counts all).
 constexpr std::size_t kept_recoveries = 32;
+/// How often a stateful operator without a backup looks for a node to hold one.
+constexpr auto protect_retry = 2s;
+
+/// Supervisor -> itself: try again to give operator `op` a backup.
+using protect_atom = caf::atom_constant<caf::atom("protect")>;
 
 void log(self_ptr self, const std::string& level, const std::string& text) {
   auto& init = self->state.init;
@@ -61,7 +66,8 @@ graph_deployment make_deployment(self_ptr self) {
                           st.description,
                           st.epoch,
                           caf::actor_cast<caf::actor>(self),
-                          st.recovery};
+                          st.recovery,
+                          st.backups};
 }
 
 /// The alive members with a node actor to talk to (this node included), from the node actor.
@@ -94,33 +100,74 @@ void broadcast(self_ptr self) {
   });
 }
 
-replica_placement* placement_of(self_ptr self, std::size_t op, std::uint32_t replica) {
+replica_placement* placement_of(self_ptr self, std::size_t op, std::uint32_t replica,
+                                bool backup = false) {
   auto& name = self->state.init.topo->ops[op].spec->name;
   for (auto& p : self->state.placement)
-    if (p.op == name && p.replica == replica)
+    if (p.op == name && p.replica == replica && p.backup == backup)
       return &p;
   return nullptr;
 }
 
-recovery_record* open_recovery(self_ptr self, std::size_t op, std::uint32_t replica) {
+recovery_record* open_recovery(self_ptr self, std::size_t op, std::uint32_t replica,
+                               bool backup = false) {
   auto& name = self->state.init.topo->ops[op].spec->name;
   for (auto& r : self->state.recovery.latest)
-    if (r.op == name && r.replica == replica && r.replaced_unix_ms == 0)
+    if (r.op == name && r.replica == replica && r.backup == backup && r.replaced_unix_ms == 0)
       return &r;
   return nullptr;
+}
+
+/// Records a loss; the record stays open until the replacement is wired in (closed()).
+void record_loss(self_ptr self, std::size_t op, std::uint32_t replica, bool backup,
+                 const std::string& failed_node, const std::string& reason) {
+  auto& st = self->state;
+  recovery_record r;
+  r.op = st.init.topo->ops[op].spec->name;
+  r.replica = replica;
+  r.backup = backup;
+  r.failed_node = failed_node;
+  r.reason = reason;
+  r.detected_unix_ms = unix_ms_now();
+  r.epoch = st.epoch;
+  st.recovery.latest.push_back(std::move(r));
+  if (st.recovery.latest.size() > kept_recoveries)
+    st.recovery.latest.erase(st.recovery.latest.begin());
+  ++st.recovery.total;
+}
+
+/// The replacement of a recorded loss is wired in under the current epoch.
+void closed(self_ptr self, std::size_t op, std::uint32_t replica, bool backup,
+            const std::string& node) {
+  auto& st = self->state;
+  auto* r = open_recovery(self, op, replica, backup);
+  if (r == nullptr)
+    return;
+  r->replaced_unix_ms = unix_ms_now();
+  r->new_node = node;
+  r->epoch = st.epoch;
+  st.recovery_times.record((r->replaced_unix_ms - r->detected_unix_ms) * 1'000'000);
+  auto counts = st.recovery_times.counts();
+  st.recovery.seconds_buckets.assign(counts.begin(), counts.end());
+  st.recovery.seconds_sum_ns = st.recovery_times.sum_ns();
+  log(self, "info", fmt::format("{} {} of '{}' replaced on node {} {} ms after the loss was "
+                                "detected; epoch {}",
+                                backup ? "the backup of replica" : "replica", replica, r->op,
+                                node, r->replaced_unix_ms - r->detected_unix_ms, st.epoch));
 }
 
 /// The live node to host a replacement for replica `replica` of `op`: one that has the
 /// operator's labels and GPUs, preferring a node without another replica of it, then the
 /// node hosting the fewest replicas of the graph.
 std::optional<node_info> choose_node(self_ptr self, std::size_t op,
-                                     const std::vector<node_info>& nodes) {
+                                     const std::vector<node_info>& nodes,
+                                     const std::string& exclude = {}) {
   auto& st = self->state;
   auto& spec = *st.init.topo->ops[op].spec;
   std::optional<node_info> best;
   std::pair<std::size_t, std::size_t> best_score{SIZE_MAX, SIZE_MAX};
   for (auto& n : nodes) {
-    bool fits = n.gpus >= static_cast<std::uint32_t>(spec.placement.gpus);
+    bool fits = n.name != exclude && n.gpus >= static_cast<std::uint32_t>(spec.placement.gpus);
     for (auto& label : spec.placement.labels)
       fits = fits && std::find(n.labels.begin(), n.labels.end(), label) != n.labels.end();
     if (!fits)
@@ -146,30 +193,20 @@ std::optional<node_info> choose_node(self_ptr self, std::size_t op,
 
 void respawn(self_ptr self, std::size_t op, std::uint32_t replica);
 
+void ensure_backup(self_ptr self, std::size_t op);
+
 /// The replacement of (op, replica) runs on `node`: wire it in under a new epoch.
 void replaced(self_ptr self, std::size_t op, std::uint32_t replica, const std::string& node,
               caf::actor actor) {
   auto& st = self->state;
-  auto& name = st.init.topo->ops[op].spec->name;
   self->monitor(actor);
   st.table[op][replica] = actor;
   if (auto* p = placement_of(self, op, replica))
     p->node = node;
   ++st.epoch;
-  if (auto* r = open_recovery(self, op, replica)) {
-    r->replaced_unix_ms = unix_ms_now();
-    r->new_node = node;
-    r->epoch = st.epoch;
-    st.recovery_times.record((r->replaced_unix_ms - r->detected_unix_ms) * 1'000'000);
-    auto counts = st.recovery_times.counts();
-    st.recovery.seconds_buckets.assign(counts.begin(), counts.end());
-    st.recovery.seconds_sum_ns = st.recovery_times.sum_ns();
-    log(self, "info", fmt::format("replica {} of '{}' replaced on node {} {} ms after the loss "
-                                  "was detected; epoch {}",
-                                  replica, name, node, r->replaced_unix_ms - r->detected_unix_ms,
-                                  st.epoch));
-  }
+  closed(self, op, replica, false, node);
   broadcast(self);
+  ensure_backup(self, op);
 }
 
 void respawn(self_ptr self, std::size_t op, std::uint32_t replica) {
@@ -210,6 +247,47 @@ void respawn(self_ptr self, std::size_t op, std::uint32_t replica) {
   });
 }
 
+/// A stateful operator's replica is lost and its backup lives: the backup takes its place
+/// under a new epoch, then a new backup is made.
+void promote(self_ptr self, std::size_t op, const std::string& reason) {
+  auto& st = self->state;
+  auto& name = st.init.topo->ops[op].spec->name;
+  auto* p = placement_of(self, op, 0);
+  auto* bp = placement_of(self, op, 0, true);
+  auto failed_node = p ? p->node : std::string{"?"};
+  auto backup_node = bp ? bp->node : std::string{"?"};
+  record_loss(self, op, 0, false, failed_node, reason);
+  st.table[op][0] = st.backups[op];
+  st.backups[op] = caf::actor{};
+  if (p)
+    p->node = backup_node;
+  std::erase_if(st.placement, [&](const replica_placement& x) { return x.op == name && x.backup; });
+  ++st.epoch;
+  log(self, "warning", fmt::format("lost the primary of '{}' on node {}: {}; its backup on node "
+                                   "{} takes over in epoch {}",
+                                   name, failed_node, reason, backup_node, st.epoch));
+  closed(self, op, 0, false, backup_node);
+  broadcast(self);
+  ensure_backup(self, op);
+}
+
+/// A stateful operator's backup is lost: the primary serves on (unprotected) until a new one
+/// is made.
+void lost_backup(self_ptr self, std::size_t op, const std::string& reason) {
+  auto& st = self->state;
+  auto& name = st.init.topo->ops[op].spec->name;
+  auto* bp = placement_of(self, op, 0, true);
+  auto node = bp ? bp->node : std::string{"?"};
+  record_loss(self, op, 0, true, node, reason);
+  st.backups[op] = caf::actor{};
+  std::erase_if(st.placement, [&](const replica_placement& x) { return x.op == name && x.backup; });
+  ++st.epoch;
+  log(self, "warning", fmt::format("lost the backup of '{}' on node {}: {}; epoch {}", name, node,
+                                   reason, st.epoch));
+  broadcast(self);
+  ensure_backup(self, op);
+}
+
 /// Replica (op, replica) is lost: route around it at once, then replace it.
 void lost(self_ptr self, std::size_t op, std::uint32_t replica, const std::string& reason) {
   auto& st = self->state;
@@ -223,19 +301,14 @@ void lost(self_ptr self, std::size_t op, std::uint32_t replica, const std::strin
                                      replica, name, p ? p->node : "?", reason));
     return;
   }
-  recovery_record r;
-  r.op = name;
-  r.replica = replica;
-  r.failed_node = p ? p->node : std::string{};
-  r.reason = reason;
-  r.detected_unix_ms = unix_ms_now();
+  if (st.backups[op])
+    return promote(self, op, reason);
+  if (st.init.topo->ops[op].stateful)
+    log(self, "error", fmt::format("the state of '{}' is lost with its replica: it had no backup",
+                                   name));
+  record_loss(self, op, replica, false, p ? p->node : std::string{}, reason);
   st.table[op][replica] = caf::actor{};
   ++st.epoch;
-  r.epoch = st.epoch;
-  st.recovery.latest.push_back(std::move(r));
-  if (st.recovery.latest.size() > kept_recoveries)
-    st.recovery.latest.erase(st.recovery.latest.begin());
-  ++st.recovery.total;
   log(self, "warning", fmt::format("lost replica {} of '{}' on node {}: {}; epoch {} routes "
                                    "around it",
                                    replica, name, p ? p->node : "?", reason, st.epoch));
@@ -243,14 +316,74 @@ void lost(self_ptr self, std::size_t op, std::uint32_t replica, const std::strin
   respawn(self, op, replica);
 }
 
-/// (op, replica) of the actor at `addr`, if it is in the table.
-std::optional<std::pair<std::size_t, std::uint32_t>> find_replica(self_ptr self,
-                                                                  const caf::actor_addr& addr) {
-  auto& table = self->state.table;
-  for (std::size_t op = 0; op < table.size(); ++op)
-    for (std::uint32_t r = 0; r < table[op].size(); ++r)
-      if (table[op][r] && table[op][r].address() == addr)
-        return std::pair{op, r};
+/// A stateful operator without a backup gets one, on a live node other than its primary's.
+void ensure_backup(self_ptr self, std::size_t op) {
+  auto& st = self->state;
+  if (!st.init.recovery || !st.init.topo->ops[op].stateful || st.backups[op]
+      || st.backup_pending[op] || !st.table[op][0])
+    return;
+  st.backup_pending[op] = true;
+  with_live_nodes(self, [self, op](std::vector<node_info> nodes) {
+    auto& st = self->state;
+    auto& name = st.init.topo->ops[op].spec->name;
+    auto* p = placement_of(self, op, 0);
+    auto target = choose_node(self, op, nodes, p ? p->node : std::string{});
+    if (!target || !st.table[op][0]) {
+      st.backup_pending[op] = false;
+      if (!st.unprotected_logged[op])
+        log(self, "warning", fmt::format("'{}' runs without a backup: no other live node can "
+                                         "hold one; its state is lost if its node fails",
+                                         name));
+      st.unprotected_logged[op] = true;
+      self->delayed_send(self, protect_retry, protect_atom::value, op);
+      return;
+    }
+    spawn_request req{st.init.name, st.init.yaml, st.init.file,
+                      {replica_placement{name, 0, target->name, true}}};
+    self->request(target->node, peer_timeout, respawn_atom::value, std::move(req))
+      .then(
+        [self, op, node = target->name](std::vector<caf::actor>& actors) {
+          auto& st = self->state;
+          st.backup_pending[op] = false;
+          if (actors.size() != 1 || st.backups[op] || !st.table[op][0]) {
+            for (auto& a : actors)
+              self->send_exit(a, caf::exit_reason::user_shutdown);
+            return;
+          }
+          st.unprotected_logged[op] = false;
+          self->monitor(actors.front());
+          st.backups[op] = actors.front();
+          st.placement.push_back(
+            replica_placement{st.init.topo->ops[op].spec->name, 0, node, true});
+          ++st.epoch;
+          log(self, "info", fmt::format("'{}' has a backup on node {}; epoch {}",
+                                        st.init.topo->ops[op].spec->name, node, st.epoch));
+          closed(self, op, 0, true, node);
+          broadcast(self);
+        },
+        [self, op](caf::error&) {
+          self->state.backup_pending[op] = false;
+          self->delayed_send(self, protect_retry, protect_atom::value, op);
+        });
+  });
+}
+
+struct found_replica {
+  std::size_t op = 0;
+  std::uint32_t replica = 0;
+  bool backup = false;
+};
+
+/// Which replica (or backup) the actor at `addr` is, if the table lists it.
+std::optional<found_replica> find_replica(self_ptr self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  for (std::size_t op = 0; op < st.table.size(); ++op) {
+    for (std::uint32_t r = 0; r < st.table[op].size(); ++r)
+      if (st.table[op][r] && st.table[op][r].address() == addr)
+        return found_replica{op, r, false};
+    if (op < st.backups.size() && st.backups[op] && st.backups[op].address() == addr)
+      return found_replica{op, 0, true};
+  }
   return std::nullopt;
 }
 
@@ -294,6 +427,9 @@ caf::result<graph_summary> place(self_ptr self) {
     }
     // Group replicas by node, remembering where each answer goes in the table.
     st.table.assign(topo.ops.size(), {});
+    st.backups.assign(topo.ops.size(), caf::actor{});
+    st.backup_pending.assign(topo.ops.size(), false);
+    st.unprotected_logged.assign(topo.ops.size(), false);
     std::map<std::size_t, std::vector<replica_placement>> by_node;
     std::map<std::size_t, std::vector<std::pair<std::size_t, std::uint32_t>>> slots_by_node;
     for (std::size_t op = 0; op < placed->size(); ++op) {
@@ -339,6 +475,8 @@ caf::result<graph_summary> place(self_ptr self) {
         auto& st = self->state;
         st.open = true;
         st.abort_deploy = nullptr;
+        for (std::size_t op = 0; op < st.table.size(); ++op)
+          ensure_backup(self, op);
         for (auto& n : nodes)
           self->send(n.node, open_atom::value, st.init.name);
         graph_summary s;
@@ -387,9 +525,13 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
     auto found = find_replica(self, msg.source);
     if (!found)
       return; // a stale replica already replaced, or the graph is going away
-    auto [op, replica] = *found;
-    auto* p = placement_of(self, op, replica);
+    auto [op, replica, backup] = *found;
+    auto* p = placement_of(self, op, replica, backup);
     auto reason = describe_exit(msg.reason, p ? p->node : std::string{"?"});
+    if (backup) {
+      lost_backup(self, op, reason);
+      return;
+    }
     if (!st.open) {
       // A kill during deployment: the deployment fails with what was lost.
       st.table[op][replica] = caf::actor{};
@@ -407,15 +549,21 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
       auto& st = self->state;
       if (!st.open)
         return;
-      for (std::size_t op = 0; op < st.table.size(); ++op)
+      auto reason = fmt::format("node {} was declared dead (heartbeats missed or its "
+                                "connection lost)",
+                                node);
+      for (std::size_t op = 0; op < st.table.size(); ++op) {
+        auto* bp = placement_of(self, op, 0, true);
+        if (st.backups[op] && bp && bp->node == node)
+          lost_backup(self, op, reason);
         for (std::uint32_t r = 0; r < st.table[op].size(); ++r) {
           auto* p = placement_of(self, op, r);
           if (st.table[op][r] && p && p->node == node)
-            lost(self, op, r, fmt::format("node {} was declared dead (heartbeats missed or its "
-                                          "connection lost)",
-                                          node));
+            lost(self, op, r, reason);
         }
+      }
     },
+    [self](protect_atom, std::size_t op) { ensure_backup(self, op); },
     [self](respawn_atom, std::size_t op, std::uint32_t replica) { respawn(self, op, replica); },
   };
 }

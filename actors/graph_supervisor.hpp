@@ -15,6 +15,10 @@
 //      tried while none succeeds);
 //   3. the epoch goes up again with the replacement in the table, and the ingresses replay
 //      what is still in flight through it.
+// Stateful operators (actors/stateful_replica.hpp) get a backup on another node once the graph
+// is open. A lost primary is replaced by its backup at once (promotion, one rewire), then a new
+// backup is made; a lost backup is replaced. With no other node the operator runs unprotected
+// and `hogar status` says so.
 // Every step is logged with its time and recorded (recovery_record) for `hogar status`, the
 // inspector and /metrics. A node that comes back after being declared dead gets the newer
 // epoch and stops its stale replicas (node_actor's on_deploy).
@@ -58,6 +62,11 @@ struct graph_supervisor_state {
   std::uint32_t epoch = 0;
   /// Replica handles, table[op][replica]; null: lost and not yet replaced.
   replica_table table;
+  /// By operator: the backup of a stateful operator's replica (null: none yet), and whether
+  /// one is being spawned, or no node could take one (logged once).
+  std::vector<caf::actor> backups;
+  std::vector<bool> backup_pending;
+  std::vector<bool> unprotected_logged;
   /// Where each replica runs (one entry per replica, operator order).
   std::vector<replica_placement> placement;
   graph_description description;

@@ -58,6 +58,12 @@ using rewire_atom = caf::atom_constant<caf::atom("rewire")>;
 /// Operator -> ingress: request (id) crashed a replica of this operator (its actor died while
 /// running it); after two crashes the request is answered with an error, not retried.
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
+/// Stateful primary -> its backup: the state after one call and the output it releases
+/// next; the backup acknowledges before the output goes downstream.
+using backup_atom = caf::atom_constant<caf::atom("backup")>;
+/// Stateful primary -> a new backup: the whole state and every output it may be asked for
+/// again.
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 
 // -- tensors and records --------------------------------------------------------------------
 
@@ -217,6 +223,44 @@ typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
   }
 }
 
+/// An output a stateful replica released for one request, kept until the request's deadline:
+/// when the request runs again (after a failure anywhere in the graph), the replica answers
+/// with this output instead of running the operation, and its state changes once.
+struct released_output {
+  /// The request: its ingress and the id that ingress gave it.
+  caf::actor ingress;
+  request_id id = 0;
+  std::int64_t deadline_ns = 0;
+  shared_record value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, released_output& x) {
+  return f(caf::meta::type_name("released_output"), x.ingress, x.id, x.deadline_ns, x.value);
+}
+
+/// Primary -> backup, for one call: the operation's state after it, and its output.
+struct state_replication {
+  record state;
+  released_output output;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, state_replication& x) {
+  return f(caf::meta::type_name("state_replication"), x.state, x.output);
+}
+
+/// Primary -> a new backup: everything it must hold to take over.
+struct backup_sync {
+  record state;
+  std::vector<released_output> released;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, backup_sync& x) {
+  return f(caf::meta::type_name("backup_sync"), x.state, x.released);
+}
+
 /// A client's request: the graph inputs by name.
 struct infer_request {
   record inputs;
@@ -336,6 +380,10 @@ struct operator_stats {
   std::int64_t queue_ns = 0;
   /// Model operators: figures per version served, in the order first served.
   std::vector<model_version_stats> model_versions;
+  /// Stateful operators: "primary" or "backup" (empty for others), and for a primary whether
+  /// a backup holds its whole state.
+  std::string role;
+  bool backup_in_sync = false;
 };
 
 template <class Inspector>
@@ -344,7 +392,7 @@ typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
            x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
            x.batch_delay_max_us, x.batches, x.batched_requests, x.versions, x.device,
            x.latency_buckets, x.latency_sum_ns, x.calls_per_second, x.queue_ns,
-           x.model_versions);
+           x.model_versions, x.role, x.backup_in_sync);
 }
 
 /// Counters of one ingress.

@@ -180,7 +180,9 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"device", s.device},
                         {"latency_p50_us", p_us(s, 50)},
                         {"latency_p99_us", p_us(s, 99)},
-                        {"throughput_rps", s.calls_per_second}});
+                        {"throughput_rps", s.calls_per_second},
+                        {"role", s.role},
+                        {"backup_in_sync", s.backup_in_sync}});
   }
   nlohmann::json recoveries = nlohmann::json::array();
   for (auto& r : g.recovery.latest)

@@ -72,7 +72,7 @@ void share_graphs(self_ptr self, const node_info& peer) {
       continue;
     graph_deployment d{name,          g.yaml,     g.file,       g.actors,
                        g.placement,   g.description, g.epoch,    g.supervisor,
-                       g.recovery};
+                       g.recovery,    g.backups};
     self->request(peer.node, peer_timeout, deploy_atom::value, std::move(d))
       .then([self, peer, name = name](deploy_atom) {
         self->send(peer.node, open_atom::value, name);
@@ -229,7 +229,8 @@ graph_summary summarize(const std::string& name, const hosted_graph& g) {
   s.name = name;
   s.file = g.file;
   s.operators = static_cast<std::uint32_t>(g.topo->ops.size());
-  s.replicas = static_cast<std::uint32_t>(g.placement.size());
+  s.replicas = static_cast<std::uint32_t>(
+    std::count_if(g.placement.begin(), g.placement.end(), [](auto& p) { return !p.backup; }));
   s.placement = g.placement;
   return s;
 }
@@ -271,6 +272,9 @@ void stop_graph(self_ptr self, const std::string& name, const std::string& reaso
       for (auto& replica : replicas)
         if (replica && replica.node() == self->node())
           self->send_exit(replica, caf::exit_reason::user_shutdown);
+    for (auto& backup : i->second.backups)
+      if (backup && backup.node() == self->node())
+        self->send_exit(backup, caf::exit_reason::user_shutdown);
     st.graphs.erase(i);
   }
   if (auto s = st.spawned.find(name); s != st.spawned.end()) {
@@ -321,19 +325,28 @@ void rewire(self_ptr self, const std::string& name, hosted_graph& g, graph_deplo
     for (auto& a : replicas)
       if (a)
         listed.insert(a.address());
+  for (auto& b : d.backups)
+    if (b)
+      listed.insert(b.address());
+  auto stop_stale = [&](const caf::actor& a) {
+    if (a && a.node() == self->node() && listed.count(a.address()) == 0) {
+      log(self, "info", fmt::format("graph '{}': stopping a replica that epoch {} replaced", name,
+                                    d.epoch));
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+    }
+  };
   for (auto& replicas : g.actors)
     for (auto& a : replicas)
-      if (a && a.node() == self->node() && listed.count(a.address()) == 0) {
-        log(self, "info", fmt::format("graph '{}': stopping a replica that epoch {} replaced",
-                                      name, d.epoch));
-        self->send_exit(a, caf::exit_reason::user_shutdown);
-      }
+      stop_stale(a);
+  for (auto& b : g.backups)
+    stop_stale(b);
   g.actors = std::move(d.actors);
   g.placement = std::move(d.placement);
   g.epoch = d.epoch;
   g.supervisor = d.supervisor;
   g.recovery = std::move(d.recovery);
-  g.sets = make_replica_sets(g.actors);
+  g.backups = std::move(d.backups);
+  g.sets = make_replica_sets(g.actors, g.backups);
   wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch);
   if (g.ingress)
     self->send(g.ingress, rewire_atom::value,
@@ -367,7 +380,8 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   g.epoch = d.epoch;
   g.supervisor = d.supervisor;
   g.recovery = std::move(d.recovery);
-  g.sets = make_replica_sets(g.actors);
+  g.backups = std::move(d.backups);
+  g.sets = make_replica_sets(g.actors, g.backups);
   wire_local_replicas(self->system(), *topo, g.sets, g.epoch);
   st.spawned.erase(d.graph);
   st.spawned_topologies.erase(d.graph);
@@ -513,7 +527,8 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
     for (std::size_t k = 0; k < g.placement.size(); ++k) {
       auto& p = g.placement[k];
       auto op = g.topo->op_index(p.op);
-      auto& actor = g.actors[op][p.replica];
+      caf::actor actor = p.backup ? (op < g.backups.size() ? g.backups[op] : caf::actor{})
+                                  : g.actors[op][p.replica];
       if (!actor) {
         (*out)[gi].replicas[k].state = "lost";
         pending->tick();
@@ -591,7 +606,7 @@ caf::result<graph_metadata> on_metadata(self_ptr self, const std::string& name) 
     c.op = spec.name;
     c.kind = spec.kind;
     for (auto& p : g.placement)
-      if (p.op == spec.name)
+      if (p.op == spec.name && !p.backup)
         ++c.replicas;
     if (spec.kind == "model") {
       graph::param_reader params{spec};

@@ -54,6 +54,8 @@ struct hosted_graph {
   std::uint32_t epoch = 0;
   caf::actor supervisor;
   recovery_summary recovery;
+  /// By operator: the backup of a stateful operator's replica (null: none).
+  std::vector<caf::actor> backups;
 };
 
 struct node_state {

@@ -12,6 +12,7 @@
 #include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "actors/operator_internal.hpp"
+#include "actors/stateful_replica.hpp"
 
 namespace hogar {
 
@@ -127,6 +128,15 @@ void detail::record_call(detail::operator_ptr self, std::int64_t ready_ns, std::
 
 namespace {
 
+/// Sends a call's output on: a stateful operator's through its backup first.
+void publish(self_ptr self, const context_ptr& ctx, const caf::strong_actor_ptr& assigner,
+             const record_ptr& value, const served_trace& trace) {
+  if (self->state.node->stateful)
+    detail::release_stateful(self, ctx, assigner, value, trace);
+  else
+    finish(self, ctx, assigner, edge_state::present, value, std::string{}, trace);
+}
+
 /// Runs the operation for a request whose inputs are complete and whose gate is open.
 void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
              std::int64_t ready_ns, const caf::strong_actor_ptr& assigner) {
@@ -185,7 +195,7 @@ void execute(self_ptr self, const context_ptr& ctx, std::span<edge_value> given,
   auto now = now_ns(self);
   st.stats.busy_ns += now - started;
   record_call(self, ready_ns, now);
-  finish(self, ctx, assigner, edge_state::present, value, std::string{}, trace);
+  publish(self, ctx, assigner, value, trace);
 }
 
 /// Decides what a request with complete inputs becomes: failed, skipped or a call.
@@ -213,6 +223,10 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
     finish(self, ctx, assigner, edge_state::absent, nullptr, std::string{}, merged_trace(inputs));
     return;
   }
+  // A stateful replica answers a request it has answered before (run again after a failure)
+  // with the same output, and its state changes once.
+  if (node.stateful && !st.model && detail::answer_again(self, ctx, assigner, merged_trace(inputs)))
+    return;
   auto ready_ns = now_ns(self);
   if (st.model) {
     detail::model_enqueue(self, ctx, inputs, assigner, ready_ns);
@@ -280,6 +294,7 @@ void on_wire(self_ptr self, operator_wiring& wiring) {
   st.wiring = std::move(wiring);
   std::erase_if(st.joins, [epoch](const auto& j) { return j.first.attempt < epoch; });
   std::erase_if(st.waiting, [epoch](const auto& call) { return call.ctx->attempt < epoch; });
+  detail::sync_new_backup(self);
   if (!st.wired) {
     st.wired = true;
     auto early = std::move(st.before_wiring);
@@ -359,13 +374,26 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       auto now = now_ns(self);
       st.stats.busy_ns += now - st.held_since_ns;
       record_call(self, held.ready_ns, now);
-      finish(self, held.ctx, held.assigner, edge_state::present, held.value, std::string{},
-             held.trace);
+      publish(self, held.ctx, held.assigner, held.value, held.trace);
       start_next(self);
     },
+    [self](backup_atom, state_replication& r) {
+      detail::take_replication(self, r);
+      return backup_atom::value;
+    },
+    [self](sync_atom, backup_sync& sync) {
+      detail::take_sync(self, sync);
+      return sync_atom::value;
+    },
     [self](fill_atom, edge_value& value) {
-      if (value.state == edge_state::present && value.value)
-        self->state.init.impl->fill(value.ctx->id, *value.value, self->clock().now());
+      auto& st = self->state;
+      if (value.state != edge_state::present || !value.value)
+        return;
+      st.init.impl->fill(value.ctx->id, *value.value, self->clock().now());
+      // A cache's fill changes its state too: the backup gets it (no output to release).
+      if (st.node->stateful && st.wiring.backup && !st.wiring.backup_role)
+        self->send(st.wiring.backup, backup_atom::value,
+                   state_replication{st.init.impl->save_state(self->clock().now()), {}});
     },
     [self](answered_atom, std::uint32_t op, std::uint32_t replica) {
       on_answered(self, op, replica);
@@ -403,6 +431,10 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       stats.calls_per_second = st.rate.per_second(now_ns(self));
       if (st.model)
         detail::model_stats(self, stats);
+      if (st.node->stateful) {
+        stats.role = st.wiring.backup_role ? "backup" : "primary";
+        stats.backup_in_sync = st.wiring.backup && st.backup_in_sync;
+      }
       return stats;
     },
   };

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -43,6 +44,10 @@ struct operator_wiring {
   /// The graph's epoch this wiring belongs to: messages of requests started in an older
   /// epoch are dropped (the ingress runs them again in this one).
   std::uint32_t epoch = 0;
+  /// Stateful operators (actors/stateful_replica.hpp): this replica is a backup (it takes
+  /// no requests, only its primary's state), or, for a primary, its backup (null: none).
+  bool backup_role = false;
+  caf::actor backup;
 };
 
 using wire_atom = caf::atom_constant<caf::atom("wire")>;
@@ -112,6 +117,13 @@ struct operator_state {
   /// The request whose operation runs right now (null between calls): an operation that
   /// crashes the actor takes this request down with it, and the ingress is told.
   context_ptr running;
+  /// Stateful operators (actors/stateful_replica.hpp): outputs released so far by request
+  /// (ingress, id), each until its request's deadline; the backup that was sent the whole
+  /// state, and whether it acknowledged it.
+  std::map<std::pair<caf::actor_addr, request_id>, released_output> released;
+  std::multimap<std::int64_t, std::pair<caf::actor_addr, request_id>> released_expiry;
+  caf::actor synced_backup;
+  bool backup_in_sync = false;
   operator_stats stats;
   scheduling::latency_histogram latency;
   scheduling::rate_window rate;

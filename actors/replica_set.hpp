@@ -48,6 +48,8 @@ struct replica_set {
   /// By replica index; a null handle is a replica that died and is not replaced yet.
   std::vector<caf::actor> actors;
   std::shared_ptr<replica_loads> loads;
+  /// Stateful operators: the backup of replica 0 (null: none, the state is unprotected).
+  caf::actor backup;
 
   /// Replica `preferred` if it lives, else the next live one after it (recovery routes around
   /// a dead replica); null when none lives.

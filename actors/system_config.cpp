@@ -15,6 +15,8 @@ system_config::system_config() {
   add_message_type<named_tensor>("hogar::named_tensor");
   add_message_type<record>("hogar::record");
   add_message_type<edge_value>("hogar::edge_value");
+  add_message_type<state_replication>("hogar::state_replication");
+  add_message_type<backup_sync>("hogar::backup_sync");
   add_message_type<infer_request>("hogar::infer_request");
   add_message_type<infer_reply>("hogar::infer_reply");
   add_message_type<operator_stats>("hogar::operator_stats");

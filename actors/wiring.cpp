@@ -19,11 +19,15 @@ result<caf::actor> spawn_replica(caf::actor_system& sys,
   return sys.spawn(operator_actor, operator_init{std::move(topo), op, replica, std::move(shared)});
 }
 
-std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors) {
+std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors,
+                                                            const std::vector<caf::actor>& backups) {
   std::vector<std::shared_ptr<replica_set>> sets;
-  for (auto& replicas : actors) {
+  for (std::size_t op = 0; op < actors.size(); ++op) {
+    auto& replicas = actors[op];
     auto set = std::make_shared<replica_set>();
     set->actors = replicas;
+    if (op < backups.size())
+      set->backup = backups[op];
     set->loads = std::make_shared<replica_loads>(replicas.size());
     sets.push_back(std::move(set));
   }
@@ -41,9 +45,15 @@ void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
       wiring.fill_target = sets[*topo.ops[i].fills_cache];
     wiring.own = sets[i];
     wiring.epoch = epoch;
+    wiring.backup = sets[i]->backup;
     for (auto& replica : sets[i]->actors)
       if (replica && replica.node() == sys.node())
         caf::anon_send(replica, wire_atom::value, wiring);
+    if (auto& backup = sets[i]->backup; backup && backup.node() == sys.node()) {
+      wiring.backup_role = true;
+      wiring.backup = nullptr;
+      caf::anon_send(backup, wire_atom::value, wiring);
+    }
   }
 }
 

@@ -28,11 +28,13 @@ result<caf::actor> spawn_replica(caf::actor_system& sys,
                                  std::shared_ptr<const graph::topology> topo, std::size_t op,
                                  std::uint32_t replica, const operation_context& context);
 
-/// One replica set per operator, with fresh load counters.
-std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors);
+/// One replica set per operator, with fresh load counters; `backups[op]` (when given) is the
+/// backup of a stateful operator's replica.
+std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table& actors,
+                                                            const std::vector<caf::actor>& backups = {});
 
 /// Sends its wiring (for the graph's `epoch`) to every replica in `sets` that lives in this
-/// actor system.
+/// actor system, and to every backup here (wired as a backup).
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
                          const std::vector<std::shared_ptr<replica_set>>& sets,
                          std::uint32_t epoch = 0);

@@ -4,7 +4,10 @@
 // success, and the graph must get its replicas back.
 #include <csignal>
 #include <fstream>
+#include <algorithm>
+#include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -252,4 +255,110 @@ outputs: [{name: y, from: step}]
   // Every accepted request gave its bytes back.
   auto metrics = http_request(cluster[0].http_port, "GET", "/metrics");
   CHECK(metrics.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos);
+}
+
+namespace {
+
+const std::string counter_graph = R"(graph: counter
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: pre, kind: identity, inputs: [x]}
+  - {name: seq, kind: sequence, inputs: [pre]}
+outputs: [{name: n, from: seq}]
+)";
+
+/// The node of the replica of `op` in a status answer whose role is `role`.
+std::string node_with_role(const nlohmann::json& status_doc, const std::string& op,
+                           const std::string& role) {
+  for (auto& r : status_doc["replicas"])
+    if (r["operator"] == op && r.value("role", std::string{}) == role)
+      return r["node"].get<std::string>();
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("kill -9 of a stateful primary under load: its backup takes over and the answered "
+          "numbers are exactly 1..N") {
+  local_cluster cluster{3};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  temp_graph counter{"counter", counter_graph};
+  REQUIRE(cluster.cli("submit " + counter.path.string() + " " + cluster[0].cluster()).exit_code
+          == 0);
+  // The primary gets a backup on another node, in sync.
+  nlohmann::json before;
+  REQUIRE(eventually([&] {
+    before = status(cluster, 0, "counter");
+    return before.is_object() && !node_with_role(before, "seq", "backup").empty()
+           && status(cluster, 0, "counter")["replicas"].dump().find("\"backup_in_sync\":true")
+                != std::string::npos;
+  }, 10s));
+  auto primary = node_with_role(before, "seq", "primary");
+  auto backup = node_with_role(before, "seq", "backup");
+  REQUIRE_FALSE(primary.empty());
+  CHECK(backup != primary);
+  // Clients on a node that survives.
+  std::size_t client = primary == "node1" ? index_of(backup == "node2" ? "node3" : "node2") : 0;
+  auto port = cluster[client].http_port;
+  std::mutex m;
+  std::vector<std::int64_t> numbers;
+  std::vector<std::string> failures;
+  std::atomic<bool> stop{false};
+  auto send = [&] {
+    while (!stop) {
+      auto a = http_request(port, "POST", "/v2/models/counter/infer",
+                            R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})");
+      std::lock_guard lock{m};
+      if (a.status != 200) {
+        failures.push_back(std::to_string(a.status) + " " + a.body);
+        continue;
+      }
+      numbers.push_back(nlohmann::json::parse(a.body)["outputs"][0]["data"][0].get<std::int64_t>());
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i)
+    clients.emplace_back(send);
+  std::this_thread::sleep_for(1500ms);
+  cluster.stop(index_of(primary), SIGKILL);
+  std::this_thread::sleep_for(2500ms);
+  stop = true;
+  for (auto& t : clients)
+    t.join();
+  INFO("failures: ", failures.size(), failures.empty() ? std::string{} : " first: " + failures[0]);
+  CHECK(failures.empty());
+  std::sort(numbers.begin(), numbers.end());
+  MESSAGE("killed the primary on ", primary, "; ", numbers.size(), " answers");
+  REQUIRE(numbers.size() >= 50);
+  bool exact = true;
+  for (std::size_t i = 0; i < numbers.size(); ++i)
+    exact = exact && numbers[i] == static_cast<std::int64_t>(i + 1);
+  CHECK(exact);
+  // The backup is the primary now, and a new backup is made on the third node.
+  CHECK(eventually([&] {
+    auto doc = status(cluster, client, "counter");
+    return doc.is_object() && node_with_role(doc, "seq", "primary") == backup
+           && !node_with_role(doc, "seq", "backup").empty()
+           && node_with_role(doc, "seq", "backup") != primary;
+  }, 10s));
+}
+
+TEST_CASE("a stateful operator on a one-node cluster serves unprotected, and status says so") {
+  local_cluster cluster{1};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  temp_graph counter{"counter1", counter_graph};
+  REQUIRE(cluster.cli("submit " + counter.path.string() + " " + cluster[0].cluster()).exit_code
+          == 0);
+  for (int i = 1; i <= 3; ++i) {
+    auto a = http_request(cluster[0].http_port, "POST", "/v2/models/counter/infer",
+                          R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})");
+    REQUIRE(a.status == 200);
+    CHECK(nlohmann::json::parse(a.body)["outputs"][0]["data"][0] == i);
+  }
+  auto text = cluster.cli("status counter " + cluster[0].cluster());
+  CHECK(text.out.find("running, unprotected") != std::string::npos);
+  CHECK(eventually([&] { return slurp(cluster[0].log).find("runs without a backup")
+                                != std::string::npos; }, 5s));
 }

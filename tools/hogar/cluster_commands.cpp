@@ -179,6 +179,18 @@ int list(const args& argv) {
   return 0;
 }
 
+/// A replica's state, and for a stateful operator its role: "running, primary" (its backup
+/// holds its state), "running, unprotected" (no backup holds it), "running, backup".
+std::string state_with_role(const nlohmann::json& replica) {
+  auto state = replica["state"].get<std::string>();
+  auto role = replica.value("role", std::string{});
+  if (role == "primary")
+    return state + (replica.value("backup_in_sync", false) ? ", primary" : ", unprotected");
+  if (role == "backup")
+    return state + ", backup";
+  return state;
+}
+
 /// The graph's epoch and its recoveries, newest last: what failed, when it was detected, and
 /// how long until the replacement was wired in.
 void print_recoveries(const graph_snapshot& g) {
@@ -222,15 +234,15 @@ int status_command(const args& argv) {
   fmt::print("ingress here: {} accepted, {} completed, {} failed, {} timed out, {} rejected, "
              "{} in flight\n\n",
              in.accepted, in.completed, in.failed, in.timed_out, in.rejected, in.in_flight);
-  fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8} {:>6}  {}\n",
+  fmt::print("{:<18} {:>3} {:<10} {:<21} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8} {:>6}  {}\n",
              "operator", "rep", "node", "state", "calls", "failed", "queue", "p50", "p99",
              "req/s", "batch", "model");
   for (auto& r : doc["replicas"]) {
     auto mean = r.value("batch_size_mean", 0.0);
     auto versions = r.value("versions", std::string{});
-    fmt::print("{:<18} {:>3} {:<10} {:<11} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8.1f} {:>6}  {}\n",
+    fmt::print("{:<18} {:>3} {:<10} {:<21} {:>8} {:>6} {:>6} {:>10} {:>10} {:>8.1f} {:>6}  {}\n",
                r["operator"].get<std::string>(), r["replica"].get<int>(),
-               r["node"].get<std::string>(), r["state"].get<std::string>(),
+               r["node"].get<std::string>(), state_with_role(r),
                r["calls"].get<std::uint64_t>(), r["failed"].get<std::uint64_t>(),
                r["queue_depth"].get<std::uint64_t>(),
                scheduling::format_duration_us(r["latency_p50_us"].get<double>()),
