@@ -515,11 +515,49 @@ caf::result<graph_summary> place(self_ptr self) {
   return promise;
 }
 
+/// Takes over a graph from a supervisor that stopped: its table, placement and recoveries,
+/// one epoch later; replicas lost with the old supervisor's node are found by the monitors
+/// (a monitor on an actor that is already gone reports it at once).
+void adopt(self_ptr self, graph_deployment& d) {
+  auto& st = self->state;
+  auto ops = st.init.topo->ops.size();
+  st.table = std::move(d.actors);
+  st.table.resize(ops);
+  st.backups = std::move(d.backups);
+  st.backups.resize(ops);
+  st.backup_pending.assign(ops, false);
+  st.unprotected_logged.assign(ops, false);
+  st.placement = std::move(d.placement);
+  st.description = std::move(d.description);
+  st.recovery = std::move(d.recovery);
+  st.epoch = d.epoch + 1;
+  st.open = true;
+  log(self, "warning", fmt::format("supervising from this node from epoch {}", st.epoch));
+  broadcast(self);
+  for (auto& replicas : st.table)
+    for (auto& a : replicas)
+      if (a)
+        self->monitor(a);
+  for (std::size_t op = 0; op < ops; ++op) {
+    if (st.backups[op])
+      self->monitor(st.backups[op]);
+    for (std::uint32_t r = 0; r < st.table[op].size(); ++r)
+      if (!st.table[op][r])
+        respawn(self, op, r); // lost before the old supervisor replaced it
+    ensure_backup(self, op);
+  }
+}
+
 } // namespace
 
 caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self,
                                supervisor_init init) {
   self->state.init = std::move(init);
+  if (self->state.init.adopt) {
+    auto d = std::move(*self->state.init.adopt);
+    self->state.init.adopt.reset();
+    adopt(self, d);
+  }
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
     auto found = find_replica(self, msg.source);

@@ -19,6 +19,10 @@
 // is open. A lost primary is replaced by its backup at once (promotion, one rewire), then a new
 // backup is made; a lost backup is replaced. With no other node the operator runs unprotected
 // and `hogar status` says so.
+// No node is special: every node holds the graph's last deployment and monitors the
+// supervisor; when the supervisor's node dies, the live member with the smallest name starts a
+// new supervisor from that deployment (node_actor's on_supervisor_down), which raises the epoch
+// and recovers what was lost with the old one's node.
 // Every step is logged with its time and recorded (recovery_record) for `hogar status`, the
 // inspector and /metrics. A node that comes back after being declared dead gets the newer
 // epoch and stops its stale replicas (node_actor's on_deploy).
@@ -27,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +59,9 @@ struct supervisor_init {
   std::string model_repository;
   /// Off (the daemon's `recovery = false`): a lost replica is logged and left lost.
   bool recovery = true;
+  /// Set when this supervisor takes over from one that stopped (its node died): the graph
+  /// as that one last deployed it. The new supervisor starts open, one epoch later.
+  std::optional<graph_deployment> adopt;
 };
 
 struct graph_supervisor_state {

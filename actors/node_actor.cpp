@@ -1,5 +1,6 @@
 #include "actors/node_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <caf/behavior.hpp>
@@ -256,12 +257,21 @@ graph_description describe(self_ptr self, const std::string& name, const graph::
   return d;
 }
 
+/// The exit reason of a supervisor whose graph was removed: the other nodes do not take its
+/// place (they do when it stops for any other reason: its node stopping or dying).
+caf::error graph_removed(const std::string& name) {
+  return make_error(errc::not_found, fmt::format("graph '{}' was removed", name));
+}
+
 /// Stops a graph on this node: its ingress answers what it holds with `reason`, and the
-/// replicas hosted here exit.
-void stop_graph(self_ptr self, const std::string& name, const std::string& reason) {
+/// replicas hosted here exit. `removed`: the graph is gone from the cluster (else only this
+/// node stops, and a surviving node takes over its supervisor).
+void stop_graph(self_ptr self, const std::string& name, const std::string& reason,
+                bool removed) {
   auto& st = self->state;
   if (auto s = st.supervisors.find(name); s != st.supervisors.end()) {
-    self->send_exit(s->second, caf::exit_reason::user_shutdown);
+    self->send_exit(s->second, removed ? graph_removed(name)
+                                       : caf::error{caf::exit_reason::user_shutdown});
     st.supervisors.erase(s);
   }
   auto i = st.graphs.find(name);
@@ -316,6 +326,45 @@ caf::result<std::vector<caf::actor>> on_spawn(self_ptr self, spawn_request& req)
   return spawned;
 }
 
+/// Monitors the graph's supervisor, wherever it runs: when it goes, a survivor takes over.
+void watch_supervisor(self_ptr self, hosted_graph& g) {
+  if (g.supervisor && g.supervisor != g.watched_supervisor) {
+    self->monitor(g.supervisor);
+    g.watched_supervisor = g.supervisor;
+  }
+}
+
+/// The supervisor of graph `name` stopped, and not because the graph was removed (its node
+/// died or is stopping). The live member with the smallest name, the supervisor's node aside,
+/// starts a new one from the deployment it holds: the same table, placement and recoveries,
+/// under a newer epoch. Every node holds that deployment, so any survivor can.
+void on_supervisor_down(self_ptr self, const std::string& name, hosted_graph& g,
+                        const caf::down_msg& msg) {
+  auto& st = self->state;
+  std::vector<std::string> candidates;
+  for (auto& m : st.members->view())
+    if (m.state == member_state::alive && m.info.node && m.info.node.node() != msg.source.node())
+      candidates.push_back(m.info.name);
+  std::sort(candidates.begin(), candidates.end());
+  if (candidates.empty() || candidates.front() != st.cfg.options.name) {
+    log(self, "info", fmt::format("graph '{}': its supervisor stopped ({}); {} takes over", name,
+                                  message_of(msg.reason),
+                                  candidates.empty() ? std::string{"no node"} : candidates.front()));
+    return;
+  }
+  log(self, "warning", fmt::format("graph '{}': its supervisor stopped ({}); this node takes over "
+                                   "from epoch {}",
+                                   name, message_of(msg.reason), g.epoch));
+  auto& options = st.cfg.options;
+  supervisor_init init{name, g.yaml, g.file, g.topo, caf::actor_cast<caf::actor>(self),
+                       options.name, options.log_level, options.model_repository,
+                       options.recovery};
+  init.adopt = graph_deployment{name,          g.yaml,        g.file,  g.actors,
+                                g.placement,   g.description, g.epoch, g.supervisor,
+                                g.recovery,    g.backups};
+  st.supervisors[name] = self->spawn(graph_supervisor, std::move(init));
+}
+
 /// A newer epoch of a graph this node runs (a replica was lost, or replaced): wire the local
 /// replicas and the ingress with the new table, and stop the local replicas it no longer
 /// lists, so that a node that hung and came back serves nothing stale.
@@ -348,6 +397,7 @@ void rewire(self_ptr self, const std::string& name, hosted_graph& g, graph_deplo
   g.backups = std::move(d.backups);
   g.sets = make_replica_sets(g.actors, g.backups);
   wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch);
+  watch_supervisor(self, g);
   if (g.ingress)
     self->send(g.ingress, rewire_atom::value,
                make_ingress_init(g.topo, g.sets, self->state.cfg.ingress, g.epoch), g.epoch);
@@ -383,6 +433,7 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   g.backups = std::move(d.backups);
   g.sets = make_replica_sets(g.actors, g.backups);
   wire_local_replicas(self->system(), *topo, g.sets, g.epoch);
+  watch_supervisor(self, g);
   st.spawned.erase(d.graph);
   st.spawned_topologies.erase(d.graph);
   st.graphs.emplace(d.graph, std::move(g));
@@ -479,7 +530,7 @@ caf::result<graph_summary> on_remove(self_ptr self, const std::string& name) {
   for (auto& peer : peers)
     self->request(peer.node, peer_timeout, undeploy_atom::value, name)
       .then([done](undeploy_atom) { done->tick(); }, [done](caf::error&) { done->tick(); });
-  stop_graph(self, name, fmt::format("graph '{}' was removed", name));
+  stop_graph(self, name, fmt::format("graph '{}' was removed", name), true);
   done->tick();
   log(self, "info", fmt::format("graph '{}' removed", name));
   return promise;
@@ -883,6 +934,13 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
   st.members = std::make_unique<membership>(cfg.self, interval_ns, cfg.options.heartbeat_miss_count);
   st.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& msg) {
+    for (auto& [name, g] : self->state.graphs)
+      if (g.watched_supervisor && g.watched_supervisor.address() == msg.source) {
+        g.watched_supervisor = caf::actor{};
+        if (code_of(msg.reason) != errc::not_found) // not removed: take over
+          on_supervisor_down(self, name, g, msg);
+        return;
+      }
     self->state.members->lost(msg.source);
     for (auto& m : self->state.members->view())
       if (m.info.node && m.info.node.address() == msg.source)
@@ -902,12 +960,12 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
     log(self, "error", fmt::format("the node actor stops: a handler threw {}", what));
     // The graphs' actors would outlive it and hold the daemon's exit forever.
     for (auto& name : graph_names(self))
-      stop_graph(self, name, fmt::format("node {} failed", self->state.cfg.options.name));
+      stop_graph(self, name, fmt::format("node {} failed", self->state.cfg.options.name), false);
     return make_error(errc::internal, fmt::format("node actor: a handler threw {}", what));
   });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& name : graph_names(self))
-      stop_graph(self, name, fmt::format("node {} stopped", self->state.cfg.options.name));
+      stop_graph(self, name, fmt::format("node {} stopped", self->state.cfg.options.name), false);
     self->quit(msg.reason);
   });
   self->send(self, tick_atom::value);
@@ -937,7 +995,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
     [self](open_atom, const std::string& name) { on_open(self, name); },
     [self](remove_atom, const std::string& name) { return on_remove(self, name); },
     [self](undeploy_atom, const std::string& name) {
-      stop_graph(self, name, fmt::format("graph '{}' was removed", name));
+      stop_graph(self, name, fmt::format("graph '{}' was removed", name), true);
       return undeploy_atom::value;
     },
     [self](list_atom) {

@@ -56,6 +56,8 @@ struct hosted_graph {
   recovery_summary recovery;
   /// By operator: the backup of a stateful operator's replica (null: none).
   std::vector<caf::actor> backups;
+  /// The supervisor this node monitors (to take over when it goes).
+  caf::actor watched_supervisor;
 };
 
 struct node_state {

@@ -362,3 +362,37 @@ TEST_CASE("a stateful operator on a one-node cluster serves unprotected, and sta
   CHECK(eventually([&] { return slurp(cluster[0].log).find("runs without a backup")
                                 != std::string::npos; }, 5s));
 }
+
+TEST_CASE("kill -9 of the node a graph was submitted to: a survivor takes over its supervisor "
+          "and the graph recovers") {
+  local_cluster cluster{3};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
+                            + cluster[0].cluster());
+  REQUIRE(submit.exit_code == 0);
+  REQUIRE(placement_nodes(submit.out).count("node1") == 1);
+  auto load = std::async(std::launch::async, [&] {
+    return cluster.cli("load image-analysis --rate 100 --duration 5 --timeout-ms 5000 --json "
+                       + cluster[1].cluster());
+  });
+  std::this_thread::sleep_for(1500ms);
+  cluster.stop(0, SIGKILL);
+  auto r = load.get();
+  INFO(r.err, r.out);
+  auto doc = nlohmann::json::parse(r.out);
+  MESSAGE("killed node1 (the supervisor's node); ", doc["ok"], " of ", doc["requests"],
+          " answered at node2, max ", doc["latency_us"]["max"], " us");
+  CHECK(doc["failed"] == 0);
+  CHECK(doc["ok"] == doc["requests"]);
+  CHECK(eventually([&] {
+    return slurp(cluster[1].log).find("supervising from this node") != std::string::npos;
+  }, 5s));
+  CHECK(eventually([&] { return all_running(status(cluster, 1, "image-analysis")); }, 10s));
+  auto after = status(cluster, 1, "image-analysis");
+  REQUIRE(after.is_object());
+  for (auto& rep : after["replicas"])
+    CHECK(rep["node"] != "node1");
+  // The new supervisor serves removal too.
+  CHECK(cluster.cli("remove image-analysis " + cluster[2].cluster()).exit_code == 0);
+}
