@@ -1,6 +1,7 @@
 #include "actors/stateful_replica.hpp"
 
 #include <chrono>
+#include <limits>
 
 #include <caf/event_based_actor.hpp>
 #include <fmt/format.h>
@@ -34,7 +35,8 @@ void remember(stateful_ptr self, released_output out) {
   auto& st = self->state;
   forget_expired(self);
   released_key key{out.ingress.address(), out.id};
-  auto deadline = out.deadline_ns;
+  // 0: no deadline (ingresses always set one; only hand-made requests lack it).
+  auto deadline = out.deadline_ns != 0 ? out.deadline_ns : std::numeric_limits<std::int64_t>::max();
   if (st.released.emplace(key, std::move(out)).second)
     st.released_expiry.emplace(deadline, key);
 }

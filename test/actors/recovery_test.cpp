@@ -1,0 +1,375 @@
+// ARG's protocol inside one process, on CAF's deterministic test coordinator: the steps a
+// graph supervisor takes (actors/graph_supervisor.hpp) are taken here by hand, so that each
+// message can be observed: replay at a rewire, fencing of older epochs, the hold of messages
+// that reach a replica before its wiring, the primary-backup order of a stateful operator,
+// promotion, and a request that crashes replicas.
+#include "test/actors/runtime_fixture.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/operator_actor.hpp"
+#include "actors/wiring.hpp"
+
+using namespace hogar;
+using namespace hogar::test;
+
+namespace {
+
+/// A graph wired by hand: its table of replicas, and an ingress that keeps inputs for replay.
+struct hand_wired {
+  system_config cfg = [] {
+    system_config c;
+    system_config::use_test_coordinator(c);
+    return c;
+  }();
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched =
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  std::shared_ptr<const graph::topology> topo;
+  replica_table table;
+  std::vector<caf::actor> backups;
+  caf::actor ingress;
+  std::uint32_t epoch = 0;
+  ingress_options options = [] {
+    ingress_options o;
+    o.replay = std::make_shared<replay_budget>(1 << 20);
+    return o;
+  }();
+
+  explicit hand_wired(const std::string& yaml) : topo(compile(yaml)) {
+    table.resize(topo->ops.size());
+    backups.resize(topo->ops.size());
+    for (std::size_t op = 0; op < topo->ops.size(); ++op)
+      for (int r = 0; r < topo->ops[op].spec->replicas; ++r)
+        table[op].push_back(spawn(op, static_cast<std::uint32_t>(r)));
+    auto sets = make_replica_sets(table, backups);
+    wire_local_replicas(sys, *topo, sets, epoch);
+    ingress = sys.spawn(ingress_actor, make_ingress_init(topo, sets, options, epoch));
+    sched.run();
+  }
+
+  ~hand_wired() {
+    for (auto& replicas : table)
+      for (auto& a : replicas)
+        if (a)
+          caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (auto& b : backups)
+      if (b)
+        caf::anon_send_exit(b, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(ingress, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  caf::actor spawn(std::size_t op, std::uint32_t replica) {
+    auto a = spawn_replica(sys, topo, op, replica, {});
+    REQUIRE(a.has_value());
+    return *a;
+  }
+
+  /// What a supervisor's new epoch does on a node: wire the replicas, then the ingress.
+  void rewire() {
+    ++epoch;
+    auto sets = make_replica_sets(table, backups);
+    wire_local_replicas(sys, *topo, sets, epoch);
+    caf::anon_send(ingress, rewire_atom::value, make_ingress_init(topo, sets, options, epoch),
+                   epoch);
+  }
+
+  struct answer {
+    bool arrived = false;
+    bool ok = false;
+    std::int64_t count = -1;
+    std::string error;
+  };
+
+  std::shared_ptr<answer> send(std::int64_t timeout_ms = 10'000) {
+    auto result = std::make_shared<answer>();
+    sys.spawn([=, in = ingress](caf::event_based_actor* self) {
+      self->request(in, caf::infinite, infer_atom::value,
+                    infer_request{{{"x", scalar_input(1)}}, timeout_ms})
+        .then(
+          [=](infer_reply& reply) {
+            result->arrived = true;
+            result->ok = true;
+            if (auto* t = find_tensor(reply.outputs, "y"); t && t->type() == dtype::int64)
+              result->count = t->values<std::int64_t>()[0];
+          },
+          [=](caf::error& err) {
+            result->arrived = true;
+            result->error = message_of(err);
+          });
+    });
+    return result;
+  }
+
+  ingress_stats ingress_figures() {
+    auto out = std::make_shared<ingress_stats>();
+    sys.spawn([=, in = ingress](caf::event_based_actor* self) {
+      self->request(in, caf::infinite, stats_atom::value).then([=](ingress_stats& s) { *out = s; });
+    });
+    sched.run();
+    return *out;
+  }
+
+  void advance_ms(int ms) {
+    sched.advance_time(std::chrono::milliseconds(ms));
+    sched.run();
+  }
+};
+
+const std::string slow_step = R"(
+graph: g
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: simulate, inputs: [x], params: {cost_ms: 10}}
+outputs: [{name: y, from: step}]
+)";
+
+const std::string counter = R"(
+graph: counter
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: seq, kind: sequence, inputs: [x], params: {output_name: y}}
+outputs: [{name: y, from: seq}]
+)";
+
+} // namespace
+
+TEST_CASE("a request in flight in a replica that dies is run again at the rewire and answered "
+          "once") {
+  hand_wired g{slow_step};
+  auto a = g.send();
+  g.sched.run(); // delivered: the replica holds it for its 10 ms
+  CHECK_FALSE(a->arrived);
+  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
+  g.sched.run();
+  g.table[0][0] = g.spawn(0, 0);
+  g.rewire();
+  g.sched.run();
+  g.advance_ms(10);
+  REQUIRE(a->arrived);
+  CHECK(a->ok);
+  auto figures = g.ingress_figures();
+  CHECK(figures.replayed == 1);
+  CHECK(figures.completed == 1);
+  CHECK(figures.epoch == 1);
+}
+
+TEST_CASE("after a rewire the output of the older run is dropped: one answer, from the new "
+          "run") {
+  hand_wired g{slow_step};
+  auto a = g.send();
+  g.sched.run();
+  // The replica lives (a false alarm, or another replica was lost): the old run finishes
+  // first, the new one waits behind it.
+  g.rewire();
+  g.sched.run();
+  g.advance_ms(10);
+  CHECK_FALSE(a->arrived); // the old run's output came and was dropped
+  g.advance_ms(10);
+  REQUIRE(a->arrived);
+  CHECK(a->ok);
+  auto figures = g.ingress_figures();
+  CHECK(figures.completed == 1);
+  CHECK(figures.failed == 0);
+  CHECK(figures.replayed == 1);
+}
+
+TEST_CASE("a replica wired for a newer epoch drops messages of runs started before it") {
+  hand_wired g{slow_step};
+  g.rewire();
+  g.sched.run();
+  // A message of the run of epoch 0, arriving late.
+  auto ctx = std::make_shared<request_context>();
+  ctx->id = 77;
+  ctx->ingress = g.ingress;
+  ctx->attempt = 0;
+  caf::anon_send(g.table[0][0], deliver_atom::value,
+                 edge_value{ctx, 0, edge_state::present,
+                            std::make_shared<const record>(record{{"x", scalar_input(1)}}), {},
+                            nullptr, errc::none});
+  g.sched.run();
+  g.advance_ms(20);
+  auto stats = std::make_shared<operator_stats>();
+  g.sys.spawn([=, r = g.table[0][0]](caf::event_based_actor* self) {
+    self->request(r, caf::infinite, stats_atom::value).then([=](operator_stats& s) { *stats = s; });
+  });
+  g.sched.run();
+  CHECK(stats->calls == 0);
+}
+
+TEST_CASE("a replacement replica holds what reaches it before its wiring, then runs it") {
+  hand_wired g{slow_step};
+  auto fresh = g.spawn(0, 0);
+  auto ctx = std::make_shared<request_context>();
+  ctx->id = 5;
+  ctx->ingress = g.ingress;
+  ctx->attempt = 1;
+  caf::anon_send(fresh, deliver_atom::value,
+                 edge_value{ctx, 0, edge_state::present,
+                            std::make_shared<const record>(record{{"x", scalar_input(1)}}), {},
+                            nullptr, errc::none});
+  g.sched.run(); // no wiring yet: nothing runs, nothing breaks
+  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
+  g.table[0][0] = fresh;
+  g.rewire();
+  g.sched.run();
+  g.advance_ms(10);
+  auto stats = std::make_shared<operator_stats>();
+  g.sys.spawn([=](caf::event_based_actor* self) {
+    self->request(fresh, caf::infinite, stats_atom::value).then([=](operator_stats& s) { *stats = s; });
+  });
+  g.sched.run();
+  CHECK(stats->calls == 1);
+}
+
+namespace {
+
+/// Stands in for a backup replica: takes the wiring and the state, and acknowledges a
+/// replication only when told to (release_atom), so that a test can hold the primary there.
+struct fake_backup {
+  std::vector<state_replication> seen;
+  std::vector<caf::response_promise> waiting;
+};
+
+caf::behavior fake_backup_actor(caf::stateful_actor<fake_backup>* self) {
+  return {
+    [](wire_atom, operator_wiring&) {},
+    [](sync_atom, backup_sync&) { return sync_atom::value; },
+    [self](backup_atom, state_replication& r) -> caf::result<backup_atom> {
+      self->state.seen.push_back(std::move(r));
+      auto promise = self->make_response_promise<backup_atom>();
+      self->state.waiting.push_back(promise);
+      return promise;
+    },
+    [self](release_atom) {
+      for (auto& p : self->state.waiting)
+        p.deliver(backup_atom::value);
+      self->state.waiting.clear();
+    },
+    [self](stats_atom) { return static_cast<std::uint64_t>(self->state.seen.size()); },
+  };
+}
+
+std::int64_t count_in(const record& state) {
+  auto* t = find_tensor(state, "count");
+  return t == nullptr ? -1 : t->values<std::int64_t>()[0];
+}
+
+} // namespace
+
+TEST_CASE("a stateful primary releases an output only after its backup holds the state") {
+  hand_wired g{counter};
+  auto backup = g.sys.spawn(fake_backup_actor);
+  g.backups[0] = backup;
+  g.rewire();
+  g.sched.run();
+  auto a = g.send();
+  g.sched.run();
+  // The primary computed 1 and sent the state to the backup, which has not answered yet.
+  CHECK_FALSE(a->arrived);
+  auto* state = &dynamic_cast<caf::stateful_actor<fake_backup>&>(
+                   *caf::actor_cast<caf::abstract_actor*>(backup))
+                   .state;
+  REQUIRE(state->seen.size() == 1);
+  CHECK(count_in(state->seen[0].state) == 1);
+  CHECK(count_in(*state->seen[0].output.value.ptr) == -1); // the output names its tensor 'y'
+  caf::anon_send(backup, release_atom::value);
+  g.sched.run();
+  REQUIRE(a->arrived);
+  CHECK(a->count == 1);
+  caf::anon_send_exit(backup, caf::exit_reason::user_shutdown);
+  g.sched.run();
+}
+
+TEST_CASE("a promoted backup counts on from the state its primary released") {
+  hand_wired g{counter};
+  g.backups[0] = g.spawn(0, 0);
+  g.rewire();
+  g.sched.run(); // the primary sends its new backup the whole state
+  auto a = g.send();
+  auto b = g.send();
+  g.sched.run();
+  CHECK(a->count + b->count == 3); // 1 and 2
+  // The primary dies; its backup takes its place and counts on.
+  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
+  g.sched.run();
+  g.table[0][0] = g.backups[0];
+  g.backups[0] = caf::actor{};
+  g.rewire();
+  g.sched.run();
+  auto c = g.send();
+  g.sched.run();
+  REQUIRE(c->arrived);
+  CHECK(c->count == 3);
+}
+
+namespace {
+
+/// Stands in for an ingress: keeps the outputs it is sent.
+struct output_sink {
+  std::vector<edge_value> outputs;
+};
+
+caf::behavior output_sink_actor(caf::stateful_actor<output_sink>* self) {
+  return {
+    [self](output_atom, edge_value& v) { self->state.outputs.push_back(std::move(v)); },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a stateful replica answers a request it answered before with the same output and "
+          "counts it once") {
+  hand_wired g{counter};
+  auto sink = g.sys.spawn(output_sink_actor);
+  auto deliver = [&](request_id id, std::uint32_t attempt) {
+    auto ctx = std::make_shared<request_context>();
+    ctx->id = id;
+    ctx->ingress = sink;
+    ctx->attempt = attempt;
+    caf::anon_send(g.table[0][0], deliver_atom::value,
+                   edge_value{ctx, 0, edge_state::present,
+                              std::make_shared<const record>(record{{"x", scalar_input(1)}}), {},
+                              nullptr, errc::none});
+    g.sched.run();
+  };
+  deliver(9, 0);
+  deliver(9, 0);  // a duplicate
+  g.rewire();
+  g.sched.run();
+  deliver(9, 1);  // run again after a rewire
+  deliver(10, 1); // a new request
+  auto& outputs = dynamic_cast<caf::stateful_actor<output_sink>&>(
+                    *caf::actor_cast<caf::abstract_actor*>(sink))
+                    .state.outputs;
+  REQUIRE(outputs.size() == 4);
+  std::vector<std::int64_t> counts;
+  for (auto& o : outputs)
+    counts.push_back(find_tensor(*o.value, "y")->values<std::int64_t>()[0]);
+  INFO(counts[0], " ", counts[1], " ", counts[2], " ", counts[3]);
+  CHECK(counts == std::vector<std::int64_t>{1, 1, 1, 2});
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  g.sched.run();
+}
+
+TEST_CASE("a request that crashes two replicas is answered 'not retried'") {
+  hand_wired g{R"(
+graph: poison
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: simulate, inputs: [x], params: {crash_every: 1}}
+outputs: [{name: y, from: step}]
+)"};
+  auto a = g.send();
+  g.sched.run();
+  CHECK_FALSE(a->arrived);
+  // The supervisor replaces the crashed replica; the request runs again and crashes it again.
+  g.table[0][0] = g.spawn(0, 0);
+  g.rewire();
+  g.sched.run();
+  REQUIRE(a->arrived);
+  CHECK_FALSE(a->ok);
+  CHECK(a->error.find("crashed 2 replicas of operator 'step'; not retried") != std::string::npos);
+}
