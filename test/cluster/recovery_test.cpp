@@ -80,10 +80,10 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   auto victim = busiest_other_node(submit.out);
   REQUIRE_FALSE(victim.empty());
   auto load = std::async(std::launch::async, [&] {
-    return cluster.cli("load image-analysis --rate 100 --duration 6 --timeout-ms 5000 --json "
+    return cluster.cli("load image-analysis --rate 100 --duration 4 --timeout-ms 5000 --json "
                        + cluster[0].cluster());
   });
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(1500ms);
   cluster.stop(index_of(victim), SIGKILL);
   auto r = load.get();
   INFO(r.err, r.out);
@@ -93,7 +93,7 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
           doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
   CHECK(doc["ok"] == doc["requests"]);
-  CHECK(doc["requests"].get<int>() >= 400);
+  CHECK(doc["requests"].get<int>() >= 300);
   // The lost replicas run again on the survivors, and status tells what happened.
   CHECK(eventually([&] { return all_running(status(cluster, 0, "image-analysis")); }, 10s));
   auto after = status(cluster, 0, "image-analysis");
@@ -125,6 +125,11 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   REQUIRE(inspect.exit_code == 0);
   auto snapshot = nlohmann::json::parse(inspect.out);
   CHECK(snapshot["graphs"][0]["recoveries_total"] == recoveries);
+  auto dashboard = http_request(cluster[0].http_port, "GET", "/v2/dashboard.json");
+  REQUIRE(dashboard.status == 200);
+  auto page = nlohmann::json::parse(dashboard.body);
+  CHECK(page["graphs"][0]["recoveries"].size() == after["recoveries"].size());
+  CHECK(page["graphs"][0]["epoch"] == after["epoch"]);
 }
 
 TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the missed heartbeats, "
@@ -139,10 +144,10 @@ TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the mis
   REQUIRE_FALSE(victim.empty());
   auto& hung = cluster[index_of(victim)];
   auto load = std::async(std::launch::async, [&] {
-    return cluster.cli("load image-analysis --rate 100 --duration 7 --timeout-ms 5000 --json "
+    return cluster.cli("load image-analysis --rate 100 --duration 5 --timeout-ms 5000 --json "
                        + cluster[0].cluster());
   });
-  std::this_thread::sleep_for(2s);
+  std::this_thread::sleep_for(1500ms);
   ::kill(hung.pid, SIGSTOP);
   std::this_thread::sleep_for(2s);
   ::kill(hung.pid, SIGCONT);
@@ -373,7 +378,7 @@ TEST_CASE("kill -9 of the node a graph was submitted to: a survivor takes over i
   REQUIRE(submit.exit_code == 0);
   REQUIRE(placement_nodes(submit.out).count("node1") == 1);
   auto load = std::async(std::launch::async, [&] {
-    return cluster.cli("load image-analysis --rate 100 --duration 5 --timeout-ms 5000 --json "
+    return cluster.cli("load image-analysis --rate 100 --duration 4 --timeout-ms 5000 --json "
                        + cluster[1].cluster());
   });
   std::this_thread::sleep_for(1500ms);
