@@ -377,14 +377,8 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       publish(self, held.ctx, held.assigner, held.value, held.trace);
       start_next(self);
     },
-    [self](backup_atom, state_replication& r) {
-      detail::take_replication(self, r);
-      return backup_atom::value;
-    },
-    [self](sync_atom, backup_sync& sync) {
-      detail::take_sync(self, sync);
-      return sync_atom::value;
-    },
+    [self](backup_atom, state_replication& r) { return detail::take_replication(self, r); },
+    [self](sync_atom, backup_sync& sync) { return detail::take_sync(self, sync); },
     [self](fill_atom, edge_value& value) {
       auto& st = self->state;
       if (value.state != edge_state::present || !value.value)

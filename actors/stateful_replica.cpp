@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "actors/clock.hpp"
+#include "actors/errors.hpp"
 #include "actors/operator_internal.hpp"
 
 namespace hogar::detail {
@@ -39,6 +40,14 @@ void remember(stateful_ptr self, released_output out) {
   auto deadline = out.deadline_ns != 0 ? out.deadline_ns : std::numeric_limits<std::int64_t>::max();
   if (st.released.emplace(key, std::move(out)).second)
     st.released_expiry.emplace(deadline, key);
+}
+
+/// A replica that is no backup (any more) takes no state: the sender is a primary that was
+/// replaced while it hung, and its state must not overwrite the promoted one's.
+caf::error refuse_stale(stateful_ptr self) {
+  return make_error(errc::unavailable,
+                    fmt::format("replica {} of '{}' is not a backup; state refused",
+                                self->state.init.replica, self->state.node->spec->name));
 }
 
 } // namespace
@@ -101,20 +110,26 @@ void sync_new_backup(stateful_ptr self) {
       [](caf::error&) {});
 }
 
-void take_replication(stateful_ptr self, state_replication& r) {
+caf::result<backup_atom> take_replication(stateful_ptr self, state_replication& r) {
   auto& st = self->state;
+  if (!st.wiring.backup_role)
+    return refuse_stale(self);
   (void)st.init.impl->load_state(r.state, self->clock().now());
   if (r.output.ingress) // a cache's fill replicates state without an output
     remember(self, std::move(r.output));
+  return backup_atom::value;
 }
 
-void take_sync(stateful_ptr self, backup_sync& s) {
+caf::result<sync_atom> take_sync(stateful_ptr self, backup_sync& s) {
   auto& st = self->state;
+  if (!st.wiring.backup_role)
+    return refuse_stale(self);
   (void)st.init.impl->load_state(s.state, self->clock().now());
   st.released.clear();
   st.released_expiry.clear();
   for (auto& out : s.released)
     remember(self, std::move(out));
+  return sync_atom::value;
 }
 
 } // namespace hogar::detail

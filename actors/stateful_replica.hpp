@@ -18,6 +18,9 @@
 // replica that has an output for it answers with that output and does not run the operation:
 // the state changes once per request, and the answer is the one that may have been seen.
 //
+// Fencing: a replica takes state only while its wiring says it is a backup, so a primary that
+// hung, was replaced, and resumed cannot overwrite the promoted replica's state.
+//
 // Failover: when the primary is lost, the supervisor puts the backup in its place (a rewire
 // under a new epoch) and the ingresses run what is in flight again: requests whose output was
 // replicated get it from the table; the others run on the promoted replica's state, which
@@ -52,8 +55,10 @@ void release_stateful(stateful_ptr self, const context_ptr& ctx,
 /// After new wiring: a primary whose backup is new sends it the whole state.
 void sync_new_backup(stateful_ptr self);
 
-/// Backup side: one call's state and output, and the whole state of a new primary.
-void take_replication(stateful_ptr self, state_replication& r);
-void take_sync(stateful_ptr self, backup_sync& s);
+/// Backup side: one call's state and output, and the whole state of a new primary. Refused
+/// by a replica that is not a backup (any more): a primary replaced while it hung must not
+/// overwrite the state of the backup promoted in its place.
+caf::result<backup_atom> take_replication(stateful_ptr self, state_replication& r);
+caf::result<sync_atom> take_sync(stateful_ptr self, backup_sync& s);
 
 } // namespace hogar::detail

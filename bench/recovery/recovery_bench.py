@@ -388,6 +388,9 @@ def soak(args, out):
             after = {g: len((c.status(g, 0) or {"replicas": []})["replicas"])
                      for g in ("image-analysis", "counter")}
             exact = sorted(numbers) == list(range(1, len(numbers) + 1))
+            seen = set(numbers)
+            duplicated = len(numbers) - len(seen)
+            missing = (max(numbers) - len(seen)) if numbers else 0
         finally:
             c.stop()
     out.append("## (c) Soak\n")
@@ -402,7 +405,8 @@ def soak(args, out):
     out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     out.append(f"| image-analysis | {totals['requests']} | {totals['ok']} | {totals['failed']} | "
                f"- | {before['image-analysis']} / {after['image-analysis']} |")
-    dup = "0 (answers are exactly 1..N)" if exact else "answers are NOT exactly 1..N"
+    dup = ("0 (answers are exactly 1..N)" if exact
+           else f"{duplicated} duplicated, {missing} missing: NOT exactly 1..N")
     out.append(f"| counter (stateful) | {len(numbers) + len(counter_failures)} | {len(numbers)} | "
                f"{len(counter_failures)} | {dup} | {before['counter']} / {after['counter']} |")
     out.append("")

@@ -373,3 +373,20 @@ outputs: [{name: y, from: step}]
   CHECK_FALSE(a->ok);
   CHECK(a->error.find("crashed 2 replicas of operator 'step'; not retried") != std::string::npos);
 }
+
+TEST_CASE("a replica that is not a backup refuses state: a primary that hung and was replaced "
+          "cannot overwrite the promoted one") {
+  hand_wired g{counter};
+  auto refused = std::make_shared<bool>(false);
+  g.sys.spawn([=, primary = g.table[0][0]](caf::event_based_actor* self) {
+    state_replication stale;
+    stale.state = {{"count", tensor::from_values<std::int64_t>({1}, {100})}};
+    self->request(primary, caf::infinite, backup_atom::value, std::move(stale))
+      .then([](backup_atom) {}, [=](caf::error&) { *refused = true; });
+  });
+  g.sched.run();
+  CHECK(*refused);
+  auto a = g.send();
+  g.sched.run();
+  CHECK(a->count == 1);
+}

@@ -255,5 +255,16 @@ int main(int argc, char** argv) {
     http->stop();
   stop_node();
   fmt::print("hogard {}: stopped\n", opts.name);
+  std::fflush(stdout);
+  // What is left is the actor system's destructor, which waits for every detached actor to be
+  // released. After heavy churn (hundreds of recoveries) one was seen never to be: drained and
+  // stopped, the daemon must still exit rather than hang its supervisor's restart.
+  std::thread{[name = opts.name] {
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    fmt::print(stderr, "hogard {}: the actor system did not shut down within 10 s; exiting\n",
+               name);
+    std::fflush(stderr);
+    std::_Exit(0);
+  }}.detach();
   return 0;
 }
