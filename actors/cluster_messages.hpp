@@ -216,12 +216,15 @@ struct recovery_record {
   std::uint32_t epoch = 0;
   /// The lost one was a stateful operator's backup (its primary kept serving).
   bool backup = false;
+  /// When the replacement answered its first request (0: not yet; a backup answers none).
+  std::int64_t first_answer_unix_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recovery_record& x) {
   return f(caf::meta::type_name("recovery_record"), x.op, x.replica, x.failed_node, x.reason,
-           x.detected_unix_ms, x.replaced_unix_ms, x.new_node, x.epoch, x.backup);
+           x.detected_unix_ms, x.replaced_unix_ms, x.new_node, x.epoch, x.backup,
+           x.first_answer_unix_ms);
 }
 
 /// What a graph's supervisor has recovered so far, as every node of the graph shows it.
@@ -261,12 +264,16 @@ struct graph_deployment {
   recovery_summary recovery;
   /// By operator: the backup of a stateful operator's replica (null: none).
   std::vector<caf::actor> backups;
+  /// Why the graph cannot answer now: an operator with no live replica that no live node can
+  /// host (empty: it can). Ingresses refuse new requests and fail those in flight with it.
+  std::string unavailable;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, graph_deployment& x) {
   return f(caf::meta::type_name("graph_deployment"), x.graph, x.yaml, x.file, x.actors,
-           x.placement, x.description, x.epoch, x.supervisor, x.recovery, x.backups);
+           x.placement, x.description, x.epoch, x.supervisor, x.recovery, x.backups,
+           x.unavailable);
 }
 
 /// A graph as `hogar list` and `hogar submit` show it.

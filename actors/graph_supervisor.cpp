@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "actors/clock.hpp"
+#include "actors/countdown.hpp"
 #include "actors/errors.hpp"
 #include "actors/node_log.hpp"
 #include "actors/graph_description.hpp"
@@ -39,21 +40,19 @@ void log(self_ptr self, const std::string& level, const std::string& text) {
            fmt::format("graph '{}': {}", init.name, text));
 }
 
-/// Counts answers of a fan-out and runs `done` after the last one.
-struct countdown {
-  std::size_t remaining;
-  std::function<void()> done;
-  void tick() {
-    if (remaining > 0 && --remaining == 0 && done)
-      done();
-  }
-};
-
 graph_description describe(self_ptr self) {
   auto d = describe_graph(*self->state.init.topo, self->state.init.model_repository);
   for (auto& p : d.problems)
     log(self, "warning", fmt::format("metadata: {}", p));
   return d;
+}
+
+/// Why the graph cannot answer now (graph_deployment::unavailable).
+std::string unavailable_text(self_ptr self) {
+  std::string out;
+  for (auto& [op, why] : self->state.unplaceable)
+    out += (out.empty() ? "" : "; ") + why;
+  return out;
 }
 
 graph_deployment make_deployment(self_ptr self) {
@@ -67,7 +66,8 @@ graph_deployment make_deployment(self_ptr self) {
                           st.epoch,
                           caf::actor_cast<caf::actor>(self),
                           st.recovery,
-                          st.backups};
+                          st.backups,
+                          unavailable_text(self)};
 }
 
 /// The alive members with a node actor to talk to (this node included), from the node actor.
@@ -201,6 +201,7 @@ void replaced(self_ptr self, std::size_t op, std::uint32_t replica, const std::s
   auto& st = self->state;
   self->monitor(actor);
   st.table[op][replica] = actor;
+  st.unplaceable.erase(op);
   if (auto* p = placement_of(self, op, replica))
     p->node = node;
   ++st.epoch;
@@ -220,6 +221,19 @@ void respawn(self_ptr self, std::size_t op, std::uint32_t replica) {
       log(self, "warning", fmt::format("no live node can host replica {} of '{}' now; trying "
                                        "again in {} ms",
                                        replica, name, respawn_retry.count()));
+      auto& replicas = st.table[op];
+      bool none_left = std::none_of(replicas.begin(), replicas.end(),
+                                    [](const caf::actor& a) { return static_cast<bool>(a); });
+      if (none_left && st.unplaceable.count(op) == 0) {
+        // Requests would only wait for their deadline: say so at once, on every node.
+        auto& spec = *st.init.topo->ops[op].spec;
+        st.unplaceable[op] = fmt::format(
+          "operator '{}' has no live replica and no live node can host one (it needs labels "
+          "[{}], {} GPUs); it is replaced when such a node joins",
+          name, fmt::join(spec.placement.labels, ", "), spec.placement.gpus);
+        ++st.epoch;
+        broadcast(self);
+      }
       self->delayed_send(self, respawn_retry, respawn_atom::value, op,
                          static_cast<std::uint32_t>(replica));
       return;
@@ -602,6 +616,27 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
       }
     },
     [self](protect_atom, std::size_t op) { ensure_backup(self, op); },
+    [self](first_atom, std::uint64_t op, std::uint32_t replica, std::int64_t unix_ms) {
+      // The first answer of a replacement (or of a promoted backup) closes its recovery as
+      // clients see it; other replicas' first answers match no record.
+      auto& st = self->state;
+      auto sender = self->current_sender();
+      if (op >= st.table.size() || replica >= st.table[op].size() || !sender
+          || !st.table[op][replica] || st.table[op][replica].address() != sender->address())
+        return;
+      auto& name = st.init.topo->ops[op].spec->name;
+      for (auto r = st.recovery.latest.rbegin(); r != st.recovery.latest.rend(); ++r)
+        if (r->op == name && r->replica == replica && !r->backup && r->replaced_unix_ms != 0) {
+          if (r->first_answer_unix_ms == 0) {
+            r->first_answer_unix_ms = unix_ms;
+            log(self, "info", fmt::format("the replacement of replica {} of '{}' answered its "
+                                          "first request {} ms after the loss was detected",
+                                          replica, name, unix_ms - r->detected_unix_ms));
+            broadcast(self); // same epoch: only the records change
+          }
+          break;
+        }
+    },
     [self](respawn_atom, std::size_t op, std::uint32_t replica) { respawn(self, op, replica); },
   };
 }

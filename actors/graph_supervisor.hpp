@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +76,8 @@ struct graph_supervisor_state {
   std::vector<caf::actor> backups;
   std::vector<bool> backup_pending;
   std::vector<bool> unprotected_logged;
+  /// Operators with no live replica that no live node can host now, and why.
+  std::map<std::size_t, std::string> unplaceable;
   /// Where each replica runs (one entry per replica, operator order).
   std::vector<replica_placement> placement;
   graph_description description;

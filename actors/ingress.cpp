@@ -242,6 +242,12 @@ void on_rewire(self_ptr self, ingress_init& wiring, std::uint32_t epoch) {
   st.stats.epoch = epoch;
   st.init.input_targets = std::move(wiring.input_targets);
   st.init.routed = std::move(wiring.routed);
+  st.init.unavailable = std::move(wiring.unavailable);
+  if (!st.init.unavailable.empty()) {
+    fail_all(self, fmt::format("graph '{}' cannot answer now: {}", st.init.topo->spec->name,
+                               st.init.unavailable));
+    return;
+  }
   for (auto& [id, entry] : st.requests) {
     if (entry.inputs.empty())
       continue; // recovery is off
@@ -288,6 +294,12 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
                       fmt::format("graph '{}' is draining on this node (shutting down or being "
                                   "removed); retry on another node",
                                   g.name));
+  }
+  if (!st.init.unavailable.empty()) {
+    ++st.stats.rejected;
+    return make_error(errc::unavailable,
+                      fmt::format("graph '{}' cannot answer now: {}", g.name,
+                                  st.init.unavailable));
   }
   auto matched = match_inputs(g, req.inputs);
   if (!matched) {

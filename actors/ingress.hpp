@@ -84,6 +84,9 @@ struct ingress_init {
   std::vector<std::shared_ptr<const replica_set>> routed;
   /// The epoch of the graph's wiring these sets belong to.
   std::uint32_t epoch = 0;
+  /// Set when the graph cannot answer now (an operator no live node can host): new requests
+  /// are refused with it, and those in flight at the rewire fail with it.
+  std::string unavailable;
 };
 
 struct ingress_state {

@@ -64,6 +64,9 @@ using backup_atom = caf::atom_constant<caf::atom("backup")>;
 /// Stateful primary -> a new backup: the whole state and every output it may be asked for
 /// again.
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
+/// Replica -> its graph's supervisor, once: (first_atom, op, replica, unix ms) when it
+/// answers its first request; for a replacement, the end of its recovery as clients see it.
+using first_atom = caf::atom_constant<caf::atom("first")>;
 
 // -- tensors and records --------------------------------------------------------------------
 

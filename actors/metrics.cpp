@@ -192,6 +192,8 @@ nlohmann::json to_json(const graph_snapshot& g) {
                           {"reason", r.reason},
                           {"detected_unix_ms", r.detected_unix_ms},
                           {"replaced_unix_ms", r.replaced_unix_ms},
+                          {"first_answer_unix_ms", r.first_answer_unix_ms},
+                          {"backup", r.backup},
                           {"new_node", r.new_node},
                           {"epoch", r.epoch}});
   nlohmann::json inputs = nlohmann::json::array();

@@ -10,6 +10,7 @@
 
 #include "actors/actor_port.hpp"
 #include "actors/clock.hpp"
+#include "actors/countdown.hpp"
 #include "actors/errors.hpp"
 #include "actors/graph_description.hpp"
 #include "actors/graph_supervisor.hpp"
@@ -53,16 +54,6 @@ auto guarded(self_ptr self, std::string_view what, F&& handler) -> decltype(hand
     return make_error(errc::internal, fmt::format("{} failed: {}", what, e.what()));
   }
 }
-
-/// Counts answers of a fan-out and runs `done` after the last one.
-struct countdown {
-  std::size_t remaining;
-  std::function<void()> done;
-  void tick() {
-    if (remaining > 0 && --remaining == 0 && done)
-      done();
-  }
-};
 
 // -- membership ----------------------------------------------------------------------------
 
@@ -295,6 +286,28 @@ void stop_graph(self_ptr self, const std::string& name, const std::string& reaso
   st.spawned_topologies.erase(name);
 }
 
+/// Spawns the replicas `wanted` of a graph, in order; on an error none is left running.
+result<std::vector<caf::actor>> spawn_replicas(self_ptr self,
+                                               const std::shared_ptr<const graph::topology>& topo,
+                                               const std::vector<replica_placement>& wanted) {
+  std::vector<caf::actor> spawned;
+  for (auto& r : wanted) {
+    auto op = topo->op_index(r.op);
+    auto replica = op == graph::topology::npos
+                     ? result<caf::actor>{fail(errc::invalid_argument,
+                                               fmt::format("no operator '{}'", r.op))}
+                     : spawn_replica(self->system(), topo, op, r.replica,
+                                     operation_context{self->state.cfg.options.model_repository});
+    if (!replica) {
+      for (auto& a : spawned)
+        self->send_exit(a, caf::exit_reason::user_shutdown);
+      return replica.error();
+    }
+    spawned.push_back(*replica);
+  }
+  return spawned;
+}
+
 caf::result<std::vector<caf::actor>> on_spawn(self_ptr self, spawn_request& req) {
   auto& st = self->state;
   if (st.graphs.count(req.graph) > 0 || st.spawned.count(req.graph) > 0)
@@ -304,21 +317,10 @@ caf::result<std::vector<caf::actor>> on_spawn(self_ptr self, spawn_request& req)
   auto topo = compile(req.yaml, req.file);
   if (!topo)
     return make_error(topo.error());
-  std::vector<caf::actor> spawned;
-  for (auto& r : req.replicas) {
-    auto op = (*topo)->op_index(r.op);
-    auto replica = op == graph::topology::npos
-                     ? result<caf::actor>{fail(errc::invalid_argument,
-                                               fmt::format("no operator '{}'", r.op))}
-                     : spawn_replica(self->system(), *topo, op, r.replica,
-                                     operation_context{st.cfg.options.model_repository});
-    if (!replica) {
-      for (auto& a : spawned)
-        self->send_exit(a, caf::exit_reason::user_shutdown);
-      return make_error(replica.error());
-    }
-    spawned.push_back(*replica);
-  }
+  auto made = spawn_replicas(self, *topo, req.replicas);
+  if (!made)
+    return make_error(made.error());
+  auto& spawned = *made;
   st.spawned[req.graph] = spawned;
   st.spawned_topologies[req.graph] = *topo;
   log(self, "info", fmt::format("spawned {} replica{} of graph '{}'", spawned.size(),
@@ -365,6 +367,28 @@ void on_supervisor_down(self_ptr self, const std::string& name, hosted_graph& g,
   st.supervisors[name] = self->spawn(graph_supervisor, std::move(init));
 }
 
+/// Takes the table, placement, epoch and supervisor of a deployment, and wires the replicas
+/// that run here.
+void take_deployment(self_ptr self, hosted_graph& g, graph_deployment& d) {
+  g.actors = std::move(d.actors);
+  g.placement = std::move(d.placement);
+  g.epoch = d.epoch;
+  g.supervisor = d.supervisor;
+  g.recovery = std::move(d.recovery);
+  g.backups = std::move(d.backups);
+  g.unavailable = std::move(d.unavailable);
+  g.sets = make_replica_sets(g.actors, g.backups);
+  wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch, g.supervisor);
+  watch_supervisor(self, g);
+}
+
+/// What this node's ingress of `g` is made or rewired with.
+ingress_init ingress_wiring(self_ptr self, const hosted_graph& g) {
+  auto init = make_ingress_init(g.topo, g.sets, self->state.cfg.ingress, g.epoch);
+  init.unavailable = g.unavailable;
+  return init;
+}
+
 /// A newer epoch of a graph this node runs (a replica was lost, or replaced): wire the local
 /// replicas and the ingress with the new table, and stop the local replicas it no longer
 /// lists, so that a node that hung and came back serves nothing stale.
@@ -389,18 +413,9 @@ void rewire(self_ptr self, const std::string& name, hosted_graph& g, graph_deplo
       stop_stale(a);
   for (auto& b : g.backups)
     stop_stale(b);
-  g.actors = std::move(d.actors);
-  g.placement = std::move(d.placement);
-  g.epoch = d.epoch;
-  g.supervisor = d.supervisor;
-  g.recovery = std::move(d.recovery);
-  g.backups = std::move(d.backups);
-  g.sets = make_replica_sets(g.actors, g.backups);
-  wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch);
-  watch_supervisor(self, g);
+  take_deployment(self, g, d);
   if (g.ingress)
-    self->send(g.ingress, rewire_atom::value,
-               make_ingress_init(g.topo, g.sets, self->state.cfg.ingress, g.epoch), g.epoch);
+    self->send(g.ingress, rewire_atom::value, ingress_wiring(self, g), g.epoch);
   log(self, "debug", fmt::format("graph '{}' rewired for epoch {}", name, g.epoch));
 }
 
@@ -409,7 +424,9 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   if (auto i = st.graphs.find(d.graph); i != st.graphs.end()) {
     if (d.epoch > i->second.epoch)
       rewire(self, d.graph, i->second, d);
-    return deploy_atom::value; // a repeated share: already wired here
+    else if (d.epoch == i->second.epoch)
+      i->second.recovery = std::move(d.recovery); // news of a recovery (a first answer)
+    return deploy_atom::value;
   }
   std::shared_ptr<const graph::topology> topo;
   if (auto i = st.spawned_topologies.find(d.graph); i != st.spawned_topologies.end()) {
@@ -424,16 +441,8 @@ caf::result<deploy_atom> on_deploy(self_ptr self, graph_deployment& d) {
   g.yaml = std::move(d.yaml);
   g.file = std::move(d.file);
   g.topo = topo;
-  g.actors = std::move(d.actors);
-  g.placement = std::move(d.placement);
   g.description = std::move(d.description);
-  g.epoch = d.epoch;
-  g.supervisor = d.supervisor;
-  g.recovery = std::move(d.recovery);
-  g.backups = std::move(d.backups);
-  g.sets = make_replica_sets(g.actors, g.backups);
-  wire_local_replicas(self->system(), *topo, g.sets, g.epoch);
-  watch_supervisor(self, g);
+  take_deployment(self, g, d);
   st.spawned.erase(d.graph);
   st.spawned_topologies.erase(d.graph);
   st.graphs.emplace(d.graph, std::move(g));
@@ -453,21 +462,10 @@ caf::result<std::vector<caf::actor>> on_respawn(self_ptr self, spawn_request& re
       return make_error(compiled.error());
     topo = *compiled;
   }
-  std::vector<caf::actor> spawned;
-  for (auto& r : req.replicas) {
-    auto op = topo->op_index(r.op);
-    auto replica = op == graph::topology::npos
-                     ? result<caf::actor>{fail(errc::invalid_argument,
-                                               fmt::format("no operator '{}'", r.op))}
-                     : spawn_replica(self->system(), topo, op, r.replica,
-                                     operation_context{st.cfg.options.model_repository});
-    if (!replica) {
-      for (auto& a : spawned)
-        self->send_exit(a, caf::exit_reason::user_shutdown);
-      return make_error(replica.error());
-    }
-    spawned.push_back(*replica);
-  }
+  auto made = spawn_replicas(self, topo, req.replicas);
+  if (!made)
+    return make_error(made.error());
+  auto& spawned = *made;
   log(self, "info", fmt::format("graph '{}': spawned {} replacement replica{}", req.graph,
                                 spawned.size(), spawned.size() == 1 ? "" : "s"));
   return spawned;
@@ -479,8 +477,7 @@ void on_open(self_ptr self, const std::string& name) {
   if (i == st.graphs.end() || i->second.ingress)
     return;
   auto& g = i->second;
-  g.ingress = self->spawn(ingress_actor, make_ingress_init(g.topo, g.sets, st.cfg.ingress,
-                                                           g.epoch));
+  g.ingress = self->spawn(ingress_actor, ingress_wiring(self, g));
   log(self, "info", fmt::format("graph '{}' is open on this node", name));
 }
 

@@ -58,6 +58,8 @@ struct hosted_graph {
   std::vector<caf::actor> backups;
   /// The supervisor this node monitors (to take over when it goes).
   caf::actor watched_supervisor;
+  /// Why the graph cannot answer now (graph_deployment::unavailable); empty: it can.
+  std::string unavailable;
 };
 
 struct node_state {

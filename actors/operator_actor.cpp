@@ -118,6 +118,12 @@ void detail::finish(detail::operator_ptr self, const context_ptr& ctx,
                     errc code) {
   emit(self, ctx, state, value, error, trace, code);
   release_load(self, ctx, assigner);
+  auto& st = self->state;
+  if (!st.first_answer_told && st.wiring.supervisor && state == edge_state::present) {
+    st.first_answer_told = true;
+    self->send(st.wiring.supervisor, first_atom::value, static_cast<std::uint64_t>(st.init.op),
+               st.init.replica, unix_ms_now());
+  }
 }
 
 void detail::record_call(detail::operator_ptr self, std::int64_t ready_ns, std::int64_t now) {

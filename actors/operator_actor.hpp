@@ -48,6 +48,8 @@ struct operator_wiring {
   /// no requests, only its primary's state), or, for a primary, its backup (null: none).
   bool backup_role = false;
   caf::actor backup;
+  /// The graph's supervisor (null in one process): told when this replica first answers.
+  caf::actor supervisor;
 };
 
 using wire_atom = caf::atom_constant<caf::atom("wire")>;
@@ -107,6 +109,8 @@ struct operator_state {
   /// its own node wires it: what arrives before then waits here.
   bool wired = false;
   std::vector<edge_value> before_wiring;
+  /// Whether the supervisor was told of this replica's first answer.
+  bool first_answer_told = false;
   /// One balancing policy per outgoing edge.
   std::vector<scheduling::least_outstanding> pickers;
   std::unordered_map<run_key, pending_join, run_key_hash> joins;

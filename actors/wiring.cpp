@@ -36,7 +36,7 @@ std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table&
 
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
                          const std::vector<std::shared_ptr<replica_set>>& sets,
-                         std::uint32_t epoch) {
+                         std::uint32_t epoch, const caf::actor& supervisor) {
   for (std::size_t i = 0; i < topo.ops.size(); ++i) {
     operator_wiring wiring;
     for (auto& c : topo.ops[i].consumers)
@@ -46,6 +46,7 @@ void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
     wiring.own = sets[i];
     wiring.epoch = epoch;
     wiring.backup = sets[i]->backup;
+    wiring.supervisor = supervisor;
     for (auto& replica : sets[i]->actors)
       if (replica && replica.node() == sys.node())
         caf::anon_send(replica, wire_atom::value, wiring);

@@ -37,7 +37,7 @@ std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table&
 /// actor system, and to every backup here (wired as a backup).
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
                          const std::vector<std::shared_ptr<replica_set>>& sets,
-                         std::uint32_t epoch = 0);
+                         std::uint32_t epoch = 0, const caf::actor& supervisor = {});
 
 /// What an ingress in this process needs to reach the graph.
 ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,

@@ -57,7 +57,7 @@ TEST_CASE("a message header that claims 4 GiB closes its connection and reserves
 
 TEST_CASE("a connected peer that sends more than actor-max-message-bytes is disconnected") {
   local_cluster cluster{1, 100, HOGAR_MODEL_REPOSITORY,
-                        daemon_options{{"--actor-max-message-bytes=65536"}, {}}};
+                        daemon_options{{"--actor-max-message-bytes=65536"}, {}, {}}};
   REQUIRE(cluster.converged());
   // The CLI completes its handshake, then sends the graph's text in one message.
   auto big = std::filesystem::temp_directory_path()
@@ -87,7 +87,7 @@ TEST_CASE("2000 connections that send 10 bytes each are closed when the handshak
   if (count < wanted)
     MESSAGE("open-file limit " << limit << ": " << count << " connections instead of " << wanted);
   local_cluster cluster{2, 100, HOGAR_MODEL_REPOSITORY,
-                        daemon_options{{"--actor-handshake-timeout-ms=1000"}, {}}};
+                        daemon_options{{"--actor-handshake-timeout-ms=1000"}, {}, {}}};
   REQUIRE(cluster.converged());
   auto pid = cluster[0].pid;
   auto fds_before = open_fds(pid);

@@ -278,6 +278,8 @@ struct daemon_options {
   /// A folder from test_certificates(): daemon i gets nodeI+1.pem/.key and ca.pem (mutual
   /// TLS), and cli() passes the client's certificate.
   std::filesystem::path tls_dir;
+  /// More flags of daemon i alone (its labels, say).
+  std::vector<std::vector<std::string>> node_args;
 };
 
 /// A running hogard process.
@@ -352,6 +354,8 @@ public:
       args.push_back("--tls-ca=" + (dir / "ca.pem").string());
     }
     args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    if (i < options_.node_args.size())
+      args.insert(args.end(), options_.node_args[i].begin(), options_.node_args[i].end());
     d.pid = spawn_process(args, d.log);
   }
 

@@ -106,6 +106,16 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
     CHECK(rec["new_node"] != victim);
     CHECK(rec["replaced_unix_ms"].get<std::int64_t>() >= rec["detected_unix_ms"].get<std::int64_t>());
   }
+  // Under load every replacement answers soon, and the record says when.
+  CHECK(eventually([&] {
+    auto doc = status(cluster, 0, "image-analysis");
+    if (!doc.is_object())
+      return false;
+    for (auto& rec : doc["recoveries"])
+      if (rec["first_answer_unix_ms"].get<std::int64_t>() < rec["replaced_unix_ms"].get<std::int64_t>())
+        return false;
+    return true;
+  }, 5s));
   for (auto& rep : after["replicas"])
     CHECK(rep["node"] != victim);
   // /metrics and the inspector tell the same.
@@ -231,7 +241,7 @@ TEST_CASE("a full replay buffer sheds new requests with 503 and Retry-After, and
           "accepted one") {
   // 10 bytes: two requests of one FP32 input named x (4 + 1 bytes) fit at once.
   local_cluster cluster{1, 100, HOGAR_MODEL_REPOSITORY,
-                        daemon_options{{"--replay-buffer-bytes=10"}, {}}};
+                        daemon_options{{"--replay-buffer-bytes=10"}, {}, {}}};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
   temp_graph slow{"slow_replay", R"(graph: slow
@@ -400,4 +410,39 @@ TEST_CASE("kill -9 of the node a graph was submitted to: a survivor takes over i
     CHECK(rep["node"] != "node1");
   // The new supervisor serves removal too.
   CHECK(cluster.cli("remove image-analysis " + cluster[2].cluster()).exit_code == 0);
+}
+
+TEST_CASE("when every node that can host an operator is dead, requests fail at once with a "
+          "message naming it, and the graph serves again when such a node returns") {
+  // Only node2 has the label the operator asks for.
+  local_cluster cluster{2, 100, HOGAR_MODEL_REPOSITORY,
+                        daemon_options{{}, {}, {{}, {"--labels=special"}}}};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  temp_graph picky{"picky", R"(graph: picky
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: identity, inputs: [x], placement: {labels: [special]}}
+outputs: [{name: y, from: step}]
+)"};
+  REQUIRE(cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster()).exit_code == 0);
+  const std::string body = R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})";
+  REQUIRE(http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body).status == 200);
+  cluster.stop(1, SIGKILL);
+  http_answer refused;
+  CHECK(eventually([&] {
+    refused = http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body);
+    return refused.status == 503;
+  }, 5s));
+  CHECK(refused.body.find("operator 'step' has no live replica and no live node can host one")
+        != std::string::npos);
+  auto doc = status(cluster, 0, "picky");
+  REQUIRE(doc.is_object());
+  CHECK(doc["replicas"][0]["state"] == "lost");
+  // node2 comes back: the operator is placed there again and the graph answers.
+  cluster.start(1);
+  CHECK(eventually([&] {
+    return http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body).status
+           == 200;
+  }, 15s));
 }

@@ -12,7 +12,7 @@ using namespace hogar::test;
 namespace {
 
 daemon_options with_tls(std::vector<std::string> extra_args = {}) {
-  return daemon_options{std::move(extra_args), test_certificates()};
+  return daemon_options{std::move(extra_args), test_certificates(), {}};
 }
 
 /// Certificates from a CA of their own: what a stranger to the cluster would have.

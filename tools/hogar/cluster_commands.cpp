@@ -203,11 +203,16 @@ void print_recoveries(const graph_snapshot& g) {
     gmtime_r(&seconds, &utc);
     auto replaced = r.replaced_unix_ms == 0
                       ? std::string{"not replaced yet"}
-                      : fmt::format("replaced on {} after {} ms (epoch {})", r.new_node,
-                                    r.replaced_unix_ms - r.detected_unix_ms, r.epoch);
-    fmt::print("  {:02}:{:02}:{:02}.{:03} UTC  {} replica {} on {}: {}; {}\n", utc.tm_hour,
-               utc.tm_min, utc.tm_sec, r.detected_unix_ms % 1000, r.op, r.replica, r.failed_node,
-               r.reason, replaced);
+                      : fmt::format("replaced on {} after {} ms (epoch {}){}", r.new_node,
+                                    r.replaced_unix_ms - r.detected_unix_ms, r.epoch,
+                                    r.first_answer_unix_ms == 0
+                                      ? std::string{}
+                                      : fmt::format(", first answer after {} ms",
+                                                    r.first_answer_unix_ms - r.detected_unix_ms));
+    fmt::print("  {:02}:{:02}:{:02}.{:03} UTC  {} {} {} on {}: {}; {}\n", utc.tm_hour,
+               utc.tm_min, utc.tm_sec, r.detected_unix_ms % 1000, r.op,
+               r.backup ? "backup of replica" : "replica", r.replica, r.failed_node, r.reason,
+               replaced);
   }
 }
 
