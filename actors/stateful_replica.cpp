@@ -42,8 +42,9 @@ void remember(stateful_ptr self, released_output out) {
     st.released_expiry.emplace(deadline, key);
 }
 
-/// A replica that is no backup (any more) takes no state: the sender is a primary that was
-/// replaced while it hung, and its state must not overwrite the promoted one's.
+/// A replica wired as no backup (any more) takes no state: the sender is a primary that was
+/// replaced while it hung, and its state must not overwrite the promoted one's. A replica not
+/// wired yet takes it: a new backup can hear from its primary before its own node wires it.
 caf::error refuse_stale(stateful_ptr self) {
   return make_error(errc::unavailable,
                     fmt::format("replica {} of '{}' is not a backup; state refused",
@@ -112,7 +113,7 @@ void sync_new_backup(stateful_ptr self) {
 
 caf::result<backup_atom> take_replication(stateful_ptr self, state_replication& r) {
   auto& st = self->state;
-  if (!st.wiring.backup_role)
+  if (st.wired && !st.wiring.backup_role)
     return refuse_stale(self);
   (void)st.init.impl->load_state(r.state, self->clock().now());
   if (r.output.ingress) // a cache's fill replicates state without an output
@@ -122,7 +123,7 @@ caf::result<backup_atom> take_replication(stateful_ptr self, state_replication& 
 
 caf::result<sync_atom> take_sync(stateful_ptr self, backup_sync& s) {
   auto& st = self->state;
-  if (!st.wiring.backup_role)
+  if (st.wired && !st.wiring.backup_role)
     return refuse_stale(self);
   (void)st.init.impl->load_state(s.state, self->clock().now());
   st.released.clear();

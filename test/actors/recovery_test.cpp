@@ -390,3 +390,43 @@ TEST_CASE("a replica that is not a backup refuses state: a primary that hung and
   g.sched.run();
   CHECK(a->count == 1);
 }
+
+TEST_CASE("a new backup takes its primary's state even before its own wiring arrives") {
+  hand_wired g{counter};
+  auto a = g.send();
+  g.sched.run();
+  CHECK(a->count == 1);
+  // The primary learns of the backup (and syncs it) before the backup is wired.
+  auto backup = g.spawn(0, 0);
+  g.backups[0] = backup;
+  ++g.epoch;
+  auto sets = make_replica_sets(g.table, g.backups);
+  operator_wiring primary_wiring;
+  primary_wiring.consumers = {};
+  primary_wiring.own = sets[0];
+  primary_wiring.epoch = g.epoch;
+  primary_wiring.backup = backup;
+  caf::anon_send(g.table[0][0], wire_atom::value, primary_wiring);
+  g.sched.run();
+  wire_local_replicas(g.sys, *g.topo, sets, g.epoch);
+  caf::anon_send(g.ingress, rewire_atom::value, make_ingress_init(g.topo, sets, g.options, g.epoch),
+                 g.epoch);
+  g.sched.run();
+  auto stats = std::make_shared<operator_stats>();
+  g.sys.spawn([=, primary = g.table[0][0]](caf::event_based_actor* self) {
+    self->request(primary, caf::infinite, stats_atom::value).then([=](operator_stats& s) { *stats = s; });
+  });
+  g.sched.run();
+  CHECK(stats->role == "primary");
+  CHECK(stats->backup_in_sync);
+  // Promoted, the backup counts on from the synced state.
+  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
+  g.sched.run();
+  g.table[0][0] = backup;
+  g.backups[0] = caf::actor{};
+  g.rewire();
+  g.sched.run();
+  auto b = g.send();
+  g.sched.run();
+  CHECK(b->count == 2);
+}
