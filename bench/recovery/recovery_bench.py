@@ -279,7 +279,8 @@ def one_trial(c, graph, stateful, tmp):
             "last_in_flight": last_answer, "in_flight": len(in_flight),
             "max": max((l for _, l in in_flight), default=0.0),
             "p99": pct([l for _, l in in_flight], 99), "failed": doc["failed"],
-            "requests": doc["requests"], "restored": restored}
+            "requests": doc["requests"], "restored": restored,
+            "errors": [e["message"] for e in doc["errors"]]}
 
 
 def recovery(args, out):
