@@ -260,8 +260,8 @@ void start_next(self_ptr self) {
 
 void on_deliver(self_ptr self, edge_value& value) {
   auto& st = self->state;
-  if (!st.wired) {
-    st.before_wiring.push_back(std::move(value));
+  if (!st.wired || value.ctx->attempt > st.wiring.epoch) {
+    st.early.push_back(std::move(value));
     return;
   }
   if (value.ctx->attempt < st.wiring.epoch)
@@ -293,7 +293,8 @@ void on_deliver(self_ptr self, edge_value& value) {
 }
 
 /// New wiring. A newer epoch fences the runs started before it: partial joins and calls still
-/// waiting are dropped, since the ingress runs every request in flight again.
+/// waiting are dropped, since the ingress runs every request in flight again. Messages that
+/// waited for this wiring go on.
 void on_wire(self_ptr self, operator_wiring& wiring) {
   auto& st = self->state;
   auto epoch = wiring.epoch;
@@ -301,10 +302,12 @@ void on_wire(self_ptr self, operator_wiring& wiring) {
   std::erase_if(st.joins, [epoch](const auto& j) { return j.first.attempt < epoch; });
   std::erase_if(st.waiting, [epoch](const auto& call) { return call.ctx->attempt < epoch; });
   detail::sync_new_backup(self);
-  if (!st.wired) {
-    st.wired = true;
-    auto early = std::move(st.before_wiring);
-    st.before_wiring.clear();
+  st.wired = true;
+  if (!st.early.empty()) {
+    // What this wiring caught up with runs now (older runs are dropped on the way in);
+    // messages of a still newer run wait on.
+    auto early = std::move(st.early);
+    st.early.clear();
     for (auto& value : early)
       on_deliver(self, value);
   }

@@ -105,10 +105,12 @@ struct operator_state {
   operator_init init;
   const graph::op_node* node = nullptr;
   operator_wiring wiring;
-  /// Set by the first wire_atom. A replacement replica can hear from senders rewired before
-  /// its own node wires it: what arrives before then waits here.
+  /// Set by the first wire_atom. Messages of a run newer than this replica's wiring (a
+  /// replacement hears from senders rewired before its own node wires it; any replica can
+  /// hear a replay before its node's rewire) wait here until the wiring catches up: sent on
+  /// with the older wiring, they could go to a replica that is gone and be lost.
   bool wired = false;
-  std::vector<edge_value> before_wiring;
+  std::vector<edge_value> early;
   /// Whether the supervisor was told of this replica's first answer.
   bool first_answer_told = false;
   /// One balancing policy per outgoing edge.

@@ -118,6 +118,17 @@ struct hand_wired {
   }
 };
 
+/// The input of run `attempt` of request `id` of `ingress`, as a sender upstream delivers it.
+edge_value input_of(request_id id, const caf::actor& ingress, std::uint32_t attempt) {
+  auto ctx = std::make_shared<request_context>();
+  ctx->id = id;
+  ctx->ingress = ingress;
+  ctx->attempt = attempt;
+  return edge_value{ctx, 0, edge_state::present,
+                    std::make_shared<const record>(record{{"x", scalar_input(1)}}), {}, nullptr,
+                    errc::none};
+}
+
 const std::string slow_step = R"(
 graph: g
 inputs: [{name: x, dtype: float32, shape: [1]}]
@@ -181,14 +192,7 @@ TEST_CASE("a replica wired for a newer epoch drops messages of runs started befo
   g.rewire();
   g.sched.run();
   // A message of the run of epoch 0, arriving late.
-  auto ctx = std::make_shared<request_context>();
-  ctx->id = 77;
-  ctx->ingress = g.ingress;
-  ctx->attempt = 0;
-  caf::anon_send(g.table[0][0], deliver_atom::value,
-                 edge_value{ctx, 0, edge_state::present,
-                            std::make_shared<const record>(record{{"x", scalar_input(1)}}), {},
-                            nullptr, errc::none});
+  caf::anon_send(g.table[0][0], deliver_atom::value, input_of(77, g.ingress, 0));
   g.sched.run();
   g.advance_ms(20);
   auto stats = std::make_shared<operator_stats>();
@@ -202,14 +206,7 @@ TEST_CASE("a replica wired for a newer epoch drops messages of runs started befo
 TEST_CASE("a replacement replica holds what reaches it before its wiring, then runs it") {
   hand_wired g{slow_step};
   auto fresh = g.spawn(0, 0);
-  auto ctx = std::make_shared<request_context>();
-  ctx->id = 5;
-  ctx->ingress = g.ingress;
-  ctx->attempt = 1;
-  caf::anon_send(fresh, deliver_atom::value,
-                 edge_value{ctx, 0, edge_state::present,
-                            std::make_shared<const record>(record{{"x", scalar_input(1)}}), {},
-                            nullptr, errc::none});
+  caf::anon_send(fresh, deliver_atom::value, input_of(5, g.ingress, 1));
   g.sched.run(); // no wiring yet: nothing runs, nothing breaks
   caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
   g.table[0][0] = fresh;
@@ -325,14 +322,7 @@ TEST_CASE("a stateful replica answers a request it answered before with the same
   hand_wired g{counter};
   auto sink = g.sys.spawn(output_sink_actor);
   auto deliver = [&](request_id id, std::uint32_t attempt) {
-    auto ctx = std::make_shared<request_context>();
-    ctx->id = id;
-    ctx->ingress = sink;
-    ctx->attempt = attempt;
-    caf::anon_send(g.table[0][0], deliver_atom::value,
-                   edge_value{ctx, 0, edge_state::present,
-                              std::make_shared<const record>(record{{"x", scalar_input(1)}}), {},
-                              nullptr, errc::none});
+    caf::anon_send(g.table[0][0], deliver_atom::value, input_of(id, sink, attempt));
     g.sched.run();
   };
   deliver(9, 0);
@@ -429,4 +419,32 @@ TEST_CASE("a new backup takes its primary's state even before its own wiring arr
   auto b = g.send();
   g.sched.run();
   CHECK(b->count == 2);
+}
+
+TEST_CASE("a message of a run newer than a replica's wiring waits for the wiring, so that it "
+          "is not sent on to a replica that is gone") {
+  hand_wired g{R"(
+graph: chain
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: first, kind: identity, inputs: [x]}
+  - {name: second, kind: identity, inputs: [first]}
+outputs: [{name: y, from: second}]
+)"};
+  // 'second' is lost; the ingress hears of the epoch that replaces it before 'first' does.
+  caf::anon_send_exit(g.table[1][0], caf::exit_reason::kill);
+  g.sched.run();
+  g.table[1][0] = g.spawn(1, 0);
+  ++g.epoch;
+  auto sets = make_replica_sets(g.table, g.backups);
+  caf::anon_send(g.ingress, rewire_atom::value, make_ingress_init(g.topo, sets, g.options, g.epoch),
+                 g.epoch);
+  g.sched.run();
+  auto a = g.send();
+  g.sched.run();
+  CHECK_FALSE(a->arrived); // 'first' holds the run of the new epoch: its wiring is older
+  wire_local_replicas(g.sys, *g.topo, sets, g.epoch);
+  g.sched.run();
+  REQUIRE(a->arrived);
+  CHECK(a->ok);
 }

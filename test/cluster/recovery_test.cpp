@@ -67,28 +67,40 @@ bool all_running(const nlohmann::json& doc) {
   return true;
 }
 
+/// Submits config/graphs/image-analysis-simulated.yaml to node1; returns `submit --json`.
+std::string submit_image_graph(local_cluster& cluster) {
+  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
+                            + cluster[0].cluster());
+  INFO(submit.err, cluster.logs());
+  REQUIRE(submit.exit_code == 0);
+  return submit.out;
+}
+
+/// `hogar load image-analysis` at 100 requests/s for `seconds` against node `i`, started now
+/// in the background; get() gives its parsed --json summary.
+std::future<nlohmann::json> load_image_graph(local_cluster& cluster, std::size_t i, int seconds) {
+  return std::async(std::launch::async, [&cluster, i, seconds] {
+    auto r = cluster.cli("load image-analysis --rate 100 --duration " + std::to_string(seconds)
+                         + " --timeout-ms 5000 --json " + cluster[i].cluster());
+    INFO(r.err, r.out);
+    REQUIRE(r.exit_code <= 1);
+    return nlohmann::json::parse(r.out);
+  });
+}
+
 } // namespace
 
 TEST_CASE("kill -9 of a node under load: every request sent to a surviving node is answered "
           "and the replicas come back") {
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
-  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
-                            + cluster[0].cluster());
-  INFO(submit.err, cluster.logs());
-  REQUIRE(submit.exit_code == 0);
-  auto victim = busiest_other_node(submit.out);
+  INFO(cluster.logs());
+  auto victim = busiest_other_node(submit_image_graph(cluster));
   REQUIRE_FALSE(victim.empty());
-  auto load = std::async(std::launch::async, [&] {
-    return cluster.cli("load image-analysis --rate 100 --duration 4 --timeout-ms 5000 --json "
-                       + cluster[0].cluster());
-  });
+  auto load = load_image_graph(cluster, 0, 4);
   std::this_thread::sleep_for(1500ms);
   cluster.stop(index_of(victim), SIGKILL);
-  auto r = load.get();
-  INFO(r.err, r.out);
-  REQUIRE(r.exit_code <= 1);
-  auto doc = nlohmann::json::parse(r.out);
+  auto doc = load.get();
   MESSAGE("killed ", victim, "; ", doc["ok"], " of ", doc["requests"], " answered, p99 ",
           doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
@@ -146,25 +158,16 @@ TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the mis
           "and once it resumes it serves nothing stale") {
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
-  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
-                            + cluster[0].cluster());
-  INFO(submit.err, cluster.logs());
-  REQUIRE(submit.exit_code == 0);
-  auto victim = busiest_other_node(submit.out);
+  INFO(cluster.logs());
+  auto victim = busiest_other_node(submit_image_graph(cluster));
   REQUIRE_FALSE(victim.empty());
   auto& hung = cluster[index_of(victim)];
-  auto load = std::async(std::launch::async, [&] {
-    return cluster.cli("load image-analysis --rate 100 --duration 5 --timeout-ms 5000 --json "
-                       + cluster[0].cluster());
-  });
+  auto load = load_image_graph(cluster, 0, 5);
   std::this_thread::sleep_for(1500ms);
   ::kill(hung.pid, SIGSTOP);
   std::this_thread::sleep_for(2s);
   ::kill(hung.pid, SIGCONT);
-  auto r = load.get();
-  INFO(r.err, r.out);
-  REQUIRE(r.exit_code <= 1);
-  auto doc = nlohmann::json::parse(r.out);
+  auto doc = load.get();
   MESSAGE("stopped ", victim, " for 2 s; ", doc["ok"], " of ", doc["requests"],
           " answered, p99 ", doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"],
           " us");
@@ -383,19 +386,11 @@ TEST_CASE("kill -9 of the node a graph was submitted to: a survivor takes over i
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
-  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
-                            + cluster[0].cluster());
-  REQUIRE(submit.exit_code == 0);
-  REQUIRE(placement_nodes(submit.out).count("node1") == 1);
-  auto load = std::async(std::launch::async, [&] {
-    return cluster.cli("load image-analysis --rate 100 --duration 4 --timeout-ms 5000 --json "
-                       + cluster[1].cluster());
-  });
+  REQUIRE(placement_nodes(submit_image_graph(cluster)).count("node1") == 1);
+  auto load = load_image_graph(cluster, 1, 4);
   std::this_thread::sleep_for(1500ms);
   cluster.stop(0, SIGKILL);
-  auto r = load.get();
-  INFO(r.err, r.out);
-  auto doc = nlohmann::json::parse(r.out);
+  auto doc = load.get();
   MESSAGE("killed node1 (the supervisor's node); ", doc["ok"], " of ", doc["requests"],
           " answered at node2, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
