@@ -10,15 +10,7 @@ using namespace hogar::test;
 
 namespace {
 
-struct deterministic_runtime {
-  system_config cfg = [] {
-    system_config c;
-    system_config::use_test_coordinator(c);
-    return c;
-  }();
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched =
-    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+struct deterministic_runtime : coordinated_system {
   std::unique_ptr<deployment> dep;
 
   struct answer {

@@ -17,15 +17,7 @@ using namespace hogar::test;
 namespace {
 
 /// A graph wired by hand: its table of replicas, and an ingress that keeps inputs for replay.
-struct hand_wired {
-  system_config cfg = [] {
-    system_config c;
-    system_config::use_test_coordinator(c);
-    return c;
-  }();
-  caf::actor_system sys{cfg};
-  caf::scheduler::test_coordinator& sched =
-    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+struct hand_wired : coordinated_system {
   std::shared_ptr<const graph::topology> topo;
   replica_table table;
   std::vector<caf::actor> backups;

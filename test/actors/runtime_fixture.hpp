@@ -6,6 +6,7 @@
 #include <string>
 
 #include <caf/actor_system.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 #include <doctest/doctest.h>
 
@@ -37,6 +38,19 @@ struct outcome {
   std::string error;
 
   const tensor* output(std::string_view name) const { return find_tensor(reply.outputs, name); }
+};
+
+/// An actor system on CAF's deterministic test coordinator: messages run when the test says
+/// (sched.run()), and time moves only when it advances the clock.
+struct coordinated_system {
+  system_config cfg = [] {
+    system_config c;
+    system_config::use_test_coordinator(c);
+    return c;
+  }();
+  caf::actor_system sys{cfg};
+  caf::scheduler::test_coordinator& sched =
+    dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
 };
 
 struct threaded_runtime {
