@@ -53,16 +53,6 @@ struct deterministic_runtime : coordinated_system {
     sched.run();
   }
 
-  /// The statistics of the ingress (ingress_stats) or of an operator replica (operator_stats).
-  template <class Stats>
-  Stats stats_of(const caf::actor& who) {
-    auto out = std::make_shared<Stats>();
-    sys.spawn([=](caf::event_based_actor* self) {
-      self->request(who, caf::infinite, stats_atom::value).then([=](Stats& s) { *out = s; });
-    });
-    sched.run();
-    return *out;
-  }
 
   ~deterministic_runtime() {
     if (dep)

@@ -95,14 +95,7 @@ struct hand_wired : coordinated_system {
     return result;
   }
 
-  ingress_stats ingress_figures() {
-    auto out = std::make_shared<ingress_stats>();
-    sys.spawn([=, in = ingress](caf::event_based_actor* self) {
-      self->request(in, caf::infinite, stats_atom::value).then([=](ingress_stats& s) { *out = s; });
-    });
-    sched.run();
-    return *out;
-  }
+  ingress_stats ingress_figures() { return stats_of<ingress_stats>(ingress); }
 
   void advance_ms(int ms) {
     sched.advance_time(std::chrono::milliseconds(ms));
@@ -187,12 +180,7 @@ TEST_CASE("a replica wired for a newer epoch drops messages of runs started befo
   caf::anon_send(g.table[0][0], deliver_atom::value, input_of(77, g.ingress, 0));
   g.sched.run();
   g.advance_ms(20);
-  auto stats = std::make_shared<operator_stats>();
-  g.sys.spawn([=, r = g.table[0][0]](caf::event_based_actor* self) {
-    self->request(r, caf::infinite, stats_atom::value).then([=](operator_stats& s) { *stats = s; });
-  });
-  g.sched.run();
-  CHECK(stats->calls == 0);
+  CHECK(g.stats_of<operator_stats>(g.table[0][0]).calls == 0);
 }
 
 TEST_CASE("a replacement replica holds what reaches it before its wiring, then runs it") {
@@ -205,12 +193,7 @@ TEST_CASE("a replacement replica holds what reaches it before its wiring, then r
   g.rewire();
   g.sched.run();
   g.advance_ms(10);
-  auto stats = std::make_shared<operator_stats>();
-  g.sys.spawn([=](caf::event_based_actor* self) {
-    self->request(fresh, caf::infinite, stats_atom::value).then([=](operator_stats& s) { *stats = s; });
-  });
-  g.sched.run();
-  CHECK(stats->calls == 1);
+  CHECK(g.stats_of<operator_stats>(fresh).calls == 1);
 }
 
 namespace {
@@ -394,13 +377,9 @@ TEST_CASE("a new backup takes its primary's state even before its own wiring arr
   caf::anon_send(g.ingress, rewire_atom::value, make_ingress_init(g.topo, sets, g.options, g.epoch),
                  g.epoch);
   g.sched.run();
-  auto stats = std::make_shared<operator_stats>();
-  g.sys.spawn([=, primary = g.table[0][0]](caf::event_based_actor* self) {
-    self->request(primary, caf::infinite, stats_atom::value).then([=](operator_stats& s) { *stats = s; });
-  });
-  g.sched.run();
-  CHECK(stats->role == "primary");
-  CHECK(stats->backup_in_sync);
+  auto stats = g.stats_of<operator_stats>(g.table[0][0]);
+  CHECK(stats.role == "primary");
+  CHECK(stats.backup_in_sync);
   // Promoted, the backup counts on from the synced state.
   caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
   g.sched.run();

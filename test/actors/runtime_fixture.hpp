@@ -6,6 +6,7 @@
 #include <string>
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <caf/scoped_actor.hpp>
 #include <doctest/doctest.h>
@@ -51,6 +52,17 @@ struct coordinated_system {
   caf::actor_system sys{cfg};
   caf::scheduler::test_coordinator& sched =
     dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+
+  /// The statistics of an ingress (ingress_stats) or of an operator replica (operator_stats).
+  template <class Stats>
+  Stats stats_of(const caf::actor& who) {
+    auto out = std::make_shared<Stats>();
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(who, caf::infinite, stats_atom::value).then([=](Stats& s) { *out = s; });
+    });
+    sched.run();
+    return *out;
+  }
 };
 
 struct threaded_runtime {
