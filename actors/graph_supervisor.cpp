@@ -195,6 +195,30 @@ void respawn(self_ptr self, std::size_t op, std::uint32_t replica);
 
 void ensure_backup(self_ptr self, std::size_t op);
 
+/// Asks `target` to spawn replica `replica` of `op` (its backup when `backup`). When the answer
+/// comes, `wanted()` says whether the replica is still needed (the graph may have moved on
+/// meanwhile): if so `take` gets it, else it is stopped. `failed` gets an error of the node.
+void spawn_one(self_ptr self, std::size_t op, std::uint32_t replica, bool backup,
+               const node_info& target, std::function<bool()> wanted,
+               std::function<void(caf::actor)> take,
+               std::function<void(const caf::error&)> failed) {
+  auto& st = self->state;
+  spawn_request req{st.init.name, st.init.yaml, st.init.file,
+                    {replica_placement{st.init.topo->ops[op].spec->name, replica, target.name,
+                                       backup}}};
+  self->request(target.node, peer_timeout, respawn_atom::value, std::move(req))
+    .then(
+      [self, wanted, take](std::vector<caf::actor>& actors) {
+        if (!wanted() || actors.size() != 1) {
+          for (auto& a : actors)
+            self->send_exit(a, caf::exit_reason::user_shutdown);
+          return;
+        }
+        take(actors.front());
+      },
+      [failed](caf::error& err) { failed(err); });
+}
+
 /// The replacement of (op, replica) runs on `node`: wire it in under a new epoch.
 void replaced(self_ptr self, std::size_t op, std::uint32_t replica, const std::string& node,
               caf::actor actor) {
@@ -240,24 +264,18 @@ void respawn(self_ptr self, std::size_t op, std::uint32_t replica) {
     }
     log(self, "info", fmt::format("spawning a replacement for replica {} of '{}' on node {}",
                                   replica, name, target->name));
-    spawn_request req{st.init.name, st.init.yaml, st.init.file,
-                      {replica_placement{name, replica, target->name}}};
-    self->request(target->node, peer_timeout, respawn_atom::value, std::move(req))
-      .then(
-        [self, op, replica, node = target->name](std::vector<caf::actor>& actors) {
-          if (actors.size() != 1 || self->state.table[op][replica]) {
-            for (auto& a : actors)
-              self->send_exit(a, caf::exit_reason::user_shutdown);
-            return;
-          }
-          replaced(self, op, replica, node, actors.front());
-        },
-        [self, op, replica, name, node = target->name](caf::error& err) {
-          log(self, "warning", fmt::format("node {} could not spawn replica {} of '{}': {}; "
-                                           "trying again",
-                                           node, replica, name, message_of(err)));
-          self->delayed_send(self, respawn_retry, respawn_atom::value, op, replica);
-        });
+    spawn_one(
+      self, op, replica, false, *target,
+      [self, op, replica] { return !self->state.table[op][replica]; },
+      [self, op, replica, node = target->name](caf::actor actor) {
+        replaced(self, op, replica, node, std::move(actor));
+      },
+      [self, op, replica, name, node = target->name](const caf::error& err) {
+        log(self, "warning", fmt::format("node {} could not spawn replica {} of '{}': {}; "
+                                         "trying again",
+                                         node, replica, name, message_of(err)));
+        self->delayed_send(self, respawn_retry, respawn_atom::value, op, replica);
+      });
   });
 }
 
@@ -352,33 +370,30 @@ void ensure_backup(self_ptr self, std::size_t op) {
       self->delayed_send(self, protect_retry, protect_atom::value, op);
       return;
     }
-    spawn_request req{st.init.name, st.init.yaml, st.init.file,
-                      {replica_placement{name, 0, target->name, true}}};
-    self->request(target->node, peer_timeout, respawn_atom::value, std::move(req))
-      .then(
-        [self, op, node = target->name](std::vector<caf::actor>& actors) {
-          auto& st = self->state;
-          st.backup_pending[op] = false;
-          if (actors.size() != 1 || st.backups[op] || !st.table[op][0]) {
-            for (auto& a : actors)
-              self->send_exit(a, caf::exit_reason::user_shutdown);
-            return;
-          }
-          st.unprotected_logged[op] = false;
-          self->monitor(actors.front());
-          st.backups[op] = actors.front();
-          st.placement.push_back(
-            replica_placement{st.init.topo->ops[op].spec->name, 0, node, true});
-          ++st.epoch;
-          log(self, "info", fmt::format("'{}' has a backup on node {}; epoch {}",
-                                        st.init.topo->ops[op].spec->name, node, st.epoch));
-          closed(self, op, 0, true, node);
-          broadcast(self);
-        },
-        [self, op](caf::error&) {
-          self->state.backup_pending[op] = false;
-          self->delayed_send(self, protect_retry, protect_atom::value, op);
-        });
+    spawn_one(
+      self, op, 0, true, *target,
+      [self, op] {
+        auto& st = self->state;
+        st.backup_pending[op] = false;
+        return !st.backups[op] && st.table[op][0];
+      },
+      [self, op, node = target->name](caf::actor actor) {
+        auto& st = self->state;
+        st.unprotected_logged[op] = false;
+        self->monitor(actor);
+        st.backups[op] = std::move(actor);
+        st.placement.push_back(
+          replica_placement{st.init.topo->ops[op].spec->name, 0, node, true});
+        ++st.epoch;
+        log(self, "info", fmt::format("'{}' has a backup on node {}; epoch {}",
+                                      st.init.topo->ops[op].spec->name, node, st.epoch));
+        closed(self, op, 0, true, node);
+        broadcast(self);
+      },
+      [self, op](const caf::error&) {
+        self->state.backup_pending[op] = false;
+        self->delayed_send(self, protect_retry, protect_atom::value, op);
+      });
   });
 }
 
