@@ -176,9 +176,57 @@ void on_expire(self_ptr self) {
   check_drained(self);
 }
 
-/// Starts one run of a request under the current epoch: chooses the replicas of its routed
-/// operators and delivers its inputs. Outputs of earlier runs no longer count.
-void start_run(self_ptr self, request_id id, ingress_state::in_flight& entry) {
+/// The replica entry edge `c` of graph input `i` goes to for this request: the request's
+/// route for a routed operator, else the replica it went to while that one lives, else the
+/// least loaded live one. Null when none is alive.
+const caf::actor* entry_target(self_ptr self, const request_context& ctx, std::size_t i,
+                               std::size_t c, const caf::actor& sent_to) {
+  auto& st = self->state;
+  auto& set = *st.init.input_targets[i][c];
+  auto& target = st.init.topo->ops[st.init.topo->input_consumers[i][c].op];
+  if (target.route_index)
+    return set.live(ctx.route[*target.route_index]);
+  if (sent_to)
+    if (auto k = std::find(set.actors.begin(), set.actors.end(), sent_to); k != set.actors.end())
+      return &*k;
+  std::size_t replica = 0;
+  if (set.actors.size() > 1)
+    replica = st.input_pickers[i][c].pick(set.loads->counts());
+  auto* actor = set.live(replica);
+  if (actor && set.actors.size() > 1)
+    set.loads->assigned(static_cast<std::size_t>(actor - set.actors.data()));
+  return actor;
+}
+
+/// Sends the request's inputs along every entry edge whose message is not where the current
+/// wiring wants it (all of them at admission; after a rewire, those whose replica was lost).
+/// Returns whether anything was sent.
+bool send_inputs(self_ptr self, ingress_state::in_flight& entry) {
+  auto& st = self->state;
+  auto& topo = *st.init.topo;
+  bool sent = false;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < topo.input_consumers.size(); ++i) {
+    auto& consumers = topo.input_consumers[i];
+    for (std::size_t c = 0; c < consumers.size(); ++c, ++k) {
+      auto* actor = entry_target(self, *entry.ctx, i, c, entry.sent_to[k]);
+      // With no replica alive the input waits for the rewire that replaces one.
+      if (!actor || *actor == entry.sent_to[k])
+        continue;
+      entry.sent_to[k] = *actor;
+      self->send(*actor, deliver_atom::value,
+                 edge_value{entry.ctx, static_cast<std::uint32_t>(consumers[c].slot),
+                            edge_state::present, entry.inputs[i], std::string{}, nullptr,
+                            errc::none});
+      sent = true;
+    }
+  }
+  return sent;
+}
+
+/// Starts a request: chooses the replicas of its routed operators, sends its inputs, and
+/// reports the graph outputs that are graph inputs.
+void start(self_ptr self, request_id id, ingress_state::in_flight& entry) {
   auto& st = self->state;
   auto& topo = *st.init.topo;
   auto& g = *topo.spec;
@@ -186,7 +234,6 @@ void start_run(self_ptr self, request_id id, ingress_state::in_flight& entry) {
   ctx->id = id;
   ctx->deadline_ns = entry.deadline_ns;
   ctx->ingress = caf::actor_cast<caf::actor>(self);
-  ctx->attempt = st.epoch;
   ctx->route.resize(st.init.routed.size());
   for (std::size_t r = 0; r < st.init.routed.size(); ++r) {
     auto& set = *st.init.routed[r];
@@ -198,33 +245,18 @@ void start_run(self_ptr self, request_id id, ingress_state::in_flight& entry) {
     set.loads->assigned(replica);
     ctx->route[r] = static_cast<std::uint16_t>(replica);
   }
-  context_ptr shared_ctx = std::move(ctx);
-  entry.attempt = st.epoch;
+  entry.ctx = std::move(ctx);
   entry.remaining = static_cast<std::uint32_t>(g.outputs.size());
   entry.outputs.assign(g.outputs.size(), nullptr);
   entry.reported.assign(g.outputs.size(), false);
-  entry.served.clear();
+  std::size_t edges = 0;
+  for (auto& consumers : topo.input_consumers)
+    edges += consumers.size();
+  entry.sent_to.assign(edges, caf::actor{});
+  send_inputs(self, entry);
   for (std::size_t i = 0; i < g.inputs.size(); ++i) {
-    auto& value = entry.inputs[i];
-    auto& consumers = topo.input_consumers[i];
-    for (std::size_t c = 0; c < consumers.size(); ++c) {
-      auto& set = *st.init.input_targets[i][c];
-      auto& target = topo.ops[consumers[c].op];
-      std::size_t replica = 0;
-      if (target.route_index) {
-        replica = shared_ctx->route[*target.route_index];
-      } else if (set.actors.size() > 1) {
-        replica = st.input_pickers[i][c].pick(set.loads->counts());
-        set.loads->assigned(replica);
-      }
-      // With no replica alive the request waits for the rewire that replaces one.
-      if (auto* actor = set.live(replica))
-        self->send(*actor, deliver_atom::value,
-                   edge_value{shared_ctx, static_cast<std::uint32_t>(consumers[c].slot),
-                              edge_state::present, value, std::string{}, nullptr, errc::none});
-    }
     for (auto out : topo.input_output_slots[i]) {
-      entry.outputs[out] = value;
+      entry.outputs[out] = entry.inputs[i];
       entry.reported[out] = true;
       --entry.remaining;
     }
@@ -232,8 +264,8 @@ void start_run(self_ptr self, request_id id, ingress_state::in_flight& entry) {
 }
 
 /// The graph was rewired after a failure: from now on requests go through the new replica
-/// sets, and every request in flight runs again under the new epoch, since part of it may
-/// have been lost with the replica that failed. Operators drop the older runs' messages.
+/// sets, and an input whose replica was lost goes again to its replacement. The rest of what
+/// was lost is sent again by the operators upstream of it (actors/edge_ledger.hpp).
 void on_rewire(self_ptr self, ingress_init& wiring, std::uint32_t epoch) {
   auto& st = self->state;
   if (epoch <= st.epoch)
@@ -251,16 +283,9 @@ void on_rewire(self_ptr self, ingress_init& wiring, std::uint32_t epoch) {
   for (auto& [id, entry] : st.requests) {
     if (entry.inputs.empty())
       continue; // recovery is off
-    start_run(self, id, entry);
-    ++st.stats.replayed;
+    if (send_inputs(self, entry))
+      ++st.stats.replayed;
   }
-  std::vector<request_id> done;
-  for (auto& [id, entry] : st.requests)
-    if (entry.remaining == 0)
-      done.push_back(id);
-  for (auto id : done)
-    finish(self, id, st.requests.at(id));
-  check_drained(self);
 }
 
 /// A replica crashed while it ran request `id`. The supervisor replaces it and the rewire
@@ -342,11 +367,11 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
     entry.inputs.push_back(std::make_shared<const record>(record{*(*matched)[i]}));
   ++st.stats.accepted;
   auto promise = entry.promise;
-  start_run(self, id, entry);
+  start(self, id, entry);
   if (replay)
     entry.held = replay_hold{replay, bytes};
   else
-    entry.inputs.clear(); // recovery is off: nothing runs again
+    entry.inputs.clear(); // recovery is off: nothing is sent again
   if (entry.remaining == 0) {
     finish(self, id, entry);
     return promise;
@@ -356,15 +381,25 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
   return promise;
 }
 
+/// Acknowledges a graph output to the replica that sent it (in a batch every few
+/// milliseconds), also a late or duplicate one: the sender may forget it.
+void acknowledge_output(self_ptr self, const edge_value& value) {
+  auto& st = self->state;
+  auto from = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!st.init.options.replay || !from)
+    return;
+  if (st.acks.add(from, edge_ack{self->address(), value.ctx->id, value.slot}))
+    self->delayed_send(self, std::chrono::milliseconds(5), flush_atom::value);
+}
+
 void on_output(self_ptr self, edge_value& value) {
+  acknowledge_output(self, value);
   auto& st = self->state;
   auto id = value.ctx->id;
   auto i = st.requests.find(id);
   if (i == st.requests.end())
     return; // already answered (failed or timed out): a late output
   auto& entry = i->second;
-  if (value.ctx->attempt != entry.attempt)
-    return; // from a run before the last rewire: the current run answers
   if (value.state == edge_state::failed) {
     ++st.stats.failed;
     count_failed_time(self, entry);
@@ -432,7 +467,12 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
     [self](rewire_atom, ingress_init& wiring, std::uint32_t epoch) {
       on_rewire(self, wiring, epoch);
     },
-    [self](crashed_atom, request_id id, std::uint32_t, const std::string& op) {
+    [self](flush_atom) {
+      self->state.acks.flush([self](const caf::actor& to, std::vector<edge_ack>&& acks) {
+        self->send(to, ack_atom::value, graph_output_op, std::move(acks));
+      });
+    },
+    [self](crashed_atom, request_id id, const std::string& op) {
       on_crashed(self, id, op);
     },
     [self](drain_atom) -> caf::result<drain_atom> {

@@ -17,52 +17,15 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/edge_ledger.hpp"
 #include "actors/messages.hpp"
+#include "actors/replay_budget.hpp"
 #include "actors/replica_set.hpp"
 #include "graph/topology.hpp"
 #include "scheduling/deadline_queue.hpp"
 #include "scheduling/least_outstanding.hpp"
 
 namespace hogar {
-
-/// The bytes of request inputs that all ingresses of a node keep for replay, against one
-/// limit (replay-buffer-bytes).
-struct replay_budget {
-  explicit replay_budget(std::size_t limit) : limit(limit) {}
-  const std::size_t limit;
-  std::atomic<std::int64_t> used{0};
-};
-
-/// Bytes of one request held against a replay_budget; given back when the request leaves the
-/// in-flight table, whichever way it leaves.
-class replay_hold {
-public:
-  replay_hold() = default;
-  replay_hold(std::shared_ptr<replay_budget> budget, std::int64_t bytes)
-    : budget_(std::move(budget)), bytes_(bytes) {
-    budget_->used.fetch_add(bytes_, std::memory_order_relaxed);
-  }
-  replay_hold(replay_hold&& other) noexcept
-    : budget_(std::move(other.budget_)), bytes_(std::exchange(other.bytes_, 0)) {}
-  replay_hold& operator=(replay_hold&& other) noexcept {
-    release();
-    budget_ = std::move(other.budget_);
-    bytes_ = std::exchange(other.bytes_, 0);
-    return *this;
-  }
-  ~replay_hold() { release(); }
-
-private:
-  void release() {
-    if (budget_)
-      budget_->used.fetch_sub(bytes_, std::memory_order_relaxed);
-    budget_ = nullptr;
-    bytes_ = 0;
-  }
-
-  std::shared_ptr<replay_budget> budget_;
-  std::int64_t bytes_ = 0;
-};
 
 struct ingress_options {
   /// Deadline of a request that names none, milliseconds.
@@ -102,11 +65,15 @@ struct ingress_state {
     std::vector<bool> reported;
     /// The model versions that served the outputs reported so far.
     std::vector<served_by> served;
-    /// The request's inputs in declared order, kept until it is answered: after a failure
-    /// the request runs again from them (the ingress is the upstream backup of every edge).
+    /// The request's inputs in declared order, kept until it is answered: the ingress is the
+    /// upstream of the graph's entry edges, and after a failure sends an input again to the
+    /// replacement of the replica it went to (actors/edge_ledger.hpp).
     std::vector<record_ptr> inputs;
-    /// The epoch of the run whose outputs count; outputs of older runs are dropped.
-    std::uint32_t attempt = 0;
+    /// The request's context (its id, deadline and routes), the same in every message of it.
+    context_ptr ctx;
+    /// The replica each entry edge's message went to (input_targets flattened, input by input);
+    /// null when none was alive.
+    std::vector<caf::actor> sent_to;
     /// Replicas this request crashed so far.
     std::uint32_t crashes = 0;
     /// Its inputs' bytes, held against the node's replay budget.
@@ -122,6 +89,9 @@ struct ingress_state {
   std::vector<std::vector<scheduling::least_outstanding>> input_pickers;
   std::vector<scheduling::least_outstanding> route_pickers;
   ingress_stats stats;
+  /// Acks of graph outputs waiting for their batch (recovery on: the replica that sent an
+  /// output keeps it, and the request's inputs upstream, until acknowledged).
+  ack_batches acks;
   /// The epoch of the graph's wiring; every rewire after a failure raises it.
   std::uint32_t epoch = 0;
   /// Set by drain_atom: new requests are refused, and the promise is kept once none is left.
@@ -135,9 +105,9 @@ struct ingress_state {
 ///   (drain_atom) -> (drain_atom) once every accepted request is answered; new ones are refused.
 ///   (stop_atom, std::string reason): answers every request in flight with `reason`, then quits.
 ///   (answered_atom, op, replica): a replica on another node gave back its share of the load.
-///   (rewire_atom, ingress_init, epoch): new replica sets after a failure; every request in
-///     flight runs again through them, under the new epoch.
-///   (crashed_atom, id, attempt, op): request `id` crashed a replica of `op`; the second time
+///   (rewire_atom, ingress_init, epoch): new replica sets after a failure; an input sent to a
+///     replica now gone goes again to the one that replaces it.
+///   (crashed_atom, id, op): request `id` crashed a replica of `op`; the second time
 ///     it is answered with an error instead of being run again.
 caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init);
 

@@ -52,12 +52,21 @@ using answered_atom = caf::atom_constant<caf::atom("answered")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 /// Node -> ingress: answer everything in flight with the given reason, then stop.
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
-/// Node -> ingress: the graph was rewired after a failure (a new epoch); replay what is in
-/// flight through the new wiring.
+/// Node -> ingress: the graph was rewired after a failure (a new epoch); send the inputs that
+/// went to a replica now gone again, through the new wiring.
 using rewire_atom = caf::atom_constant<caf::atom("rewire")>;
-/// Operator -> ingress: request (id) crashed a replica of this operator (its actor died while
-/// running it); after two crashes the request is answered with an error, not retried.
+/// Operator -> ingress: (crashed_atom, id, op name): request `id` crashed a replica of this
+/// operator (its actor died while running it); after two crashes the request is answered with
+/// an error, not retried. Operator -> its upstream senders: (crashed_atom, op, edge_ack): the
+/// same, so that they send the message again once only (actors/edge_ledger.hpp).
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
+/// Operator -> the replicas that sent it a request's messages: (ack_atom, op, acks): those
+/// messages were consumed, the senders may forget them (actors/edge_ledger.hpp).
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+/// Operator -> itself: send the acknowledgements gathered since the last flush.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// Operator -> itself, every second: forget what was kept for requests past their deadline.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 /// Stateful primary -> its backup: the state after one call and the output it releases
 /// next; the backup acknowledges before the output goes downstream.
 using backup_atom = caf::atom_constant<caf::atom("backup")>;
@@ -141,18 +150,13 @@ struct request_context {
   /// For each operator with a route index (graph/topology.hpp), the replica that receives all
   /// of this request's messages, chosen at admission.
   std::vector<std::uint16_t> route;
-  /// The epoch of the graph's wiring this run of the request was started in. After a failure
-  /// the ingress runs what is in flight again under the new epoch; operators wired for a newer
-  /// epoch drop messages of older runs (fencing).
-  std::uint32_t attempt = 0;
 };
 
 using context_ptr = std::shared_ptr<const request_context>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_context& x) {
-  return f(caf::meta::type_name("request_context"), x.id, x.deadline_ns, x.ingress, x.route,
-           x.attempt);
+  return f(caf::meta::type_name("request_context"), x.id, x.deadline_ns, x.ingress, x.route);
 }
 
 /// The state of an edge for one request.
@@ -227,7 +231,7 @@ typename Inspector::result_type inspect(Inspector& f, edge_value& x) {
 }
 
 /// An output a stateful replica released for one request, kept until the request's deadline:
-/// when the request runs again (after a failure anywhere in the graph), the replica answers
+/// when the request reaches it again (sent again after a failure), the replica answers
 /// with this output instead of running the operation, and its state changes once.
 struct released_output {
   /// The request: its ingress and the id that ingress gave it.
@@ -387,6 +391,10 @@ struct operator_stats {
   /// a backup holds its whole state.
   std::string role;
   bool backup_in_sync = false;
+  /// ARG (actors/edge_ledger.hpp): messages this replica sent downstream and keeps until they
+  /// are acknowledged, and messages it sent again to a replacement after a failure.
+  std::uint64_t unacknowledged = 0;
+  std::uint64_t replayed = 0;
 };
 
 template <class Inspector>
@@ -395,7 +403,7 @@ typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
            x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
            x.batch_delay_max_us, x.batches, x.batched_requests, x.versions, x.device,
            x.latency_buckets, x.latency_sum_ns, x.calls_per_second, x.queue_ns,
-           x.model_versions, x.role, x.backup_in_sync);
+           x.model_versions, x.role, x.backup_in_sync, x.unacknowledged, x.replayed);
 }
 
 /// Counters of one ingress.
@@ -412,8 +420,9 @@ struct ingress_stats {
   std::int64_t failed_ns = 0;
   /// Wall clock of the last answer with outputs, milliseconds since the Unix epoch; 0: none.
   std::int64_t last_completed_unix_ms = 0;
-  /// Requests run again after a failure (one count per request and rewire), and the epoch of
-  /// the graph's wiring this ingress sends through.
+  /// Requests whose inputs this ingress sent again after a failure, because the replica it
+  /// had sent them to was lost (one count per request and rewire), and the epoch of the
+  /// graph's wiring this ingress sends through.
   std::uint64_t replayed = 0;
   std::uint32_t epoch = 0;
 };

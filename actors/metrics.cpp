@@ -133,10 +133,15 @@ std::string prometheus_text(const cluster_snapshot& snap) {
     histogram_lines(out, recovery, fmt::format("graph=\"{}\"", label(g.summary.name)),
                     g.recovery.seconds_buckets, g.recovery.seconds_sum_ns);
   header(out, "hogar_replayed_total", "counter",
-         "Requests this node's ingress ran again after a rewire.");
-  for (auto& g : snap.graphs)
+         "Messages sent again to a replacement after a rewire: inputs by this node's ingress, "
+         "outputs by the graph's replicas.");
+  for (auto& g : snap.graphs) {
+    auto replayed = g.ingress.replayed;
+    for (auto& r : g.replicas)
+      replayed += r.stats.replayed;
     out += fmt::format("hogar_replayed_total{{graph=\"{}\"}} {}\n", label(g.summary.name),
-                       g.ingress.replayed);
+                       replayed);
+  }
   header(out, "hogar_replay_buffer_bytes", "gauge",
          "Bytes of request inputs this node keeps for replay (limit: replay-buffer-bytes).");
   out += fmt::format("hogar_replay_buffer_bytes{{node=\"{}\"}} {}\n", label(snap.node),
@@ -182,7 +187,9 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"latency_p99_us", p_us(s, 99)},
                         {"throughput_rps", s.calls_per_second},
                         {"role", s.role},
-                        {"backup_in_sync", s.backup_in_sync}});
+                        {"backup_in_sync", s.backup_in_sync},
+                        {"unacknowledged", s.unacknowledged},
+                        {"replayed", s.replayed}});
   }
   nlohmann::json recoveries = nlohmann::json::array();
   for (auto& r : g.recovery.latest)

@@ -378,7 +378,8 @@ void take_deployment(self_ptr self, hosted_graph& g, graph_deployment& d) {
   g.backups = std::move(d.backups);
   g.unavailable = std::move(d.unavailable);
   g.sets = make_replica_sets(g.actors, g.backups);
-  wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch, g.supervisor);
+  wire_local_replicas(self->system(), *g.topo, g.sets, g.epoch, g.supervisor,
+                      self->state.cfg.ingress.replay);
   watch_supervisor(self, g);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
 #include <span>
 
 #include <caf/actor_clock.hpp>
@@ -73,16 +74,31 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
       replica = st.pickers[i].pick(target.loads->counts());
       target.loads->assigned(replica);
     }
-    // A dead replica not yet replaced: another one takes it; with none alive the request is
-    // run again once the supervisor has replaced one (or fails at its deadline).
-    if (auto* actor = target.live(replica))
-      self->send(*actor, deliver_atom::value,
-                 edge_value{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error,
-                            trace, code});
+    // A dead replica not yet replaced: another one takes it. With none alive the message
+    // waits in the outbox for the rewire that replaces one (recovery off: it is lost, and the
+    // request fails at its deadline).
+    auto* actor = target.live(replica);
+    edge_value out{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error, trace, code};
+    if (actor)
+      self->send(*actor, deliver_atom::value, out);
+    if (st.wiring.replay) {
+      auto bytes = payload_bytes(out);
+      st.sent.keep(static_cast<std::uint32_t>(i), actor ? *actor : caf::actor{}, std::move(out),
+                   replay_hold{st.wiring.replay, bytes});
+    }
   }
-  for (auto slot : node.output_slots)
-    self->send(ctx->ingress, output_atom::value,
-               edge_value{ctx, static_cast<std::uint32_t>(slot), state, value, error, trace, code});
+  for (std::size_t k = 0; k < node.output_slots.size(); ++k) {
+    edge_value out{ctx, static_cast<std::uint32_t>(node.output_slots[k]), state, value, error,
+                   trace, code};
+    self->send(ctx->ingress, output_atom::value, out);
+    // Kept until the ingress acknowledges it, so that the inputs of this request are kept
+    // upstream until then too; never sent again (the ingress lives as long as its request).
+    if (st.wiring.replay) {
+      auto bytes = payload_bytes(out);
+      st.sent.keep(static_cast<std::uint32_t>(node.consumers.size() + k), ctx->ingress,
+                   std::move(out), replay_hold{st.wiring.replay, bytes});
+    }
+  }
   if (state == edge_state::present && st.wiring.fill_target) {
     auto& cache = *st.wiring.fill_target;
     auto& cache_node = st.init.topo->ops[*node.fills_cache];
@@ -110,6 +126,35 @@ void release_load(self_ptr self, const context_ptr& ctx, const caf::strong_actor
              static_cast<std::uint32_t>(st.init.op), st.init.replica);
 }
 
+/// Queues an acknowledgement for `to`; the first one since the last flush arms the flush.
+void queue_ack(self_ptr self, const caf::actor& to, edge_ack ack) {
+  // A few milliseconds' worth of acks travel in one message: the normal case stays cheap, and
+  // a sender keeps a message only that much longer.
+  constexpr auto ack_interval = std::chrono::milliseconds(5);
+  if (self->state.acks.add(to, std::move(ack)))
+    self->delayed_send(self, ack_interval, flush_atom::value);
+}
+
+/// Every output of the request from here was acknowledged: its senders may forget the
+/// messages they sent this replica for it.
+void release_inputs(self_ptr self, const run_ref& run) {
+  for (auto& from : self->state.received.release(run, now_ns(self)))
+    if (from.actor)
+      queue_ack(self, from.actor, edge_ack{run.ingress, run.id, from.slot});
+}
+
+/// The request's outputs have gone on from here; with none kept (no consumer) its inputs are
+/// released at once, else when the last output is acknowledged.
+void acknowledge_inputs(self_ptr self, const request_context& ctx) {
+  auto& st = self->state;
+  if (!st.wiring.replay)
+    return;
+  auto run = run_of(ctx);
+  st.received.finished(run);
+  if (!st.sent.holds(run))
+    release_inputs(self, run);
+}
+
 } // namespace
 
 void detail::finish(detail::operator_ptr self, const context_ptr& ctx,
@@ -118,6 +163,7 @@ void detail::finish(detail::operator_ptr self, const context_ptr& ctx,
                     errc code) {
   emit(self, ctx, state, value, error, trace, code);
   release_load(self, ctx, assigner);
+  acknowledge_inputs(self, *ctx);
   auto& st = self->state;
   if (!st.first_answer_told && st.wiring.supervisor && state == edge_state::present) {
     st.first_answer_told = true;
@@ -258,59 +304,114 @@ void start_next(self_ptr self) {
   }
 }
 
-void on_deliver(self_ptr self, edge_value& value) {
+void on_deliver(self_ptr self, edge_value& value, caf::actor from) {
   auto& st = self->state;
-  if (!st.wired || value.ctx->attempt > st.wiring.epoch) {
-    st.early.push_back(std::move(value));
+  if (!st.wired) {
+    st.early.push_back({std::move(value), std::move(from)});
     return;
   }
-  if (value.ctx->attempt < st.wiring.epoch)
-    return; // started before the last rewire: the ingress runs it again in this epoch
+  auto run = run_of(*value.ctx);
+  if (st.wiring.replay) {
+    // The ingress keeps a request's inputs until it answers it: it is not acknowledged.
+    if (from && from.address() == run.ingress)
+      from = nullptr;
+    auto arrived = st.received.received(run, value.ctx->deadline_ns, from, value.slot);
+    if (arrived == inbox::arrival::after_done && from)
+      queue_ack(self, from, edge_ack{run.ingress, run.id, value.slot});
+    if (arrived != inbox::arrival::fresh)
+      return; // sent again after a failure; this replica has it (or had it) already
+  }
   auto slots = st.node->slot_count();
   if (slots == 1) {
     auto ctx = value.ctx;
     on_complete(self, ctx, std::span<edge_value>{&value, 1}, self->current_sender());
     return;
   }
-  run_key key{value.ctx->id, value.ctx->attempt};
-  auto& join = st.joins[key];
+  auto& join = st.joins[run];
   if (join.slots.empty()) {
     join.slots.resize(slots);
     join.arrived.resize(slots, false);
   }
   auto slot = value.slot;
   if (slot >= slots || join.arrived[slot])
-    return; // a duplicate (a replay after recovery) or a stray message: dropped
+    return; // a duplicate (sent again after a failure; acknowledged with the join) or stray
   join.arrived[slot] = true;
   join.slots[slot] = std::move(value);
   if (++join.received < slots)
     return;
   auto inputs = std::move(join.slots);
-  st.joins.erase(key);
+  st.joins.erase(run);
   auto ctx = inputs[slot].ctx;
   // A join with several replicas is routed: the ingress counted it (see release_load).
   on_complete(self, ctx, inputs, nullptr);
 }
 
-/// New wiring. A newer epoch fences the runs started before it: partial joins and calls still
-/// waiting are dropped, since the ingress runs every request in flight again. Messages that
-/// waited for this wiring go on.
+/// After a rewire: every message still kept whose receiver is gone, or whose request's route
+/// now names another replica, goes again to the replica the new wiring names.
+void replay_unacknowledged(self_ptr self) {
+  auto& st = self->state;
+  st.sent.for_each([self, &st](std::uint32_t edge, outbox::entry& kept) {
+    if (edge >= st.node->consumers.size())
+      return; // a graph output: its ingress lives as long as the request
+    auto& target = *st.wiring.consumers[edge];
+    auto& target_node = st.init.topo->ops[st.node->consumers[edge].op];
+    const caf::actor* wanted = nullptr;
+    if (target_node.route_index) {
+      wanted = target.live(kept.value.ctx->route[*target_node.route_index]);
+    } else {
+      if (kept.receiver
+          && std::find(target.actors.begin(), target.actors.end(), kept.receiver)
+               != target.actors.end())
+        return; // its receiver lives: its ack will come
+      std::size_t replica = 0;
+      if (target.actors.size() > 1)
+        replica = st.pickers[edge].pick(target.loads->counts());
+      wanted = target.live(replica);
+      if (wanted && target.actors.size() > 1)
+        target.loads->assigned(static_cast<std::size_t>(wanted - target.actors.data()));
+    }
+    if (!wanted || *wanted == kept.receiver)
+      return; // none alive yet (a later rewire sends it), or the same replica
+    kept.receiver = *wanted;
+    self->send(kept.receiver, deliver_atom::value, kept.value);
+    ++st.stats.replayed;
+  });
+}
+
+/// Forgets, every second, what was kept for requests past their deadline: messages sent,
+/// senders, completed requests and partial joins.
+void sweep(self_ptr self) {
+  auto& st = self->state;
+  auto now = now_ns(self);
+  st.sent.expire(now);
+  st.received.expire(now);
+  std::erase_if(st.joins, [now](const auto& kv) {
+    for (auto& slot : kv.second.slots)
+      if (slot.ctx)
+        return slot.ctx->deadline_ns != 0 && slot.ctx->deadline_ns < now;
+    return false;
+  });
+  self->delayed_send(self, std::chrono::seconds(1), sweep_atom::value);
+}
+
+/// New wiring (the first, or a rewire after a failure): what was kept for a replica now gone
+/// goes to its replacement, and messages that waited for a wiring go on.
 void on_wire(self_ptr self, operator_wiring& wiring) {
   auto& st = self->state;
-  auto epoch = wiring.epoch;
   st.wiring = std::move(wiring);
-  std::erase_if(st.joins, [epoch](const auto& j) { return j.first.attempt < epoch; });
-  std::erase_if(st.waiting, [epoch](const auto& call) { return call.ctx->attempt < epoch; });
   detail::sync_new_backup(self);
-  st.wired = true;
-  if (!st.early.empty()) {
-    // What this wiring caught up with runs now (older runs are dropped on the way in);
-    // messages of a still newer run wait on.
-    auto early = std::move(st.early);
-    st.early.clear();
-    for (auto& value : early)
-      on_deliver(self, value);
+  if (st.wiring.replay) {
+    replay_unacknowledged(self);
+    if (!st.sweeping) {
+      st.sweeping = true;
+      self->delayed_send(self, std::chrono::seconds(1), sweep_atom::value);
+    }
   }
+  st.wired = true;
+  auto early = std::move(st.early);
+  st.early.clear();
+  for (auto& a : early)
+    on_deliver(self, a.value, std::move(a.from));
 }
 
 /// An operation threw something that is not an error of one request (a simulated crash, a
@@ -330,12 +431,47 @@ caf::error on_crash(self_ptr self, std::exception_ptr& thrown) {
   }
   auto message = fmt::format("replica {} of operator '{}' crashed: {}", st.init.replica,
                              st.node->spec->name, what);
-  if (st.running)
-    self->send(st.running->ingress, crashed_atom::value, st.running->id, st.running->attempt,
-               st.node->spec->name);
+  if (st.running) {
+    auto& ctx = *st.running;
+    self->send(ctx.ingress, crashed_atom::value, ctx.id, st.node->spec->name);
+    // The senders upstream send the request again to the replacement, but only once.
+    auto run = run_of(ctx);
+    for (auto& from : st.received.senders(run))
+      if (from.actor)
+        self->send(from.actor, crashed_atom::value, static_cast<std::uint32_t>(st.init.op),
+                   edge_ack{run.ingress, run.id, from.slot});
+  }
   if (st.model)
     detail::model_fail_all(self, message);
   return make_error(errc::internal, message);
+}
+
+/// The outgoing edge that reaches input `slot` of operator `op` (graph_output_op: graph
+/// output `slot`), if any. Graph outputs follow the consumers in the outbox's numbering.
+std::optional<std::uint32_t> edge_to(self_ptr self, std::uint32_t op, std::uint32_t slot) {
+  auto& node = *self->state.node;
+  if (op == graph_output_op) {
+    for (std::size_t k = 0; k < node.output_slots.size(); ++k)
+      if (node.output_slots[k] == slot)
+        return static_cast<std::uint32_t>(node.consumers.size() + k);
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < node.consumers.size(); ++i)
+    if (node.consumers[i].op == op && node.consumers[i].slot == slot)
+      return static_cast<std::uint32_t>(i);
+  return std::nullopt;
+}
+
+/// A replica of operator `op` (or the ingress) consumed these messages of this replica; a
+/// request none of whose messages is kept any more is acknowledged upstream in turn.
+void on_acks(self_ptr self, std::uint32_t op, const std::vector<edge_ack>& acks) {
+  auto from = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  for (auto& ack : acks) {
+    run_ref run{ack.ingress, ack.id};
+    if (auto edge = edge_to(self, op, ack.slot))
+      if (self->state.sent.acknowledged(*edge, run, from))
+        release_inputs(self, run);
+  }
 }
 
 /// A replica on another node answered a request this operator assigned to it.
@@ -374,7 +510,26 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
   }
   return {
     [self](wire_atom, operator_wiring& wiring) { on_wire(self, wiring); },
-    [self](deliver_atom, edge_value& value) { on_deliver(self, value); },
+    [self](deliver_atom, edge_value& value) {
+      on_deliver(self, value, caf::actor_cast<caf::actor>(self->current_sender()));
+    },
+    [self](ack_atom, std::uint32_t op, const std::vector<edge_ack>& acks) {
+      on_acks(self, op, acks);
+    },
+    [self](crashed_atom, std::uint32_t op, const edge_ack& crashed) {
+      run_ref run{crashed.ingress, crashed.id};
+      if (auto edge = edge_to(self, op, crashed.slot))
+        if (self->state.sent.crashed(*edge, run))
+          release_inputs(self, run); // a poison request: nothing upstream keeps it either
+    },
+    [self](flush_atom) {
+      auto& st = self->state;
+      auto op = static_cast<std::uint32_t>(st.init.op);
+      st.acks.flush([self, op](const caf::actor& to, std::vector<edge_ack>&& acks) {
+        self->send(to, ack_atom::value, op, std::move(acks));
+      });
+    },
+    [self](sweep_atom) { sweep(self); },
     [self](release_atom) {
       auto& st = self->state;
       auto held = std::move(st.held);
@@ -432,6 +587,7 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       stats.latency_buckets.assign(counts.begin(), counts.end());
       stats.latency_sum_ns = st.latency.sum_ns();
       stats.calls_per_second = st.rate.per_second(now_ns(self));
+      stats.unacknowledged = st.sent.size();
       if (st.model)
         detail::model_stats(self, stats);
       if (st.node->stateful) {

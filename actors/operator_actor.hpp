@@ -21,6 +21,7 @@
 #include <caf/atom.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/edge_ledger.hpp"
 #include "actors/messages.hpp"
 #include "actors/model_batching.hpp"
 #include "actors/replica_set.hpp"
@@ -41,8 +42,8 @@ struct operator_wiring {
   /// This operator's own replica set as this process sees it: the replica gives back its
   /// share of the load there when a local sender assigned the request.
   std::shared_ptr<const replica_set> own;
-  /// The graph's epoch this wiring belongs to: messages of requests started in an older
-  /// epoch are dropped (the ingress runs them again in this one).
+  /// The graph's epoch this wiring belongs to (shown in statistics; the node stops replicas
+  /// an epoch left out).
   std::uint32_t epoch = 0;
   /// Stateful operators (actors/stateful_replica.hpp): this replica is a backup (it takes
   /// no requests, only its primary's state), or, for a primary, its backup (null: none).
@@ -50,6 +51,9 @@ struct operator_wiring {
   caf::actor backup;
   /// The graph's supervisor (null in one process): told when this replica first answers.
   caf::actor supervisor;
+  /// Recovery on: what this replica sends downstream is kept until acknowledged, against this
+  /// node budget, and sent again after a rewire (actors/edge_ledger.hpp). Null: recovery off.
+  std::shared_ptr<replay_budget> replay;
 };
 
 using wire_atom = caf::atom_constant<caf::atom("wire")>;
@@ -60,19 +64,6 @@ struct operator_init {
   std::size_t op = 0;
   std::uint32_t replica = 0;
   std::shared_ptr<operation> impl;
-};
-
-/// A run of a request: its id and the epoch it was started in (request_context::attempt).
-struct run_key {
-  request_id id = 0;
-  std::uint32_t attempt = 0;
-  bool operator==(const run_key&) const = default;
-};
-
-struct run_key_hash {
-  std::size_t operator()(const run_key& k) const noexcept {
-    return std::hash<request_id>{}(k.id * 0x9e3779b97f4a7c15ULL ^ k.attempt);
-  }
 };
 
 struct operator_state {
@@ -105,17 +96,20 @@ struct operator_state {
   operator_init init;
   const graph::op_node* node = nullptr;
   operator_wiring wiring;
-  /// Set by the first wire_atom. Messages of a run newer than this replica's wiring (a
-  /// replacement hears from senders rewired before its own node wires it; any replica can
-  /// hear a replay before its node's rewire) wait here until the wiring catches up: sent on
-  /// with the older wiring, they could go to a replica that is gone and be lost.
+  /// A message and the replica that sent it (null: the ingress, or a test).
+  struct arrival {
+    edge_value value;
+    caf::actor from;
+  };
+  /// Set by the first wire_atom. A replacement can hear from senders rewired before its own
+  /// node wires it: those messages wait here, since it cannot send anything on yet.
   bool wired = false;
-  std::vector<edge_value> early;
+  std::vector<arrival> early;
   /// Whether the supervisor was told of this replica's first answer.
   bool first_answer_told = false;
   /// One balancing policy per outgoing edge.
   std::vector<scheduling::least_outstanding> pickers;
-  std::unordered_map<run_key, pending_join, run_key_hash> joins;
+  std::unordered_map<run_ref, pending_join, run_ref_hash> joins;
   std::deque<ready_call> waiting;
   bool busy = false;
   held_output held;
@@ -130,6 +124,13 @@ struct operator_state {
   std::multimap<std::int64_t, std::pair<caf::actor_addr, request_id>> released_expiry;
   caf::actor synced_backup;
   bool backup_in_sync = false;
+  /// ARG's per-edge replay (actors/edge_ledger.hpp), while wiring.replay is set: messages
+  /// sent and not yet acknowledged, senders to acknowledge and requests done, acks waiting
+  /// for their batch to go, and whether the sweep timer runs.
+  outbox sent;
+  inbox received;
+  ack_batches acks;
+  bool sweeping = false;
   operator_stats stats;
   scheduling::latency_histogram latency;
   scheduling::rate_window rate;

@@ -14,18 +14,20 @@
 // a cache's entries), and a delta would need a log to replay on a new backup anyway.
 //
 // Both keep every released output by request (its ingress and id) until the request's
-// deadline. When the ingress runs a request again after a failure (anywhere in the graph), the
-// replica that has an output for it answers with that output and does not run the operation:
-// the state changes once per request, and the answer is the one that may have been seen.
+// deadline. When a request reaches it again after a failure (its senders send what was not
+// acknowledged, actors/edge_ledger.hpp), the replica that has an output for it answers with
+// that output and does not run the operation: the state changes once per request, and the
+// answer is the one that may have been seen.
 //
 // Fencing: a replica takes state only while its wiring says it is a backup, so a primary that
 // hung, was replaced, and resumed cannot overwrite the promoted replica's state.
 //
 // Failover: when the primary is lost, the supervisor puts the backup in its place (a rewire
-// under a new epoch) and the ingresses run what is in flight again: requests whose output was
-// replicated get it from the table; the others run on the promoted replica's state, which
-// holds every released output's effect. The supervisor then makes a new backup; the primary
-// sends it the whole state and table (backup_sync) as soon as its wiring names it. A primary
+// under a new epoch) and the senders upstream send it what they had sent the primary and
+// not had acknowledged: requests whose output was replicated get it from the table; the others
+// run on the promoted replica's state, which holds every released output's effect. The
+// supervisor then makes a new backup; the primary sends it the whole state and table
+// (backup_sync) as soon as its wiring names it. A primary
 // without a backup (one node, or between failover and the new backup) releases outputs at
 // once and says so in its statistics ("unprotected" in `hogar status`).
 //

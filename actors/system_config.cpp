@@ -6,6 +6,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/cluster_messages.hpp"
+#include "actors/edge_ledger.hpp"
 #include "actors/messages.hpp"
 
 namespace hogar {
@@ -15,6 +16,8 @@ system_config::system_config() {
   add_message_type<named_tensor>("hogar::named_tensor");
   add_message_type<record>("hogar::record");
   add_message_type<edge_value>("hogar::edge_value");
+  add_message_type<edge_ack>("hogar::edge_ack");
+  add_message_type<std::vector<edge_ack>>("hogar::edge_ack_list");
   add_message_type<state_replication>("hogar::state_replication");
   add_message_type<backup_sync>("hogar::backup_sync");
   add_message_type<infer_request>("hogar::infer_request");

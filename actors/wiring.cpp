@@ -36,7 +36,8 @@ std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table&
 
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
                          const std::vector<std::shared_ptr<replica_set>>& sets,
-                         std::uint32_t epoch, const caf::actor& supervisor) {
+                         std::uint32_t epoch, const caf::actor& supervisor,
+                         std::shared_ptr<replay_budget> replay) {
   for (std::size_t i = 0; i < topo.ops.size(); ++i) {
     operator_wiring wiring;
     for (auto& c : topo.ops[i].consumers)
@@ -47,6 +48,7 @@ void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
     wiring.epoch = epoch;
     wiring.backup = sets[i]->backup;
     wiring.supervisor = supervisor;
+    wiring.replay = replay;
     for (auto& replica : sets[i]->actors)
       if (replica && replica.node() == sys.node())
         caf::anon_send(replica, wire_atom::value, wiring);

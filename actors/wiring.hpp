@@ -34,10 +34,12 @@ std::vector<std::shared_ptr<replica_set>> make_replica_sets(const replica_table&
                                                             const std::vector<caf::actor>& backups = {});
 
 /// Sends its wiring (for the graph's `epoch`) to every replica in `sets` that lives in this
-/// actor system, and to every backup here (wired as a backup).
+/// actor system, and to every backup here (wired as a backup). With `replay` (recovery on),
+/// replicas keep what they send until it is acknowledged, against that budget.
 void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
                          const std::vector<std::shared_ptr<replica_set>>& sets,
-                         std::uint32_t epoch = 0, const caf::actor& supervisor = {});
+                         std::uint32_t epoch = 0, const caf::actor& supervisor = {},
+                         std::shared_ptr<replay_budget> replay = nullptr);
 
 /// What an ingress in this process needs to reach the graph.
 ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,

@@ -141,7 +141,13 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
                           + std::to_string(recoveries) + "\n")
         != std::string::npos);
   CHECK(metrics.body.find("hogar_replayed_total{graph=\"image-analysis\"}") != std::string::npos);
-  CHECK(metrics.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos);
+  // Once every request is answered nothing stays kept for replay: every message was
+  // acknowledged, except those of a request answered just before the kill whose join lost
+  // some acks with the node (actors/edge_ledger.hpp); they go at the request's deadline (5 s).
+  CHECK(eventually([&] {
+    auto now = http_request(cluster[0].http_port, "GET", "/metrics");
+    return now.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos;
+  }, 8s));
   auto inspect = run_command(std::string{"'"} + HOGAR_INSPECT_BIN + "' --json 127.0.0.1:"
                              + std::to_string(cluster[0].actor_port));
   REQUIRE(inspect.exit_code == 0);
@@ -270,9 +276,12 @@ outputs: [{name: y, from: step}]
   CHECK(doc["failed"].get<int>() >= 1);
   for (auto& e : doc["errors"])
     CHECK(e["message"].get<std::string>().find("replay-buffer-bytes") != std::string::npos);
-  // Every accepted request gave its bytes back.
-  auto metrics = http_request(cluster[0].http_port, "GET", "/metrics");
-  CHECK(metrics.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos);
+  // Every accepted request gave its bytes back, the operators' kept outputs within a few
+  // batches of acknowledgements.
+  CHECK(eventually([&] {
+    auto now = http_request(cluster[0].http_port, "GET", "/metrics");
+    return now.body.find("hogar_replay_buffer_bytes{node=\"node1\"} 0\n") != std::string::npos;
+  }, 2s));
 }
 
 namespace {
