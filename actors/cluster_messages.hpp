@@ -352,6 +352,15 @@ typename Inspector::result_type inspect(Inspector& f, graph_snapshot& x) {
            x.outputs, x.description, x.epoch, x.recovery);
 }
 
+/// Messages sent again to replacements after failures: inputs by the snapshot node's ingress,
+/// outputs by every replica of the graph (actors/edge_ledger.hpp).
+inline std::uint64_t replayed_messages(const graph_snapshot& g) {
+  auto total = g.ingress.replayed;
+  for (auto& r : g.replicas)
+    total += r.stats.replayed;
+  return total;
+}
+
 /// One operator of a graph as KServe's model configuration describes it.
 struct operator_config {
   std::string op;

@@ -167,7 +167,8 @@ std::optional<node_info> choose_node(self_ptr self, std::size_t op,
   std::optional<node_info> best;
   std::pair<std::size_t, std::size_t> best_score{SIZE_MAX, SIZE_MAX};
   for (auto& n : nodes) {
-    bool fits = n.name != exclude && n.gpus >= static_cast<std::uint32_t>(spec.placement.gpus);
+    bool fits = n.name != exclude && st.leaving.count(n.node.node()) == 0
+                && n.gpus >= static_cast<std::uint32_t>(spec.placement.gpus);
     for (auto& label : spec.placement.labels)
       fits = fits && std::find(n.labels.begin(), n.labels.end(), label) != n.labels.end();
     if (!fits)
@@ -206,9 +207,12 @@ void spawn_one(self_ptr self, std::size_t op, std::uint32_t replica, bool backup
   spawn_request req{st.init.name, st.init.yaml, st.init.file,
                     {replica_placement{st.init.topo->ops[op].spec->name, replica, target.name,
                                        backup}}};
+  auto id = st.next_spawn++;
+  st.spawning[id] = {target.name, op, replica, backup};
   self->request(target.node, peer_timeout, respawn_atom::value, std::move(req))
     .then(
-      [self, wanted, take](std::vector<caf::actor>& actors) {
+      [self, id, wanted, take](std::vector<caf::actor>& actors) {
+        self->state.spawning.erase(id);
         if (!wanted() || actors.size() != 1) {
           for (auto& a : actors)
             self->send_exit(a, caf::exit_reason::user_shutdown);
@@ -216,7 +220,34 @@ void spawn_one(self_ptr self, std::size_t op, std::uint32_t replica, bool backup
         }
         take(actors.front());
       },
-      [failed](caf::error& err) { failed(err); });
+      [self, id, failed](caf::error& err) {
+        // Asked of another node already when this one was declared dead.
+        if (self->state.spawning.erase(id) > 0)
+          failed(err);
+      });
+}
+
+/// Node `node` was declared dead: what was asked of it and is not answered is asked of
+/// another node now.
+void spawn_elsewhere(self_ptr self, const std::string& node) {
+  auto& st = self->state;
+  std::vector<graph_supervisor_state::pending_spawn> again;
+  for (auto i = st.spawning.begin(); i != st.spawning.end();) {
+    if (i->second.node == node) {
+      again.push_back(i->second);
+      i = st.spawning.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& p : again) {
+    if (p.backup) {
+      st.backup_pending[p.op] = false;
+      ensure_backup(self, p.op);
+    } else {
+      respawn(self, p.op, p.replica);
+    }
+  }
 }
 
 /// The replacement of (op, replica) runs on `node`: wire it in under a new epoch.
@@ -472,7 +503,7 @@ caf::result<graph_summary> place(self_ptr self) {
       }
     }
     auto failed = std::make_shared<bool>(false);
-    auto fail = [self, promise, failed](const caf::error& err) mutable {
+    auto fail = [self, promise, failed, nodes](const caf::error& err) mutable {
       if (*failed)
         return;
       *failed = true;
@@ -481,6 +512,10 @@ caf::result<graph_summary> place(self_ptr self) {
         for (auto& a : replicas)
           if (a)
             self->send_exit(a, caf::exit_reason::user_shutdown);
+      // Every node forgets what it holds of the graph, also one that answers late (a node
+      // that hung spawns its replicas when it resumes, then this): a later submit finds none.
+      for (auto& n : nodes)
+        self->send(n.node, undeploy_atom::value, self->state.init.name);
       promise.deliver(make_error(code_of(err),
                                  fmt::format("graph '{}' was not deployed: {}",
                                              self->state.init.name, message_of(err))));
@@ -595,6 +630,8 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
     auto [op, replica, backup] = *found;
     auto* p = placement_of(self, op, replica, backup);
     auto reason = describe_exit(msg.reason, p ? p->node : std::string{"?"});
+    if (msg.reason == caf::exit_reason::user_shutdown)
+      st.leaving.insert(msg.source.node());
     if (backup) {
       lost_backup(self, op, reason);
       return;
@@ -614,11 +651,18 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
     [self](place_atom) { return place(self); },
     [self](member_down_atom, const std::string& node) {
       auto& st = self->state;
-      if (!st.open)
-        return;
       auto reason = fmt::format("node {} was declared dead (heartbeats missed or its "
                                 "connection lost)",
                                 node);
+      if (!st.open) {
+        // A node lost during deployment: the deployment fails at once, not at the timeout of
+        // the request the node will never answer.
+        bool hosts = std::any_of(st.placement.begin(), st.placement.end(),
+                                 [&](const replica_placement& p) { return p.node == node; });
+        if (auto abort = st.abort_deploy; abort && hosts)
+          abort(make_error(errc::unavailable, fmt::format("{} during the deployment", reason)));
+        return;
+      }
       for (std::size_t op = 0; op < st.table.size(); ++op) {
         auto* bp = placement_of(self, op, 0, true);
         if (st.backups[op] && bp && bp->node == node)
@@ -629,6 +673,7 @@ caf::behavior graph_supervisor(caf::stateful_actor<graph_supervisor_state>* self
             lost(self, op, r, reason);
         }
       }
+      spawn_elsewhere(self, node);
     },
     [self](protect_atom, std::size_t op) { ensure_backup(self, op); },
     [self](first_atom, std::uint64_t op, std::uint32_t replica, std::int64_t unix_ms) {

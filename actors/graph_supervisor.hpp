@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,19 @@ struct graph_supervisor_state {
   std::map<std::size_t, std::string> unplaceable;
   /// Where each replica runs (one entry per replica, operator order).
   std::vector<replica_placement> placement;
+  /// A replacement (or backup) asked of a node and not answered yet, by request number: when
+  /// that node is declared dead it is asked of another at once, not after the timeout.
+  struct pending_spawn {
+    std::string node;
+    std::size_t op = 0;
+    std::uint32_t replica = 0;
+    bool backup = false;
+  };
+  std::map<std::uint64_t, pending_spawn> spawning;
+  std::uint64_t next_spawn = 0;
+  /// Daemon processes whose replicas stopped because they are shutting down: no replacement
+  /// is placed there (a restarted daemon is a new process and hosts again).
+  std::set<caf::node_id> leaving;
   graph_description description;
   /// Set once every node opened the graph: from then on a lost replica is recovered (before,
   /// the deployment fails).

@@ -135,13 +135,9 @@ std::string prometheus_text(const cluster_snapshot& snap) {
   header(out, "hogar_replayed_total", "counter",
          "Messages sent again to a replacement after a rewire: inputs by this node's ingress, "
          "outputs by the graph's replicas.");
-  for (auto& g : snap.graphs) {
-    auto replayed = g.ingress.replayed;
-    for (auto& r : g.replicas)
-      replayed += r.stats.replayed;
+  for (auto& g : snap.graphs)
     out += fmt::format("hogar_replayed_total{{graph=\"{}\"}} {}\n", label(g.summary.name),
-                       replayed);
-  }
+                       replayed_messages(g));
   header(out, "hogar_replay_buffer_bytes", "gauge",
          "Bytes of request inputs this node keeps for replay (limit: replay-buffer-bytes).");
   out += fmt::format("hogar_replay_buffer_bytes{{node=\"{}\"}} {}\n", label(snap.node),
@@ -224,6 +220,7 @@ nlohmann::json to_json(const graph_snapshot& g) {
           {"replicas", replicas},
           {"epoch", g.epoch},
           {"recoveries_total", g.recovery.total},
+          {"replayed_messages", replayed_messages(g)},
           {"recoveries", recoveries}};
 }
 

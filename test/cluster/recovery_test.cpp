@@ -1,7 +1,8 @@
 // recovery_test.cpp: ARG under real faults. Three daemons on loopback, a graph submitted to
 // node1, `hogar load` against node1, and then a fault on another node: kill -9, SIGSTOP, a
 // replica that crashes. Every request sent to node1 must be answered exactly once with
-// success, and the graph must get its replicas back.
+// success, and the graph must get its replicas back. And the bad cases: a full replay buffer,
+// a poison request, every host of an operator dead, a node hung during a deployment.
 #include <csignal>
 #include <fstream>
 #include <algorithm>
@@ -449,4 +450,41 @@ outputs: [{name: y, from: step}]
     return http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body).status
            == 200;
   }, 15s));
+}
+
+TEST_CASE("a node hung during a deployment fails the deployment at once with its name, and a "
+          "later submit deploys the graph") {
+  // Only node2 has the label the operator asks for, so the deployment needs it.
+  local_cluster cluster{2, 100, HOGAR_MODEL_REPOSITORY,
+                        daemon_options{{}, {}, {{}, {"--labels=special"}}}};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  temp_graph picky{"picky", R"(graph: picky
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: step, kind: identity, inputs: [x], placement: {labels: [special]}}
+outputs: [{name: y, from: step}]
+)"};
+  // Stopped just before the submit: still a live member when the graph is placed, it never
+  // answers the request to spawn its replica.
+  ::kill(cluster[1].pid, SIGSTOP);
+  auto started = std::chrono::steady_clock::now();
+  auto failed = cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster());
+  auto took = std::chrono::steady_clock::now() - started;
+  INFO(failed.err, failed.out);
+  CHECK(failed.exit_code != 0);
+  CHECK(failed.err.find("node node2 was declared dead") != std::string::npos);
+  CHECK(failed.err.find("during the deployment") != std::string::npos);
+  CHECK(took < 5s); // the missed heartbeats, not the 10 s a request to a node may take
+  ::kill(cluster[1].pid, SIGCONT);
+  REQUIRE(cluster.converged(20s));
+  std::string last_error;
+  CHECK(eventually([&] {
+    auto again = cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster());
+    last_error = again.err;
+    return again.exit_code == 0;
+  }, 10s));
+  INFO(last_error);
+  const std::string body = R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})";
+  CHECK(http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body).status == 200);
 }

@@ -68,10 +68,10 @@ std::vector<std::string> render(const cluster_snapshot& snap) {
         r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>(),
         versions.empty() ? std::string{} : fmt::format("{} on {}", versions, device)));
     }
-    lines.push_back(fmt::format("epoch {}: {} recoveries, {} requests replayed here",
+    lines.push_back(fmt::format("epoch {}: {} recoveries, {} messages sent again",
                                 g["epoch"].get<std::uint32_t>(),
                                 g["recoveries_total"].get<std::uint64_t>(),
-                                in["replayed"].get<std::uint64_t>()));
+                                g["replayed_messages"].get<std::uint64_t>()));
     // The last few recoveries, newest last.
     auto& recoveries = g["recoveries"];
     for (std::size_t k = recoveries.size() > 3 ? recoveries.size() - 3 : 0; k < recoveries.size();

@@ -194,9 +194,10 @@ std::string state_with_role(const nlohmann::json& replica) {
 /// The graph's epoch and its recoveries, newest last: what failed, when it was detected, and
 /// how long until the replacement was wired in.
 void print_recoveries(const graph_snapshot& g) {
-  fmt::print("\nepoch {}: {} recover{} so far, {} request{} replayed at this ingress\n", g.epoch,
-             g.recovery.total, g.recovery.total == 1 ? "y" : "ies", g.ingress.replayed,
-             g.ingress.replayed == 1 ? "" : "s");
+  auto replayed = replayed_messages(g);
+  fmt::print("\nepoch {}: {} recover{} so far, {} message{} sent again to replacements\n",
+             g.epoch, g.recovery.total, g.recovery.total == 1 ? "y" : "ies", replayed,
+             replayed == 1 ? "" : "s");
   for (auto& r : g.recovery.latest) {
     std::time_t seconds = r.detected_unix_ms / 1000;
     std::tm utc{};
