@@ -161,6 +161,28 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   CHECK(page["graphs"][0]["epoch"] == after["epoch"]);
 }
 
+TEST_CASE("SIGTERM of a node under load: its replicas are replaced on the other nodes, not on "
+          "the one shutting down, and every request is answered") {
+  local_cluster cluster{3};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  auto victim = busiest_other_node(submit_image_graph(cluster));
+  REQUIRE_FALSE(victim.empty());
+  auto load = load_image_graph(cluster, 0, 4);
+  std::this_thread::sleep_for(1500ms);
+  cluster.stop(index_of(victim), SIGTERM);
+  auto doc = load.get();
+  MESSAGE("stopped ", victim, " with SIGTERM; ", doc["ok"], " of ", doc["requests"],
+          " answered, max ", doc["latency_us"]["max"], " us");
+  CHECK(doc["failed"] == 0);
+  CHECK(doc["ok"] == doc["requests"]);
+  CHECK(eventually([&] { return all_running(status(cluster, 0, "image-analysis")); }, 10s));
+  auto after = status(cluster, 0, "image-analysis");
+  REQUIRE(after.is_object());
+  for (auto& rep : after["replicas"])
+    CHECK(rep["node"] != victim);
+}
+
 TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the missed heartbeats, "
           "and once it resumes it serves nothing stale") {
   local_cluster cluster{3};
