@@ -60,6 +60,20 @@ struct hand_wired : coordinated_system {
     return *a;
   }
 
+  /// Kills replica `r` of `op` (if it still lives), as a node that dies would.
+  void kill(std::size_t op, std::uint32_t r) {
+    caf::anon_send_exit(table[op][r], caf::exit_reason::kill);
+    sched.run();
+  }
+
+  /// What a supervisor does for a lost replica: a fresh one in its place, wired in under a new
+  /// epoch.
+  void replace(std::size_t op, std::uint32_t r) {
+    table[op][r] = spawn(op, r);
+    rewire();
+    sched.run();
+  }
+
   /// What a supervisor's new epoch does on a node: wire the replicas, then the ingress.
   void rewire() {
     ++epoch;
@@ -114,31 +128,25 @@ edge_value input_of(request_id id, const caf::actor& ingress) {
                     errc::none};
 }
 
-const std::string slow_step = R"(
-graph: g
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: step, kind: simulate, inputs: [x], params: {cost_ms: 10}}
-outputs: [{name: y, from: step}]
-)";
+/// A graph with one input `x` and the given operators (UDGL lines), answering `y` from `last`.
+std::string graph_of(const std::string& operators, const std::string& last) {
+  return "graph: g\ninputs: [{name: x, dtype: float32, shape: [1]}]\noperators:\n" + operators
+         + "outputs: [{name: y, from: " + last + "}]\n";
+}
+
+const std::string slow_step = graph_of(
+    "  - {name: step, kind: simulate, inputs: [x], params: {cost_ms: 10}}\n",
+    "step");
 
 /// 'second' is slow, so that a request can be caught on it.
-const std::string chain = R"(
-graph: chain
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: first, kind: identity, inputs: [x]}
-  - {name: second, kind: simulate, inputs: [first], params: {cost_ms: 10}}
-outputs: [{name: y, from: second}]
-)";
+const std::string chain = graph_of(
+    "  - {name: first, kind: identity, inputs: [x]}\n"
+    "  - {name: second, kind: simulate, inputs: [first], params: {cost_ms: 10}}\n",
+    "second");
 
-const std::string counter = R"(
-graph: counter
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: seq, kind: sequence, inputs: [x], params: {output_name: y}}
-outputs: [{name: y, from: seq}]
-)";
+const std::string counter = graph_of(
+    "  - {name: seq, kind: sequence, inputs: [x], params: {output_name: y}}\n",
+    "seq");
 
 } // namespace
 
@@ -148,11 +156,8 @@ TEST_CASE("a request in flight in a replica that dies is sent again to its repla
   auto a = g.send();
   g.sched.run(); // delivered: the replica holds it for its 10 ms
   CHECK_FALSE(a->arrived);
-  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
-  g.sched.run();
-  g.table[0][0] = g.spawn(0, 0);
-  g.rewire();
-  g.sched.run();
+  g.kill(0, 0);
+  g.replace(0, 0);
   g.advance_ms(10);
   REQUIRE(a->arrived);
   CHECK(a->ok);
@@ -182,11 +187,8 @@ TEST_CASE("a replica lost in the middle of a chain gets its messages again from 
   auto a = g.send();
   g.sched.run(); // 'first' ran; 'second' holds the request for its 10 ms
   CHECK(g.stats_of<operator_stats>(g.table[0][0]).unacknowledged == 1);
-  caf::anon_send_exit(g.table[1][0], caf::exit_reason::kill);
-  g.sched.run();
-  g.table[1][0] = g.spawn(1, 0);
-  g.rewire();
-  g.sched.run();
+  g.kill(1, 0);
+  g.replace(1, 0);
   g.advance_ms(10);
   REQUIRE(a->arrived);
   CHECK(a->ok);
@@ -206,16 +208,13 @@ TEST_CASE("a message sent to a replica that is already gone waits with its sende
           "rewire that replaces it") {
   hand_wired g{chain};
   // 'second' dies; nobody has noticed yet, so 'first' still sends to it.
-  caf::anon_send_exit(g.table[1][0], caf::exit_reason::kill);
-  g.sched.run();
+  g.kill(1, 0);
   auto a = g.send();
   g.sched.run();
   g.advance_ms(20);
   CHECK_FALSE(a->arrived);
   CHECK(g.stats_of<operator_stats>(g.table[0][0]).unacknowledged == 1);
-  g.table[1][0] = g.spawn(1, 0);
-  g.rewire();
-  g.sched.run();
+  g.replace(1, 0);
   g.advance_ms(10);
   REQUIRE(a->arrived);
   CHECK(a->ok);
@@ -264,13 +263,9 @@ caf::behavior upstream_actor(caf::stateful_actor<upstream>* self) {
 } // namespace
 
 TEST_CASE("a message that arrives again after its request went on is dropped and acknowledged") {
-  hand_wired g{R"(
-graph: g
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: step, kind: identity, inputs: [x]}
-outputs: [{name: y, from: step}]
-)"};
+  hand_wired g{graph_of(
+      "  - {name: step, kind: identity, inputs: [x]}\n",
+      "step")};
   auto sink = g.sys.spawn(output_sink_actor);
   auto up = g.sys.spawn(upstream_actor);
   auto message = input_of(7, sink);
@@ -302,15 +297,11 @@ TEST_CASE("a replacement replica holds what reaches it before its wiring, then r
 }
 
 TEST_CASE("a routed join that the rewires move twice ends on one replica and answers once") {
-  hand_wired g{R"(
-graph: join
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: left, kind: identity, inputs: [x]}
-  - {name: right, kind: simulate, inputs: [x], params: {cost_ms: 10}}
-  - {name: both, kind: merge, inputs: [left, right], replicas: 2}
-outputs: [{name: y, from: both}]
-)"};
+  hand_wired g{graph_of(
+      "  - {name: left, kind: identity, inputs: [x]}\n"
+      "  - {name: right, kind: simulate, inputs: [x], params: {cost_ms: 10}}\n"
+      "  - {name: both, kind: merge, inputs: [left, right], replicas: 2}\n",
+      "both")};
   auto a = g.send();
   g.sched.run(); // 'left' went on to the routed replica of 'both'; 'right' is still running
   // Both replicas of the join die: the first rewire routes around the first one lost, the
@@ -450,41 +441,29 @@ TEST_CASE("a stateful replica drops a request it answered before; its promoted b
 }
 
 TEST_CASE("a request that crashes two replicas is answered 'not retried'") {
-  hand_wired g{R"(
-graph: poison
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: step, kind: simulate, inputs: [x], params: {crash_every: 1}}
-outputs: [{name: y, from: step}]
-)"};
+  hand_wired g{graph_of(
+      "  - {name: step, kind: simulate, inputs: [x], params: {crash_every: 1}}\n",
+      "step")};
   auto a = g.send();
   g.sched.run();
   CHECK_FALSE(a->arrived);
   // The supervisor replaces the crashed replica; the request is sent again and crashes it again.
-  g.table[0][0] = g.spawn(0, 0);
-  g.rewire();
-  g.sched.run();
+  g.replace(0, 0);
   REQUIRE(a->arrived);
   CHECK_FALSE(a->ok);
   CHECK(a->error.find("crashed 2 replicas of operator 'step'; not retried") != std::string::npos);
 }
 
 TEST_CASE("a replica upstream of a crashing one sends the request again once, then drops it") {
-  hand_wired g{R"(
-graph: poison
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: first, kind: identity, inputs: [x]}
-  - {name: step, kind: simulate, inputs: [first], params: {crash_every: 1}}
-outputs: [{name: y, from: step}]
-)"};
+  hand_wired g{graph_of(
+      "  - {name: first, kind: identity, inputs: [x]}\n"
+      "  - {name: step, kind: simulate, inputs: [first], params: {crash_every: 1}}\n",
+      "step")};
   auto a = g.send();
   g.sched.run();
   for (int replacement = 0; replacement < 3; ++replacement) {
-    caf::anon_send_exit(g.table[1][0], caf::exit_reason::kill); // crashed, or left unused
-    g.table[1][0] = g.spawn(1, 0);
-    g.rewire();
-    g.sched.run();
+    g.kill(1, 0); // crashed, or left unused
+    g.replace(1, 0);
   }
   REQUIRE(a->arrived);
   CHECK(a->error.find("crashed 2 replicas of operator 'step'; not retried") != std::string::npos);

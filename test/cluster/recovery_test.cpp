@@ -7,6 +7,7 @@
 #include <fstream>
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -89,6 +90,19 @@ std::future<nlohmann::json> load_image_graph(local_cluster& cluster, std::size_t
   });
 }
 
+/// The image graph submitted to node1, `seconds` of load at node1, and `fault` done to the
+/// node hosting the most replicas (node1 aside) 1.5 s in. Returns that node and the load's
+/// report.
+std::pair<std::string, nlohmann::json> fault_under_load(
+  local_cluster& cluster, int seconds, const std::function<void(std::size_t)>& fault) {
+  auto victim = busiest_other_node(submit_image_graph(cluster));
+  REQUIRE_FALSE(victim.empty());
+  auto load = load_image_graph(cluster, 0, seconds);
+  std::this_thread::sleep_for(1500ms);
+  fault(index_of(victim));
+  return {victim, load.get()};
+}
+
 } // namespace
 
 TEST_CASE("kill -9 of a node under load: every request sent to a surviving node is answered "
@@ -96,12 +110,9 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
-  auto victim = busiest_other_node(submit_image_graph(cluster));
-  REQUIRE_FALSE(victim.empty());
-  auto load = load_image_graph(cluster, 0, 4);
-  std::this_thread::sleep_for(1500ms);
-  cluster.stop(index_of(victim), SIGKILL);
-  auto doc = load.get();
+  auto [victim, doc] = fault_under_load(cluster, 4, [&](std::size_t i) {
+    cluster.stop(i, SIGKILL);
+  });
   MESSAGE("killed ", victim, "; ", doc["ok"], " of ", doc["requests"], " answered, p99 ",
           doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
@@ -166,12 +177,9 @@ TEST_CASE("SIGTERM of a node under load: its replicas are replaced on the other 
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
-  auto victim = busiest_other_node(submit_image_graph(cluster));
-  REQUIRE_FALSE(victim.empty());
-  auto load = load_image_graph(cluster, 0, 4);
-  std::this_thread::sleep_for(1500ms);
-  cluster.stop(index_of(victim), SIGTERM);
-  auto doc = load.get();
+  auto [victim, doc] = fault_under_load(cluster, 4, [&](std::size_t i) {
+    cluster.stop(i, SIGTERM);
+  });
   MESSAGE("stopped ", victim, " with SIGTERM; ", doc["ok"], " of ", doc["requests"],
           " answered, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
@@ -188,15 +196,12 @@ TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the mis
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
-  auto victim = busiest_other_node(submit_image_graph(cluster));
-  REQUIRE_FALSE(victim.empty());
+  auto [victim, doc] = fault_under_load(cluster, 5, [&](std::size_t i) {
+    ::kill(cluster[i].pid, SIGSTOP);
+    std::this_thread::sleep_for(2s);
+    ::kill(cluster[i].pid, SIGCONT);
+  });
   auto& hung = cluster[index_of(victim)];
-  auto load = load_image_graph(cluster, 0, 5);
-  std::this_thread::sleep_for(1500ms);
-  ::kill(hung.pid, SIGSTOP);
-  std::this_thread::sleep_for(2s);
-  ::kill(hung.pid, SIGCONT);
-  auto doc = load.get();
   MESSAGE("stopped ", victim, " for 2 s; ", doc["ok"], " of ", doc["requests"],
           " answered, p99 ", doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"],
           " us");
@@ -439,21 +444,36 @@ TEST_CASE("kill -9 of the node a graph was submitted to: a survivor takes over i
   CHECK(cluster.cli("remove image-analysis " + cluster[2].cluster()).exit_code == 0);
 }
 
-TEST_CASE("when every node that can host an operator is dead, requests fail at once with a "
-          "message naming it, and the graph serves again when such a node returns") {
-  // Only node2 has the label the operator asks for.
+namespace {
+
+/// Two daemons where only node2 has the label that the one operator of graph 'picky' asks
+/// for: every replica of it must run on node2.
+struct labelled_pair {
   local_cluster cluster{2, 100, HOGAR_MODEL_REPOSITORY,
                         daemon_options{{}, {}, {{}, {"--labels=special"}}}};
-  REQUIRE(cluster.converged());
-  INFO(cluster.logs());
   temp_graph picky{"picky", R"(graph: picky
 inputs: [{name: x, dtype: float32, shape: [1]}]
 operators:
   - {name: step, kind: identity, inputs: [x], placement: {labels: [special]}}
 outputs: [{name: y, from: step}]
 )"};
-  REQUIRE(cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster()).exit_code == 0);
   const std::string body = R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})";
+
+  command_result submit() {
+    return cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster());
+  }
+};
+
+} // namespace
+
+TEST_CASE("when every node that can host an operator is dead, requests fail at once with a "
+          "message naming it, and the graph serves again when such a node returns") {
+  labelled_pair pair;
+  auto& cluster = pair.cluster;
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  REQUIRE(pair.submit().exit_code == 0);
+  auto& body = pair.body;
   REQUIRE(http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body).status == 200);
   cluster.stop(1, SIGKILL);
   http_answer refused;
@@ -476,22 +496,15 @@ outputs: [{name: y, from: step}]
 
 TEST_CASE("a node hung during a deployment fails the deployment at once with its name, and a "
           "later submit deploys the graph") {
-  // Only node2 has the label the operator asks for, so the deployment needs it.
-  local_cluster cluster{2, 100, HOGAR_MODEL_REPOSITORY,
-                        daemon_options{{}, {}, {{}, {"--labels=special"}}}};
+  labelled_pair pair;
+  auto& cluster = pair.cluster;
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
-  temp_graph picky{"picky", R"(graph: picky
-inputs: [{name: x, dtype: float32, shape: [1]}]
-operators:
-  - {name: step, kind: identity, inputs: [x], placement: {labels: [special]}}
-outputs: [{name: y, from: step}]
-)"};
   // Stopped just before the submit: still a live member when the graph is placed, it never
   // answers the request to spawn its replica.
   ::kill(cluster[1].pid, SIGSTOP);
   auto started = std::chrono::steady_clock::now();
-  auto failed = cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster());
+  auto failed = pair.submit();
   auto took = std::chrono::steady_clock::now() - started;
   INFO(failed.err, failed.out);
   CHECK(failed.exit_code != 0);
@@ -502,11 +515,11 @@ outputs: [{name: y, from: step}]
   REQUIRE(cluster.converged(20s));
   std::string last_error;
   CHECK(eventually([&] {
-    auto again = cluster.cli("submit " + picky.path.string() + " " + cluster[0].cluster());
+    auto again = pair.submit();
     last_error = again.err;
     return again.exit_code == 0;
   }, 10s));
   INFO(last_error);
-  const std::string body = R"({"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]})";
-  CHECK(http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", body).status == 200);
+  CHECK(http_request(cluster[0].http_port, "POST", "/v2/models/picky/infer", pair.body).status
+        == 200);
 }
