@@ -68,16 +68,17 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
     auto& target = *st.wiring.consumers[i];
     auto& target_node = st.init.topo->ops[edge.op];
     std::size_t replica = 0;
-    if (target_node.route_index) {
+    bool balanced = !target_node.route_index && target.actors.size() > 1;
+    if (target_node.route_index)
       replica = ctx->route[*target_node.route_index];
-    } else if (target.actors.size() > 1) {
+    else if (balanced)
       replica = st.pickers[i].pick(target.loads->counts());
-      target.loads->assigned(replica);
-    }
-    // A dead replica not yet replaced: another one takes it. With none alive the message
-    // waits in the outbox for the rewire that replaces one (recovery off: it is lost, and the
-    // request fails at its deadline).
+    // A dead replica not yet replaced: another one takes it (and is counted). With none alive
+    // the message waits in the outbox for the rewire that replaces one (recovery off: it is
+    // lost, and the request fails at its deadline).
     auto* actor = target.live(replica);
+    if (actor && balanced)
+      target.loads->assigned(static_cast<std::size_t>(actor - target.actors.data()));
     edge_value out{ctx, static_cast<std::uint32_t>(edge.slot), state, value, error, trace, code};
     if (actor)
       self->send(*actor, deliver_atom::value, out);
@@ -310,6 +311,9 @@ void on_deliver(self_ptr self, edge_value& value, caf::actor from) {
     st.early.push_back({std::move(value), std::move(from)});
     return;
   }
+  // Who assigned the request here and counted it in its load figures (for a message that
+  // waited for the wiring, not whoever is the current sender now).
+  auto assigner = caf::actor_cast<caf::strong_actor_ptr>(from);
   auto run = run_of(*value.ctx);
   if (st.wiring.replay) {
     // The ingress keeps a request's inputs until it answers it: it is not acknowledged.
@@ -318,13 +322,18 @@ void on_deliver(self_ptr self, edge_value& value, caf::actor from) {
     auto arrived = st.received.received(run, value.ctx->deadline_ns, from, value.slot);
     if (arrived == inbox::arrival::after_done && from)
       queue_ack(self, from, edge_ack{run.ingress, run.id, value.slot});
-    if (arrived != inbox::arrival::fresh)
-      return; // sent again after a failure; this replica has it (or had it) already
+    if (arrived != inbox::arrival::fresh) {
+      // Sent again after a failure; this replica has it (or had it) already. Its sender
+      // counted it as outstanding here: the count goes down as for an answer.
+      if (st.node->slot_count() == 1)
+        release_load(self, value.ctx, assigner);
+      return;
+    }
   }
   auto slots = st.node->slot_count();
   if (slots == 1) {
     auto ctx = value.ctx;
-    on_complete(self, ctx, std::span<edge_value>{&value, 1}, self->current_sender());
+    on_complete(self, ctx, std::span<edge_value>{&value, 1}, assigner);
     return;
   }
   auto& join = st.joins[run];

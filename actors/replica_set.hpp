@@ -35,8 +35,13 @@ public:
     counts_[replica].fetch_add(1, std::memory_order_relaxed);
   }
 
+  /// Never below zero: after a rewire a replica answers requests that were counted in the
+  /// replica set of an older epoch, and a negative count would draw every request to it.
   void answered(std::size_t replica) noexcept {
-    counts_[replica].fetch_sub(1, std::memory_order_relaxed);
+    auto& count = counts_[replica];
+    auto now = count.load(std::memory_order_relaxed);
+    while (now > 0 && !count.compare_exchange_weak(now, now - 1, std::memory_order_relaxed))
+      ;
   }
 
 private:

@@ -142,6 +142,27 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   }, 5s));
   for (auto& rep : after["replicas"])
     CHECK(rep["node"] != victim);
+  // The graph serves as before: both replicas of 'detector' (one may be a replacement) share
+  // new load; counts of requests assigned before the rewire must not skew the balancing.
+  auto detector_calls = [&] {
+    std::vector<std::uint64_t> calls;
+    auto doc = status(cluster, 0, "image-analysis");
+    for (auto& rep : doc["replicas"])
+      if (rep["operator"] == "detector")
+        calls.push_back(rep["calls"].get<std::uint64_t>());
+    return calls;
+  };
+  auto before = detector_calls();
+  REQUIRE(cluster.cli("load image-analysis --requests 100 --concurrency 1 --json "
+                      + cluster[0].cluster())
+            .exit_code == 0);
+  auto later = detector_calls();
+  REQUIRE(before.size() == 2);
+  REQUIRE(later.size() == 2);
+  for (std::size_t r = 0; r < 2; ++r) {
+    INFO("detector replica ", r, ": ", before[r], " -> ", later[r], " calls");
+    CHECK(later[r] - before[r] >= 30);
+  }
   // /metrics and the inspector tell the same.
   auto metrics = http_request(cluster[0].http_port, "GET", "/metrics");
   REQUIRE(metrics.status == 200);
