@@ -15,6 +15,7 @@
 #include "actors/graph_description.hpp"
 #include "actors/graph_supervisor.hpp"
 #include "actors/model_batching.hpp"
+#include "actors/node_internal.hpp"
 #include "actors/node_log.hpp"
 #include "actors/operator_actor.hpp"
 #include "graph/loader.hpp"
@@ -24,188 +25,30 @@
 
 namespace hogar {
 
-namespace {
-
-using self_ptr = caf::stateful_actor<node_state>*;
-using namespace std::chrono_literals;
-
-constexpr auto peer_timeout = 10s;
-/// Dead members are probed this often, to notice a restarted daemon.
-constexpr std::int64_t reconnect_interval_ns = 2'000'000'000;
-
-std::string endpoint_key(const std::string& host, std::uint16_t port) {
-  return fmt::format("{}:{}", host, port);
-}
-
-void log(self_ptr self, const std::string& level, const std::string& text) {
+void node_detail::log(node_ptr self, const std::string& level, const std::string& text) {
   auto& options = self->state.cfg.options;
   node_log(self, options.name, options.log_level, level, text);
 }
 
-/// Runs a request's handler; what it throws becomes that request's error instead of ending the
-/// node actor, on which the whole daemon stands (a file system call on a name a client sent
-/// used to throw "Is a directory" and leave the node answering nothing, issue 8).
-template <class F>
-auto guarded(self_ptr self, std::string_view what, F&& handler) -> decltype(handler()) {
-  try {
-    return handler();
-  } catch (const std::exception& e) {
-    log(self, "error", fmt::format("{} failed: {}", what, e.what()));
-    return make_error(errc::internal, fmt::format("{} failed: {}", what, e.what()));
-  }
+graph_deployment node_detail::deployment_of(const std::string& name, const hosted_graph& g) {
+  return graph_deployment{name,        g.yaml,        g.file,  g.actors,
+                          g.placement, g.description, g.epoch, g.supervisor,
+                          g.recovery,  g.backups,     {}};
 }
 
-// -- membership ----------------------------------------------------------------------------
-
-/// Pushes every open graph to a member that just (re)joined, so that it gets an ingress too.
-void share_graphs(self_ptr self, const node_info& peer) {
-  for (auto& [name, g] : self->state.graphs) {
-    if (!g.ingress)
-      continue;
-    graph_deployment d{name,          g.yaml,     g.file,       g.actors,
-                       g.placement,   g.description, g.epoch,    g.supervisor,
-                       g.recovery,    g.backups};
-    self->request(peer.node, peer_timeout, deploy_atom::value, std::move(d))
-      .then([self, peer, name = name](deploy_atom) {
-        self->send(peer.node, open_atom::value, name);
-      }, [self, peer, name = name](caf::error& err) {
-        log(self, "warning", fmt::format("could not share graph '{}' with {}: {}", name,
-                                         peer.name, message_of(err)));
-      });
-  }
+graph_description node_detail::describe(node_ptr self, const std::string& name,
+                                        const graph::topology& topo) {
+  auto d = describe_graph(topo, self->state.cfg.options.model_repository);
+  for (auto& p : d.problems)
+    log(self, "warning", fmt::format("graph '{}' metadata: {}", name, p));
+  return d;
 }
 
-void connect(self_ptr self, const std::string& host, std::uint16_t port);
+namespace {
 
-/// A member another node told us of is reached through that node until a direct connection
-/// exists: CAF relays, and losing the relay would cut us off from the member too (its actors
-/// would look dead, and the graph supervisors would move its replicas away). So connect to
-/// every member ourselves. CAF's automatic connections (plain TCP only; a TLS port refuses
-/// them) come late or not at all; CAF closes a second connection again when a direct one
-/// exists, and its middleman answers repeated connects from a cache.
-void connect_directly(self_ptr self, const node_info& info) {
-  connect(self, info.host, info.actor_port);
-}
-
-void on_heard(self_ptr self, const node_info& info) {
-  auto now = now_ns(self);
-  if (self->state.members->heard(info, now)) {
-    log(self, "info", fmt::format("member {} ({}:{}) is alive", info.name, info.host,
-                                  info.actor_port));
-    self->monitor(info.node);
-    share_graphs(self, info);
-    connect_directly(self, info);
-  }
-}
-
-void on_view(self_ptr self, const std::vector<member>& view) {
-  for (auto& info : self->state.members->merge(view, now_ns(self))) {
-    log(self, "info", fmt::format("learned of member {} ({}:{})", info.name, info.host,
-                                  info.actor_port));
-    self->monitor(info.node);
-    connect_directly(self, info);
-  }
-}
-
-/// Reaches the node actor at host:port from a short-lived detached actor (remote_actor
-/// blocks), then joins through it.
-void connect(self_ptr self, const std::string& host, std::uint16_t port) {
-  auto& st = self->state;
-  auto key = endpoint_key(host, port);
-  if (st.connecting.count(key) > 0)
-    return;
-  st.connecting.insert(key);
-  st.last_attempt_ns[key] = now_ns(self);
-  auto connector = self->spawn<caf::detached>([host, port](caf::event_based_actor* c) {
-    return caf::behavior{[c, host, port](connect_atom) -> caf::result<caf::actor> {
-      // Through the actor port: its limits, and TLS when the daemon has certificates.
-      auto node = remote_actor(c->system(), host, port);
-      c->quit();
-      if (!node)
-        return make_error(node.error());
-      return *node;
-    }};
-  });
-  self->request(connector, 30s, connect_atom::value)
-    .then(
-      [self, key](caf::actor& node) {
-        auto info = self->state.members->self();
-        self->request(node, peer_timeout, join_atom::value, info)
-          .then(
-            [self, key](std::vector<member>& view) {
-              self->state.connecting.erase(key);
-              for (auto& m : view)
-                if (m.state == member_state::alive && m.info.node)
-                  on_heard(self, m.info);
-              on_view(self, view);
-            },
-            [self, key](caf::error& err) {
-              self->state.connecting.erase(key);
-              log(self, "debug", fmt::format("join through {} failed: {}", key, message_of(err)));
-            });
-      },
-      [self, key](caf::error& err) {
-        self->state.connecting.erase(key);
-        log(self, "debug", fmt::format("cannot reach {}: {}", key, message_of(err)));
-      });
-}
-
-/// Tells the graph supervisors of this node about members newly declared dead (silent for
-/// too long, or their connection lost): their replicas are lost.
-void report_dead_members(self_ptr self) {
-  auto& st = self->state;
-  std::set<std::string> dead;
-  for (auto& m : st.members->view())
-    if (m.state == member_state::dead)
-      dead.insert(m.info.name);
-  for (auto& name : dead) {
-    if (st.dead_members.count(name) > 0)
-      continue;
-    log(self, "warning", fmt::format("member {} is dead", name));
-    for (auto& [graph, supervisor] : st.supervisors)
-      self->send(supervisor, member_down_atom::value, name);
-  }
-  st.dead_members = std::move(dead);
-}
-
-void on_tick(self_ptr self) {
-  auto& st = self->state;
-  auto now = now_ns(self);
-  if (st.members->age(now))
-    for (auto& m : st.members->view())
-      if (m.state != member_state::alive)
-        log(self, "debug", fmt::format("member {} is {}", m.info.name, to_string(m.state)));
-  // Also deaths learned from gossip (merged views) since the last tick.
-  report_dead_members(self);
-  auto me = st.members->self();
-  auto view = st.members->view();
-  for (auto& peer : st.members->live_peers())
-    if (peer.node)
-      self->send(peer.node, heartbeat_atom::value, me, view);
-  // Seeds not yet among the live members, and dead members that may have restarted.
-  auto live = st.members->live_peers();
-  auto is_live = [&](const std::string& host, std::uint16_t port) {
-    for (auto& p : live)
-      if (p.host == host && p.actor_port == port)
-        return true;
-    return false;
-  };
-  auto due = [&](const std::string& key) {
-    auto i = st.last_attempt_ns.find(key);
-    return i == st.last_attempt_ns.end() || now - i->second >= reconnect_interval_ns;
-  };
-  for (auto& seed : st.cfg.options.seeds) {
-    bool is_self = seed.port == me.actor_port
-                   && (seed.host == me.host || seed.host == "localhost");
-    if (!is_self && !is_live(seed.host, seed.port) && due(endpoint_key(seed.host, seed.port)))
-      connect(self, seed.host, seed.port);
-  }
-  for (auto& peer : st.members->dead_peers())
-    if (!is_live(peer.host, peer.actor_port) && due(endpoint_key(peer.host, peer.actor_port)))
-      connect(self, peer.host, peer.actor_port);
-  self->delayed_send(self, std::chrono::milliseconds(st.cfg.options.heartbeat_interval_ms),
-                     tick_atom::value);
-}
+using namespace node_detail;
+using self_ptr = node_ptr;
+using namespace std::chrono_literals;
 
 // -- graphs --------------------------------------------------------------------------------
 
@@ -238,14 +81,6 @@ result<std::shared_ptr<const graph::topology>> compile(const std::string& yaml,
     return fail(errc::invalid_argument, text);
   }
   return std::make_shared<const graph::topology>(graph::build_topology(loaded.spec));
-}
-
-/// describe_graph, with what could not be inferred logged.
-graph_description describe(self_ptr self, const std::string& name, const graph::topology& topo) {
-  auto d = describe_graph(topo, self->state.cfg.options.model_repository);
-  for (auto& p : d.problems)
-    log(self, "warning", fmt::format("graph '{}' metadata: {}", name, p));
-  return d;
 }
 
 /// The exit reason of a supervisor whose graph was removed: the other nodes do not take its
@@ -361,9 +196,7 @@ void on_supervisor_down(self_ptr self, const std::string& name, hosted_graph& g,
   supervisor_init init{name, g.yaml, g.file, g.topo, caf::actor_cast<caf::actor>(self),
                        options.name, options.log_level, options.model_repository,
                        options.recovery};
-  init.adopt = graph_deployment{name,          g.yaml,        g.file,  g.actors,
-                                g.placement,   g.description, g.epoch, g.supervisor,
-                                g.recovery,    g.backups};
+  init.adopt = deployment_of(name, g);
   st.supervisors[name] = self->spawn(graph_supervisor, std::move(init));
 }
 
@@ -692,234 +525,6 @@ caf::result<drain_atom> on_drain(self_ptr self) {
       self->request(g.ingress, timeout, drain_atom::value)
         .then([pending](drain_atom) { pending->tick(); },
               [pending](caf::error&) { pending->tick(); });
-  return promise;
-}
-
-// -- the model repository ------------------------------------------------------------------
-
-/// Loading a large model (parsing it, building executors) can take a while on each node.
-constexpr auto reload_timeout = 120s;
-
-/// The repository model a model operator serves, or empty for other operators.
-std::string model_of(const graph::operator_spec& spec) {
-  if (spec.kind != "model")
-    return {};
-  auto* name = spec.find_param("model");
-  auto* text = name ? std::get_if<std::string>(name) : nullptr;
-  return text ? *text : std::string{};
-}
-
-/// Graphs on this node whose model operators serve `model`.
-std::vector<std::string> graphs_using(self_ptr self, const std::string& model) {
-  std::vector<std::string> names;
-  for (auto& [name, g] : self->state.graphs)
-    for (auto& op : g.topo->ops)
-      if (model_of(*op.spec) == model) {
-        names.push_back(name);
-        break;
-      }
-  return names;
-}
-
-/// Whether graph `name` is the model's own graph (made by repo_load).
-bool is_model_graph(const hosted_graph& g, const std::string& model) {
-  return g.file == onnx::model_graph_file(model);
-}
-
-caf::result<std::vector<repository_entry>> on_repo_index(self_ptr self) {
-  auto& st = self->state;
-  onnx::model_repository repo{st.cfg.options.model_repository};
-  std::vector<std::string> problems;
-  std::vector<repository_entry> out;
-  for (auto& m : repo.index(&problems)) {
-    repository_entry e;
-    e.name = m.name;
-    e.versions = m.versions;
-    e.used_by = graphs_using(self, m.name);
-    auto own = st.graphs.find(m.name);
-    bool loaded = own != st.graphs.end() && is_model_graph(own->second, m.name);
-    // A model that a graph here serves is ready: requests through that graph reach it.
-    std::vector<std::string> inside;
-    for (auto& g : e.used_by)
-      if (!loaded || g != m.name)
-        inside.push_back(g);
-    e.state = loaded || !inside.empty() ? "READY" : "UNAVAILABLE";
-    if (!inside.empty())
-      e.reason = fmt::format("served in graph{} {}{}", inside.size() == 1 ? "" : "s",
-                             fmt::join(inside, ", "), loaded ? " and on its own" : "");
-    else if (!loaded)
-      e.reason = m.versions.empty() ? "no version folder with a model.onnx" : "not loaded";
-    for (auto& p : problems)
-      if (p.find("/" + m.name + "/") != std::string::npos)
-        e.reason = p;
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-/// The graphs here that serve `model` describe it again: a reload may serve other versions,
-/// whose outputs may differ.
-void refresh_descriptions(self_ptr self, const std::string& model) {
-  for (auto& name : graphs_using(self, model)) {
-    auto i = self->state.graphs.find(name);
-    if (i != self->state.graphs.end())
-      i->second.description = describe(self, name, *i->second.topo);
-  }
-}
-
-/// Every model operator replica on this node that serves `model` reads the repository again.
-caf::result<std::vector<std::string>> on_local_reload(self_ptr self, const std::string& model) {
-  auto& st = self->state;
-  std::vector<caf::actor> replicas;
-  for (auto& [name, g] : st.graphs)
-    for (std::size_t op = 0; op < g.topo->ops.size(); ++op)
-      if (model_of(*g.topo->ops[op].spec) == model)
-        for (auto& replica : g.actors[op])
-          if (replica && replica.node() == self->node())
-            replicas.push_back(replica);
-  if (replicas.empty()) {
-    refresh_descriptions(self, model);
-    return std::vector<std::string>{};
-  }
-  struct collected {
-    std::vector<std::string> lines;
-    std::vector<std::string> errors;
-  };
-  auto out = std::make_shared<collected>();
-  auto promise = self->make_response_promise<std::vector<std::string>>();
-  auto node_name = st.cfg.options.name;
-  auto pending = std::make_shared<countdown>();
-  pending->remaining = replicas.size();
-  pending->done = [self, model, out, promise, node_name]() mutable {
-    refresh_descriptions(self, model);
-    if (out->errors.empty())
-      promise.deliver(std::move(out->lines));
-    else
-      promise.deliver(make_error(errc::unavailable,
-                                 fmt::format("on node {}: {}", node_name,
-                                             fmt::join(out->errors, "; "))));
-  };
-  for (auto& replica : replicas)
-    self->request(replica, reload_timeout, reload_atom::value)
-      .then(
-        [out, pending, node_name](std::string& line) {
-          out->lines.push_back(fmt::format("{}: {}", node_name, line));
-          pending->tick();
-        },
-        [out, pending](caf::error& err) {
-          out->errors.push_back(message_of(err));
-          pending->tick();
-        });
-  return promise;
-}
-
-/// Hot swap of `model` on every live node: each reloads its replicas; the answer lists what
-/// every replica serves now, or the replicas that could not load the new versions (they keep
-/// serving the old ones).
-caf::result<std::string> on_model_reload(self_ptr self, const std::string& model) {
-  auto& st = self->state;
-  std::vector<caf::actor> nodes{caf::actor_cast<caf::actor>(self)};
-  for (auto& peer : st.members->live_peers())
-    if (peer.node)
-      nodes.push_back(peer.node);
-  struct collected {
-    std::vector<std::string> lines;
-    std::vector<std::string> errors;
-  };
-  auto out = std::make_shared<collected>();
-  auto promise = self->make_response_promise<std::string>();
-  auto pending = std::make_shared<countdown>();
-  pending->remaining = nodes.size();
-  pending->done = [out, promise, model]() mutable {
-    if (!out->errors.empty())
-      promise.deliver(make_error(errc::unavailable,
-                                 fmt::format("model '{}': reload failed {}; replicas that could "
-                                             "not load it keep serving their versions{}",
-                                             model, fmt::join(out->errors, "; "),
-                                             out->lines.empty() ? std::string{}
-                                                                : fmt::format(" (reloaded: {})",
-                                                                              fmt::join(out->lines, "; ")))));
-    else if (out->lines.empty())
-      promise.deliver(make_error(errc::not_found,
-                                 fmt::format("no graph serves model '{}'; load it first (hogar "
-                                             "model load {})",
-                                             model, model)));
-    else
-      promise.deliver(fmt::format("{}", fmt::join(out->lines, "\n")));
-  };
-  for (auto& node : nodes)
-    self->request(node, reload_timeout, local_reload_atom::value, model)
-      .then(
-        [out, pending](std::vector<std::string>& lines) {
-          out->lines.insert(out->lines.end(), lines.begin(), lines.end());
-          pending->tick();
-        },
-        [out, pending](caf::error& err) {
-          out->errors.push_back(message_of(err));
-          pending->tick();
-        });
-  return promise;
-}
-
-/// Serves a repository model on its own: deploys a graph named after it (or, when that graph
-/// exists, reloads the model everywhere: KServe's load of a loaded model).
-caf::result<std::string> on_repo_load(self_ptr self, const std::string& model) {
-  auto& st = self->state;
-  auto own = st.graphs.find(model);
-  if (own != st.graphs.end()) {
-    if (!is_model_graph(own->second, model))
-      return make_error(errc::invalid_argument,
-                        fmt::format("graph '{}' is deployed and is not model '{}' served on its "
-                                    "own; remove it first, or reload the model with hogar model "
-                                    "reload {}",
-                                    model, model, model));
-    return on_model_reload(self, model);
-  }
-  onnx::model_repository repo{st.cfg.options.model_repository};
-  auto found = repo.find(model);
-  if (!found)
-    return make_error(found.error());
-  auto served = onnx::model_repository::served(*found);
-  if (!served)
-    return make_error(served.error());
-  auto graph = onnx::load_shared(served->front().path);
-  if (!graph)
-    return make_error(graph.error());
-  auto yaml = onnx::model_graph_yaml(*found, (*graph)->inputs, (*graph)->outputs);
-  if (!yaml)
-    return make_error(yaml.error());
-  auto promise = self->make_response_promise<std::string>();
-  std::vector<std::string> versions;
-  for (auto& v : *served)
-    versions.push_back(std::to_string(v.version));
-  auto summary = fmt::format("model '{}' loaded: versions {} served at /v2/models/{}", model,
-                             fmt::join(versions, ", "), model);
-  self->request(caf::actor_cast<caf::actor>(self), reload_timeout, submit_atom::value, *yaml,
-                onnx::model_graph_file(model))
-    .then([promise, summary](graph_summary& s) mutable {
-            promise.deliver(fmt::format("{} ({} replica{})", summary, s.replicas,
-                                        s.replicas == 1 ? "" : "s"));
-          },
-          [promise](caf::error& err) mutable { promise.deliver(err); });
-  return promise;
-}
-
-caf::result<std::string> on_repo_unload(self_ptr self, const std::string& model) {
-  auto& st = self->state;
-  auto own = st.graphs.find(model);
-  if (own == st.graphs.end())
-    return make_error(errc::not_found, fmt::format("model '{}' is not loaded", model));
-  if (!is_model_graph(own->second, model))
-    return make_error(errc::invalid_argument,
-                      fmt::format("graph '{}' is not model '{}' served on its own; stop it with "
-                                  "hogar remove {}",
-                                  model, model, model));
-  auto promise = self->make_response_promise<std::string>();
-  self->request(caf::actor_cast<caf::actor>(self), peer_timeout, remove_atom::value, model)
-    .then([promise, model](graph_summary&) mutable {
-            promise.deliver(fmt::format("model '{}' unloaded", model));
-          },
-          [promise](caf::error& err) mutable { promise.deliver(err); });
   return promise;
 }
 

@@ -1,11 +1,12 @@
 // node_actor.hpp: the actor at the heart of a daemon, published on its actor port.
 //
-// It keeps the membership view (joins, heartbeats, lost connections), starts a graph
-// supervisor (actors/graph_supervisor.hpp) for each graph submitted to it, spawns the replicas
-// supervisors ask it to host, wires them, runs one ingress per graph, and answers the CLI and
-// the inspector. Graph state: a graph submitted to
-// any node is deployed on every live node (replicas where placement put them, an ingress on
-// all), so any node can take requests for it.
+// It starts a graph supervisor (actors/graph_supervisor.hpp) for each graph submitted to it,
+// spawns the replicas supervisors ask it to host, wires them, runs one ingress per graph, and
+// answers the CLI and the inspector (node_actor.cpp). It keeps the membership view: joins,
+// heartbeats, lost connections (node_membership.cpp); and serves the model repository
+// (node_repository.cpp). Graph state: a graph submitted to any node is deployed on every live
+// node (replicas where placement put them, an ingress on all), so any node can take requests
+// for it.
 #pragma once
 
 #include <cstdint>
