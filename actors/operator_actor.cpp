@@ -510,10 +510,13 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
   if (auto* model = st.init.impl->as_model()) {
     detail::start_model_runtime(self, *model);
     self->set_exit_handler([self](caf::exit_msg& msg) {
-      // Queued requests are answered before the replica goes (graph removed, node draining).
-      detail::model_fail_all(self, fmt::format("operator '{}' was stopped before it ran the "
-                                               "request",
-                                               self->state.node->spec->name));
+      // Without recovery, queued requests are answered before the replica goes (graph
+      // removed, node draining). With it, their senders keep them and send them to the
+      // replacement; a removed graph's ingresses answer them with the removal.
+      if (!self->state.wiring.replay)
+        detail::model_fail_all(self, fmt::format("operator '{}' was stopped before it ran the "
+                                                 "request",
+                                                 self->state.node->spec->name));
       self->quit(msg.reason);
     });
   }

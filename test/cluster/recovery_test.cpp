@@ -70,9 +70,11 @@ bool all_running(const nlohmann::json& doc) {
 }
 
 /// Submits config/graphs/image-analysis-simulated.yaml to node1; returns `submit --json`.
-std::string submit_image_graph(local_cluster& cluster) {
-  auto submit = cluster.cli("submit config/graphs/image-analysis-simulated.yaml --json "
-                            + cluster[0].cluster());
+const std::string simulated_image_graph = "config/graphs/image-analysis-simulated.yaml";
+
+std::string submit_image_graph(local_cluster& cluster,
+                               const std::string& file = simulated_image_graph) {
+  auto submit = cluster.cli("submit " + file + " --json " + cluster[0].cluster());
   INFO(submit.err, cluster.logs());
   REQUIRE(submit.exit_code == 0);
   return submit.out;
@@ -94,8 +96,9 @@ std::future<nlohmann::json> load_image_graph(local_cluster& cluster, std::size_t
 /// node hosting the most replicas (node1 aside) 1.5 s in. Returns that node and the load's
 /// report.
 std::pair<std::string, nlohmann::json> fault_under_load(
-  local_cluster& cluster, int seconds, const std::function<void(std::size_t)>& fault) {
-  auto victim = busiest_other_node(submit_image_graph(cluster));
+  local_cluster& cluster, int seconds, const std::function<void(std::size_t)>& fault,
+  const std::string& file = simulated_image_graph) {
+  auto victim = busiest_other_node(submit_image_graph(cluster, file));
   REQUIRE_FALSE(victim.empty());
   auto load = load_image_graph(cluster, 0, seconds);
   std::this_thread::sleep_for(1500ms);
@@ -194,13 +197,15 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
 }
 
 TEST_CASE("SIGTERM of a node under load: its replicas are replaced on the other nodes, not on "
-          "the one shutting down, and every request is answered") {
+          "the one shutting down, and every request is answered, also those its model "
+          "replicas had queued") {
   local_cluster cluster{3};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());
-  auto [victim, doc] = fault_under_load(cluster, 4, [&](std::size_t i) {
-    cluster.stop(i, SIGTERM);
-  });
+  // The graph with real models: batching model replicas hold queued requests when they stop.
+  auto [victim, doc] = fault_under_load(
+    cluster, 4, [&](std::size_t i) { cluster.stop(i, SIGTERM); },
+    "config/graphs/image-analysis.yaml");
   MESSAGE("stopped ", victim, " with SIGTERM; ", doc["ok"], " of ", doc["requests"],
           " answered, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
