@@ -393,20 +393,31 @@ public:
   }
 
   /// Waits until every running daemon sees every running daemon alive.
+  /// Whether every running daemon sees every running daemon alive within `limit`; when not,
+  /// says what each one saw last and shows the daemons' logs (a test REQUIREs this first).
   bool converged(std::chrono::milliseconds limit = 30s) {
-    return eventually(
-      [this] {
+    std::string last;
+    bool ok = eventually(
+      [this, &last] {
+        last.clear();
+        bool all = true;
         for (std::size_t i = 0; i < nodes_.size(); ++i) {
           if (nodes_[i].pid <= 0)
             continue;
           auto v = view(i);
-          for (auto& d : nodes_)
-            if (d.pid > 0 && v[d.name] != "alive")
-              return false;
+          last += nodes_[i].name + " sees:";
+          for (auto& d : nodes_) {
+            last += " " + d.name + "=" + (v.count(d.name) ? v[d.name] : std::string{"?"});
+            all = all && (d.pid <= 0 || v[d.name] == "alive");
+          }
+          last += "\n";
         }
-        return true;
+        return all;
       },
       limit);
+    if (!ok)
+      MESSAGE("the daemons did not converge:\n", last, logs());
+    return ok;
   }
 
   std::string logs() const {
