@@ -74,6 +74,16 @@ struct hand_wired : coordinated_system {
     sched.run();
   }
 
+  /// What a supervisor does when a stateful primary (replica 0 of `op`) dies: its backup
+  /// takes its place under a new epoch.
+  void promote(std::size_t op) {
+    kill(op, 0);
+    table[op][0] = backups[op];
+    backups[op] = caf::actor{};
+    rewire();
+    sched.run();
+  }
+
   /// What a supervisor's new epoch does on a node: wire the replicas, then the ingress.
   void rewire() {
     ++epoch;
@@ -395,12 +405,7 @@ TEST_CASE("a promoted backup counts on from the state its primary released") {
   g.sched.run();
   CHECK(a->count + b->count == 3); // 1 and 2
   // The primary dies; its backup takes its place and counts on.
-  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
-  g.sched.run();
-  g.table[0][0] = g.backups[0];
-  g.backups[0] = caf::actor{};
-  g.rewire();
-  g.sched.run();
+  g.promote(0);
   auto c = g.send();
   g.sched.run();
   REQUIRE(c->arrived);
@@ -421,12 +426,7 @@ TEST_CASE("a stateful replica drops a request it answered before; its promoted b
   deliver(9);
   deliver(9); // a duplicate: the primary sent its output on already
   // The primary dies; 9 reaches the promoted backup again (its ack had not gone out).
-  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
-  g.sched.run();
-  g.table[0][0] = g.backups[0];
-  g.backups[0] = caf::actor{};
-  g.rewire();
-  g.sched.run();
+  g.promote(0);
   deliver(9);
   deliver(10); // a new request
   auto& outputs = outputs_of(sink);
@@ -515,12 +515,7 @@ TEST_CASE("a new backup takes its primary's state even before its own wiring arr
   CHECK(stats.role == "primary");
   CHECK(stats.backup_in_sync);
   // Promoted, the backup counts on from the synced state.
-  caf::anon_send_exit(g.table[0][0], caf::exit_reason::kill);
-  g.sched.run();
-  g.table[0][0] = backup;
-  g.backups[0] = caf::actor{};
-  g.rewire();
-  g.sched.run();
+  g.promote(0);
   auto b = g.send();
   g.sched.run();
   CHECK(b->count == 2);
