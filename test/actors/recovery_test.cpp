@@ -412,7 +412,7 @@ TEST_CASE("a promoted backup counts on from the state its primary released") {
   CHECK(c->count == 3);
 }
 
-TEST_CASE("a stateful replica drops a request it answered before; its promoted backup answers "
+TEST_CASE("a stateful replica drops a request it answered before, and its promoted backup answers "
           "it with the same output and counts it once") {
   hand_wired g{counter};
   g.backups[0] = g.spawn(0, 0);

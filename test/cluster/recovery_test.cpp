@@ -251,8 +251,8 @@ TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the mis
   CHECK(again.exit_code == 0);
 }
 
-TEST_CASE("a replica that crashes is replaced and its requests run again; a request that "
-          "crashes two replicas is answered 'not retried'") {
+TEST_CASE("a replica that crashes is replaced and its requests run again, and a request "
+          "that crashes two replicas is answered 'not retried'") {
   local_cluster cluster{1};
   REQUIRE(cluster.converged());
   INFO(cluster.logs());

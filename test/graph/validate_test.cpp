@@ -120,7 +120,7 @@ TEST_CASE("validation fills in every default, typed exactly as the schema says")
   CHECK(std::holds_alternative<double>(*classify.operators[0].find_param("threshold")));
 }
 
-TEST_CASE("inputs and operators share one namespace; outputs have their own") {
+TEST_CASE("inputs and operators share one namespace, and outputs have their own") {
   CHECK(errors_of(with_operators("  - {name: a, kind: identity, inputs: [a]}\n", "a")) ==
         "g.yaml:4:5: error: operator 'a': the name 'a' is already taken by input 'a' at "
         "g.yaml:2:10\n"

@@ -36,7 +36,7 @@ TEST_CASE("the KServe v2 paths resolve to their routes, with the graph and versi
   CHECK(resolve("/v2/repository/models/resnet/unload").kind == route_kind::repository_unload);
 }
 
-TEST_CASE("repeated slashes are one separator; unknown paths are none") {
+TEST_CASE("repeated slashes are one separator, and unknown paths are none") {
   CHECK(resolve("//v2///models//classifier/infer").kind == route_kind::model_infer);
   CHECK(resolve("/v2/models").kind == route_kind::none);
   CHECK(resolve("/v2/models/classifier/explain").kind == route_kind::none);

@@ -6,7 +6,7 @@
 using namespace hogar;
 using namespace hogar::scheduling;
 
-TEST_CASE("a measurement sets its configuration; the region update moves only its neighbours") {
+TEST_CASE("a measurement sets its configuration, and the region update moves only its neighbours") {
   auto g = tuning_grid::make({{"batch_size", 0, 10}, {"threads", 0, 10}});
   REQUIRE(g);
   region_values q{*g, 100.0};
@@ -61,7 +61,7 @@ TEST_CASE("Boltzmann sampling is deterministic for a seed and favours low latenc
   CHECK(first == doctest::Approx(250).epsilon(0.2));
 }
 
-TEST_CASE("the sampler's uniform numbers lie in [0, 1) and are spread") {
+TEST_CASE("the sampler's uniform numbers lie between 0 (included) and 1 (excluded) and are spread") {
   boltzmann_sampler s{123};
   double sum = 0;
   for (int i = 0; i < 10'000; ++i) {
