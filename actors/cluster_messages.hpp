@@ -8,7 +8,7 @@
 //                       infer_atom (with a graph name), snapshot_atom (the inspector),
 //                       metadata_atom (KServe's model metadata and configuration),
 //                       repo_index_atom, repo_load_atom, repo_unload_atom, model_reload_atom
-//                       (the model repository)
+//                       (the model repository), tune_atom (live knobs)
 //   daemon -> daemon    local_reload_atom (hot swap of one model on every node)
 //   supervisor -> daemon respawn_atom (a replacement replica), deploy_atom (a new epoch)
 //   daemon -> supervisor member_down_atom (a member stopped answering heartbeats)
@@ -54,6 +54,9 @@ using local_reload_atom = caf::atom_constant<caf::atom("lreload")>;
 /// What a graph takes, answers and runs on, from what the node keeps (no replica is asked):
 /// (metadata_atom, graph) -> graph_metadata.
 using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
+/// CLI or HTTP -> daemon: set knobs of a model operator on all its replicas:
+/// (tune_atom, graph, operator, knob_request) -> std::string.
+using tune_atom = caf::atom_constant<caf::atom("tune")>;
 /// Graph supervisor -> node, after every node has wired a graph: start taking requests for it.
 using open_atom = caf::atom_constant<caf::atom("open")>;
 /// Graph supervisor -> node: spawn replacement replicas of a graph the node takes part in:

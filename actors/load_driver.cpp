@@ -41,7 +41,13 @@ struct driver_state {
   /// schedule on every machine and standard library).
   splitmix64 arrivals{1};
 
-  bool open_loop() const { return plan.rate_per_second > 0; }
+  /// Trace replay: the index of the next gap to use.
+  std::size_t trace_next = 0;
+
+  bool open_loop() const { return plan.rate_per_second > 0 || !plan.trace_gaps_s.empty(); }
+  bool trace_exhausted() const {
+    return !plan.trace_gaps_s.empty() && trace_next > plan.trace_gaps_s.size();
+  }
 
   std::int64_t elapsed_ns() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - start)
@@ -58,8 +64,13 @@ struct driver_state {
     return plan.duration.count() > 0 && at_ns >= static_cast<double>(duration_ns());
   }
 
-  /// Exponentially distributed gap of a Poisson process with the plan's rate.
+  /// The next gap of the trace, or an exponentially distributed gap of a Poisson process
+  /// with the plan's rate. Past the trace's last gap, trace_exhausted() turns true.
   double next_gap_ns() {
+    if (!plan.trace_gaps_s.empty()) {
+      auto i = trace_next++;
+      return i < plan.trace_gaps_s.size() ? plan.trace_gaps_s[i] * 1e9 : 0.0;
+    }
     return -std::log(1.0 - arrivals.next_unit()) / plan.rate_per_second * 1e9;
   }
 
@@ -111,7 +122,7 @@ void open_loop_arrivals(caf::event_based_actor* self, const state_ptr& shared) {
   auto& s = *shared;
   auto now = static_cast<double>(s.elapsed_ns());
   while (!s.sending_done) {
-    if (s.count_reached()) {
+    if (s.count_reached() || s.trace_exhausted()) {
       stop_sending(s, s.report.send_window_ns);
     } else if (s.past_duration(s.next_arrival_ns)) {
       stop_sending(s, s.duration_ns());
@@ -220,7 +231,8 @@ std::vector<std::int64_t> load_report::latencies_ns() const {
 }
 
 load_report run_load(caf::actor_system& sys, const caf::actor& target, load_plan plan) {
-  if (plan.inputs.empty() || (plan.requests == 0 && plan.duration.count() <= 0))
+  if (plan.inputs.empty() ||
+      (plan.requests == 0 && plan.duration.count() <= 0 && plan.trace_gaps_s.empty()))
     return {};
   auto shared = std::make_shared<driver_state>();
   shared->plan = std::move(plan);

@@ -49,6 +49,10 @@ struct load_plan {
   double rate_per_second = 0;
   /// No request is sent (open loop: scheduled) this long after the start; 0: no time limit.
   std::chrono::milliseconds duration{0};
+  /// Open loop replaying a trace (`hogar load --trace FILE`): the inter-arrival times in
+  /// seconds, in order, the first one before the first request; sending stops at the
+  /// trace's end (or earlier at `requests` or `duration`). Overrides rate_per_second.
+  std::vector<double> trace_gaps_s;
   /// Seed of the open loop's inter-arrival times; the same seed gives the same schedule.
   std::uint64_t seed = 1;
   /// Called on the driver's actor every 100 ms while it runs, and once when it is done; it

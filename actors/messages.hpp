@@ -351,6 +351,94 @@ typename Inspector::result_type inspect(Inspector& f, model_version_stats& x) {
            x.last_inference_unix_ms, x.batches);
 }
 
+/// One knob of a model operator and its value: batch_size, queue_delay_us, instances,
+/// intra_op_threads (issue 10).
+struct knob_value {
+  std::string name;
+  std::int64_t value = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, knob_value& x) {
+  return f(caf::meta::type_name("knob_value"), x.name, x.value);
+}
+
+/// "batch_size=8 queue_delay_us=2000 instances=1 intra_op_threads=2".
+std::string to_string(const std::vector<knob_value>& config);
+
+/// Anyone -> model operator replica: (set_knobs_atom, knob_request) -> std::string (the
+/// configuration in force afterwards). Knobs not named keep their value.
+struct knob_request {
+  std::vector<knob_value> knobs;
+  /// Why, as status shows it: "hogar tune set", "tuner: explore", ...
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, knob_request& x) {
+  return f(caf::meta::type_name("knob_request"), x.knobs, x.reason);
+}
+
+/// A change of a model operator's configuration.
+struct tuning_change {
+  std::int64_t unix_ms = 0;
+  std::vector<knob_value> config;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tuning_change& x) {
+  return f(caf::meta::type_name("tuning_change"), x.unix_ms, x.config, x.reason);
+}
+
+/// One statistics window of a model operator (what a tuner learns from).
+struct window_stats {
+  std::uint64_t requests = 0;
+  double seconds = 0;
+  double arrival_rate = 0;
+  double mean_latency_ms = 0;
+  double p99_latency_ms = 0;
+  double slo_violation_fraction = 0;
+  double mean_batch_size = 0;
+  /// CPU time per second of the window (1.0: one core busy).
+  double cpu_cores = 0;
+  std::vector<knob_value> config;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, window_stats& x) {
+  return f(caf::meta::type_name("window_stats"), x.requests, x.seconds, x.arrival_rate,
+           x.mean_latency_ms, x.p99_latency_ms, x.slo_violation_fraction, x.mean_batch_size,
+           x.cpu_cores, x.config);
+}
+
+/// A model operator replica's tuning, as status, the inspector and /metrics show it.
+struct tuning_status {
+  /// "rrl", "q_learning", "static"; empty: no tuning block.
+  std::string policy;
+  /// The configuration in force, and the tuner's estimate of the best one.
+  std::vector<knob_value> config;
+  std::vector<knob_value> best;
+  /// Distinct configurations measured, windows closed, tuner restarts.
+  std::uint64_t tried = 0;
+  std::uint64_t windows = 0;
+  std::uint64_t tuner_restarts = 0;
+  /// CPU time the tuner used, and the operator (its workers and their pools), nanoseconds.
+  std::int64_t tuner_cpu_ns = 0;
+  std::int64_t operator_cpu_ns = 0;
+  /// The last window closed (requests 0: none yet).
+  window_stats last_window;
+  /// The last changes, oldest first (at most 16).
+  std::vector<tuning_change> changes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tuning_status& x) {
+  return f(caf::meta::type_name("tuning_status"), x.policy, x.config, x.best, x.tried,
+           x.windows, x.tuner_restarts, x.tuner_cpu_ns, x.operator_cpu_ns, x.last_window,
+           x.changes);
+}
+
 /// Counters of one operator replica.
 struct operator_stats {
   std::string op;
@@ -395,6 +483,8 @@ struct operator_stats {
   /// are acknowledged, and messages it sent again to a replacement after a failure.
   std::uint64_t unacknowledged = 0;
   std::uint64_t replayed = 0;
+  /// Model operators: statistics windows and online tuning.
+  tuning_status tuning;
 };
 
 template <class Inspector>
@@ -403,7 +493,7 @@ typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
            x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
            x.batch_delay_max_us, x.batches, x.batched_requests, x.versions, x.device,
            x.latency_buckets, x.latency_sum_ns, x.calls_per_second, x.queue_ns,
-           x.model_versions, x.role, x.backup_in_sync, x.unacknowledged, x.replayed);
+           x.model_versions, x.role, x.backup_in_sync, x.unacknowledged, x.replayed, x.tuning);
 }
 
 /// Counters of one ingress.

@@ -50,6 +50,65 @@ double p_us(const operator_stats& s, double p) {
   return latency_histogram::percentile_us(s.latency_buckets, p);
 }
 
+nlohmann::json knobs_json(const std::vector<knob_value>& knobs) {
+  auto out = nlohmann::json::object();
+  for (auto& k : knobs)
+    out[k.name] = k.value;
+  return out;
+}
+
+nlohmann::json window_json(const window_stats& w) {
+  return {{"requests", w.requests},
+          {"seconds", w.seconds},
+          {"arrival_rate", w.arrival_rate},
+          {"mean_latency_ms", w.mean_latency_ms},
+          {"p99_latency_ms", w.p99_latency_ms},
+          {"slo_violation_fraction", w.slo_violation_fraction},
+          {"mean_batch_size", w.mean_batch_size},
+          {"cpu_cores", w.cpu_cores},
+          {"config", knobs_json(w.config)}};
+}
+
+} // namespace
+
+std::string tuning_line(const nlohmann::json& tuning) {
+  auto config = [](const nlohmann::json& knobs) {
+    std::string out;
+    for (auto& [name, value] : knobs.items())
+      out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, value.get<std::int64_t>());
+    return out;
+  };
+  auto policy = tuning.value("policy", std::string{});
+  if (policy.empty())
+    return {};
+  auto line = fmt::format("tuning {}: {}", policy, config(tuning["config"]));
+  if (policy != "static")
+    line += fmt::format("; best {} ({} tried, {} windows)", config(tuning["best"]),
+                        tuning.value("configurations_tried", 0), tuning.value("windows", 0));
+  auto& changes = tuning["changes"];
+  if (!changes.empty())
+    line += fmt::format("; last change: {}", changes.back().value("reason", std::string{}));
+  return line;
+}
+
+nlohmann::json to_json(const tuning_status& t) {
+  auto changes = nlohmann::json::array();
+  for (auto& c : t.changes)
+    changes.push_back({{"unix_ms", c.unix_ms}, {"config", knobs_json(c.config)}, {"reason", c.reason}});
+  return {{"policy", t.policy},
+          {"config", knobs_json(t.config)},
+          {"best", knobs_json(t.best)},
+          {"configurations_tried", t.tried},
+          {"windows", t.windows},
+          {"tuner_restarts", t.tuner_restarts},
+          {"tuner_cpu_ms", static_cast<double>(t.tuner_cpu_ns) / 1e6},
+          {"operator_cpu_ms", static_cast<double>(t.operator_cpu_ns) / 1e6},
+          {"last_window", window_json(t.last_window)},
+          {"changes", changes}};
+}
+
+namespace {
+
 } // namespace
 
 std::string prometheus_text(const cluster_snapshot& snap) {
@@ -108,6 +167,49 @@ std::string prometheus_text(const cluster_snapshot& snap) {
   per_replica("hogar_operator_batched_requests_total", "counter",
               "Requests in those batches (over batches: the mean batch size).",
               [](const operator_stats& s) { return s.batched_requests; });
+
+  // Online tuning (issue 10): every model replica's knobs and windows.
+  auto per_model = [&](const char* name, const char* help, auto value) {
+    header(out, name, "gauge", help);
+    for (auto& g : snap.graphs)
+      for (auto& r : g.replicas)
+        if (!r.stats.tuning.config.empty())
+          out += fmt::format("{}{{graph=\"{}\",operator=\"{}\",replica=\"{}\",node=\"{}\",policy=\"{}\"}} {}\n",
+                             name, label(g.summary.name), label(r.op), r.replica, label(r.node),
+                             label(r.stats.tuning.policy), value(r.stats.tuning));
+  };
+  auto per_knob = [&](const char* name, const char* help, auto knobs_of) {
+    header(out, name, "gauge", help);
+    for (auto& g : snap.graphs)
+      for (auto& r : g.replicas)
+        for (auto& k : knobs_of(r.stats.tuning))
+          out += fmt::format("{}{{graph=\"{}\",operator=\"{}\",replica=\"{}\",node=\"{}\",knob=\"{}\"}} {}\n",
+                             name, label(g.summary.name), label(r.op), r.replica, label(r.node),
+                             label(k.name), k.value);
+  };
+  per_knob("hogar_tuning_knob", "A model replica's knob value in force.",
+           [](const tuning_status& t) { return t.config; });
+  per_knob("hogar_tuning_best_knob", "The tuner's estimate of the best value of the knob.",
+           [](const tuning_status& t) { return t.best; });
+  per_model("hogar_tuning_configurations_tried", "Distinct configurations the tuner measured.",
+            [](const tuning_status& t) { return t.tried; });
+  per_model("hogar_tuning_windows", "Statistics windows closed.",
+            [](const tuning_status& t) { return t.windows; });
+  per_model("hogar_tuning_tuner_restarts", "Times the tuner crashed and was started again.",
+            [](const tuning_status& t) { return t.tuner_restarts; });
+  per_model("hogar_tuning_window_mean_latency_seconds", "Mean latency of the last window.",
+            [](const tuning_status& t) { return t.last_window.mean_latency_ms / 1e3; });
+  per_model("hogar_tuning_window_p99_latency_seconds", "p99 latency of the last window.",
+            [](const tuning_status& t) { return t.last_window.p99_latency_ms / 1e3; });
+  per_model("hogar_tuning_window_arrival_rate", "Requests per second in the last window.",
+            [](const tuning_status& t) { return t.last_window.arrival_rate; });
+  per_model("hogar_tuning_window_slo_violation_ratio",
+            "Share of the last window's answers over the operator's slo_ms.",
+            [](const tuning_status& t) { return t.last_window.slo_violation_fraction; });
+  per_model("hogar_tuning_tuner_cpu_seconds", "CPU time the tuner used.",
+            [](const tuning_status& t) { return static_cast<double>(t.tuner_cpu_ns) / 1e9; });
+  per_model("hogar_tuning_operator_cpu_seconds", "CPU time the replica's workers used.",
+            [](const tuning_status& t) { return static_cast<double>(t.operator_cpu_ns) / 1e9; });
 
   const char* hist = "hogar_operator_latency_seconds";
   header(out, hist, "histogram", "Time from complete inputs to released output.");
@@ -186,6 +288,9 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"backup_in_sync", s.backup_in_sync},
                         {"unacknowledged", s.unacknowledged},
                         {"replayed", s.replayed}});
+    // Model replicas: their windows, and their tuning when they have a tuning block.
+    if (!s.tuning.config.empty())
+      replicas.back()["tuning"] = to_json(s.tuning);
   }
   nlohmann::json recoveries = nlohmann::json::array();
   for (auto& r : g.recovery.latest)

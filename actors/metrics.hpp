@@ -19,5 +19,10 @@ std::string prometheus_text(const cluster_snapshot& snap);
 nlohmann::json to_json(const cluster_snapshot& snap);
 nlohmann::json to_json(const graph_snapshot& g);
 nlohmann::json to_json(const member& m);
+nlohmann::json to_json(const tuning_status& t);
+
+/// One line for a tuned replica (its to_json(tuning_status)): policy, configuration in force,
+/// best estimate, the last change's reason; empty when the replica has no tuning block.
+std::string tuning_line(const nlohmann::json& tuning);
 
 } // namespace hogar

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -16,11 +18,26 @@ namespace hogar::detail {
 
 namespace {
 
+/// CPU time of the calling thread, nanoseconds.
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 /// A worker: runs the batches of one executor instance on its own thread.
 caf::behavior model_worker(caf::event_based_actor* self, std::size_t instance) {
+  // Pool CPU time already counted, per executor: what the pool spent between two batches
+  // (its threads spin a while before they sleep) counts with the next batch.
+  auto counted = std::make_shared<std::unordered_map<const onnx::executor*, std::int64_t>>();
   return {
-    [self, instance](run_batch_atom, model_batch_job& job) {
+    [self, instance, counted](run_batch_atom, model_batch_job& job) {
       auto started = std::chrono::steady_clock::now();
+      auto cpu_started = thread_cpu_ns();
+      auto& exec = *job.version->executors[instance];
+      // Between batches: the pool is this thread's alone now.
+      if (exec.intra_op_threads() != job.intra_op_threads)
+        exec.set_intra_op_threads(job.intra_op_threads);
       std::vector<const ops::model_request*> requests;
       for (auto& r : job.requests)
         requests.push_back(r.get());
@@ -34,6 +51,10 @@ caf::behavior model_worker(caf::event_based_actor* self, std::size_t instance) {
       result.run_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
+      auto pool_cpu = exec.pool_cpu_ns();
+      auto [seen, fresh] = counted->try_emplace(&exec, 0);
+      result.cpu_ns = thread_cpu_ns() - cpu_started + std::max<std::int64_t>(0, pool_cpu - seen->second);
+      seen->second = pool_cpu;
       // The replica's mailbox, not a response: the replica may quit meanwhile.
       if (auto parent = caf::actor_cast<caf::actor>(self->current_sender()))
         self->send(parent, std::move(result));
@@ -50,9 +71,9 @@ std::vector<scheduling::queued_request> policy_view(const std::deque<waiting_req
   return view;
 }
 
-/// The index of a free worker, or -1.
+/// The index of a free worker among the active instances, or -1.
 int free_worker(const model_runtime& m) {
-  for (std::size_t i = 0; i < m.busy.size(); ++i)
+  for (std::size_t i = 0; i < std::min(m.active_instances, m.busy.size()); ++i)
     if (!m.busy[i])
       return static_cast<int>(i);
   return -1;
@@ -126,6 +147,7 @@ void dispatch(operator_ptr self, std::deque<waiting_request>& queue, std::size_t
   batch.dispatched_ns = now;
   job.id = m.next_batch++;
   job.version = batch.version;
+  job.intra_op_threads = m.intra_op_threads;
   m.busy[worker] = true;
   m.running.emplace(job.id, std::move(batch));
   self->send(m.workers[worker], run_batch_atom::value, std::move(job));
@@ -184,14 +206,21 @@ void start_model_runtime(operator_ptr self, ops::model_operation& op) {
   // The spec was validated; a policy the validator accepts always exists.
   auto policy = scheduling::make_batching_policy(config);
   m->policy = policy ? std::move(*policy) : nullptr;
-  for (std::int64_t i = 0; i < op.settings().instances; ++i) {
-    m->workers.push_back(self->spawn<caf::detached + caf::linked>(model_worker,
-                                                                  static_cast<std::size_t>(i)));
-    m->busy.push_back(false);
-  }
+  m->active_instances = static_cast<std::size_t>(op.settings().instances);
+  m->intra_op_threads = static_cast<std::size_t>(op.settings().intra_op_threads);
   st.stats.batch_size_max = config.max_batch_size;
   st.stats.batch_delay_max_us = config.max_queue_delay_us;
   st.model = std::move(m);
+  model_spawn_workers(self);
+  start_model_tuning(self);
+}
+
+void model_spawn_workers(operator_ptr self) {
+  auto& m = *self->state.model;
+  while (m.workers.size() < m.active_instances) {
+    m.workers.push_back(self->spawn<caf::detached + caf::linked>(model_worker, m.workers.size()));
+    m.busy.push_back(false);
+  }
 }
 
 void model_enqueue(operator_ptr self, const context_ptr& ctx, std::span<edge_value> inputs,
@@ -219,6 +248,8 @@ void model_enqueue(operator_ptr self, const context_ptr& ctx, std::span<edge_val
            trace, admitted.error().code);
     return;
   }
+  if (m.tuning)
+    m.tuning->meter.arrival();
   auto version = versions->versions[admitted->version];
   auto key = fmt::format("{}|{}", fmt::ptr(version.get()), admitted->key);
   auto request = std::make_shared<const ops::model_request>(std::move(*admitted));
@@ -301,6 +332,8 @@ void model_batch_done(operator_ptr self, model_batch_result& result) {
   for (std::size_t i = 0; i < batch.requests.size(); ++i) {
     auto& w = batch.requests[i];
     record_call(self, w.ready_ns, now);
+    if (m.tuning)
+      m.tuning->meter.answered(now - w.ready_ns);
     auto trace = with_entry(w.trace, op_name, *batch.version);
     if (result.error || i >= result.outputs.size()) {
       ++st.stats.failed;
@@ -320,6 +353,7 @@ void model_batch_done(operator_ptr self, model_batch_result& result) {
     finish(self, w.ctx, w.assigner, edge_state::present,
            std::make_shared<const record>(std::move(result.outputs[i])), std::string{}, trace);
   }
+  tuning_batch_done(self, batch.items, result.cpu_ns);
   model_dispatch(self);
 }
 
@@ -372,6 +406,7 @@ void model_stats(operator_ptr self, operator_stats& stats) {
   stats.versions = versions_summary(current);
   stats.device = std::string{nn::to_string(current.versions.front()->device)};
   stats.model_versions = m.version_stats;
+  tuning_stats(self, stats);
 }
 
 void model_fail_all(operator_ptr self, const std::string& reason) {

@@ -28,6 +28,7 @@
 #include <caf/response_promise.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/model_tuning.hpp"
 #include "kernels/ops/model.hpp"
 #include "scheduling/batching_policy.hpp"
 
@@ -47,6 +48,8 @@ using versions_atom = caf::atom_constant<caf::atom("versions")>;
 /// A batch as a worker gets it. Local only (workers live in the replica's process).
 struct model_batch_job {
   std::uint64_t id = 0;
+  /// The intra-op threads the instance runs it with (a tuner may have changed them).
+  std::size_t intra_op_threads = 1;
   std::shared_ptr<ops::model_version> version;
   std::vector<std::shared_ptr<const ops::model_request>> requests;
 };
@@ -58,6 +61,8 @@ struct model_batch_result {
   std::optional<error_info> error;
   /// The worker's own time on the batch (stacking, running, splitting), nanoseconds.
   std::int64_t run_ns = 0;
+  /// CPU time the batch used: the worker's thread and its instance's pool, nanoseconds.
+  std::int64_t cpu_ns = 0;
   /// Where that time went.
   ops::batch_timing timing;
 };
@@ -100,6 +105,12 @@ struct model_runtime {
   /// One per executor instance: worker i runs instance i of every version.
   std::vector<caf::actor> workers;
   std::vector<bool> busy;
+  /// Instances that take batches now (the `instances` knob; a worker past it finishes its
+  /// batch and takes no more), and the intra-op threads each runs with.
+  std::size_t active_instances = 1;
+  std::size_t intra_op_threads = 1;
+  /// Statistics windows and the tuner.
+  std::unique_ptr<model_tuning> tuning;
   std::unordered_map<std::uint64_t, running_batch> running;
   std::uint64_t next_batch = 1;
   /// The batch wake-up already asked for (0: none).

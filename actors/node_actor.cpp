@@ -626,6 +626,10 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
     [self](local_reload_atom, const std::string& model) {
       return guarded(self, "reload of a model", [&] { return on_local_reload(self, model); });
     },
+    [self](tune_atom, const std::string& graph, const std::string& op,
+           const knob_request& request) {
+      return guarded(self, "tune", [&] { return on_tune(self, graph, op, request); });
+    },
     [self](snapshot_atom) { return on_snapshot(self); },
     [self](drain_atom) { return on_drain(self); },
     [self](infer_atom, const std::string& name, infer_request& req)

@@ -404,6 +404,17 @@ void node_backend::repository_unload(const std::string& model,
   ask_async<std::string>(sys_, node_, std::move(done), repo_unload_atom::value, model);
 }
 
+void node_backend::tune(const std::string& graph, const std::string& op,
+                        std::vector<std::pair<std::string, std::int64_t>> knobs,
+                        std::function<void(result<std::string>)> done) {
+  knob_request request;
+  request.reason = "POST /v2/models/{graph}/tuning";
+  for (auto& [name, value] : knobs)
+    request.knobs.push_back({name, value});
+  ask_async<std::string>(sys_, node_, std::move(done), tune_atom::value, graph, op,
+                         std::move(request));
+}
+
 std::string node_backend::metrics_text() {
   auto snap = ask<cluster_snapshot>(sys_, node_, snapshot_atom::value);
   return snap ? prometheus_text(*snap) : std::string{"# the node did not answer\n"};

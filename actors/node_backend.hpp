@@ -36,6 +36,9 @@ public:
                        std::function<void(result<std::string>)> done) override;
   void repository_unload(const std::string& model,
                          std::function<void(result<std::string>)> done) override;
+  void tune(const std::string& graph, const std::string& op,
+            std::vector<std::pair<std::string, std::int64_t>> knobs,
+            std::function<void(result<std::string>)> done) override;
 
 private:
   caf::actor_system& sys_;

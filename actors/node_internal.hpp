@@ -68,4 +68,11 @@ caf::result<std::string> on_model_reload(node_ptr self, const std::string& model
 /// The same on this node only.
 caf::result<std::vector<std::string>> on_local_reload(node_ptr self, const std::string& model);
 
+// -- live knobs (node_tuning.cpp) ----------------------------------------------------------
+
+/// Sets knobs of operator `op` of `graph` on every replica: one line per replica with the
+/// configuration in force, or the error naming the operator and knob.
+caf::result<std::string> on_tune(node_ptr self, const std::string& graph, const std::string& op,
+                                 const knob_request& request);
+
 } // namespace hogar::node_detail

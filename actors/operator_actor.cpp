@@ -585,6 +585,21 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
                                       self->state.node->spec->name));
       return detail::model_reload(self);
     },
+    [self](set_knobs_atom, const knob_request& request) -> caf::result<std::string> {
+      if (!self->state.model)
+        return make_error(errc::invalid_argument,
+                          fmt::format("operator '{}' is not a model operator: it has no knobs",
+                                      self->state.node->spec->name));
+      return detail::model_set_knobs(self, request);
+    },
+    [self](tuner_decision& decision) {
+      if (self->state.model)
+        detail::tuner_decided(self, decision);
+    },
+    [self](tuner_atom) -> caf::actor {
+      auto& m = self->state.model;
+      return m && m->tuning ? m->tuning->tuner : caf::actor{};
+    },
     [self](versions_atom, loaded_versions& loaded) {
       if (self->state.model)
         detail::model_versions_loaded(self, loaded);

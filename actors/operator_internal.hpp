@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/operator_actor.hpp"
+#include "actors/tuner_actor.hpp"
 
 namespace hogar::detail {
 
@@ -52,5 +53,30 @@ void model_stats(operator_ptr self, operator_stats& stats);
 
 /// Answers every queued request with `reason` (the replica is going away).
 void model_fail_all(operator_ptr self, const std::string& reason);
+
+/// Spawns workers up to the active instances (after start, or a tuner raising them).
+void model_spawn_workers(operator_ptr self);
+
+// -- live knobs, windows and the tuner of model operators (model_tuning.cpp) -----------------
+
+/// Starts the replica's statistics windows, and its tuner when its tuning block has a
+/// learning policy.
+void start_model_tuning(operator_ptr self);
+
+/// A batch ended (its answers counted in the window already): counts its items and CPU time,
+/// and closes the window when it is due (sent to the tuner, if any).
+void tuning_batch_done(operator_ptr self, std::int64_t items, std::int64_t cpu_ns);
+
+/// set_knobs_atom: checks the knobs against the tuning block's bounds and applies them.
+caf::result<std::string> model_set_knobs(operator_ptr self, const knob_request& request);
+
+/// The tuner's decision (ignored unless it comes from the current tuner).
+void tuner_decided(operator_ptr self, tuner_decision& decision);
+
+/// A down message: the tuner crashed (start a new one) or ended.
+void tuner_down(operator_ptr self, const caf::down_msg& msg);
+
+/// Tuning figures for a stats snapshot.
+void tuning_stats(operator_ptr self, operator_stats& stats);
 
 } // namespace hogar::detail

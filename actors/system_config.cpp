@@ -24,6 +24,7 @@ system_config::system_config() {
   add_message_type<infer_reply>("hogar::infer_reply");
   add_message_type<operator_stats>("hogar::operator_stats");
   add_message_type<std::vector<operator_stats>>("hogar::operator_stats_list");
+  add_message_type<knob_request>("hogar::knob_request");
   add_message_type<ingress_stats>("hogar::ingress_stats");
   add_message_type<node_info>("hogar::node_info");
   add_message_type<member>("hogar::member");

@@ -96,11 +96,15 @@ const std::vector<std::string> top_fields = {"graph", "description", "inputs", "
                                              "outputs"};
 const std::vector<std::string> input_fields = {"name", "dtype", "shape"};
 const std::vector<std::string> operator_fields = {
-  "name", "kind", "params", "inputs", "when", "replicas", "placement", "batching", "stateful",
-  "slo_ms"};
+  "name", "kind", "params", "inputs", "when", "replicas", "placement", "batching", "tuning",
+  "stateful", "slo_ms"};
 const std::vector<std::string> placement_fields = {"labels", "gpus"};
 const std::vector<std::string> batching_fields = {"policy", "max_batch_size",
                                                   "max_queue_delay_us"};
+const std::vector<std::string> tuning_fields = {
+  "policy",          "batch_size",  "queue_delay_us", "instances",     "intra_op_threads",
+  "window_requests", "window_ms",   "slo_weight",     "cpu_weight_ms", "points",
+  "seed"};
 const std::vector<std::string> output_fields = {"name", "from"};
 
 std::string join(const std::vector<std::string>& words) {
@@ -571,6 +575,8 @@ private:
         read_placement(value, context, op, index);
       } else if (key == "batching") {
         read_batching(value, context, op, index);
+      } else if (key == "tuning") {
+        read_tuning(value, context, op, index);
       } else if (key == "stateful") {
         if (auto b = read_bool(value, context, key))
           op.stateful = *b;
@@ -761,6 +767,70 @@ private:
           out_.unreadable.add("operator", index, "batching.max_queue_delay_us");
       }
     });
+  }
+
+  void read_tuning(const YAML::Node& node, std::string_view context, operator_spec& op,
+                   std::size_t index) {
+    if (!node.IsMap()) {
+      type_error(node, context, "tuning", "a map of knob bounds and tuner settings",
+                 "write `tuning: {policy: rrl, batch_size: [1, 64], queue_delay_us: [0, 20000]}`");
+      out_.unreadable.add("operator", index, "tuning");
+      return;
+    }
+    auto& tuning = op.tuning.emplace();
+    tuning.where = pos(node, op.where);
+    auto inner = fmt::format("{}: tuning", context);
+    for_each_field(node, inner, tuning_fields, "tuning fields",
+                   [&](const std::string& key, const YAML::Node& value) {
+      auto unreadable = [&] { out_.unreadable.add("operator", index, "tuning." + key); };
+      if (key == "policy") {
+        if (auto policy = read_string(value, inner, key))
+          tuning.policy = *policy;
+        else
+          unreadable();
+      } else if (key == "window_requests" || key == "window_ms" || key == "points" ||
+                 key == "seed") {
+        auto n = read_integer(value, inner, key);
+        if (!n)
+          return unreadable();
+        (key == "window_requests" ? tuning.window_requests
+         : key == "window_ms"     ? tuning.window_ms
+         : key == "points"        ? tuning.points
+                                  : tuning.seed) = *n;
+      } else if (key == "slo_weight" || key == "cpu_weight_ms") {
+        auto x = read_number(value, inner, key);
+        if (!x)
+          return unreadable();
+        (key == "slo_weight" ? tuning.slo_weight : tuning.cpu_weight_ms) = *x;
+      } else if (auto bounds = read_bounds(value, inner, key)) {
+        tuning_knob knob{key, bounds->first, bounds->second, pos(value, tuning.where)};
+        // Grid order, whatever the file's order.
+        auto rank = [](const std::string& name) {
+          return std::find(tuning_knob_names.begin(), tuning_knob_names.end(), name) -
+                 tuning_knob_names.begin();
+        };
+        auto at = std::find_if(tuning.knobs.begin(), tuning.knobs.end(),
+                               [&](auto& k) { return rank(k.name) > rank(key); });
+        tuning.knobs.insert(at, std::move(knob));
+      } else {
+        unreadable();
+      }
+    });
+  }
+
+  /// `[lo, hi]`: a list of two integers.
+  std::optional<std::pair<std::int64_t, std::int64_t>>
+  read_bounds(const YAML::Node& node, std::string_view context, std::string_view field) {
+    auto hint = fmt::format("write `{}: [LOW, HIGH]`, both inclusive", field);
+    if (!node.IsSequence() || node.size() != 2) {
+      type_error(node, context, field, "a list of two integers [low, high]", hint);
+      return std::nullopt;
+    }
+    auto lo = read_integer(node[0], context, field);
+    auto hi = read_integer(node[1], context, field);
+    if (!lo || !hi)
+      return std::nullopt;
+    return std::pair{*lo, *hi};
   }
 
   void read_output(const YAML::Node& node, std::size_t index) {

@@ -37,6 +37,13 @@ const param_value* operator_spec::find_param(std::string_view name) const noexce
   return nullptr;
 }
 
+const tuning_knob* tuning_spec::find(std::string_view knob) const noexcept {
+  for (auto& k : knobs)
+    if (k.name == knob)
+      return &k;
+  return nullptr;
+}
+
 namespace {
 
 // A wrong type after validation means the validator and an operation disagree about a

@@ -3,6 +3,7 @@
 // Produced by graph/reader.hpp, checked by graph/validate.hpp, consumed by the runtime.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -77,6 +78,42 @@ struct batching_spec {
   source_position where;
 };
 
+/// One knob a tuner may move, with its inclusive bounds as the graph file gives them.
+struct tuning_knob {
+  /// "batch_size", "queue_delay_us", "instances" or "intra_op_threads".
+  std::string name;
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  source_position where;
+};
+
+/// A model operator's `tuning:` block (issue 10): which knobs may change while it serves,
+/// within which bounds, and who moves them.
+struct tuning_spec {
+  /// "rrl", "q_learning" or "static" (the knobs change only by `hogar tune set`).
+  std::string policy = "rrl";
+  /// In the order of tuning_knob_names, only those the block names.
+  std::vector<tuning_knob> knobs;
+  /// A window closes after this many answered requests, or after window_ms (whichever
+  /// comes first; 0: that limit is off).
+  std::int64_t window_requests = 100;
+  std::int64_t window_ms = 10'000;
+  /// The cost the tuner minimizes: mean latency + slo_weight * slo_ms * (share over the
+  /// objective) + cpu_weight_ms * (cores used).
+  double slo_weight = 1.0;
+  double cpu_weight_ms = 0;
+  /// Values per knob in the tuner's grid.
+  std::int64_t points = 11;
+  std::int64_t seed = 1;
+  source_position where;
+
+  const tuning_knob* find(std::string_view knob) const noexcept;
+};
+
+/// The knobs a tuning block may name, in grid order.
+inline constexpr std::array<std::string_view, 4> tuning_knob_names = {
+  "batch_size", "queue_delay_us", "instances", "intra_op_threads"};
+
 struct operator_spec {
   std::string name;
   std::string kind;
@@ -88,6 +125,7 @@ struct operator_spec {
   std::int64_t replicas = 1;
   placement_spec placement;
   std::optional<batching_spec> batching;
+  std::optional<tuning_spec> tuning;
   bool stateful = false;
   /// Latency objective in milliseconds; 0 means none.
   double slo_ms = 0;

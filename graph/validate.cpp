@@ -597,6 +597,7 @@ private:
       error(op.where,
             fmt::format("{}: placement: field 'gpus' must be at least 0, got {}", context,
                         op.placement.gpus));
+    check_tuning(op, index, context);
     if (!op.batching)
       return;
     auto& batching = *op.batching;
@@ -615,6 +616,100 @@ private:
       error(batching.where,
             fmt::format("{}: batching: field 'max_queue_delay_us' must be at least 0, got {}",
                         context, batching.max_queue_delay_us));
+  }
+
+  /// The smallest and largest value each knob may take at all (bounds outside are typos).
+  static std::pair<std::int64_t, std::int64_t> knob_limits(std::string_view knob) {
+    if (knob == "batch_size")
+      return {1, 1 << 20};
+    if (knob == "queue_delay_us")
+      return {0, 10'000'000};
+    if (knob == "instances")
+      return {1, 64};
+    return {1, 256};  // intra_op_threads
+  }
+
+  /// The value a knob has when the graph starts (batching fields and model params), or
+  /// nullopt where it is not given (intra_op_threads 0: the cores shared among instances).
+  static std::optional<std::int64_t> starting_value(const operator_spec& op,
+                                                    std::string_view knob) {
+    if (knob == "batch_size")
+      return op.batching ? std::optional{op.batching->max_batch_size} : std::nullopt;
+    if (knob == "queue_delay_us")
+      return op.batching ? std::optional{op.batching->max_queue_delay_us} : std::nullopt;
+    if (auto* value = op.find_param(knob))
+      if (auto* n = std::get_if<std::int64_t>(value); n && *n > 0)
+        return *n;
+    return std::nullopt;
+  }
+
+  void check_tuning(const operator_spec& op, std::size_t index, const std::string& context) {
+    if (!op.tuning)
+      return;
+    auto& tuning = *op.tuning;
+    auto inner = fmt::format("{}: tuning", context);
+    // The tuner moves the knobs of a batching model; nothing else has them.
+    if (op.kind != "model" || !op.batching) {
+      error(tuning.where,
+            fmt::format("{}: a tuning block needs an operator that batches, and this one {}",
+                        inner,
+                        op.kind != "model" ? fmt::format("is of kind '{}'", op.kind)
+                                           : std::string{"has no batching block"}),
+            "tune a model operator with `batching: {policy: static, max_batch_size: 8}`");
+      return;
+    }
+    const std::vector<std::string> policies = {"rrl", "q_learning", "static"};
+    if (std::find(policies.begin(), policies.end(), tuning.policy) == policies.end() &&
+        !unreadable("operator", index, "tuning.policy"))
+      error(tuning.where, fmt::format("{}: unknown policy '{}'", inner, tuning.policy),
+            suggest(tuning.policy, policies, "tuning policies"));
+    if (tuning.knobs.empty() && !unreadable("operator", index, "tuning"))
+      error(tuning.where, fmt::format("{}: names no knob to tune", inner),
+            "give bounds for at least one of batch_size, queue_delay_us, instances, "
+            "intra_op_threads, e.g. `batch_size: [1, 64]`");
+    for (auto& knob : tuning.knobs) {
+      auto [least, most] = knob_limits(knob.name);
+      if (knob.lo > knob.hi) {
+        error(knob.where,
+              fmt::format("{}: field '{}': the bounds [{}, {}] are reversed (empty)", inner,
+                          knob.name, knob.lo, knob.hi),
+              fmt::format("write `{}: [{}, {}]`", knob.name, knob.hi, knob.lo));
+        continue;
+      }
+      if (knob.lo < least || knob.hi > most) {
+        error(knob.where,
+              fmt::format("{}: field '{}': the bounds [{}, {}] leave [{}, {}]", inner, knob.name,
+                          knob.lo, knob.hi, least, most));
+        continue;
+      }
+      if (auto start = starting_value(op, knob.name); start && (*start < knob.lo || *start > knob.hi))
+        error(knob.where,
+              fmt::format("{}: field '{}': the operator starts at {} = {}, outside its bounds "
+                          "[{}, {}]",
+                          inner, knob.name,
+                          knob.name == "batch_size"       ? "batching.max_batch_size"
+                          : knob.name == "queue_delay_us" ? "batching.max_queue_delay_us"
+                                                          : "params." + knob.name,
+                          *start, knob.lo, knob.hi),
+              "start inside the bounds, or widen them");
+    }
+    if (tuning.window_requests < 0 || tuning.window_ms < 0 ||
+        (tuning.window_requests == 0 && tuning.window_ms == 0))
+      error(tuning.where,
+            fmt::format("{}: fields 'window_requests' ({}) and 'window_ms' ({}) must be at least "
+                        "0, and one of them more",
+                        inner, tuning.window_requests, tuning.window_ms),
+            "a window closes after window_requests answers or window_ms, whichever comes first");
+    if (tuning.points < 2 || tuning.points > 101)
+      error(tuning.where,
+            fmt::format("{}: field 'points' must be between 2 and 101, got {}", inner,
+                        tuning.points));
+    if (!(tuning.slo_weight >= 0) || !std::isfinite(tuning.slo_weight))
+      error(tuning.where, fmt::format("{}: field 'slo_weight' must be at least 0, got {}", inner,
+                                      tuning.slo_weight));
+    if (!(tuning.cpu_weight_ms >= 0) || !std::isfinite(tuning.cpu_weight_ms))
+      error(tuning.where, fmt::format("{}: field 'cpu_weight_ms' must be at least 0, got {}",
+                                      inner, tuning.cpu_weight_ms));
   }
 
   // --- outputs ---

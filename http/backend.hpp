@@ -186,6 +186,13 @@ public:
   /// `POST /v2/repository/models/{model}/unload`.
   virtual void repository_unload(const std::string& model,
                                  std::function<void(result<std::string>)> done) = 0;
+
+  /// `POST /v2/models/{graph}/tuning`: sets knobs of operator `op` on all its replicas, within
+  /// its tuning block's bounds (issue 10); answers one line per replica with the
+  /// configuration in force, or the error naming the operator and the knob.
+  virtual void tune(const std::string& graph, const std::string& op,
+                    std::vector<std::pair<std::string, std::int64_t>> knobs,
+                    std::function<void(result<std::string>)> done) = 0;
 };
 
 } // namespace hogar::http

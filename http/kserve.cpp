@@ -386,4 +386,30 @@ result<std::string> repository_index_body(std::string_view request_body,
   return dump(list);
 }
 
+result<tuning_request> read_tuning_request(std::string_view body) {
+  auto& reader = thread_reader(8);
+  auto parsed = reader.parse(body);
+  if (!parsed)
+    return fail(errc::invalid_argument, fmt::format("tuning: {}", parsed.error().message));
+  auto usage = "write {\"operator\": \"NAME\", \"knobs\": {\"batch_size\": 16}}";
+  if (!parsed->is_object())
+    return bad_request(fmt::format("tuning: the body must be a JSON object: {}", usage));
+  tuning_request out;
+  auto op = member(*parsed, "operator");
+  if (!op || !op->is_string())
+    return bad_request(fmt::format("tuning: \"operator\" must name a model operator: {}", usage));
+  out.op = std::string{string_of(*op)};
+  auto knobs = member(*parsed, "knobs");
+  if (!knobs || !knobs->is_object())
+    return bad_request(fmt::format("tuning: \"knobs\" must be an object of knob values: {}", usage));
+  for (auto field : simdjson::dom::object(*knobs)) {
+    auto key = std::string{field.key};
+    if (field.value.type() != simdjson::dom::element_type::INT64)
+      return bad_request(fmt::format("tuning: knob \"{}\" must be an integer, got {}", key,
+                                     brief(field.value)));
+    out.knobs.emplace_back(std::move(key), int64_t(field.value));
+  }
+  return out;
+}
+
 } // namespace hogar::http

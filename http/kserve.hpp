@@ -128,4 +128,15 @@ infer_response_body encode_infer_response(std::string_view graph, std::string_vi
 result<std::string> repository_index_body(std::string_view request_body,
                                           const std::vector<repository_model_entry>& models);
 
+/// The body of `POST /v2/models/{graph}/tuning`:
+///   {"operator": "classifier", "knobs": {"batch_size": 16, "queue_delay_us": 2000}}
+struct tuning_request {
+  std::string op;
+  std::vector<std::pair<std::string, std::int64_t>> knobs;
+};
+
+/// Reads a tuning body; fails naming the field: not an object, no "operator" string, no
+/// "knobs" object, a knob value that is not an integer.
+result<tuning_request> read_tuning_request(std::string_view body);
+
 } // namespace hogar::http

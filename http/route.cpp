@@ -94,6 +94,8 @@ route resolve(std::string_view target) {
     return route{route_kind::model_config, parts[2], version};
   if (parts.size() == next + 1 && parts[next] == "stats")
     return route{route_kind::model_stats, parts[2], version};
+  if (parts.size() == 4 && parts[3] == "tuning")
+    return route{route_kind::model_tuning, parts[2]};
   return route{route_kind::none, {}};
 }
 
@@ -102,7 +104,8 @@ bhttp::verb method_of(route_kind kind) {
     case route_kind::model_infer:
     case route_kind::repository_index:
     case route_kind::repository_load:
-    case route_kind::repository_unload: return bhttp::verb::post;
+    case route_kind::repository_unload:
+    case route_kind::model_tuning: return bhttp::verb::post;
     default: return bhttp::verb::get;
   }
 }

@@ -39,6 +39,8 @@ enum class route_kind {
   repository_index,
   repository_load,
   repository_unload,
+  /// POST /v2/models/{graph}/tuning: live knobs of a model operator (hogar's extension).
+  model_tuning,
 };
 
 struct route {

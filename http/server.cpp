@@ -30,6 +30,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "http/dashboard.hpp"
 #include "http/kserve.hpp"
@@ -561,6 +562,26 @@ private:
               b.repository_unload(model, std::move(done));
           },
           [this](std::string&) { send(make_response(bhttp::status::ok, json_type, "{}")); });
+      }
+      case route_kind::model_tuning: {
+        auto parsed = read_tuning_request(request.body());
+        if (!parsed)
+          return send_error(status_for(parsed.error().code), parsed.error().message);
+        return start_call<std::string>(
+          [&b, graph = found.graph, req = std::move(*parsed)](auto done) mutable {
+            b.tune(graph, req.op, std::move(req.knobs), std::move(done));
+          },
+          [this](std::string& lines) {
+            nlohmann::json replicas = nlohmann::json::array();
+            std::size_t start = 0;
+            while (start < lines.size()) {
+              auto end = std::min(lines.find('\n', start), lines.size());
+              replicas.push_back(lines.substr(start, end - start));
+              start = end + 1;
+            }
+            send(make_response(bhttp::status::ok, json_type,
+                               nlohmann::json{{"replicas", replicas}}.dump()));
+          });
       }
     }
   }

@@ -41,6 +41,10 @@ public:
   batch_decision decide(std::span<const queued_request> queue, std::int64_t now_ns) const override {
     return full_or_timed(queue, now_ns, max_, delay_us_ * ns_per_us);
   }
+  void set_limits(std::int64_t max_batch_size, std::int64_t max_queue_delay_us) override {
+    max_ = std::max<std::int64_t>(1, max_batch_size);
+    delay_us_ = std::max<std::int64_t>(0, max_queue_delay_us);
+  }
   std::int64_t batch_size_limit() const noexcept override { return max_; }
   std::int64_t queue_delay_limit_us() const noexcept override { return delay_us_; }
 
@@ -75,6 +79,11 @@ public:
     auto [it, fresh] = latency_ns_.emplace(items, static_cast<double>(latency_ns));
     if (!fresh)
       it->second = 0.8 * it->second + 0.2 * static_cast<double>(latency_ns);
+  }
+
+  void set_limits(std::int64_t max_batch_size, std::int64_t max_queue_delay_us) override {
+    max_ = std::max<std::int64_t>(1, max_batch_size);
+    delay_us_ = std::max<std::int64_t>(0, max_queue_delay_us);
   }
 
   std::int64_t batch_size_limit() const noexcept override { return max_; }
@@ -115,7 +124,6 @@ public:
     : max_(c.max_batch_size),
       delay_us_(c.max_queue_delay_us),
       slo_ns_(c.slo_us * ns_per_us),
-      step_(std::max<std::int64_t>(1, c.max_batch_size / 8)),
       limit_(slo_ns_ > 0 ? 1 : c.max_batch_size) {}
 
   batch_decision decide(std::span<const queued_request> queue, std::int64_t now_ns) const override {
@@ -129,9 +137,16 @@ public:
       limit_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(limit_ * 0.9)));
       return;
     }
-    // Grow only after a batch that tried the limit: a small batch says nothing about it.
-    if (items >= limit_)
-      limit_ = std::min(max_, limit_ + step_);
+    // Clipper's band: grow under 90% of the objective, hold between 90% and 100%. Grow only
+    // after a batch that tried the limit: a small batch says nothing about it.
+    if (latency_ns < slo_ns_ / 10 * 9 && items >= limit_)
+      limit_ = std::min(max_, limit_ + step);
+  }
+
+  void set_limits(std::int64_t max_batch_size, std::int64_t max_queue_delay_us) override {
+    max_ = std::max<std::int64_t>(1, max_batch_size);
+    delay_us_ = std::max<std::int64_t>(0, max_queue_delay_us);
+    limit_ = std::min(limit_, max_);
   }
 
   std::int64_t batch_size_limit() const noexcept override { return limit_; }
@@ -141,8 +156,9 @@ private:
   std::int64_t max_;
   std::int64_t delay_us_;
   std::int64_t slo_ns_;
-  std::int64_t step_;
   std::int64_t limit_;
+  /// Clipper's additive step.
+  static constexpr std::int64_t step = 2;
 };
 
 } // namespace

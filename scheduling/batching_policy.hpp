@@ -8,8 +8,8 @@
 //               oldest request has waited max_queue_delay_us.
 //   slo_greedy  Rafiki: wait for a fuller batch only while the oldest request would still meet
 //               the latency objective with the largest batch's (learned) latency.
-//   aimd        Clipper: the batch size limit grows additively while batches finish within
-//               the objective and shrinks by 10% when one does not.
+//   aimd        Clipper: the batch size limit grows by 2 while batches finish under 90% of
+//               the objective, holds between 90% and 100%, and shrinks by 10% above.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +51,11 @@ public:
   /// A batch of `items` took `latency_ns` from dispatch to its last output (adaptive
   /// policies learn from it).
   virtual void observe(std::int64_t items, std::int64_t latency_ns);
+
+  /// New limits while serving (a tuner, or `hogar tune set`): the largest batch and the
+  /// longest wait. Requests already queued keep their order; the next decision uses them.
+  /// Adaptive policies take the batch size as their ceiling.
+  virtual void set_limits(std::int64_t max_batch_size, std::int64_t max_queue_delay_us) = 0;
 
   /// The largest batch, in items, the policy forms now.
   virtual std::int64_t batch_size_limit() const noexcept = 0;

@@ -22,16 +22,6 @@ std::size_t region_values::best() const {
   return best;
 }
 
-double boltzmann_sampler::uniform() {
-  // splitmix64: the same sequence for a seed with any compiler and library.
-  state_ += 0x9e3779b97f4a7c15ULL;
-  auto z = state_;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 std::size_t boltzmann_sampler::pick(std::span<const double> values, double temperature) {
   auto lowest = *std::min_element(values.begin(), values.end());
   temperature = std::max(temperature, 1e-9);

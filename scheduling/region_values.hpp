@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "scheduling/splitmix64.hpp"
 #include "scheduling/tuning_grid.hpp"
 
 namespace hogar::scheduling {
@@ -56,16 +57,16 @@ private:
 /// Deterministic for a seed, on any standard library.
 class boltzmann_sampler {
 public:
-  explicit boltzmann_sampler(std::uint64_t seed) : state_(seed) {}
+  explicit boltzmann_sampler(std::uint64_t seed) : rng_(seed) {}
 
   /// An index into `values` (all positive); temperature > 0 (near 0: nearly always the best).
   std::size_t pick(std::span<const double> values, double temperature);
 
   /// A uniform number in [0, 1).
-  double uniform();
+  double uniform() { return rng_.uniform(); }
 
 private:
-  std::uint64_t state_;
+  splitmix64 rng_;
 };
 
 } // namespace hogar::scheduling

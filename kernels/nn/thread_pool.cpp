@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <pthread.h>
+#include <time.h>
+
 namespace hogar::nn {
 
 namespace {
@@ -31,6 +34,19 @@ thread_pool::~thread_pool() {
   wake_.notify_all();
   for (auto& t : workers_)
     t.join();
+}
+
+std::int64_t thread_pool::workers_cpu_ns() const {
+  std::int64_t total = 0;
+  for (auto& t : workers_) {
+    clockid_t clock;
+    timespec ts{};
+    // std::thread is pthread-based on Linux; a thread that just ended reads as 0.
+    if (pthread_getcpuclockid(const_cast<std::thread&>(t).native_handle(), &clock) == 0 &&
+        clock_gettime(clock, &ts) == 0)
+      total += std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  }
+  return total;
 }
 
 void thread_pool::run_chunks(job& j) {

@@ -28,6 +28,10 @@ public:
   /// Threads that run chunks, the caller's included.
   std::size_t size() const noexcept { return workers_.size() + 1; }
 
+  /// CPU time the pool's own threads have used so far (spinning included), nanoseconds; the
+  /// caller's share is the caller's to count.
+  std::int64_t workers_cpu_ns() const;
+
   /// Runs fn(begin, end) over [0, n) in chunks of at least `grain` items. Not reentrant: one
   /// parallel_for at a time per pool (an executor instance runs one batch at a time).
   void parallel_for(std::int64_t n, std::int64_t grain,

@@ -7,6 +7,7 @@
 #include <exception>
 #include <list>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -71,11 +72,22 @@ public:
   cpu_executor(std::shared_ptr<const model_graph> model, executor_options options)
     : model_(std::move(model)),
       options_(options),
-      pool_(std::max<std::size_t>(1, options.intra_op_threads)),
+      pool_(std::make_unique<nn::thread_pool>(std::max<std::size_t>(1, options.intra_op_threads))),
       cache_(options.plan_cache_size) {}
 
   nn::device device() const noexcept override { return options_.device; }
   const model_graph& model() const noexcept override { return *model_; }
+
+  bool set_intra_op_threads(std::size_t threads) override {
+    threads = std::max<std::size_t>(1, threads);
+    if (threads != pool_->size()) {
+      retired_cpu_ns_ += pool_->workers_cpu_ns();
+      pool_ = std::make_unique<nn::thread_pool>(threads);
+    }
+    return true;
+  }
+  std::size_t intra_op_threads() const noexcept override { return pool_->size(); }
+  std::int64_t pool_cpu_ns() const override { return retired_cpu_ns_ + pool_->workers_cpu_ns(); }
 
   result<std::vector<tensor>> run(std::span<const tensor> inputs) override {
     if (auto problem = check_request(*model_, inputs, options_.reject_nan_inputs))
@@ -164,7 +176,7 @@ private:
           out[o] = n.outputs[o] < 0
                      ? nullptr
                      : const_cast<void*>(c.value_data[static_cast<std::size_t>(n.outputs[o])]);
-        c.kernels[current].run(nn::cpu_buffers{in, out, workspace, &pool_});
+        c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool_.get()});
       }
       current = nodes.size();
       std::vector<tensor> outputs;
@@ -193,13 +205,20 @@ private:
 
   std::shared_ptr<const model_graph> model_;
   executor_options options_;
-  nn::thread_pool pool_;
+  /// Replaced whole when the thread count changes (kernels read its size at every run).
+  std::unique_ptr<nn::thread_pool> pool_;
+  /// CPU time of the pools replaced so far.
+  std::int64_t retired_cpu_ns_ = 0;
   plan_cache<compiled_plan> cache_;
   host_buffer arena_;
   host_buffer workspace_;
 };
 
 } // namespace
+
+bool executor::set_intra_op_threads(std::size_t) {
+  return false;
+}
 
 result<std::unique_ptr<executor>> make_executor(std::shared_ptr<const model_graph> model,
                                                 const executor_options& options) {

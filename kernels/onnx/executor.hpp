@@ -40,6 +40,16 @@ public:
 
   virtual nn::device device() const noexcept = 0;
 
+  /// CPU paths: runs later batches on `threads` intra-op threads (the caller included); the
+  /// plans stay, only the pool changes. Called between runs by the thread that runs them.
+  /// Returns false where threads do not apply (the GPU).
+  virtual bool set_intra_op_threads(std::size_t threads);
+  virtual std::size_t intra_op_threads() const noexcept { return 1; }
+
+  /// CPU time the executor's own pool threads have used so far, nanoseconds (the calling
+  /// thread's share is not included); never decreases, across pool changes too.
+  virtual std::int64_t pool_cpu_ns() const { return 0; }
+
   /// The model as this executor runs it (after device-independent optimization).
   virtual const model_graph& model() const noexcept = 0;
 };

@@ -151,7 +151,7 @@ result<std::shared_ptr<const model_versions>> model_operation::load_versions() c
   auto set = std::make_shared<model_versions>();
   for (auto& sv : *chosen) {
     auto v = load_version(settings_, sv.path, sv.version, sv.weight,
-                          static_cast<std::size_t>(settings_.instances));
+                          static_cast<std::size_t>(settings_.executor_instances));
     if (!v)
       return fail(v.error().code,
                   fmt::format("operator '{}': {}", settings_.operator_name, v.error().message));
@@ -371,6 +371,14 @@ result<model_settings> read_settings(const graph::operator_spec& spec,
     threads > 0 ? threads
                 : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::thread::hardware_concurrency()) / s.instances);
   s.max_batch_size = spec.batching ? spec.batching->max_batch_size : 0;
+  s.executor_instances = s.instances;
+  if (spec.tuning) {
+    if (auto* knob = spec.tuning->find("instances"))
+      s.executor_instances = std::max(s.instances, knob->hi);
+    // A tuner may raise the batch limit to its bound: requests that large are admitted.
+    if (auto* knob = spec.tuning->find("batch_size"))
+      s.max_batch_size = std::max(s.max_batch_size, knob->hi);
+  }
   if (!s.path.empty() && fs::path{s.path}.is_relative() && !spec.where.file.empty())
     s.path = (fs::path{spec.where.file}.parent_path() / s.path).lexically_normal().string();
   return s;

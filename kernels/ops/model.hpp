@@ -92,6 +92,9 @@ struct model_settings {
   /// "auto", "gpu", "cpu" or "reference".
   std::string device = "auto";
   std::int64_t instances = 1;
+  /// Executors built per version: `instances`, or more when a tuner may raise the instances
+  /// up to its bound (instances beyond those in use wait idle, their plans unbuilt).
+  std::int64_t executor_instances = 1;
   std::int64_t intra_op_threads = 1;
   /// Items one batch may hold (the operator's batching.max_batch_size); 0 without a
   /// `batching` field: requests are not combined, and one may bring a batch of any size.

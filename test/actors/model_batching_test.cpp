@@ -8,7 +8,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/model_batching.hpp"
-#include "kernels/onnx/onnx_writer.hpp"
+#include "test/actors/adder_repository.hpp"
 #include "test/actors/runtime_fixture.hpp"
 
 using namespace hogar;
@@ -17,51 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// y[N, 4] = x[N, 4] + k: an ONNX model whose output tells the version that ran it.
-onnx::model_graph adder(float k) {
-  onnx::model_graph m;
-  m.name = "adder";
-  m.opset = 13;
-  m.inputs = {{"x", dtype::float32, {-1, 4}}};
-  m.outputs = {{"y", dtype::float32, {-1, 4}}};
-  m.initializers.emplace("k", tensor::from_values<float>({4}, std::vector<float>(4, k)));
-  onnx::node add;
-  add.op_type = "Add";
-  add.name = "add";
-  add.inputs = {"x", "k"};
-  add.outputs = {"y"};
-  m.nodes.push_back(add);
-  return m;
-}
-
-/// A repository with model "adder" at the given versions (version v adds v), removed with
-/// the object; `config` goes to adder/config.yaml when not empty.
-struct repository {
-  explicit repository(std::vector<int> versions, std::string config = {}) {
-    root = fs::temp_directory_path() / ("hogar_actors_repo_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter()++));
-    fs::remove_all(root);
-    for (auto v : versions)
-      add(v);
-    if (!config.empty())
-      std::ofstream{root / "adder" / "config.yaml"} << config;
-  }
-  ~repository() { fs::remove_all(root); }
-
-  void add(int version) {
-    auto dir = root / "adder" / std::to_string(version);
-    fs::create_directories(dir);
-    REQUIRE_FALSE(onnx::save_model(adder(static_cast<float>(version)), (dir / "model.onnx").string()));
-  }
-
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-
-  fs::path root;
-};
-
 std::string model_graph_yaml(std::string batching, std::string params = "model: adder") {
   return "graph: g\n"
          "inputs: [{name: x, dtype: float32, shape: [4]}]\n"
@@ -69,11 +24,6 @@ std::string model_graph_yaml(std::string batching, std::string params = "model: 
          "  - {name: m, kind: model, inputs: [x], params: {" + params + "}" +
          (batching.empty() ? "" : ", batching: " + batching) + "}\n"
          "outputs: [{name: y, from: m.y}]\n";
-}
-
-record features(float base) {
-  return record{{"x", tensor::from_values<float>({4}, std::vector<float>{base, base + 1, base + 2,
-                                                                         base + 3})}};
 }
 
 operator_stats stats_of(threaded_runtime& rt) {

@@ -105,3 +105,52 @@ TEST_CASE("hogar load refuses contradictory or incomplete flags with exit status
   CHECK(zero.exit_code == 2);
   CHECK(zero.err.find("--concurrency must be at least 1") != std::string::npos);
 }
+
+TEST_CASE("hogar load replays a trace file, one request per line, on its schedule") {
+  serving_cluster serving;
+  auto trace = temp_path("trace.txt");
+  {
+    std::ofstream out{trace};
+    out << "# 50 arrivals 20 ms apart, then a burst of 10 at once\n";
+    for (int i = 0; i < 50; ++i)
+      out << "0.02\n";
+    for (int i = 0; i < 10; ++i)
+      out << "0\n";
+  }
+  auto r = serving.load("image-analysis --trace " + trace.string() + " --json");
+  INFO(r.err, r.out);
+  REQUIRE(r.exit_code == 0);
+  auto doc = nlohmann::json::parse(r.out);
+  CHECK(doc["mode"] == "trace");
+  CHECK(doc["trace_arrivals"] == 60);
+  CHECK(doc["requests"] == 60);
+  CHECK(doc["failed"] == 0);
+  // About one second of sending (50 x 20 ms), not 60 requests as fast as possible.
+  CHECK(doc["wall_s"].get<double>() >= 0.9);
+  std::filesystem::remove(trace);
+}
+
+TEST_CASE("hogar load refuses a trace with a negative or non-numeric line, naming the line") {
+  auto trace = temp_path("bad_trace.txt");
+  {
+    std::ofstream out{trace};
+    out << "0.1\n0.2\n-0.5\n";
+  }
+  // The trace is read before any daemon is asked.
+  auto negative = hogar_cli("load image-analysis --trace " + trace.string());
+  CHECK(negative.exit_code == 1);
+  CHECK(negative.err.find(trace.string() + ":3:") != std::string::npos);
+  {
+    std::ofstream out{trace};
+    out << "0.1\nfast\n";
+  }
+  auto word = hogar_cli("load image-analysis --trace " + trace.string());
+  CHECK(word.exit_code == 1);
+  CHECK(word.err.find(":2:") != std::string::npos);
+  auto both = hogar_cli("load image-analysis --trace " + trace.string() + " --rate 5");
+  CHECK(both.exit_code == 2);
+  auto missing = hogar_cli("load image-analysis --trace /no/such/trace");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("/no/such/trace") != std::string::npos);
+  std::filesystem::remove(trace);
+}

@@ -365,4 +365,67 @@ TEST_CASE("a model operator names a repository model or a file, exactly one of t
           .empty());
 }
 
+
+TEST_CASE("a tuning block is read in grid order with its settings") {
+  auto spec = load_ok(with_operators(R"(  - name: m
+    kind: model
+    inputs: [a]
+    params: {model: d, instances: 2}
+    batching: {max_batch_size: 8, max_queue_delay_us: 1000}
+    tuning: {policy: q_learning, intra_op_threads: [1, 2], batch_size: [1, 64],
+             instances: [1, 4], window_requests: 50, window_ms: 0, slo_weight: 2,
+             cpu_weight_ms: 0.5, points: 5, seed: 9}
+)", "m"));
+  auto& t = *spec.operators[0].tuning;
+  CHECK(t.policy == "q_learning");
+  REQUIRE(t.knobs.size() == 3);
+  CHECK(t.knobs[0].name == "batch_size");
+  CHECK(t.knobs[0].hi == 64);
+  CHECK(t.knobs[1].name == "instances");
+  CHECK(t.knobs[2].name == "intra_op_threads");
+  CHECK(t.window_requests == 50);
+  CHECK(t.window_ms == 0);
+  CHECK(t.slo_weight == 2.0);
+  CHECK(t.cpu_weight_ms == 0.5);
+  CHECK(t.points == 5);
+  CHECK(t.seed == 9);
+}
+
+TEST_CASE("bad tuning blocks are refused naming the field") {
+  auto model = [](std::string tuning,
+                  std::string batching = "    batching: {max_batch_size: 8}\n") {
+    return with_operators("  - name: m\n    kind: model\n    inputs: [a]\n    params: {model: d}\n" +
+                            batching + "    tuning: " + tuning + "\n",
+                          "m");
+  };
+  auto reversed = errors_of(model("{batch_size: [64, 1]}"));
+  CHECK(reversed.find("operator 'm': tuning: field 'batch_size': the bounds [64, 1] are reversed") !=
+        std::string::npos);
+  CHECK(reversed.find("hint: write `batch_size: [1, 64]`") != std::string::npos);
+  auto outside = errors_of(model("{instances: [0, 4]}"));
+  CHECK(outside.find("field 'instances': the bounds [0, 4] leave [1, 64]") != std::string::npos);
+  auto start = errors_of(model("{batch_size: [16, 64]}"));
+  CHECK(start.find("the operator starts at batching.max_batch_size = 8, outside its bounds "
+                   "[16, 64]") != std::string::npos);
+  auto none = errors_of(model("{policy: rrl}"));
+  CHECK(none.find("tuning: names no knob to tune") != std::string::npos);
+  auto policy = errors_of(model("{policy: rl, batch_size: [1, 8]}"));
+  CHECK(policy.find("tuning: unknown policy 'rl'") != std::string::npos);
+  CHECK(policy.find("did you mean 'rrl'?") != std::string::npos);
+  auto shape = errors_of(model("{batch_size: 8}"));
+  CHECK(shape.find("field 'batch_size' must be a list of two integers [low, high], got") !=
+        std::string::npos);
+  auto unknown = errors_of(model("{batch_sizes: [1, 8]}"));
+  CHECK(unknown.find("tuning: unknown field 'batch_sizes'") != std::string::npos);
+  auto windows = errors_of(model("{batch_size: [1, 8], window_requests: 0, window_ms: 0}"));
+  CHECK(windows.find("fields 'window_requests' (0) and 'window_ms' (0)") != std::string::npos);
+  auto unbatched = errors_of(model("{batch_size: [1, 8]}", ""));
+  CHECK(unbatched.find("a tuning block needs an operator that batches, and this one has no "
+                       "batching block") != std::string::npos);
+  auto kind = errors_of(with_operators(
+    "  - {name: x, kind: identity, inputs: [a], tuning: {batch_size: [1, 8]}}\n"));
+  CHECK(kind.find("operator 'x': tuning: a tuning block needs an operator that batches, and "
+                  "this one is of kind 'identity'") != std::string::npos);
+}
+
 } // namespace hogar::graph

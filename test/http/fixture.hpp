@@ -202,7 +202,28 @@ public:
     });
   }
 
+  /// Knobs of `pipeline`'s operator `model`: batch_size in [1, 64]; the last set kept.
+  void tune(const std::string& graph, const std::string& op,
+            std::vector<std::pair<std::string, std::int64_t>> knobs,
+            std::function<void(result<std::string>)> done) override {
+    if (graph != "pipeline")
+      return done(fail(errc::not_found, fmt::format("graph '{}' is not deployed", graph)));
+    if (op != "model")
+      return done(fail(errc::not_found, fmt::format("graph '{}' has no operator '{}'", graph, op)));
+    std::string line = "model replica 0:";
+    for (auto& [name, value] : knobs) {
+      if (name != "batch_size" || value < 1 || value > 64)
+        return done(fail(errc::invalid_argument,
+                         fmt::format("operator 'model': {}={} is outside the bounds", name, value)));
+      line += fmt::format(" {}={}", name, value);
+    }
+    std::lock_guard lock{mutex_};
+    last_tuning_ = line;
+    done(line);
+  }
+
   std::atomic<bool> spare_loaded_{false};
+  std::string last_tuning_;
 
   /// Lets every waiting and future "slow" request finish.
   void release_slow() {

@@ -34,6 +34,10 @@ TEST_CASE("the KServe v2 paths resolve to their routes, with the graph and versi
   CHECK(load.kind == route_kind::repository_load);
   CHECK(load.graph == "resnet");
   CHECK(resolve("/v2/repository/models/resnet/unload").kind == route_kind::repository_unload);
+  auto tuning = resolve("/v2/models/pipeline/tuning");
+  CHECK(tuning.kind == route_kind::model_tuning);
+  CHECK(tuning.graph == "pipeline");
+  CHECK(method_of(route_kind::model_tuning) == boost::beast::http::verb::post);
 }
 
 TEST_CASE("repeated slashes are one separator, and unknown paths are none") {

@@ -584,3 +584,42 @@ TEST_CASE("a repository model loads and unloads, and an unknown one is 404") {
   REQUIRE(method);
   CHECK(method->result_int() == 405);
 }
+
+TEST_CASE("POST tuning sets knobs, and a malformed body or a bad knob is a 4xx naming the field") {
+  served s;
+  client c{s.port};
+  auto ok = c.post("/v2/models/pipeline/tuning",
+                   R"({"operator": "model", "knobs": {"batch_size": 16}})");
+  REQUIRE(ok);
+  CHECK(ok->result_int() == 200);
+  auto replicas = nlohmann::json::parse(ok->body())["replicas"];
+  REQUIRE(replicas.size() == 1);
+  CHECK(replicas[0] == "model replica 0: batch_size=16");
+  auto outside = c.post("/v2/models/pipeline/tuning",
+                        R"({"operator": "model", "knobs": {"batch_size": 100}})");
+  REQUIRE(outside);
+  CHECK(outside->result_int() == 400);
+  CHECK(error_of(*outside).find("batch_size=100") != std::string::npos);
+  auto text = c.post("/v2/models/pipeline/tuning",
+                     R"({"operator": "model", "knobs": {"batch_size": "16"}})");
+  REQUIRE(text);
+  CHECK(text->result_int() == 400);
+  CHECK(error_of(*text).find("knob \"batch_size\" must be an integer") != std::string::npos);
+  auto huge = c.post("/v2/models/pipeline/tuning",
+                     R"({"operator": "model", "knobs": {"batch_size": 1e999}})");
+  REQUIRE(huge);
+  CHECK(huge->result_int() == 400);
+  auto no_op = c.post("/v2/models/pipeline/tuning", R"({"knobs": {"batch_size": 4}})");
+  REQUIRE(no_op);
+  CHECK(no_op->result_int() == 400);
+  CHECK(error_of(*no_op).find("\"operator\"") != std::string::npos);
+  auto deep = c.post("/v2/models/pipeline/tuning", std::string(100, '[') + std::string(100, ']'));
+  REQUIRE(deep);
+  CHECK(deep->result_int() == 400);
+  auto ghost = c.post("/v2/models/ghost/tuning", R"({"operator": "model", "knobs": {}})");
+  REQUIRE(ghost);
+  CHECK(ghost->result_int() == 404);
+  auto method = c.get("/v2/models/pipeline/tuning");
+  REQUIRE(method);
+  CHECK(method->result_int() == 405);
+}

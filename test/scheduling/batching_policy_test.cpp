@@ -86,18 +86,40 @@ TEST_CASE("slo_greedy estimates unseen batch sizes from the ones it has seen") {
   CHECK(*d.wake_at_ns == 2 * ms);
 }
 
-TEST_CASE("aimd grows the batch limit while batches meet the objective and cuts it by a tenth") {
+TEST_CASE("aimd grows the batch limit by 2 under 90 percent of the objective, holds below it and cuts by a tenth above") {
   auto p = policy("aimd", 64, 0, 10'000);
   CHECK(p->batch_size_limit() == 1);
   p->observe(1, 1 * ms);
-  CHECK(p->batch_size_limit() == 9); // step max/8 = 8
-  p->observe(4, 1 * ms);             // a batch below the limit says nothing about it
-  CHECK(p->batch_size_limit() == 9);
-  p->observe(9, 20 * ms);            // over the objective
-  CHECK(p->batch_size_limit() == 8);
-  for (int i = 0; i < 20; ++i)
+  CHECK(p->batch_size_limit() == 3);
+  p->observe(2, 1 * ms);             // a batch below the limit says nothing about it
+  CHECK(p->batch_size_limit() == 3);
+  p->observe(3, 9'500'000);          // 95% of the objective: hold
+  CHECK(p->batch_size_limit() == 3);
+  p->observe(3, 8'900'000);          // 89%: grow
+  CHECK(p->batch_size_limit() == 5);
+  p->observe(5, 20 * ms);            // over the objective: 5 * 0.9 = 4.5
+  CHECK(p->batch_size_limit() == 4);
+  for (int i = 0; i < 40; ++i)
     p->observe(p->batch_size_limit(), 1 * ms);
   CHECK(p->batch_size_limit() == 64);
+  // A tuner lowers the ceiling: the limit follows at once, and never grows past it.
+  p->set_limits(16, 500);
+  CHECK(p->batch_size_limit() == 16);
+  CHECK(p->queue_delay_limit_us() == 500);
+  p->observe(16, 1 * ms);
+  CHECK(p->batch_size_limit() == 16);
+}
+
+TEST_CASE("new limits take effect at the next decision, on requests already queued") {
+  auto p = policy("static", 8, 1000, 0);
+  std::vector<queued_request> queue(4, queued_request{0, 1});
+  CHECK(p->decide(queue, 0).take == 0);  // 4 of 8: wait
+  p->set_limits(4, 1000);
+  CHECK(p->decide(queue, 0).take == 4);  // now full
+  p->set_limits(2, 0);
+  CHECK(p->decide(queue, 0).take == 2);
+  CHECK(p->batch_size_limit() == 2);
+  CHECK(p->queue_delay_limit_us() == 0);
 }
 
 TEST_CASE("an unknown batching policy is refused with its name") {

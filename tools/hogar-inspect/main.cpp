@@ -67,6 +67,9 @@ std::vector<std::string> render(const cluster_snapshot& snap) {
         scheduling::format_duration_us(r["latency_p99_us"].get<double>()),
         r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>(),
         versions.empty() ? std::string{} : fmt::format("{} on {}", versions, device)));
+      if (r.contains("tuning"))
+        if (auto line = tuning_line(r["tuning"]); !line.empty())
+          lines.push_back("    " + line);
     }
     lines.push_back(fmt::format("epoch {}: {} recoveries, {} messages sent again",
                                 g["epoch"].get<std::uint32_t>(),

@@ -29,15 +29,21 @@ int load_command(const args& argv);
 struct command_line {
   config::cluster_options cluster;
   std::string positional;
+  /// Positionals after the first, where the command takes them (parse's `rest_name`).
+  std::vector<std::string> rest;
   boost::program_options::variables_map vm;
 };
 
 /// Parses argv with the common options plus `extra`; `positional_name` empty: none taken.
 /// Returns nullopt after printing help or a usage error (exit status in `status`).
+/// `rest_name` non-empty: further positionals are taken into `rest`.
 std::optional<command_line> parse(const args& argv, const std::string& usage,
                                   const std::string& positional_name,
                                   boost::program_options::options_description extra,
-                                  int& status);
+                                  int& status, const std::string& rest_name = {});
+
+/// `hogar tune set|show ...`: live knobs of model operators (tune_command.cpp).
+int tune_command(const args& argv);
 
 /// An actor system for talking to daemons, its actor port, and the connection (declared in
 /// the order they are built; destroyed in reverse).

@@ -29,7 +29,8 @@ namespace hogar::cli {
 
 std::optional<command_line> parse(const args& argv, const std::string& usage,
                                   const std::string& positional_name,
-                                  po::options_description extra, int& status) {
+                                  po::options_description extra, int& status,
+                                  const std::string& rest_name) {
   command_line cl;
   po::options_description visible{usage};
   visible.add(describe(cl.cluster)).add(extra);
@@ -40,6 +41,10 @@ std::optional<command_line> parse(const args& argv, const std::string& usage,
   if (!positional_name.empty()) {
     all.add_options()(positional_name.c_str(), po::value(&cl.positional));
     pos.add(positional_name.c_str(), 1);
+    if (!rest_name.empty()) {
+      all.add_options()(rest_name.c_str(), po::value(&cl.rest));
+      pos.add(rest_name.c_str(), -1);
+    }
   }
   try {
     po::store(po::command_line_parser(argv).options(all).positional(pos).run(), cl.vm);
@@ -257,6 +262,9 @@ int status_command(const args& argv) {
                mean > 0 ? fmt::format("{:.1f}", mean) : std::string{"-"},
                versions.empty() ? std::string{}
                                 : fmt::format("{} on {}", versions, r.value("device", std::string{})));
+    if (r.contains("tuning"))
+      if (auto line = tuning_line(r["tuning"]); !line.empty())
+        fmt::print("    {}\n", line);
   }
   print_recoveries(*answer);
   return 0;
@@ -423,6 +431,8 @@ int cluster_command(const std::string& name, const args& argv) {
     return infer(argv);
   if (name == "load")
     return load_command(argv);
+  if (name == "tune")
+    return tune_command(argv);
   return -1;
 }
 

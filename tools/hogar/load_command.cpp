@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/load_driver.hpp"
+#include "scheduling/arrival_trace.hpp"
 #include "scheduling/latency_summary.hpp"
 #include "tools/hogar/cluster_cli.hpp"
 
@@ -45,6 +46,7 @@ struct load_options {
   std::string input;
   std::uint64_t seed = 1;
   std::string csv;
+  std::string trace;
   bool no_progress = false;
 };
 
@@ -59,6 +61,10 @@ po::options_description describe(load_options& out) {
     ("requests", po::value(&out.requests),
      "stop sending after N requests (closed loop default: 1000 when no --duration)")
     ("duration", po::value(&out.duration_s), "stop sending after S seconds")
+    ("trace", po::value(&out.trace),
+     "open loop replaying FILE: one inter-arrival time in seconds per line ('#' comments), "
+     "the first before the first request; sending ends with the file (or --requests, "
+     "--duration); make traces with bench/tuning/make_trace")
     ("input", po::value(&out.input),
      "KServe v2 request JSON, or @FILE; default: random inputs from the graph's declaration")
     ("seed", po::value(&out.seed)->default_value(out.seed),
@@ -73,8 +79,8 @@ po::options_description describe(load_options& out) {
 /// at fault, or "" when the flags make sense.
 std::string validate(const po::variables_map& vm, load_options& opts) {
   auto given = [&](const char* name) { return vm.count(name) > 0; };
-  if (given("concurrency") && given("rate"))
-    return "give --concurrency (closed loop) or --rate (open loop), not both";
+  if (given("concurrency") + given("rate") + given("trace") > 1)
+    return "give one of --concurrency (closed loop), --rate or --trace (open loop)";
   if (given("concurrency") && opts.concurrency == 0)
     return "--concurrency must be at least 1";
   if (given("rate") && !(opts.rate_per_second > 0 && std::isfinite(opts.rate_per_second)))
@@ -85,7 +91,7 @@ std::string validate(const po::variables_map& vm, load_options& opts) {
     return "--duration must be a positive number of seconds";
   if (given("rate") && !given("requests") && !given("duration"))
     return "--rate needs --duration or --requests: an open loop has no end of its own";
-  if (!given("requests") && !given("duration"))
+  if (!given("requests") && !given("duration") && !given("trace"))
     opts.requests = default_requests;
   return {};
 }
@@ -204,6 +210,8 @@ void write_csv(std::ostream& out, const std::vector<const request_outcome*>& ord
 }
 
 std::string describe_mode(const load_plan& plan) {
+  if (!plan.trace_gaps_s.empty())
+    return fmt::format("open loop replaying a trace of {} arrivals", plan.trace_gaps_s.size());
   return plan.rate_per_second > 0
            ? fmt::format("open loop at {:g} requests/s", plan.rate_per_second)
            : fmt::format("closed loop, concurrency {}", plan.concurrency);
@@ -215,7 +223,7 @@ void print_human(const std::string& graph, const std::string& cluster, const loa
              describe_mode(plan), s.requests, s.wall_s);
   fmt::print("{} ok, {} failed, {:.1f} requests/s answered", s.requests - s.failed, s.failed,
              s.requests_per_second);
-  if (plan.rate_per_second > 0)
+  if (plan.rate_per_second > 0 || !plan.trace_gaps_s.empty())
     fmt::print(", {:.1f}/s sent", s.sent_per_second);
   fmt::print("\n");
   if (s.latency.count > 0)
@@ -234,7 +242,10 @@ void print_json(const std::string& graph, const std::string& cluster, const load
   nlohmann::json doc;
   doc["graph"] = graph;
   doc["cluster"] = cluster;
-  if (plan.rate_per_second > 0) {
+  if (!plan.trace_gaps_s.empty()) {
+    doc["mode"] = "trace";
+    doc["trace_arrivals"] = plan.trace_gaps_s.size();
+  } else if (plan.rate_per_second > 0) {
     doc["mode"] = "open";
     doc["rate_per_second"] = plan.rate_per_second;
   } else {
@@ -271,6 +282,14 @@ int load_command(const args& argv) {
     return 2;
   }
   auto& graph = cl->positional;
+  // Read the trace before connecting: a bad line is the user's to fix, named with its number.
+  scheduling::arrival_trace trace;
+  if (!opts.trace.empty()) {
+    auto read = scheduling::read_arrival_trace(opts.trace);
+    if (!read)
+      return report({read.error().code, fmt::format("--trace: {}", read.error().message)});
+    trace = std::move(*read);
+  }
   // Open the CSV before the run: a bad path should not cost the whole load.
   std::ofstream csv;
   if (!opts.csv.empty()) {
@@ -290,7 +309,10 @@ int load_command(const args& argv) {
       return report(parsed.error());
     plan.inputs.push_back(std::move(*parsed));
   } else {
-    auto pool_size = opts.requests > 0 ? std::min(opts.requests, input_pool_max) : input_pool_max;
+    auto wanted = opts.requests > 0 ? opts.requests
+                  : trace.size() > 0  ? trace.size()
+                                      : input_pool_max;
+    auto pool_size = std::min(wanted, input_pool_max);
     auto pool = random_inputs(*s.client, graph, cl->cluster.timeout_ms, opts.seed, pool_size);
     if (!pool)
       return report(pool.error());
@@ -304,7 +326,8 @@ int load_command(const args& argv) {
   plan.duration = std::chrono::milliseconds(
     opts.duration_s > 0 ? std::max<std::int64_t>(std::llround(opts.duration_s * 1000), 1) : 0);
   plan.seed = opts.seed;
-  progress_bar bar{plan.requests, plan.duration};
+  plan.trace_gaps_s = std::move(trace.interarrival_s);
+  progress_bar bar{plan.requests > 0 ? plan.requests : plan.trace_gaps_s.size(), plan.duration};
   if (!opts.no_progress && !cl->cluster.json && ::isatty(::fileno(stderr)) != 0)
     plan.on_progress = [&bar](const load_progress& p) { bar.draw(p); };
 

@@ -30,8 +30,15 @@ cluster commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --
   nodes                   the cluster's members and their state
   infer GRAPH [--input JSON|@FILE]
                           send one request (random inputs by default)
-  load GRAPH [--concurrency C | --rate R] [--requests N] [--duration S] [--csv FILE]
-                          load generator: closed loop or Poisson arrivals, latency summary
+  load GRAPH [--concurrency C | --rate R | --trace FILE] [--requests N] [--duration S]
+                          [--csv FILE]
+                          load generator: closed loop, Poisson arrivals or a trace replayed,
+                          latency summary
+  tune set GRAPH OP KEY=VALUE...
+                          change a model operator's batch_size, queue_delay_us, instances or
+                          intra_op_threads while it serves (within its tuning bounds)
+  tune show GRAPH         each tuned operator's configuration, the tuner's best estimate and
+                          its last changes
 
 `hogar COMMAND --help` shows a command's options.
 )";
