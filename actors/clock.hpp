@@ -5,6 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <string>
+
+#include <fmt/format.h>
 
 namespace hogar {
 
@@ -20,6 +24,15 @@ inline std::int64_t unix_ms_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
+}
+
+/// "10:44:07.605 UTC": a wall-clock time as status lines show it.
+inline std::string utc_clock(std::int64_t unix_ms) {
+  std::time_t seconds = unix_ms / 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:02}:{:02}:{:02}.{:03} UTC", utc.tm_hour, utc.tm_min, utc.tm_sec,
+                     unix_ms % 1000);
 }
 
 } // namespace hogar

@@ -72,10 +72,12 @@ nlohmann::json window_json(const window_stats& w) {
 } // namespace
 
 std::string tuning_line(const nlohmann::json& tuning) {
+  // In the tuning grid's order (a JSON object's keys come back sorted).
   auto config = [](const nlohmann::json& knobs) {
     std::string out;
-    for (auto& [name, value] : knobs.items())
-      out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, value.get<std::int64_t>());
+    for (auto name : {"batch_size", "queue_delay_us", "instances", "intra_op_threads"})
+      if (knobs.contains(name))
+        out += fmt::format("{}{}={}", out.empty() ? "" : " ", name, knobs[name].get<std::int64_t>());
     return out;
   };
   auto policy = tuning.value("policy", std::string{});

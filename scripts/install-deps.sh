@@ -21,6 +21,7 @@ packages=(
   libopenblas-dev                 # the fast CPU path's matrix products
   libonnx-testdata                # ONNX's backend node tests: the conformance suite
   python3-venv                    # the virtual environment of Triton's client (scripts/python-env.sh)
+  gnuplot-nox                     # bench/tuning/tuning_bench.py draws its figure
 )
 
 missing=()

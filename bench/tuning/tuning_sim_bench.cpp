@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -44,7 +45,48 @@ struct options {
   std::string oracle_trace;
   std::int64_t batch_max = 64;
   std::int64_t instances_max = 4;
+  /// With --oracle-trace: also replay the trace under each policy (a study aid), on stderr.
+  std::string replay_policy;
+  /// Study aids: RRL's starting temperature, its decay and the level ratio (0: the default).
+  double temperature = 0;
+  double decay = 0;
+  double level_ratio = 0;
 };
+
+/// Mean latency over a whole trace, served window by window under `policy` (its decisions
+/// applied between windows, as the tuner actor applies them), from `initial`.
+double replay(const options& o, const service_profile& profile, const tuning_grid& grid,
+              const arrival_trace& trace, const std::string& policy,
+              const std::vector<std::int64_t>& initial, std::uint64_t seed) {
+  tuning_policy_config config;
+  config.policy = policy;
+  config.knobs = grid.knobs();
+  config.points = static_cast<std::size_t>(o.points);
+  config.initial = initial;
+  config.seed = seed;
+  if (o.temperature > 0)
+    config.rrl.temperature = o.temperature;
+  if (o.decay > 0)
+    config.rrl.temperature_decay = o.decay;
+  if (o.level_ratio > 0)
+    config.level_ratio = o.level_ratio;
+  auto tuner = make_tuning_policy(config);
+  auto sim = serving_simulator::make(profile, trace, {o.cores, o.noise, 0, seed});
+  if (!tuner || !sim)
+    throw std::runtime_error(!tuner ? tuner.error().message : sim.error().message);
+  auto decision = (*tuner)->start();
+  double latency_sum = 0;
+  std::uint64_t answered = 0;
+  while (answered < trace.size()) {
+    auto w = sim->run_window(decision.config, o.window);
+    if (!w)
+      throw std::runtime_error(w.error().message);
+    latency_sum += w->mean_latency_ms * static_cast<double>(w->requests);
+    answered += w->requests;
+    decision = (*tuner)->next(*w);
+  }
+  return latency_sum / static_cast<double>(answered);
+}
 
 /// The best static configuration for a whole trace: every grid point serves the trace in the
 /// simulator, the lowest mean latency wins (what tuning_bench.py deploys as "oracle").
@@ -69,6 +111,19 @@ int oracle_for_trace(const options& o, const service_profile& profile) {
     if (w && w->mean_latency_ms < best_ms) {
       best_ms = w->mean_latency_ms;
       best = grid->values(c);
+    }
+  }
+  if (!o.replay_policy.empty()) {
+    // What each policy's tuning costs over this trace, against the oracle.
+    std::vector<std::int64_t> start{8, 5000, 1, 2};
+    for (std::size_t k = 0; k < start.size(); ++k)
+      start[k] = std::min(start[k], grid->knobs()[k].hi);
+    for (auto& policy : {std::string{"static"}, std::string{"q_learning"}, std::string{"rrl"}}) {
+      double sum = 0;
+      for (int seed = 1; seed <= o.seeds; ++seed)
+        sum += replay(o, profile, *grid, *trace, policy, start, static_cast<std::uint64_t>(seed));
+      std::cerr << fmt::format("{}: {:.1f} ms, mean of {} seeds (oracle {:.1f} ms)\n", policy,
+                               sum / o.seeds, o.seeds, best_ms);
     }
   }
   std::cout << fmt::format("{{\"config\": {{\"batch_size\": {}, \"queue_delay_us\": {}, "
@@ -161,6 +216,12 @@ int main(int argc, char** argv) {
     ("points", po::value(&o.points)->default_value(o.points), "grid points per wide knob")
     ("oracle-trace", po::value(&o.oracle_trace),
      "print the best static configuration for this trace file as JSON, and stop")
+    ("replay", po::value(&o.replay_policy),
+     "--oracle-trace: also serve the trace under static, q_learning and rrl (any value), "
+     "printing each mean latency on stderr")
+    ("temperature", po::value(&o.temperature), "--replay: RRL's starting temperature")
+    ("decay", po::value(&o.decay), "--replay: RRL's temperature decay per window")
+    ("level-ratio", po::value(&o.level_ratio), "--replay: the workload levels' width")
     ("batch-max", po::value(&o.batch_max)->default_value(o.batch_max),
      "--oracle-trace: the batch size bound")
     ("instances-max", po::value(&o.instances_max)->default_value(o.instances_max),

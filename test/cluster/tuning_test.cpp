@@ -103,6 +103,9 @@ TEST_CASE("under a replayed trace the tuner measures windows, moves the knobs an
   CHECK(human.exit_code == 0);
   CHECK(human.out.find("policy rrl") != std::string::npos);
   CHECK(human.out.find("best now") != std::string::npos);
+  auto status = tuned.cli("status classifier-tuned");
+  CHECK(status.out.find("tuning rrl: batch_size=") != std::string::npos);
+  CHECK(status.out.find("last change: tuner: ") != std::string::npos);
   auto metrics = http_request(tuned.cluster[0].http_port, "GET", "/metrics");
   CHECK(metrics.body.find("hogar_tuning_knob{graph=\"classifier-tuned\",operator=\"mlp\"") !=
         std::string::npos);

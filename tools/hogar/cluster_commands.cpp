@@ -13,6 +13,7 @@
 
 #include "actors/cluster_client.hpp"
 #include "actors/cluster_messages.hpp"
+#include "actors/clock.hpp"
 #include "actors/metrics.hpp"
 #include "actors/system_config.hpp"
 #include "config/cluster_options.hpp"
@@ -204,9 +205,6 @@ void print_recoveries(const graph_snapshot& g) {
              g.epoch, g.recovery.total, g.recovery.total == 1 ? "y" : "ies", replayed,
              replayed == 1 ? "" : "s");
   for (auto& r : g.recovery.latest) {
-    std::time_t seconds = r.detected_unix_ms / 1000;
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
     auto replaced = r.replaced_unix_ms == 0
                       ? std::string{"not replaced yet"}
                       : fmt::format("replaced on {} after {} ms (epoch {}){}", r.new_node,
@@ -215,8 +213,7 @@ void print_recoveries(const graph_snapshot& g) {
                                       ? std::string{}
                                       : fmt::format(", first answer after {} ms",
                                                     r.first_answer_unix_ms - r.detected_unix_ms));
-    fmt::print("  {:02}:{:02}:{:02}.{:03} UTC  {} {} {} on {}: {}; {}\n", utc.tm_hour,
-               utc.tm_min, utc.tm_sec, r.detected_unix_ms % 1000, r.op,
+    fmt::print("  {}  {} {} {} on {}: {}; {}\n", utc_clock(r.detected_unix_ms), r.op,
                r.backup ? "backup of replica" : "replica", r.replica, r.failed_node, r.reason,
                replaced);
   }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/cluster_messages.hpp"
 #include "actors/metrics.hpp"
 #include "actors/model_tuning.hpp"
@@ -104,7 +105,7 @@ int show(const args& argv) {
                  w.requests, w.seconds, w.arrival_rate, w.mean_latency_ms, w.p99_latency_ms,
                  100 * w.slo_violation_fraction, w.mean_batch_size, w.cpu_cores);
     for (auto& c : t.changes)
-      fmt::print("  change  {}  {}  ({})\n", c.unix_ms, to_string(c.config), c.reason);
+      fmt::print("  {}  {}  ({})\n", utc_clock(c.unix_ms), to_string(c.config), c.reason);
   }
   return 0;
 }
