@@ -108,6 +108,10 @@ void count_failure(operator_ptr self, const ops::model_version& v, std::int64_t 
 
 void fail_request(operator_ptr self, const waiting_request& w, const std::string& message,
                   errc code) {
+  // A request that expired in the queue counts in the window too (over any objective): a
+  // configuration that lets requests expire must not look faster for it.
+  if (auto& m = *self->state.model; m.tuning)
+    m.tuning->meter.answered(std::max<std::int64_t>(0, now_ns(self) - w.ready_ns));
   ++self->state.stats.failed;
   count_failure(self, *w.version, w.ready_ns);
   finish(self, w.ctx, w.assigner, edge_state::failed, nullptr, message, w.trace, code);

@@ -20,6 +20,11 @@ namespace {
 constexpr std::size_t history_max = 20'000;
 /// Changes status shows.
 constexpr std::size_t changes_max = 16;
+/// A tuner that crashes this often within a minute is not started again: the replica serves
+/// on with the configuration in force (a tuner that cannot start, or that fails on a window
+/// it is taught again at every start, would otherwise loop).
+constexpr std::size_t crashes_max = 5;
+constexpr std::int64_t crash_window_ns = 60'000'000'000;
 
 /// The canonical name of a knob as a request may spell it, or empty.
 std::string canonical_knob(std::string_view name) {
@@ -109,7 +114,7 @@ namespace {
 
 /// The value of every knob now, tuned or not, in grid order.
 std::vector<knob_value> knobs_in_force(const model_runtime& m) {
-  return {{"batch_size", m.policy->batch_size_limit()},
+  return {{"batch_size", m.policy->batch_size_ceiling()},
           {"queue_delay_us", m.policy->queue_delay_limit_us()},
           {"instances", static_cast<std::int64_t>(m.active_instances)},
           {"intra_op_threads", static_cast<std::int64_t>(m.intra_op_threads)}};
@@ -209,7 +214,18 @@ void start_model_tuning(operator_ptr self) {
   if (!spec.tuning)
     return;
   t.status.policy = spec.tuning->policy;
+  // Values the graph file leaves implicit (one instance; intra_op_threads 0: the cores shared
+  // among the instances) may lie outside the bounds: the replica starts at the nearest bound.
+  std::vector<knob_value> inside;
+  auto all = knobs_in_force(m);
+  for (auto& knob : spec.tuning->knobs) {
+    auto value = value_of(all, knob.name);
+    if (value < knob.lo || value > knob.hi)
+      inside.push_back({knob.name, std::clamp(value, knob.lo, knob.hi)});
+  }
   t.status.config = named(self, tuned_values(self));
+  if (!inside.empty())
+    apply(self, inside, "start: within the tuning block's bounds");
   t.status.best = t.status.config;
   if (spec.tuning->policy == "static")
     return;  // the knobs move by `hogar tune set` only
@@ -284,15 +300,28 @@ void tuner_down(operator_ptr self, const caf::down_msg& msg) {
   m.tuning->tuner = nullptr;
   // The replica keeps serving with the configuration in force, and supervises: a crashed
   // tuner is started again from the windows seen so far.
-  if (msg.reason && msg.reason != caf::exit_reason::normal) {
-    ++m.tuning->status.tuner_restarts;
-    m.tuning->status.changes.push_back(
-      {unix_ms_now(), m.tuning->status.config,
-       fmt::format("tuner crashed ({}); started again", message_of(msg.reason))});
-    if (m.tuning->status.changes.size() > changes_max)
-      m.tuning->status.changes.erase(m.tuning->status.changes.begin());
-    spawn_tuner(self);
+  if (!msg.reason || msg.reason == caf::exit_reason::normal)
+    return;
+  auto& t = *m.tuning;
+  auto now = now_ns(self);
+  std::erase_if(t.crashes_ns, [now](auto at) { return now - at > crash_window_ns; });
+  t.crashes_ns.push_back(now);
+  auto stop = t.crashes_ns.size() >= crashes_max;
+  t.status.changes.push_back(
+    {unix_ms_now(), t.status.config,
+     stop ? fmt::format("tuner crashed {} times within a minute ({}); tuning stopped, the "
+                        "configuration in force stays",
+                        t.crashes_ns.size(), message_of(msg.reason))
+          : fmt::format("tuner crashed ({}); started again", message_of(msg.reason))});
+  if (t.status.changes.size() > changes_max)
+    t.status.changes.erase(t.status.changes.begin());
+  if (stop) {
+    t.tuner_config.reset();
+    t.status.policy += " (stopped)";
+    return;
   }
+  ++t.status.tuner_restarts;
+  spawn_tuner(self);
 }
 
 void tuning_stats(operator_ptr self, operator_stats& stats) {

@@ -60,6 +60,8 @@ struct model_tuning {
   caf::actor tuner;
   /// Windows closed so far (bounded), replayed to a restarted tuner.
   std::vector<scheduling::window_observation> history;
+  /// When the tuner crashed lately (actor clock, ns): too many crashes stop the tuning.
+  std::vector<std::int64_t> crashes_ns;
   tuning_status status;
 };
 

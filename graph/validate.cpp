@@ -693,6 +693,29 @@ private:
                           *start, knob.lo, knob.hi),
               "start inside the bounds, or widen them");
     }
+    constexpr std::int64_t window_ms_max = 86'400'000;  // a day
+    constexpr std::int64_t window_requests_max = 1'000'000'000;
+    if (tuning.window_ms > window_ms_max || tuning.window_requests > window_requests_max)
+      error(tuning.where,
+            fmt::format("{}: fields 'window_requests' ({}) and 'window_ms' ({}) may be at most "
+                        "{} and {} (a day)",
+                        inner, tuning.window_requests, tuning.window_ms, window_requests_max,
+                        window_ms_max));
+    // The tuner's grid: at most a million configurations (each knob takes `points` values,
+    // or one per integer in a narrower range).
+    if (tuning.points >= 2 && tuning.points <= 101) {
+      double size = 1;
+      for (auto& knob : tuning.knobs)
+        if (knob.hi >= knob.lo)
+          size *= static_cast<double>(
+            std::min<std::int64_t>(tuning.points, knob.hi - knob.lo + 1));
+      if (size > 1e6)
+        error(tuning.where,
+              fmt::format("{}: the knobs make {:.0f} configurations at {} points each; the tuner "
+                          "takes at most 1,000,000",
+                          inner, size, tuning.points),
+              "lower 'points' (11 is RRL's) or tune fewer knobs");
+    }
     if (tuning.window_requests < 0 || tuning.window_ms < 0 ||
         (tuning.window_requests == 0 && tuning.window_ms == 0))
       error(tuning.where,

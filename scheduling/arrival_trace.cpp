@@ -3,24 +3,16 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <numbers>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "scheduling/text_lines.hpp"
 
 namespace hogar::scheduling {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return {};
-  auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
 
 /// A line as an error message quotes it: at most 40 characters.
 std::string quoted(std::string_view s) {
@@ -78,17 +70,8 @@ double arrival_trace::mean_rate() const noexcept {
 
 result<arrival_trace> parse_arrival_trace(std::string_view text, std::string_view source_name) {
   arrival_trace trace;
-  std::size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    auto end = text.find('\n');
-    auto line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    if (auto hash = line.find('#'); hash != std::string_view::npos)
-      line = line.substr(0, hash);
-    line = trim(line);
-    if (line.empty())
-      continue;
+  auto problem = for_each_content_line(text, [&](std::size_t line_no, std::string_view line)
+                                                 -> std::optional<error_info> {
     auto where = fmt::format("{}:{}", source_name, line_no);
     double value = 0;
     auto [stop, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
@@ -107,21 +90,20 @@ result<arrival_trace> parse_arrival_trace(std::string_view text, std::string_vie
                               "written as seconds?)",
                               where, value));
     trace.interarrival_s.push_back(value);
-  }
+    return std::nullopt;
+  });
+  if (problem)
+    return *problem;
   if (trace.interarrival_s.empty())
     return fail(errc::invalid_argument, fmt::format("{}: no inter-arrival times", source_name));
   return trace;
 }
 
 result<arrival_trace> read_arrival_trace(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return fail(errc::io_error, fmt::format("{}: cannot open the file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return fail(errc::io_error, fmt::format("{}: reading the file failed", path));
-  return parse_arrival_trace(text.str(), path);
+  auto text = read_text_file(path);
+  if (!text)
+    return text.error();
+  return parse_arrival_trace(*text, path);
 }
 
 std::string format_arrival_trace(const arrival_trace& trace) {

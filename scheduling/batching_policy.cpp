@@ -150,6 +150,7 @@ public:
   }
 
   std::int64_t batch_size_limit() const noexcept override { return limit_; }
+  std::int64_t batch_size_ceiling() const noexcept override { return max_; }
   std::int64_t queue_delay_limit_us() const noexcept override { return delay_us_; }
 
 private:

@@ -59,6 +59,9 @@ public:
 
   /// The largest batch, in items, the policy forms now.
   virtual std::int64_t batch_size_limit() const noexcept = 0;
+  /// The largest it may ever form: the limit a tuner sets (an adaptive policy's limit moves
+  /// below it).
+  virtual std::int64_t batch_size_ceiling() const noexcept { return batch_size_limit(); }
   /// The longest the oldest request may wait for a fuller batch, microseconds.
   virtual std::int64_t queue_delay_limit_us() const noexcept = 0;
 };

@@ -3,24 +3,16 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "scheduling/text_lines.hpp"
 
 namespace hogar::scheduling {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos)
-    return {};
-  auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
 
 /// A measurement's weight in the fit: 1 / b^2. A batch's time grows about in proportion to b,
 /// so this weighs each point by its relative error; unweighted, the largest batches rule the
@@ -93,36 +85,26 @@ result<service_point> parse_point(std::string_view line, const std::string& wher
 result<std::vector<service_point>> parse_service_points(std::string_view text,
                                                         std::string_view source_name) {
   std::vector<service_point> points;
-  std::size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    auto end = text.find('\n');
-    auto line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-    if (auto hash = line.find('#'); hash != std::string_view::npos)
-      line = line.substr(0, hash);
-    line = trim(line);
-    if (line.empty())
-      continue;
+  auto problem = for_each_content_line(text, [&](std::size_t line_no, std::string_view line)
+                                                 -> std::optional<error_info> {
     auto p = parse_point(line, fmt::format("{}:{}", source_name, line_no));
     if (!p)
       return p.error();
     points.push_back(*p);
-  }
+    return std::nullopt;
+  });
+  if (problem)
+    return *problem;
   if (points.empty())
     return fail(errc::invalid_argument, fmt::format("{}: no measurements", source_name));
   return points;
 }
 
 result<std::vector<service_point>> read_service_points(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return fail(errc::io_error, fmt::format("{}: cannot open the file", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad())
-    return fail(errc::io_error, fmt::format("{}: reading the file failed", path));
-  return parse_service_points(text.str(), path);
+  auto text = read_text_file(path);
+  if (!text)
+    return text.error();
+  return parse_service_points(*text, path);
 }
 
 std::string format_service_points(std::span<const service_point> points,

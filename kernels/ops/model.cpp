@@ -319,6 +319,7 @@ result<op_output> model_operation::run(const op_call& call) {
     // Its own executors: the actor's workers own the instances of current_.
     model_settings one = settings_;
     one.instances = 1;
+    one.executor_instances = 1;
     model_operation probe{one};
     auto loaded = probe.load_versions();
     if (!loaded)

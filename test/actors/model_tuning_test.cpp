@@ -214,3 +214,72 @@ TEST_CASE("a crashed tuner is started again and the operator keeps serving meanw
   CHECK(noted);
   CHECK_FALSE(config_before.empty());
 }
+
+TEST_CASE("a tuner that keeps crashing is stopped after five crashes in a minute, and serving goes on") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy(tuned_graph("{policy: rrl, batch_size: [1, 16], window_requests: 5}"), {},
+            operation_context{repo.root.string()});
+  caf::scoped_actor self{rt.sys};
+  caf::actor previous;
+  for (int crash = 0; crash < 5; ++crash) {
+    // The replica's new tuner (it starts one when it hears of the crash, a moment later).
+    caf::actor tuner;
+    for (int attempt = 0; attempt < 500 && (!tuner || tuner == previous); ++attempt) {
+      if (attempt > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      self->request(rt.dep->replicas(0).front(), std::chrono::seconds(10), tuner_atom::value)
+        .receive([&](caf::actor& t) { tuner = t; },
+                 [&](caf::error& err) { FAIL(message_of(err)); });
+    }
+    REQUIRE(tuner);
+    REQUIRE(tuner != previous);
+    previous = tuner;
+    self->monitor(tuner);
+    self->send_exit(tuner, caf::exit_reason::kill);
+    self->receive([](caf::down_msg&) {});
+  }
+  serve_all(rt, 20, 2);
+  auto s = stats_of(rt);
+  for (int attempt = 0; attempt < 100 && s.tuning.policy == "rrl"; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    s = stats_of(rt);
+  }
+  CHECK(s.failed == 0);
+  CHECK(s.tuning.policy == "rrl (stopped)");
+  CHECK(s.tuning.tuner_restarts == 4);
+  REQUIRE_FALSE(s.tuning.changes.empty());
+  CHECK(s.tuning.changes.back().reason.find("tuning stopped") != std::string::npos);
+}
+
+TEST_CASE("with aimd batching a knob change keeps the batch ceiling, not aimd's current limit") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  rt.deploy("graph: g\n"
+            "inputs: [{name: x, dtype: float32, shape: [4]}]\n"
+            "operators:\n"
+            "  - {name: m, kind: model, inputs: [x], params: {model: adder, intra_op_threads: 1},\n"
+            "     batching: {policy: aimd, max_batch_size: 8, max_queue_delay_us: 2000}, slo_ms: 50,\n"
+            "     tuning: {policy: static, batch_size: [1, 32], queue_delay_us: [0, 5000]}}\n"
+            "outputs: [{name: y, from: m.y}]\n",
+            {}, operation_context{repo.root.string()});
+  auto set = set_knobs(rt, {{"queue_delay_us", 100}});
+  REQUIRE(set.ok);
+  CHECK(set.text == "batch_size=8 queue_delay_us=100");
+}
+
+TEST_CASE("a knob the graph leaves implicit starts inside its bounds") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  // intra_op_threads 0 (left out): the cores shared among the instances, here at most 2
+  // (this machine) or more than 4 (a large one): outside [3, 4] either way.
+  rt.deploy(tuned_graph("{policy: static, intra_op_threads: [3, 4]}", "model: adder"), {},
+            operation_context{repo.root.string()});
+  auto s = stats_of(rt);
+  REQUIRE(s.tuning.config.size() == 1);
+  CHECK(s.tuning.config[0].value >= 3);
+  CHECK(s.tuning.config[0].value <= 4);
+  REQUIRE_FALSE(s.tuning.changes.empty());
+  CHECK(s.tuning.changes.back().reason == "start: within the tuning block's bounds");
+  serve_all(rt, 20, 2);
+}

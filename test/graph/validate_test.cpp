@@ -419,6 +419,12 @@ TEST_CASE("bad tuning blocks are refused naming the field") {
   CHECK(unknown.find("tuning: unknown field 'batch_sizes'") != std::string::npos);
   auto windows = errors_of(model("{batch_size: [1, 8], window_requests: 0, window_ms: 0}"));
   CHECK(windows.find("fields 'window_requests' (0) and 'window_ms' (0)") != std::string::npos);
+  auto huge = errors_of(model("{batch_size: [1, 200], queue_delay_us: [0, 20000], "
+                              "instances: [1, 64], intra_op_threads: [1, 2], points: 101}"));
+  CHECK(huge.find("the knobs make 1305728 configurations at 101 points each; the tuner takes at "
+                  "most 1,000,000") != std::string::npos);
+  auto long_window = errors_of(model("{batch_size: [1, 8], window_ms: 99999999999999}"));
+  CHECK(long_window.find("may be at most 1000000000 and 86400000 (a day)") != std::string::npos);
   auto unbatched = errors_of(model("{batch_size: [1, 8]}", ""));
   CHECK(unbatched.find("a tuning block needs an operator that batches, and this one has no "
                        "batching block") != std::string::npos);
