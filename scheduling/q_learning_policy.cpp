@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "scheduling/decay_schedule.hpp"
+
 namespace hogar::scheduling {
 
 q_learning_policy::q_learning_policy(tuning_grid grid, const tuning_policy_config& config)
@@ -22,8 +24,7 @@ tuning_decision q_learning_policy::start() {
 
 double q_learning_policy::epsilon_after(std::size_t windows) const {
   auto& q = config_.q_learning;
-  return std::max(q.epsilon_min,
-                  q.epsilon * std::pow(q.epsilon_decay, static_cast<double>(windows)));
+  return decayed(q.epsilon, q.epsilon_decay, q.epsilon_min, windows);
 }
 
 double q_learning_policy::epsilon() const {

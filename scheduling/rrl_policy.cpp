@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "scheduling/decay_schedule.hpp"
+
 namespace hogar::scheduling {
 
 namespace {
@@ -45,8 +47,7 @@ std::vector<double> rrl_policy::features(double arrival_rate, std::size_t config
 
 double rrl_policy::temperature_after(std::size_t windows) const {
   auto& r = config_.rrl;
-  return std::max(r.temperature_min,
-                  r.temperature * std::pow(r.temperature_decay, static_cast<double>(windows)));
+  return decayed(r.temperature, r.temperature_decay, r.temperature_min, windows);
 }
 
 double rrl_policy::temperature() const {
