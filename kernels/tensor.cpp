@@ -1,6 +1,12 @@
 #include "kernels/tensor.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <type_traits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <fmt/format.h>
 
@@ -134,19 +140,63 @@ bool operator==(const tensor& a, const tensor& b) noexcept {
   return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size()) == 0);
 }
 
-std::int64_t first_nan(const tensor& t) noexcept {
-  auto scan = [](auto values) -> std::int64_t {
-    for (std::size_t i = 0; i < values.size(); ++i)
-      if (values[i] != values[i])
-        return static_cast<std::int64_t>(i);
-    return -1;
-  };
-  auto raw = t.bytes();
-  if (t.type() == dtype::float32)
-    return scan(std::span{reinterpret_cast<const float*>(raw.data()), raw.size() / 4});
-  if (t.type() == dtype::float64)
-    return scan(std::span{reinterpret_cast<const double*>(raw.data()), raw.size() / 8});
+namespace {
+
+/// Index of the first NaN of `values`, -1 when none. A NaN is the one value unequal to itself;
+/// blocks are tested whole (no early exit inside, so the compare vectorises) and only a block
+/// that holds one is searched element by element.
+template <typename T>
+std::int64_t first_nan_in(std::span<const T> values) noexcept {
+  constexpr std::size_t block = 1024;
+  for (std::size_t start = 0; start < values.size(); start += block) {
+    const std::size_t end = std::min(values.size(), start + block);
+    bool any = false;
+#if defined(__SSE2__)
+    std::size_t i = start;
+    if constexpr (std::is_same_v<T, float>) {
+      __m128 acc0 = _mm_setzero_ps(), acc1 = _mm_setzero_ps();
+      for (; i + 8 <= end; i += 8) {
+        const __m128 a = _mm_loadu_ps(values.data() + i), b = _mm_loadu_ps(values.data() + i + 4);
+        acc0 = _mm_or_ps(acc0, _mm_cmpunord_ps(a, a));
+        acc1 = _mm_or_ps(acc1, _mm_cmpunord_ps(b, b));
+      }
+      any = _mm_movemask_ps(_mm_or_ps(acc0, acc1)) != 0;
+    } else {
+      __m128d acc0 = _mm_setzero_pd(), acc1 = _mm_setzero_pd();
+      for (; i + 4 <= end; i += 4) {
+        const __m128d a = _mm_loadu_pd(values.data() + i), b = _mm_loadu_pd(values.data() + i + 2);
+        acc0 = _mm_or_pd(acc0, _mm_cmpunord_pd(a, a));
+        acc1 = _mm_or_pd(acc1, _mm_cmpunord_pd(b, b));
+      }
+      any = _mm_movemask_pd(_mm_or_pd(acc0, acc1)) != 0;
+    }
+    for (; i < end; ++i)
+      any = any || values[i] != values[i];
+#else
+    for (std::size_t i = start; i < end; ++i)
+      any = any || values[i] != values[i];
+#endif
+    if (any)
+      for (std::size_t i = start; i < end; ++i)
+        if (values[i] != values[i])
+          return static_cast<std::int64_t>(i);
+  }
   return -1;
+}
+
+} // namespace
+
+std::int64_t first_nan(dtype type, std::span<const char> raw) noexcept {
+  if (type == dtype::float32)
+    return first_nan_in(std::span{reinterpret_cast<const float*>(raw.data()), raw.size() / 4});
+  if (type == dtype::float64)
+    return first_nan_in(std::span{reinterpret_cast<const double*>(raw.data()), raw.size() / 8});
+  return -1;
+}
+
+std::int64_t first_nan(const tensor& t) noexcept {
+  auto raw = t.bytes();
+  return first_nan(t.type(), std::span<const char>{raw.data(), raw.size()});
 }
 
 std::string shapes_of(std::span<const tensor> tensors) {

@@ -125,6 +125,9 @@ private:
 /// The index of the first NaN among the elements of a float32 or float64 tensor; -1 when there
 /// is none (and for the other dtypes).
 std::int64_t first_nan(const tensor& t) noexcept;
+/// The same over raw elements of `type` (whole elements only: a trailing partial one is not
+/// looked at). Scans in blocks with SSE2 where the machine has it: about memory speed.
+std::int64_t first_nan(dtype type, std::span<const char> raw) noexcept;
 
 /// "[1, 3, 224, 224], [1, 10]": the shapes of several tensors, for messages.
 std::string shapes_of(std::span<const tensor> tensors);

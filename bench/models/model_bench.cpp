@@ -4,8 +4,11 @@
 //   - hogar's fast CPU path at batch 1..128 (and the GPU path when there is a GPU);
 //   - hogar's reference twin at batch 1, the floor the fast path is measured against;
 //   - onnxruntime (CPU, and CUDA when there is a GPU) and PyTorch (GPU: the same network in
-//     eval mode, cuDNN benchmark on, fp32) through bench/models/peers.py, one after the other,
-//     never at the same time as hogar.
+//     eval mode, cuDNN benchmark on, fp32; once with the batch already on the GPU, once from
+//     and back to host memory as a server's requests come) through bench/models/peers.py, one
+//     after the other, never at the same time as hogar.
+//   - with --gpu-heuristic, the GPU path again with cuDNN's heuristic choice of convolution
+//     algorithms instead of timing them.
 //
 // Each point runs the model on one random batch: two warm-up runs (the first plans the shape),
 // then as many as fit in --seconds (at least --min-runs). images/s = batch * runs / time;
@@ -56,7 +59,14 @@ struct options {
   std::string python = "python3";
   bool peers = true;
   bool reference = true;
+  /// Which of hogar's paths run: "cpu", "reference", "gpu".
+  std::vector<std::string> devices{"cpu", "reference", "gpu"};
+  bool gpu_heuristic = false;
 };
+
+bool wanted(const options& o, std::string_view device) {
+  return std::find(o.devices.begin(), o.devices.end(), device) != o.devices.end();
+}
 
 std::vector<std::int64_t> parse_batches(const std::string& text) {
   std::vector<std::int64_t> out;
@@ -164,6 +174,7 @@ std::string fmt_ms(double ms) {
 int main(int argc, char** argv) {
   options o;
   std::string batches = "1,2,4,8,16,32,64,128";
+  std::string devices = "cpu,reference,gpu";
   po::options_description desc{"model_bench [options]"};
   desc.add_options()("help,h", "show this help")
     ("model", po::value(&o.model)->default_value(o.model), "the ONNX model")
@@ -175,7 +186,11 @@ int main(int argc, char** argv) {
      "CPU threads for hogar's fast path and the peers (intra-op)")
     ("python", po::value(&o.python)->default_value(o.python), "the python of the peers")
     ("no-peers", "skip onnxruntime and PyTorch")
-    ("no-reference", "skip the reference twin");
+    ("no-reference", "skip the reference twin")
+    ("devices", po::value(&devices)->default_value(devices),
+     "hogar's paths to run, comma-separated: cpu, reference, gpu (peers follow: onnxruntime "
+     "CPU with cpu, the GPU peers with gpu)")
+    ("gpu-heuristic", "also run the GPU path with cuDNN's heuristic convolution algorithms");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
@@ -185,7 +200,19 @@ int main(int argc, char** argv) {
   }
   o.peers = vm.count("no-peers") == 0;
   o.reference = vm.count("no-reference") == 0;
+  o.gpu_heuristic = vm.count("gpu-heuristic") > 0;
   o.batches = parse_batches(batches);
+  o.devices.clear();
+  {
+    std::stringstream in{devices};
+    for (std::string d; std::getline(in, d, ',');) {
+      if (d != "cpu" && d != "reference" && d != "gpu") {
+        fmt::print(stderr, "model_bench: --devices: '{}' is not cpu, reference or gpu\n", d);
+        return 1;
+      }
+      o.devices.push_back(d);
+    }
+  }
   auto model = onnx::load_shared(o.model);
   if (!model) {
     fmt::print(stderr, "model_bench: {}\n", model.error().message);
@@ -195,12 +222,15 @@ int main(int argc, char** argv) {
   std::vector<point> points;
   std::vector<std::string> notes;
 
-  auto run_hogar = [&](nn::device device, const std::vector<std::int64_t>& sizes, int min_runs) {
+  auto run_hogar = [&](nn::device device, const std::vector<std::int64_t>& sizes, int min_runs,
+                       bool gpu_conv_benchmark = true) {
     onnx::executor_options options;
     options.device = device;
+    options.gpu_conv_benchmark = gpu_conv_benchmark;
     options.intra_op_threads = o.threads;
     auto exec = onnx::make_executor(*model, options);
-    auto name = fmt::format("hogar {}", nn::to_string(device));
+    auto name = fmt::format("hogar {}{}", nn::to_string(device),
+                            gpu_conv_benchmark ? "" : " (cudnn heuristic)");
     if (!exec) {
       notes.push_back(fmt::format("{}: {}", name, exec.error().message));
       return;
@@ -217,17 +247,30 @@ int main(int argc, char** argv) {
       points.push_back(*p);
     }
   };
-  run_hogar(nn::device::cpu, o.batches, o.min_runs);
-  if (o.reference)
+  if (wanted(o, "cpu"))
+    run_hogar(nn::device::cpu, o.batches, o.min_runs);
+  if (o.reference && wanted(o, "reference"))
     run_hogar(nn::device::reference, {1}, 1);
-  if (gpu)
+  if (gpu && wanted(o, "gpu")) {
     run_hogar(nn::device::gpu, o.batches, o.min_runs);
-  else
-    notes.push_back(fmt::format("GPU: none here ({}); GPU rows and GPU peers are missing",
+    if (o.gpu_heuristic)
+      run_hogar(nn::device::gpu, o.batches, o.min_runs, false);
+  } else if (wanted(o, "gpu")) {
+    notes.push_back(fmt::format("GPU: none here ({}); GPU rows and GPU peers are missing (the "
+                                "last measurement on a GPU: bench/results/models-gpu.md)",
                                 cuda_device_summary()));
-  if (o.peers) {
+  }
+  std::vector<std::string> peer_names;
+  if (wanted(o, "cpu"))
+    peer_names.push_back("ort-cpu");
+  if (gpu && wanted(o, "gpu"))
+    peer_names.insert(peer_names.end(), {"ort-cuda", "torch-cuda", "torch-cuda-host"});
+  if (o.peers && !peer_names.empty()) {
     std::string note;
-    auto peer_points = run_peers(o, gpu ? "ort-cpu,ort-cuda,torch-cuda" : "ort-cpu", note);
+    std::string which;
+    for (auto& n : peer_names)
+      which += (which.empty() ? "" : ",") + n;
+    auto peer_points = run_peers(o, which, note);
     points.insert(points.end(), peer_points.begin(), peer_points.end());
     if (!note.empty())
       notes.push_back("peers: " + note);
@@ -280,6 +323,10 @@ int main(int argc, char** argv) {
                       worst, worst_batch);
   if (auto g64 = get("hogar gpu", 64), t64 = get("torch cuda", 64); g64 && t64)
     md += fmt::format("- GPU batch 64 vs PyTorch: {:.2f}x (target: at least 1.0x)\n", *g64 / *t64);
+  if (auto g64 = get("hogar gpu", 64), t64 = get("torch cuda (host tensors)", 64); g64 && t64)
+    md += fmt::format("- GPU batch 64 vs PyTorch from and to host memory, as hogar serves: "
+                      "{:.2f}x\n",
+                      *g64 / *t64);
   if (auto g64 = get("hogar gpu", 64), g1 = get("hogar gpu", 1); g64 && g1)
     md += fmt::format("- GPU batch 64 vs batch 1 throughput: {:.1f}x (target: at least 10x)\n",
                       *g64 / *g1);

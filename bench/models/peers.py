@@ -5,7 +5,7 @@ Prints one JSON object per point, as model_bench reads them:
 or {"runner", "skipped": "why"} when a peer cannot run here (not installed, no GPU).
 
     python3 bench/models/peers.py --model build/models/resnet18/1/model.onnx \
-        --peers ort-cpu,ort-cuda,torch-cuda --batches 1,8,64 --seconds 3 --threads 2
+        --peers ort-cpu,ort-cuda,torch-cuda,torch-cuda-host --batches 1,8,64 --seconds 3 --threads 2
 
 Runners:
   ort-cpu     onnxruntime, CPUExecutionProvider, intra_op_num_threads = --threads, all graph
@@ -15,7 +15,11 @@ Runners:
               convolutions and matrix products, as hogar's GPU path computes in strict fp32):
               the network is torchvision's resnet18 with the ONNX file's weights (the example
               ResNet-18 uses torchvision's layer names) when the `onnx` package can read them,
-              else with torchvision's own initial weights, which cost the same to run.
+              else with torchvision's own initial weights, which cost the same to run. The
+              batch is on the GPU already and the result stays there.
+  torch-cuda-host
+              the same, from a batch in host memory and back to it (x.cuda(), then .cpu()):
+              what a server does with a request's bytes, and what hogar's GPU rows include.
 
 Each point: two warm-up runs, then runs for --seconds (at least --min-runs); images/s over all
 runs, p50/p99 per batch (nearest rank), as model_bench measures hogar.
@@ -114,8 +118,8 @@ def torch_resnet18_with_onnx_weights(model_path, torch):
     return net, note
 
 
-def run_torch(args):
-    runner = "torch cuda"
+def run_torch(args, host_tensors=False):
+    runner = "torch cuda (host tensors)" if host_tensors else "torch cuda"
     try:
         import torch
     except ImportError as e:
@@ -134,9 +138,13 @@ def run_torch(args):
     with torch.inference_mode():
         for batch in args.batches:
             dims = [batch] + [d if d is not None else 1 for d in shape[1:]]
-            x = torch.rand(dims, device="cuda", dtype=torch.float32)
-            point = measure(lambda: net(x), batch, args.seconds, args.min_runs,
-                            sync=torch.cuda.synchronize)
+            if host_tensors:
+                x = torch.rand(dims, dtype=torch.float32)
+                run = lambda: net(x.cuda()).cpu()
+            else:
+                x = torch.rand(dims, device="cuda", dtype=torch.float32)
+                run = lambda: net(x)
+            point = measure(run, batch, args.seconds, args.min_runs, sync=torch.cuda.synchronize)
             point["runner"] = runner
             emit(point)
 
@@ -158,6 +166,8 @@ def main():
             run_ort(args, "CUDAExecutionProvider", "onnxruntime cuda")
         elif peer == "torch-cuda":
             run_torch(args)
+        elif peer == "torch-cuda-host":
+            run_torch(args, host_tensors=True)
         else:
             emit({"runner": peer, "skipped": "unknown peer"})
     return 0

@@ -6,9 +6,13 @@
 // height 1. It pads symmetrically only: with pads_begin != pads_end the input is first copied
 // into a zero-bordered buffer in the workspace (conv.cu) and convolved with no padding. The
 // algorithm is chosen once per shape from cuDNN's heuristics (cudnnGetConvolutionForward-
-// Algorithm_v7), the fastest whose workspace fits gpu_context::conv_workspace_bytes_max; with
-// strict float32 the descriptor asks for CUDNN_FMA_MATH, which keeps TF32 tensor cores out.
+// Algorithm_v7) or, by default, by running them all once (cudnnFindConvolutionForward-
+// Algorithm, remembered per device and shapes): the fastest whose workspace fits
+// gpu_context::conv_workspace_bytes_max. With strict float32 the descriptor asks for
+// CUDNN_FMA_MATH, which keeps TF32 tensor cores out.
+#include <map>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include <fmt/format.h>
@@ -94,23 +98,40 @@ const char* algorithm_name(cudnnConvolutionFwdAlgo_t algo) {
 struct chosen_algorithm {
   cudnnConvolutionFwdAlgo_t algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   std::size_t workspace_bytes = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
 };
 
-/// The first of cuDNN's heuristic ranking that runs these descriptors within the workspace
-/// limit (and, strict, without tensor-core math).
-chosen_algorithm choose_algorithm(const gpu_context& ctx, conv_descriptors& d) {
+/// cuDNN's ranking of the algorithms for these descriptors: measured times (benchmark) or
+/// its heuristic guess, best first.
+std::vector<cudnnConvolutionFwdAlgoPerf_t> rank_algorithms(const gpu_context& ctx,
+                                                           conv_descriptors& d) {
   int max_count = 0;
   check(cudnnGetConvolutionForwardAlgorithmMaxCount(ctx.cudnn, &max_count),
         "cudnnGetConvolutionForwardAlgorithmMaxCount");
   std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<std::size_t>(std::max(max_count, 1)));
   int returned = 0;
-  check(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x, d.w, d.conv, d.y,
+  if (ctx.conv_search == conv_algorithm_search::benchmark) {
+    // Allocates its own buffers and runs every algorithm on the context's stream, then waits.
+    check(cudnnFindConvolutionForwardAlgorithm(ctx.cudnn, d.x, d.w, d.conv, d.y,
                                                static_cast<int>(perf.size()), &returned,
                                                perf.data()),
-        "cudnnGetConvolutionForwardAlgorithm_v7");
+          "cudnnFindConvolutionForwardAlgorithm");
+  } else {
+    check(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x, d.w, d.conv, d.y,
+                                                 static_cast<int>(perf.size()), &returned,
+                                                 perf.data()),
+          "cudnnGetConvolutionForwardAlgorithm_v7");
+  }
+  perf.resize(static_cast<std::size_t>(std::max(returned, 0)));
+  return perf;
+}
+
+/// The first of `ranked` that runs these descriptors within the workspace limit (and, strict,
+/// without tensor-core math).
+chosen_algorithm first_usable(const gpu_context& ctx, conv_descriptors& d,
+                              const std::vector<cudnnConvolutionFwdAlgoPerf_t>& ranked) {
   std::string passed_over;
-  for (int i = 0; i < returned; ++i) {
-    const auto& p = perf[static_cast<std::size_t>(i)];
+  for (const auto& p : ranked) {
     if (p.status != CUDNN_STATUS_SUCCESS)
       continue;
     if (ctx.strict_fp32 &&
@@ -132,11 +153,45 @@ chosen_algorithm choose_algorithm(const gpu_context& ctx, conv_descriptors& d) {
                                  algorithm_name(p.algo), bytes, ctx.conv_workspace_bytes_max);
       continue;
     }
-    return {p.algo, bytes};
+    return {p.algo, bytes, p.mathType};
   }
   throw gpu_error(fmt::format("cuDNN offers no convolution algorithm for these shapes ({} "
                               "ranked;{})",
-                              returned, passed_over.empty() ? " none usable" : passed_over));
+                              ranked.size(), passed_over.empty() ? " none usable" : passed_over));
+}
+
+/// The benchmark's choices, per device, search, math and shapes: a plan per batch size, and
+/// the same layer shapes recurring in a network, do not run the benchmark again.
+struct algorithm_memo {
+  std::mutex mutex;
+  std::map<std::string, chosen_algorithm> chosen;
+};
+
+algorithm_memo& memo() {
+  static algorithm_memo m;
+  return m;
+}
+
+chosen_algorithm choose_algorithm(const gpu_context& ctx, conv_descriptors& d,
+                                  const std::string& shapes) {
+  if (ctx.conv_search != conv_algorithm_search::benchmark)
+    return first_usable(ctx, d, rank_algorithms(ctx, d));
+  const auto key = fmt::format("{}|{}|{}|{}", ctx.device, ctx.strict_fp32,
+                               ctx.conv_workspace_bytes_max, shapes);
+  auto& m = memo();
+  {
+    std::lock_guard lock{m.mutex};
+    if (auto it = m.chosen.find(key); it != m.chosen.end()) {
+      if (!ctx.strict_fp32)
+        check(cudnnSetConvolutionMathType(d.conv, it->second.math),
+              "cudnnSetConvolutionMathType");
+      return it->second;
+    }
+  }
+  auto chosen = first_usable(ctx, d, rank_algorithms(ctx, d));
+  std::lock_guard lock{m.mutex};
+  m.chosen.emplace(key, chosen);
+  return chosen;
 }
 
 } // namespace
@@ -240,7 +295,11 @@ result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_ty
                                     to_string(shape_t(cudnn_out.begin(), cudnn_out.end())),
                                     to_string(y_dims)));
 
-  const auto algo = choose_algorithm(ctx, *d);
+  const auto algo = choose_algorithm(
+    ctx, *d,
+    fmt::format("x{} w{} y{} pads{} strides{} dilations{} group{}", to_string(x_dims),
+                to_string(w_dims), to_string(y_dims), to_string(pads), to_string(strides),
+                to_string(dilations), p.group));
   const std::size_t pad_bytes =
     asymmetric ? align_up(static_cast<std::size_t>(p.batch * p.in_channels *
                                                    element_count(padded_spatial)) *

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <stdexcept>
@@ -34,6 +35,17 @@ namespace hogar::nn {
 /// 256 bytes at most.
 inline constexpr std::size_t gpu_alignment = 256;
 
+/// How a Conv's cuDNN algorithm is chosen when it is bound.
+enum class conv_algorithm_search : std::uint8_t {
+  /// Run every algorithm cuDNN offers on the shapes once and keep the fastest
+  /// (cudnnFindConvolutionForwardAlgorithm, what PyTorch's cudnn.benchmark does); the choice
+  /// is remembered per device and shapes for the life of the process.
+  benchmark,
+  /// cuDNN's heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7): binds at once, runs
+  /// nothing, and often picks slower kernels for large batches.
+  heuristic,
+};
+
 /// What GPU kernels are bound with and run on. Owned by one executor instance; the handles
 /// are bound to `stream`, and the device is current on the calling thread whenever a kernel
 /// is bound or run.
@@ -48,6 +60,7 @@ struct gpu_context {
   /// The largest cuDNN workspace one convolution may use, bytes; faster algorithms that need
   /// more are passed over.
   std::size_t conv_workspace_bytes_max = std::size_t{1} << 30;
+  conv_algorithm_search conv_search = conv_algorithm_search::benchmark;
 };
 
 /// The device buffers of one call of a bound GPU kernel.

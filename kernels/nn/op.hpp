@@ -93,9 +93,30 @@ enum class gpu_support : std::uint8_t {
   none,
   /// float32 compute (cuDNN, cuBLAS, hogar's kernels).
   float32,
+  /// float32 and float64 (Div).
+  floating,
+  /// float32, float64, int32 and int64 (Add, Sub, Mul).
+  arithmetic,
   /// Data movement only (transpose, concat, views): every dtype.
   any_dtype,
 };
+
+/// Whether the GPU runs an op of support `s` on `type`.
+constexpr bool gpu_runs(gpu_support s, dtype type) noexcept {
+  switch (s) {
+    case gpu_support::none: return false;
+    case gpu_support::float32: return type == dtype::float32;
+    case gpu_support::floating: return type == dtype::float32 || type == dtype::float64;
+    case gpu_support::arithmetic:
+      return type == dtype::float32 || type == dtype::float64 || type == dtype::int32 ||
+             type == dtype::int64;
+    case gpu_support::any_dtype: return true;
+  }
+  return false;
+}
+
+/// The dtypes `s` stands for, as `hogar model ops` and errors say them: "float32, float64".
+std::string_view to_string(gpu_support s) noexcept;
 
 struct op_definition {
   std::string_view op_type;

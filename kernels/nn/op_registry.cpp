@@ -22,14 +22,15 @@ namespace {
 std::vector<op_definition> make_table() {
   constexpr auto f32 = gpu_support::float32;
   constexpr auto any = gpu_support::any_dtype;
+  constexpr auto arithmetic = gpu_support::arithmetic;
   // Views: output 0 is input 0's storage (plans run no kernel; the copy serves folding).
   constexpr int view_of_input0 = 0;
   std::vector<op_definition> ops = {
     // Element-wise arithmetic with broadcasting.
-    {"Add", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
-    {"Div", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
-    {"Mul", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
-    {"Sub", infer_binary, bind_binary_reference, bind_binary_cpu, f32},
+    {"Add", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
+    {"Div", infer_binary, bind_binary_reference, bind_binary_cpu, gpu_support::floating},
+    {"Mul", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
+    {"Sub", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
     // Activations.
     {"Clip", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"LeakyRelu", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
@@ -119,11 +120,23 @@ support supports(std::string_view op_type, device d, dtype type) {
     case device::gpu:
       if (op->gpu == gpu_support::none)
         return {false, fmt::format("{} has no GPU kernel", op_type)};
-      if (op->gpu == gpu_support::float32 && type != dtype::float32)
-        return {false, fmt::format("{} runs float32 on the GPU, not {}", op_type, to_string(type))};
+      if (!gpu_runs(op->gpu, type))
+        return {false, fmt::format("{} runs {} on the GPU, not {}", op_type, to_string(op->gpu),
+                                   to_string(type))};
       return {};
   }
   return {false, "unknown device"};
+}
+
+std::string_view to_string(gpu_support s) noexcept {
+  switch (s) {
+    case gpu_support::none: return "-";
+    case gpu_support::float32: return "float32";
+    case gpu_support::floating: return "float32, float64";
+    case gpu_support::arithmetic: return "float32, float64, int32, int64";
+    case gpu_support::any_dtype: return "every dtype";
+  }
+  return "-";
 }
 
 } // namespace hogar::nn

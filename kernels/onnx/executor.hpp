@@ -24,6 +24,10 @@ struct executor_options {
   std::size_t intra_op_threads = 1;
   /// GPU: the CUDA device.
   int gpu_index = 0;
+  /// GPU: choose each Conv's cuDNN algorithm by running them all once per shape (as PyTorch's
+  /// cudnn.benchmark does) rather than by cuDNN's heuristics, which bind faster but often
+  /// pick slower kernels for large batches.
+  bool gpu_conv_benchmark = true;
   /// Plans kept, one per distinct set of input shapes; the least recently used goes first.
   std::size_t plan_cache_size = 8;
   /// Refuse float inputs holding NaN (a request error) instead of computing with them.

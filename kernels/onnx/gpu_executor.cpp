@@ -41,6 +41,11 @@ namespace {
 
 using nn::gpu_alignment;
 
+/// Inputs go up in slices of this size (a multiple of every element size): big enough that
+/// each upload runs at the link's speed, small enough to stay in the CPU's cache while its NaN
+/// check runs and to overlap the next slice's copy.
+constexpr std::size_t staging_slice_bytes = std::size_t{1} << 20;
+
 /// cuBLAS's workspace per handle: the size NVIDIA recommends for Hopper.
 constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
 
@@ -198,6 +203,8 @@ public:
   gpu_executor(std::shared_ptr<const model_graph> model, executor_options options)
     : model_(std::move(model)), options_(options), cache_(options.plan_cache_size) {
     ctx_.device = options_.gpu_index;
+    ctx_.conv_search = options_.gpu_conv_benchmark ? nn::conv_algorithm_search::benchmark
+                                                   : nn::conv_algorithm_search::heuristic;
     for (auto& [name, t] : model_->initializers)
       initializers_.insert(&t);
   }
@@ -256,7 +263,8 @@ public:
   result<std::vector<tensor>> run(std::span<const tensor> inputs) override {
     if (broken_)
       return fail(errc::unavailable, *broken_);
-    if (auto problem = check_request(*model_, inputs, options_.reject_nan_inputs))
+    // NaN is looked for while the inputs are staged (execute): one pass over their bytes.
+    if (auto problem = check_request(*model_, inputs, false))
       return *problem;
     if (auto status = cudaSetDevice(ctx_.device); status != cudaSuccess)
       return fail_batch(fmt::format("{}: cudaSetDevice({}): {}", model_->source, ctx_.device,
@@ -426,17 +434,31 @@ private:
     char* base = batch_memory_.data();
     std::size_t current = nodes.size();
     try {
-      // Inputs: into pinned memory, then one upload (the device block starts with them,
-      // laid out as in the pinned block).
+      // Inputs: into pinned memory and up to the device (whose block starts with them, laid
+      // out as in the pinned block) in slices, so that each slice's upload overlaps the
+      // copying of the next; each slice is looked at for NaN while it is in cache.
       for (std::size_t i = 0; i < inputs.size(); ++i) {
         auto bytes = inputs[i].bytes();
-        if (!bytes.empty())
-          std::memcpy(staging_in_.data() + c.input_offsets[i], bytes.data(), bytes.size());
+        const auto type = inputs[i].type();
+        const bool scan = options_.reject_nan_inputs &&
+                          (type == dtype::float32 || type == dtype::float64);
+        for (std::size_t at = 0; at < bytes.size(); at += staging_slice_bytes) {
+          const auto n = std::min(staging_slice_bytes, bytes.size() - at);
+          char* staged = staging_in_.data() + c.input_offsets[i] + at;
+          std::memcpy(staged, bytes.data() + at, n);
+          if (scan) {
+            if (auto nan = first_nan(type, {staged, n}); nan >= 0) {
+              // Slices already sent still read the pinned block: wait before giving it back.
+              cudaStreamSynchronize(ctx_.stream);
+              return nan_input_error(*model_, i,
+                                     static_cast<std::int64_t>(at / dtype_size(type)) + nan);
+            }
+          }
+          nn::check(cudaMemcpyAsync(base + c.input_offsets[i] + at, staged, n,
+                                    cudaMemcpyHostToDevice, ctx_.stream),
+                    "cudaMemcpyAsync (inputs)");
+        }
       }
-      if (c.input_bytes > 0)
-        nn::check(cudaMemcpyAsync(base, staging_in_.data(), c.input_bytes,
-                                  cudaMemcpyHostToDevice, ctx_.stream),
-                  "cudaMemcpyAsync (inputs)");
       // Where every value lives for this call: constants, the inputs, the arena.
       for (std::size_t v = 0; v < values.size(); ++v) {
         const auto& value = values[v];

@@ -45,6 +45,11 @@ std::optional<error_info> check_inputs(const model_graph& model,
   return std::nullopt;
 }
 
+error_info nan_input_error(const model_graph& model, std::size_t input, std::int64_t element) {
+  return fail(errc::invalid_argument, fmt::format("{}: input '{}' holds NaN (element {})",
+                                                  model.source, model.inputs[input].name, element));
+}
+
 std::optional<error_info> check_request(const model_graph& model, std::span<const tensor> inputs,
                                         bool reject_nan) {
   if (auto problem = check_inputs(model, inputs))
@@ -52,9 +57,7 @@ std::optional<error_info> check_request(const model_graph& model, std::span<cons
   if (reject_nan)
     for (std::size_t i = 0; i < inputs.size(); ++i)
       if (auto at = first_nan(inputs[i]); at >= 0)
-        return fail(errc::invalid_argument,
-                    fmt::format("{}: input '{}' holds NaN (element {})", model.source,
-                                model.inputs[i].name, at));
+        return nan_input_error(model, i, at);
   return std::nullopt;
 }
 

@@ -85,8 +85,12 @@ private:
 /// float32[2, 3, 32, 31]".
 std::optional<error_info> check_inputs(const model_graph& model, std::span<const tensor> inputs);
 
+/// The refusal of a request whose input `input` holds NaN at `element`:
+/// "model.onnx: input 'x' holds NaN (element 7)".
+error_info nan_input_error(const model_graph& model, std::size_t input, std::int64_t element);
+
 /// check_inputs, and with `reject_nan` no float input holding NaN: what every executor checks
-/// before a batch ("model.onnx: input 'x' holds NaN (element 7)").
+/// before a batch (the GPU executor looks for NaN while it stages the inputs instead).
 std::optional<error_info> check_request(const model_graph& model, std::span<const tensor> inputs,
                                         bool reject_nan);
 

@@ -1,5 +1,7 @@
 #include "kernels/tensor.hpp"
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include <doctest/doctest.h>
@@ -74,4 +76,33 @@ TEST_CASE("find_tensor finds a tensor by name") {
   REQUIRE(find_tensor(r, "b") != nullptr);
   CHECK(find_tensor(r, "b")->value_as_double(0) == 2);
   CHECK(find_tensor(r, "c") == nullptr);
+}
+
+TEST_CASE("first_nan finds the first NaN wherever it is, in float32 and float64") {
+  // Around the scan's blocks of 1024 and its vectors of 8 (float) and 4 (double).
+  const std::int64_t n = 5003;
+  for (std::int64_t at : {0, 1, 7, 8, 1023, 1024, 1025, 4095, 5002}) {
+    CAPTURE(at);
+    tensor f{dtype::float32, {n}};
+    tensor d{dtype::float64, {1, n}};
+    auto fv = f.mutable_values<float>();
+    auto dv = d.mutable_values<double>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      fv[static_cast<std::size_t>(i)] = static_cast<float>(i) - 2000.5f;
+      dv[static_cast<std::size_t>(i)] = 1e300 * static_cast<double>(i % 3);
+    }
+    CHECK(first_nan(f) == -1);
+    CHECK(first_nan(d) == -1);
+    fv[static_cast<std::size_t>(at)] = std::numeric_limits<float>::quiet_NaN();
+    dv[static_cast<std::size_t>(at)] = -std::numeric_limits<double>::quiet_NaN();
+    if (at + 2 < n) {  // a later NaN does not hide the first
+      fv[static_cast<std::size_t>(at + 2)] = std::numeric_limits<float>::signaling_NaN();
+      dv[static_cast<std::size_t>(at + 2)] = std::numeric_limits<double>::quiet_NaN();
+    }
+    CHECK(first_nan(f) == at);
+    CHECK(first_nan(d) == at);
+  }
+  // Infinities are numbers, and other dtypes have no NaN.
+  CHECK(first_nan(make<float>({3}, {INFINITY, -INFINITY, 0})) == -1);
+  CHECK(first_nan(make<std::int32_t>({2}, {-1, 0x7fc00000})) == -1);
 }

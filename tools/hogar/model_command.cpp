@@ -99,9 +99,7 @@ int test(const args& argv) {
 int ops() {
   fmt::print("{:<20} {:<10} {:<9} {}\n", "operator", "reference", "fast cpu", "gpu");
   for (auto& op : nn::all_ops()) {
-    std::string_view gpu = op.gpu == nn::gpu_support::none      ? "-"
-                           : op.gpu == nn::gpu_support::float32 ? "float32"
-                                                                : "every dtype";
+    const auto gpu = nn::to_string(op.gpu);
     fmt::print("{:<20} {:<10} {:<9} {}\n", op.op_type, "yes", op.bind_cpu ? "yes" : "reference",
                gpu);
   }

@@ -3,6 +3,7 @@
 // built in memory must give the reference's results, batch after batch and shape after shape,
 // and a batch too large for the GPU must fail alone. The per-op comparison of every device
 // with the reference lives in test/kernels/nn/ops_table_test.cpp.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -218,16 +219,18 @@ TEST_CASE("the GPU executor names the first node it cannot run, GPU or not") {
     MESSAGE("skipped: hogar was built without the GPU executor");
     return;
   }
-  // Add runs float32 on the GPU; int32 stays on the CPU paths.
+  // Div runs float32 and float64 on the GPU; an integer Div stays on the CPU paths (a kernel
+  // cannot report a division by zero).
   model_maker b;
   b.input("a", dtype::int32, {-1, 3});
   b.weight("one", tensor::from_values<std::int32_t>({3}, {1, 1, 1}));
-  b.node("Add", "add_ints", {"a", "one"}, {"y"});
+  b.node("Add", "add_ints", {"a", "one"}, {"s"});
+  b.node("Div", "div_ints", {"s", "one"}, {"y"});
   b.output("y", dtype::int32, {-1, 3});
   auto exec = onnx::make_executor(b.done(), on(nn::device::gpu));
   REQUIRE_FALSE(exec.has_value());
   CHECK(exec.error().code == errc::unsupported);
-  CHECK_MESSAGE(exec.error().message.find("node 'add_ints' (Add)") != std::string::npos,
+  CHECK_MESSAGE(exec.error().message.find("node 'div_ints' (Div)") != std::string::npos,
                 exec.error().message);
   CHECK_MESSAGE(exec.error().message.find("int32") != std::string::npos, exec.error().message);
 }
@@ -236,20 +239,26 @@ TEST_CASE("a conv, relu, gemm and softmax model gives the reference's results on
   if (!have_gpu())
     return;
   auto model = conv_relu_gemm_softmax();
-  auto gpu = onnx::make_executor(model, on(nn::device::gpu));
-  REQUIRE_MESSAGE(gpu.has_value(), (gpu ? "" : gpu.error().message));
   auto ref = onnx::make_executor(model, on(nn::device::reference));
   REQUIRE(ref.has_value());
-  CHECK((*gpu)->device() == nn::device::gpu);
-  // Batch sizes in an order that makes plans, reuses them and grows the memory.
-  for (std::int64_t batch : {2, 5, 2, 1, 5}) {
-    std::vector<tensor> inputs{random_floats({batch, 3, 8, 8}, 100 + batch)};
-    auto got = (*gpu)->run(inputs);
-    REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
-    auto want = (*ref)->run(inputs);
-    REQUIRE(want.has_value());
-    REQUIRE(got->size() == 1);
-    check_close((*got)[0], (*want)[0], fmt::format("probabilities of a batch of {}", batch));
+  // Both ways of choosing the convolution algorithm: timing them all, and cuDNN's heuristics.
+  for (bool benchmark : {true, false}) {
+    CAPTURE(benchmark);
+    auto options = on(nn::device::gpu);
+    options.gpu_conv_benchmark = benchmark;
+    auto gpu = onnx::make_executor(model, options);
+    REQUIRE_MESSAGE(gpu.has_value(), (gpu ? "" : gpu.error().message));
+    CHECK((*gpu)->device() == nn::device::gpu);
+    // Batch sizes in an order that makes plans, reuses them and grows the memory.
+    for (std::int64_t batch : {2, 5, 2, 1, 5}) {
+      std::vector<tensor> inputs{random_floats({batch, 3, 8, 8}, 100 + batch)};
+      auto got = (*gpu)->run(inputs);
+      REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
+      auto want = (*ref)->run(inputs);
+      REQUIRE(want.has_value());
+      REQUIRE(got->size() == 1);
+      check_close((*got)[0], (*want)[0], fmt::format("probabilities of a batch of {}", batch));
+    }
   }
 }
 
@@ -268,6 +277,45 @@ TEST_CASE("a model over most GPU kernels gives the reference's results") {
     auto got = (*gpu)->run(inputs);
     REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
     check_close((*got)[0], (*want)[0], fmt::format("log probabilities of a batch of {}", batch));
+  }
+}
+
+TEST_CASE("integer and float64 arithmetic runs on the GPU as on the reference") {
+  if (!have_gpu())
+    return;
+  // int64: (a + k) * a - k, broadcast over a row; float64: (x - c) / c over a column.
+  model_maker b;
+  b.input("a", dtype::int64, {-1, 3});
+  b.input("x", dtype::float64, {-1, 2});
+  b.weight("k", tensor::from_values<std::int64_t>({3}, {-7, 0, 1000000007}));
+  b.weight("c", tensor::from_values<double>({1, 2}, {3.0, -0.125}));
+  b.node("Add", "plus", {"a", "k"}, {"p"});
+  b.node("Mul", "times", {"p", "a"}, {"t"});
+  b.node("Sub", "minus", {"t", "k"}, {"ints"});
+  b.node("Sub", "shift", {"x", "c"}, {"d"});
+  b.node("Div", "scale", {"d", "c"}, {"floats"});
+  b.output("ints", dtype::int64, {-1, 3});
+  b.output("floats", dtype::float64, {-1, 2});
+  auto model = b.done();
+  auto gpu = onnx::make_executor(model, on(nn::device::gpu));
+  REQUIRE_MESSAGE(gpu.has_value(), (gpu ? "" : gpu.error().message));
+  auto ref = onnx::make_executor(model, on(nn::device::reference));
+  REQUIRE(ref.has_value());
+  std::vector<tensor> inputs{
+    tensor::from_values<std::int64_t>({4, 3}, {1, -2, 3, 40000, 5, -6, 7, 8, 9, 0, -1, 12345}),
+    tensor::from_values<double>({4, 2}, {1.5, 2.25, -3.0, 1e300, 0.1, -0.2, 7.0, 8.0})};
+  auto got = (*gpu)->run(inputs);
+  REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
+  auto want = (*ref)->run(inputs);
+  REQUIRE(want.has_value());
+  REQUIRE(got->size() == 2);
+  for (std::size_t o = 0; o < 2; ++o) {
+    REQUIRE((*got)[o].type() == (*want)[o].type());
+    REQUIRE((*got)[o].shape() == (*want)[o].shape());
+    // Exact: integer arithmetic, and one correctly rounded double operation per element.
+    CHECK_MESSAGE(std::equal((*got)[o].bytes().begin(), (*got)[o].bytes().end(),
+                             (*want)[o].bytes().begin(), (*want)[o].bytes().end()),
+                  "output ", o);
   }
 }
 
