@@ -51,6 +51,9 @@ struct options {
   double temperature = 0;
   double decay = 0;
   double level_ratio = 0;
+  /// --headroom: the load scales studied (rate multipliers of the dynamic trace's levels).
+  std::vector<double> headroom_scales;
+  std::int64_t threads_max = 2;
 };
 
 /// Mean latency over a whole trace, served window by window under `policy` (its decisions
@@ -130,6 +133,82 @@ int oracle_for_trace(const options& o, const service_profile& profile) {
                            "\"instances\": {}, \"intra_op_threads\": {}}}, "
                            "\"mean_latency_ms\": {:.3f}}}\n",
                            best[0], best[1], best[2], best[3], best_ms);
+  return 0;
+}
+
+/// How much any tuner can gain over the best single static configuration on the dynamic
+/// trace: every grid configuration's steady-state latency at each of the trace's levels
+/// (0.07, 0.06, 0.07, 0.10, 0.12 s, equally long, so each weighs by its rate), then the best
+/// static configuration (the lowest request-weighted mean over the levels) against the
+/// per-level oracle (each level under its own best configuration, switched at no cost). No
+/// tuner beats the per-level oracle but in transients, so their ratio bounds what tuning can
+/// give on this service profile: the target asks for 0.7.
+int headroom(const options& o, const service_profile& profile, int argc, char** argv) {
+  auto grid = tuning_grid::make({{"batch_size", 1, o.batch_max},
+                                 {"queue_delay_us", 0, 20000},
+                                 {"instances", 1, o.instances_max},
+                                 {"intra_op_threads", 1, o.threads_max}},
+                                static_cast<std::size_t>(o.points));
+  if (!grid) {
+    std::cerr << "tuning_sim_bench: " << grid.error().message << "\n";
+    return 1;
+  }
+  const std::vector<double> levels{0.07, 0.06, 0.07, 0.10, 0.12};
+  std::string md = bench::report_header(
+    "bench/tuning: what tuning can gain over the best static configuration", argc, argv);
+  md += fmt::format(
+    "Service times: `{}`, {} cores shared by the instances, noise ±{:.0f}%. Grid: batch_size "
+    "[1, {}], queue_delay_us [0, 20000] ({} points each), instances [1, {}], intra_op_threads "
+    "[1, {}]: {} configurations, each measured at each level on 20,000 Poisson requests "
+    "(common random numbers). Levels: the dynamic trace's mean inter-arrival times 0.07, 0.06, "
+    "0.07, 0.10, 0.12 s divided by the scale, equally long. Headroom = per-level oracle / best "
+    "static: no tuner does better but in transients (the target asks RRL for 0.7x the best "
+    "static).\n\n",
+    o.profile, o.cores, 100 * o.noise, o.batch_max, o.points, o.instances_max, o.threads_max,
+    grid->size());
+  md += "| scale | peak rate | best static | its mean | per-level oracle (configurations) | its "
+        "mean | headroom |\n| ---: | ---: | --- | ---: | --- | ---: | ---: |\n";
+  auto describe = [&](std::size_t c) {
+    auto v = grid->values(c);
+    return fmt::format("b{} d{} i{} t{}", v[0], v[1], v[2], v[3]);
+  };
+  for (double scale : o.headroom_scales) {
+    serving_options steady{o.cores, o.noise, 0, 1};
+    std::vector<std::vector<double>> ms(levels.size(), std::vector<double>(grid->size(), 1e300));
+    double weight_sum = 0;
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      weight_sum += scale / levels[l];
+      for (std::size_t c = 0; c < grid->size(); ++c)
+        if (auto m = expected_latency_ms(profile, steady, grid->values(c), scale / levels[l]))
+          ms[l][c] = *m;
+    }
+    std::size_t best_static = 0;
+    double best_static_ms = 1e300;
+    for (std::size_t c = 0; c < grid->size(); ++c) {
+      double mean = 0;
+      for (std::size_t l = 0; l < levels.size(); ++l)
+        mean += (scale / levels[l]) / weight_sum * ms[l][c];
+      if (mean < best_static_ms) {
+        best_static_ms = mean;
+        best_static = c;
+      }
+    }
+    double oracle_ms = 0;
+    std::string chosen;
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      auto it = std::min_element(ms[l].begin(), ms[l].end());
+      oracle_ms += (scale / levels[l]) / weight_sum * *it;
+      chosen += (chosen.empty() ? "" : ", ") +
+                describe(static_cast<std::size_t>(it - ms[l].begin()));
+    }
+    md += fmt::format("| {:g} | {:.1f}/s | {} | {:.1f} ms | {} | {:.1f} ms | {:.2f}x |\n", scale,
+                      scale / 0.06, describe(best_static), best_static_ms, chosen, oracle_ms,
+                      oracle_ms / best_static_ms);
+    std::cerr << "scale " << scale << " done\n";
+  }
+  std::ofstream out{o.output, std::ios::app};
+  out << "\n" << md;
+  std::cout << md;
   return 0;
 }
 
@@ -223,9 +302,14 @@ int main(int argc, char** argv) {
     ("decay", po::value(&o.decay), "--replay: RRL's temperature decay per window")
     ("level-ratio", po::value(&o.level_ratio), "--replay: the workload levels' width")
     ("batch-max", po::value(&o.batch_max)->default_value(o.batch_max),
-     "--oracle-trace: the batch size bound")
+     "--oracle-trace, --headroom: the batch size bound")
     ("instances-max", po::value(&o.instances_max)->default_value(o.instances_max),
-     "--oracle-trace: the instances bound");
+     "--oracle-trace, --headroom: the instances bound")
+    ("threads-max", po::value(&o.threads_max)->default_value(o.threads_max),
+     "--headroom: the intra_op_threads bound")
+    ("headroom", po::value(&o.headroom_scales)->multitoken(),
+     "the load scales at which to compare the best static configuration with a per-level "
+     "oracle on the dynamic trace (appended to --output), and stop");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -245,6 +329,8 @@ int main(int argc, char** argv) {
   }
   if (!o.oracle_trace.empty())
     return oracle_for_trace(o, *profile);
+  if (!o.headroom_scales.empty())
+    return headroom(o, *profile, argc, argv);
   // The bounds: batch size [1, 64], queue delay [0, 20000] us, instances [1, 4],
   // intra-op threads [1, 2]; 11 points on the wide knobs, one per value on the narrow ones.
   auto grid = tuning_grid::make({{"batch_size", 1, 64},
