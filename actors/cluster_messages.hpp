@@ -55,6 +55,8 @@ using local_reload_atom = caf::atom_constant<caf::atom("lreload")>;
 /// (metadata_atom, graph) -> graph_metadata.
 using metadata_atom = caf::atom_constant<caf::atom("metadata")>;
 /// CLI or HTTP -> daemon: set knobs of a model operator on all its replicas:
+/// (graph_dot_atom, graph) -> std::string: the graph's Graphviz text (the web page's layout).
+using graph_dot_atom = caf::atom_constant<caf::atom("graphdot")>;
 /// (tune_atom, graph, operator, knob_request) -> std::string.
 using tune_atom = caf::atom_constant<caf::atom("tune")>;
 /// Graph supervisor -> node, after every node has wired a graph: start taking requests for it.
@@ -325,12 +327,14 @@ struct replica_snapshot {
   /// replaced.
   std::string state;
   operator_stats stats;
+  /// The operator's latency objective from the graph file, ms; 0: none.
+  double slo_ms = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_snapshot& x) {
   return f(caf::meta::type_name("replica_snapshot"), x.op, x.kind, x.replica, x.node, x.state,
-           x.stats);
+           x.stats, x.slo_ms);
 }
 
 struct graph_snapshot {

@@ -50,6 +50,19 @@ double p_us(const operator_stats& s, double p) {
   return latency_histogram::percentile_us(s.latency_buckets, p);
 }
 
+/// The replica's latencies since it started, bucketed: upper bounds in microseconds (the last
+/// bucket, above every bound, has null) and counts.
+nlohmann::json histogram_json(const operator_stats& s) {
+  auto bounds = nlohmann::json::array();
+  for (auto ns : scheduling::latency_histogram::bounds_ns)
+    bounds.push_back(static_cast<double>(ns) / 1000.0);
+  bounds.push_back(nullptr);
+  auto counts = nlohmann::json::array();
+  for (std::size_t i = 0; i < scheduling::latency_histogram::bucket_count; ++i)
+    counts.push_back(i < s.latency_buckets.size() ? s.latency_buckets[i] : 0);
+  return {{"upper_bounds_us", std::move(bounds)}, {"counts", std::move(counts)}};
+}
+
 nlohmann::json knobs_json(const std::vector<knob_value>& knobs) {
   auto out = nlohmann::json::object();
   for (auto& k : knobs)
@@ -289,7 +302,9 @@ nlohmann::json to_json(const graph_snapshot& g) {
                         {"role", s.role},
                         {"backup_in_sync", s.backup_in_sync},
                         {"unacknowledged", s.unacknowledged},
-                        {"replayed", s.replayed}});
+                        {"replayed", s.replayed},
+                        {"slo_ms", r.slo_ms},
+                        {"latency_histogram", histogram_json(s)}});
     // Model replicas: their windows, and their tuning when they have a tuning block.
     if (!s.tuning.config.empty())
       replicas.back()["tuning"] = to_json(s.tuning);

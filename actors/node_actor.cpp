@@ -18,6 +18,7 @@
 #include "actors/node_internal.hpp"
 #include "actors/node_log.hpp"
 #include "actors/operator_actor.hpp"
+#include "graph/dot.hpp"
 #include "graph/loader.hpp"
 #include "kernels/onnx/model_repository.hpp"
 #include "kernels/onnx/model_store.hpp"
@@ -390,8 +391,9 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
     snap.recovery = g.recovery;
     for (auto& p : g.placement) {
       auto op = g.topo->op_index(p.op);
+      auto& spec = *g.topo->ops[op].spec;
       snap.replicas.push_back(
-        replica_snapshot{p.op, g.topo->ops[op].spec->kind, p.replica, p.node, "unreachable", {}});
+        replica_snapshot{p.op, spec.kind, p.replica, p.node, "unreachable", {}, spec.slo_ms});
       ++total;
     }
     if (g.ingress)
@@ -608,6 +610,13 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
       return out;
     },
     [self](status_atom, const std::string& name) { return on_status(self, name); },
+    [self](graph_dot_atom, const std::string& name) -> caf::result<std::string> {
+      auto i = self->state.graphs.find(name);
+      if (i == self->state.graphs.end())
+        return make_error(errc::not_found, fmt::format("graph '{}' is not deployed (deployed: {})",
+                                                       name, fmt::join(graph_names(self), ", ")));
+      return graph::to_dot(*i->second.topo);
+    },
     [self](metadata_atom, const std::string& name) {
       return guarded(self, "metadata", [&] { return on_metadata(self, name); });
     },

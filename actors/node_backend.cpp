@@ -415,6 +415,44 @@ void node_backend::tune(const std::string& graph, const std::string& op,
                          std::move(request));
 }
 
+void node_backend::repository_reload(const std::string& model,
+                                     std::function<void(result<std::string>)> done) {
+  ask_async<std::string>(sys_, node_, std::move(done), model_reload_atom::value, model);
+}
+
+void node_backend::graph_dot(const std::string& graph,
+                             std::function<void(result<std::string>)> done) {
+  ask_async<std::string>(sys_, node_, std::move(done), graph_dot_atom::value, graph);
+}
+
+namespace {
+
+http::deployed_graph deployed(const graph_summary& s) {
+  return {s.name, static_cast<std::int64_t>(s.operators), static_cast<std::int64_t>(s.replicas)};
+}
+
+} // namespace
+
+void node_backend::submit_graph(std::string yaml, std::string file,
+                                std::function<void(result<http::deployed_graph>)> done) {
+  ask_async<graph_summary>(
+    sys_, node_,
+    [done = std::move(done)](result<graph_summary> s) {
+      done(s ? result<http::deployed_graph>{deployed(*s)} : s.error());
+    },
+    submit_atom::value, std::move(yaml), std::move(file));
+}
+
+void node_backend::remove_graph(const std::string& graph,
+                                std::function<void(result<http::deployed_graph>)> done) {
+  ask_async<graph_summary>(
+    sys_, node_,
+    [done = std::move(done)](result<graph_summary> s) {
+      done(s ? result<http::deployed_graph>{deployed(*s)} : s.error());
+    },
+    remove_atom::value, graph);
+}
+
 std::string node_backend::metrics_text() {
   auto snap = ask<cluster_snapshot>(sys_, node_, snapshot_atom::value);
   return snap ? prometheus_text(*snap) : std::string{"# the node did not answer\n"};

@@ -39,6 +39,14 @@ public:
   void tune(const std::string& graph, const std::string& op,
             std::vector<std::pair<std::string, std::int64_t>> knobs,
             std::function<void(result<std::string>)> done) override;
+  void repository_reload(const std::string& model,
+                         std::function<void(result<std::string>)> done) override;
+  void graph_dot(const std::string& graph,
+                 std::function<void(result<std::string>)> done) override;
+  void submit_graph(std::string yaml, std::string file,
+                    std::function<void(result<http::deployed_graph>)> done) override;
+  void remove_graph(const std::string& graph,
+                    std::function<void(result<http::deployed_graph>)> done) override;
 
 private:
   caf::actor_system& sys_;

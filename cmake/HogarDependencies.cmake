@@ -16,6 +16,8 @@ find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+# Graphviz's layout library: the web page's graph view (http/graph_layout.cpp).
+pkg_check_modules(GVC REQUIRED IMPORTED_TARGET libgvc)
 
 # CAF 0.17: headers in /usr/include/caf, libraries caf_core, caf_io and caf_openssl (mutual
 # TLS on the actor port; its headers include OpenSSL's).

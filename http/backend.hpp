@@ -141,6 +141,13 @@ struct repository_model_entry {
   std::string reason;
 };
 
+/// A graph placed on the cluster (`POST /v2/ui/graphs`).
+struct deployed_graph {
+  std::string name;
+  std::int64_t operators = 0;
+  std::int64_t replicas = 0;
+};
+
 class backend {
 public:
   virtual ~backend() = default;
@@ -193,6 +200,28 @@ public:
   virtual void tune(const std::string& graph, const std::string& op,
                     std::vector<std::pair<std::string, std::int64_t>> knobs,
                     std::function<void(result<std::string>)> done) = 0;
+
+  // -- the web page's operations (hogar's extension; the CLI does the same through the
+  //    actor port) ----------------------------------------------------------------------
+
+  /// `POST /v2/repository/models/{model}/reload`: hot swap, as `hogar model reload`.
+  virtual void repository_reload(const std::string& model,
+                                 std::function<void(result<std::string>)> done) = 0;
+
+  /// The Graphviz text of a deployed graph, exactly as `hogar graph dot` prints it for its
+  /// file; errc::not_found for a graph not deployed.
+  virtual void graph_dot(const std::string& graph,
+                         std::function<void(result<std::string>)> done) = 0;
+
+  /// `POST /v2/ui/graphs`: validates graph text (named `file` in messages) and places it on
+  /// the cluster, as `hogar submit`. A graph that does not validate fails with
+  /// errc::invalid_argument and every diagnostic, one per line ("file:line:column: ...").
+  virtual void submit_graph(std::string yaml, std::string file,
+                            std::function<void(result<deployed_graph>)> done) = 0;
+
+  /// `DELETE /v2/ui/graphs/{graph}`: stops serving a graph, as `hogar remove`.
+  virtual void remove_graph(const std::string& graph,
+                            std::function<void(result<deployed_graph>)> done) = 0;
 };
 
 } // namespace hogar::http

@@ -127,7 +127,24 @@ unsigned status_for(errc code) noexcept {
 }
 
 std::string error_body(std::string_view message) {
-  return dump(json{{"error", message}});
+  json body{{"error", message}};
+  // A message of several lines (every error of a graph file) also comes as a list.
+  if (message.find('\n') != std::string_view::npos) {
+    json lines = json::array();
+    std::size_t start = 0;
+    while (start <= message.size()) {
+      auto end = std::min(message.find('\n', start), message.size());
+      auto line = message.substr(start, end - start);
+      // An indented line ("  hint: ...") belongs to the error before it.
+      if (!line.empty() && line.front() == ' ' && !lines.empty())
+        lines.back() = lines.back().get<std::string>() + "\n" + std::string{line};
+      else if (!line.empty())
+        lines.push_back(line);
+      start = end + 1;
+    }
+    body["errors"] = std::move(lines);
+  }
+  return dump(body);
 }
 
 std::string server_metadata_body(std::string_view version) {

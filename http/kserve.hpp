@@ -31,7 +31,9 @@ inline constexpr std::string_view inference_header_length_field =
 /// internal) 500.
 unsigned status_for(errc code) noexcept;
 
-/// `{"error": message}`, the body of every error answer.
+/// `{"error": message}`, the body of every error answer; a message of several lines also
+/// comes as `"errors": [...]`, one entry per error with its indented hint lines (a graph
+/// file's diagnostics).
 std::string error_body(std::string_view message);
 
 /// The protocol extensions hogar implements, by Triton's names: binary_tensor_data, the

@@ -52,6 +52,8 @@ route resolve(std::string_view target) {
   };
   if (parts.empty() || is({"dashboard"}))
     return route{route_kind::dashboard, {}};
+  if (parts.size() == 2 && parts[0] == "ui")
+    return route{route_kind::ui_asset, parts[1]};
   if (is({"metrics"}))
     return route{route_kind::metrics, {}};
   if (is({"v2"}))
@@ -64,12 +66,24 @@ route resolve(std::string_view target) {
     return route{route_kind::dashboard_json, {}};
   if (is({"v2", "repository", "index"}))
     return route{route_kind::repository_index, {}};
-  // /v2/repository/models/{model}/load|unload
+  // /v2/repository/models/{model}/load|unload|reload
   if (parts.size() == 5 && parts[0] == "v2" && parts[1] == "repository" && parts[2] == "models") {
     if (parts[4] == "load")
       return route{route_kind::repository_load, parts[3]};
     if (parts[4] == "unload")
       return route{route_kind::repository_unload, parts[3]};
+    if (parts[4] == "reload")
+      return route{route_kind::repository_reload, parts[3]};
+    return route{route_kind::none, {}};
+  }
+  // /v2/ui/graphs[/{graph}[/layout.svg]]: the web page's graph operations.
+  if (parts.size() >= 3 && parts[0] == "v2" && parts[1] == "ui" && parts[2] == "graphs") {
+    if (parts.size() == 3)
+      return route{route_kind::graph_submit, {}};
+    if (parts.size() == 4)
+      return route{route_kind::graph_remove, parts[3]};
+    if (parts.size() == 5 && parts[4] == "layout.svg")
+      return route{route_kind::graph_layout, parts[3]};
     return route{route_kind::none, {}};
   }
   // /v2/models/stats: every graph's statistics (as in Triton, before a graph named "stats").
@@ -99,13 +113,38 @@ route resolve(std::string_view target) {
   return route{route_kind::none, {}};
 }
 
+std::string query_value(std::string_view target, std::string_view key) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return {};
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto end = std::min(query.find('&'), query.size());
+    auto pair = query.substr(0, end);
+    query.remove_prefix(std::min(end + 1, query.size()));
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != key)
+      continue;
+    if (eq == std::string_view::npos)
+      return {};
+    // '+' is a space in a form-encoded query.
+    std::string value{pair.substr(eq + 1)};
+    std::replace(value.begin(), value.end(), '+', ' ');
+    return percent_decode(value).value_or(std::string{});
+  }
+  return {};
+}
+
 bhttp::verb method_of(route_kind kind) {
   switch (kind) {
     case route_kind::model_infer:
     case route_kind::repository_index:
     case route_kind::repository_load:
     case route_kind::repository_unload:
+    case route_kind::repository_reload:
+    case route_kind::graph_submit:
     case route_kind::model_tuning: return bhttp::verb::post;
+    case route_kind::graph_remove: return bhttp::verb::delete_;
     default: return bhttp::verb::get;
   }
 }

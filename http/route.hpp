@@ -4,9 +4,11 @@
 // target `malformed` (a NUL would cut a model name short on its way to the file system).
 //
 // Routes (anything else is `none`):
-//   /, /dashboard, /v2/dashboard.json, /metrics, /v2, /v2/health/live, /v2/health/ready,
-//   /v2/repository/index, /v2/repository/models/{model}/load|unload,
-//   /v2/models/stats, /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats]
+//   /, /dashboard, /ui/{asset}, /v2/dashboard.json, /metrics, /v2, /v2/health/live,
+//   /v2/health/ready, /v2/repository/index, /v2/repository/models/{model}/load|unload|reload,
+//   /v2/models/stats, /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats|/tuning],
+//   /v2/ui/graphs (POST: submit), /v2/ui/graphs/{graph} (DELETE: remove),
+//   /v2/ui/graphs/{graph}/layout.svg
 #pragma once
 
 #include <optional>
@@ -41,6 +43,16 @@ enum class route_kind {
   repository_unload,
   /// POST /v2/models/{graph}/tuning: live knobs of a model operator (hogar's extension).
   model_tuning,
+  /// GET /ui/{asset}: the web page's script and style (route::graph holds the asset's name).
+  ui_asset,
+  /// POST /v2/repository/models/{model}/reload: hot swap (hogar's extension).
+  repository_reload,
+  /// GET /v2/ui/graphs/{graph}/layout.svg: the graph laid out by Graphviz.
+  graph_layout,
+  /// POST /v2/ui/graphs: submit a graph (its YAML is the body).
+  graph_submit,
+  /// DELETE /v2/ui/graphs/{graph}: remove a graph.
+  graph_remove,
 };
 
 struct route {
@@ -55,6 +67,10 @@ struct route {
 /// Decodes %XX escapes of one path segment; nullopt for a malformed escape or a control
 /// character.
 std::optional<std::string> percent_decode(std::string_view segment);
+
+/// The percent-decoded value of query parameter `key` in a request target ("/x?file=a.yaml"):
+/// empty when it is absent, malformed or holds a control character.
+std::string query_value(std::string_view target, std::string_view key);
 
 /// Maps a request target (query string ignored) onto a route.
 route resolve(std::string_view target);

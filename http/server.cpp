@@ -32,7 +32,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "http/dashboard.hpp"
+#include "http/graph_layout.hpp"
+#include "http/ui_assets.hpp"
 #include "http/kserve.hpp"
 #include "http/request_head.hpp"
 #include "http/route.hpp"
@@ -238,7 +239,9 @@ bool is_open(route_kind kind, const server_options& o) {
     case route_kind::health_live:
     case route_kind::health_ready: return o.open_health;
     case route_kind::metrics: return o.open_metrics;
+    // The page and its script carry no data: they must load to ask for the token.
     case route_kind::dashboard:
+    case route_kind::ui_asset: return true;
     case route_kind::dashboard_json: return o.open_dashboard;
     default: return false;
   }
@@ -491,8 +494,51 @@ private:
       case route_kind::malformed:
         return; // answered above, before the method was checked
       case route_kind::dashboard:
-        return send(make_response(bhttp::status::ok, "text/html; charset=utf-8",
-                                  std::string{dashboard_html()}));
+        return send(make_response(bhttp::status::ok, ui_content_type("index.html"),
+                                  std::string{ui_asset("index.html")}));
+      case route_kind::ui_asset: {
+        auto bytes = ui_asset(found.graph);
+        if (bytes.empty() || found.graph == "index.html")
+          return send_error(404, fmt::format("no such file of the web page: {}", cut(found.graph)));
+        return send(make_response(bhttp::status::ok, ui_content_type(found.graph),
+                                  std::string{bytes}));
+      }
+      case route_kind::repository_reload:
+        return start_call<std::string>(
+          [&b, model = found.graph](auto done) { b.repository_reload(model, std::move(done)); },
+          [this](std::string& message) {
+            send(make_response(bhttp::status::ok, json_type,
+                               nlohmann::json{{"message", message}}.dump()));
+          });
+      case route_kind::graph_layout:
+        return start_call<std::string>(
+          [&b, graph = found.graph](auto done) {
+            // Graphviz runs on the thread that answers, not on this connection's.
+            b.graph_dot(graph, [done = std::move(done)](result<std::string> dot) mutable {
+              done(dot ? svg_of_dot(*dot) : result<std::string>{dot.error()});
+            });
+          },
+          [this](std::string& svg) {
+            send(make_response(bhttp::status::ok, ui_content_type("layout.svg"), std::move(svg)));
+          });
+      case route_kind::graph_submit: {
+        // A name for messages only: no folder, so that a graph's `path:` models cannot be
+        // looked for anywhere but under the daemon's own folder.
+        auto file = query_value(request.target(), "file");
+        if (auto slash = file.find_last_of('/'); slash != std::string::npos)
+          file.erase(0, slash + 1);
+        if (file.empty() || file == "." || file == ".." || file.size() > 200)
+          file = "graph.yaml";
+        return start_call<deployed_graph>(
+          [&b, yaml = std::string{request.body()}, file](auto done) mutable {
+            b.submit_graph(std::move(yaml), file, std::move(done));
+          },
+          [this](deployed_graph& g) { send_deployed(g); });
+      }
+      case route_kind::graph_remove:
+        return start_call<deployed_graph>(
+          [&b, graph = found.graph](auto done) { b.remove_graph(graph, std::move(done)); },
+          [this](deployed_graph& g) { send_deployed(g); });
       case route_kind::dashboard_json:
         return send(no_store(make_response(bhttp::status::ok, json_type, b.snapshot_json())));
       case route_kind::metrics:
@@ -616,6 +662,14 @@ private:
       if (!pending->answered.exchange(true))
         send_error(500, fmt::format("the backend failed: {}", e.what()));
     }
+  }
+
+  void send_deployed(const deployed_graph& g) {
+    send(make_response(bhttp::status::ok, json_type,
+                       nlohmann::json{{"graph", g.name},
+                                      {"operators", g.operators},
+                                      {"replicas", g.replicas}}
+                         .dump()));
   }
 
   std::string unknown_graph(const std::string& graph) {

@@ -22,6 +22,8 @@ packages=(
   libonnx-testdata                # ONNX's backend node tests: the conformance suite
   python3-venv                    # the virtual environment of Triton's client (scripts/python-env.sh)
   gnuplot-nox                     # bench/tuning/tuning_bench.py draws its figure
+  libgraphviz-dev                 # the web page's graph view: Graphviz lays the graph out (libgvc)
+  chromium chromium-driver python3-selenium  # the web page's tests drive a real browser
 )
 
 missing=()

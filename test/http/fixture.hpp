@@ -202,6 +202,53 @@ public:
     });
   }
 
+  void repository_reload(const std::string& model,
+                         std::function<void(result<std::string>)> done) override {
+    if (model != "double")
+      return done(fail(errc::not_found, fmt::format("model '{}' is not served", model)));
+    done(std::string{"model 'double' reloaded: version 1 on 1 replica"});
+  }
+
+  /// `double` is drawn with an operator whose name holds markup and quotes.
+  void graph_dot(const std::string& graph, std::function<void(result<std::string>)> done) override {
+    if (graph != "double")
+      return done(fail(errc::not_found, fmt::format("graph '{}' is not deployed", graph)));
+    done(std::string{R"(digraph "double" {
+  "in:x" [shape=ellipse, label="x"];
+  "op:<b>twice</b> \"q\"" [shape=box, label="<b>twice</b> \"q\"\nmodel"];
+  "in:x" -> "op:<b>twice</b> \"q\"";
+}
+)"});
+  }
+
+  /// A body holding "broken" fails with two diagnostics; else graph `submitted` is deployed.
+  void submit_graph(std::string yaml, std::string file,
+                    std::function<void(result<http::deployed_graph>)> done) override {
+    {
+      std::lock_guard lock{mutex_};
+      submitted_files_.push_back(file);
+    }
+    if (yaml.find("broken") != std::string::npos)
+      return done(fail(errc::invalid_argument,
+                       fmt::format("{}:2:3: unknown field 'opertors'\n{}:7:5: operator 'b': "
+                                   "input 'nope' is not an input or operator",
+                                   file, file)));
+    done(http::deployed_graph{"submitted", 2, 3});
+  }
+
+  void remove_graph(const std::string& graph,
+                    std::function<void(result<http::deployed_graph>)> done) override {
+    if (graph != "double")
+      return done(fail(errc::not_found, fmt::format("graph '{}' is not deployed", graph)));
+    done(http::deployed_graph{"double", 1, 1});
+  }
+
+  /// The file names submit_graph was given, in order.
+  std::vector<std::string> submitted_files() {
+    std::lock_guard lock{mutex_};
+    return submitted_files_;
+  }
+
   /// Knobs of `pipeline`'s operator `model`: batch_size in [1, 64]; the last set kept.
   void tune(const std::string& graph, const std::string& op,
             std::vector<std::pair<std::string, std::int64_t>> knobs,
@@ -243,6 +290,8 @@ public:
   std::atomic<std::int64_t> doubled_failed_{0};
 
 private:
+  std::vector<std::string> submitted_files_;
+
   static double first_value(const record& inputs) {
     auto* x = find_tensor(inputs, "x");
     return x && x->element_count() > 0 ? x->value_as_double(0) : 0;

@@ -249,3 +249,14 @@ TEST_CASE("an answer says which model versions served it") {
   auto none = json::parse(encode_infer_response("g", "7", outputs, infer_request{}).body);
   CHECK_FALSE(none.contains("parameters"));
 }
+
+TEST_CASE("an error of several lines also comes as a list, hints kept with their error") {
+  auto one = nlohmann::json::parse(error_body("graph 'g' is not deployed"));
+  CHECK(one == nlohmann::json{{"error", "graph 'g' is not deployed"}});
+  auto many = nlohmann::json::parse(error_body(
+    "g.yaml:7:5: error: unknown kind 'nope'\n  hint: known kinds: model\ng.yaml:9:14: error: "
+    "unknown input 'y'\n"));
+  CHECK(many["errors"] == nlohmann::json::array({"g.yaml:7:5: error: unknown kind 'nope'\n  hint: known kinds: model",
+                                                 "g.yaml:9:14: error: unknown input 'y'"}));
+  CHECK(many["error"].get<std::string>().find("unknown input 'y'") != std::string::npos);
+}

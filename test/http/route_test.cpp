@@ -4,11 +4,25 @@
 #include "http/route.hpp"
 
 using namespace hogar::http;
+namespace bhttp = boost::beast::http;
 
 TEST_CASE("the KServe v2 paths resolve to their routes, with the graph and version they name") {
   CHECK(resolve("/").kind == route_kind::dashboard);
   CHECK(resolve("/dashboard").kind == route_kind::dashboard);
   CHECK(resolve("/v2/dashboard.json").kind == route_kind::dashboard_json);
+  CHECK(resolve("/ui/app.js").kind == route_kind::ui_asset);
+  CHECK(resolve("/ui/app.js").graph == "app.js");
+  CHECK(resolve("/ui/a/b.js").kind == route_kind::none);
+  CHECK(resolve("/v2/ui/graphs").kind == route_kind::graph_submit);
+  CHECK(resolve("/v2/ui/graphs?file=x.yaml").kind == route_kind::graph_submit);
+  CHECK(resolve("/v2/ui/graphs/a%20b").kind == route_kind::graph_remove);
+  CHECK(resolve("/v2/ui/graphs/a%20b").graph == "a b");
+  CHECK(resolve("/v2/ui/graphs/g/layout.svg").kind == route_kind::graph_layout);
+  CHECK(resolve("/v2/ui/graphs/g/other").kind == route_kind::none);
+  CHECK(resolve("/v2/repository/models/m/reload").kind == route_kind::repository_reload);
+  CHECK(method_of(route_kind::graph_remove) == bhttp::verb::delete_);
+  CHECK(method_of(route_kind::graph_submit) == bhttp::verb::post);
+  CHECK(method_of(route_kind::graph_layout) == bhttp::verb::get);
   CHECK(resolve("/metrics").kind == route_kind::metrics);
   CHECK(resolve("/v2").kind == route_kind::server_metadata);
   CHECK(resolve("/v2/health/live").kind == route_kind::health_live);
@@ -77,4 +91,15 @@ TEST_CASE("inference and the repository take POST, everything else GET") {
   CHECK(method_of(route_kind::repository_unload) == verb::post);
   CHECK(method_of(route_kind::health_live) == verb::get);
   CHECK(method_of(route_kind::model_metadata) == verb::get);
+}
+
+TEST_CASE("query_value decodes one parameter and ignores the rest") {
+  CHECK(query_value("/x?file=a.yaml", "file") == "a.yaml");
+  CHECK(query_value("/x?a=1&file=my%20graph.yaml&b=2", "file") == "my graph.yaml");
+  CHECK(query_value("/x?file=a+b.yaml", "file") == "a b.yaml");
+  CHECK(query_value("/x?files=a", "file").empty());
+  CHECK(query_value("/x", "file").empty());
+  CHECK(query_value("/x?file", "file").empty());
+  CHECK(query_value("/x?file=%zz", "file").empty());
+  CHECK(query_value("/x?file=a%00b", "file").empty());
 }

@@ -343,7 +343,8 @@ TEST_CASE("with tokens, a request without a valid one is 401 with no detail") {
   auto health = c.get("/v2/health/live");
   REQUIRE(health);
   CHECK(health->result_int() == 200);
-  for (auto target : {"/metrics", "/v2/models/double", "/no/such/path", "/"}) {
+  // (The page itself, "/", loads without a token so that it can ask for one: see below.)
+  for (auto target : {"/metrics", "/v2/models/double", "/no/such/path", "/v2/dashboard.json"}) {
     client anonymous{s.port};
     auto r = anonymous.get(target);
     REQUIRE(r);
@@ -361,6 +362,25 @@ TEST_CASE("with tokens, a request without a valid one is 401 with no detail") {
                             {{"Authorization", "Bearer s3cret-token"}});
   REQUIRE(allowed);
   CHECK(allowed->result_int() == 200);
+}
+
+TEST_CASE("with tokens the page loads without one, and everything it shows or does needs one") {
+  http::server_options options;
+  options.auth = http::bearer_tokens{{"t"}};
+  served s{options};
+  for (auto [target, status] :
+       {std::pair{"/", 200}, {"/ui/app.js", 200}, {"/ui/style.css", 200},
+        {"/v2/dashboard.json", 401}, {"/v2/ui/graphs/double/layout.svg", 401}}) {
+    client c{s.port};
+    auto r = c.get(target);
+    REQUIRE(r);
+    CHECK_MESSAGE(r->result_int() == status, target);
+  }
+  client c{s.port};
+  auto submit = c.post("/v2/ui/graphs", "graph: submitted\n");
+  REQUIRE(submit);
+  CHECK(submit->result_int() == 401);
+  CHECK(s.backend.submitted_files().empty());
 }
 
 TEST_CASE("metrics and the dashboard can be opened to clients without a token") {

@@ -443,7 +443,7 @@ TEST_CASE("metrics are served as Prometheus text") {
   CHECK(r->body() == "# TYPE hogar_requests_total counter\nhogar_requests_total 0\n");
 }
 
-TEST_CASE("the dashboard page and its snapshot are served") {
+TEST_CASE("the web page, its script and style, and the snapshot are served") {
   served s;
   client c{s.port};
   for (auto target : {"/", "/dashboard"}) {
@@ -451,13 +451,93 @@ TEST_CASE("the dashboard page and its snapshot are served") {
     REQUIRE(r);
     CHECK(r->result_int() == 200);
     CHECK((*r)[bhttp::field::content_type] == "text/html; charset=utf-8");
-    CHECK(r->body().find("/v2/dashboard.json") != std::string::npos);
-    CHECK(r->body().find("<script src") == std::string::npos);
+    CHECK(r->body().find("ui/app.js") != std::string::npos);
+    CHECK(r->body().find("ui/style.css") != std::string::npos);
+    // Nothing from another host: the page works where there is no internet.
+    CHECK(r->body().find("http://") == std::string::npos);
+    CHECK(r->body().find("https://") == std::string::npos);
+  }
+  auto script = c.get("/ui/app.js");
+  REQUIRE(script);
+  CHECK(script->result_int() == 200);
+  CHECK((*script)[bhttp::field::content_type] == "text/javascript; charset=utf-8");
+  CHECK(script->body().find("/v2/dashboard.json") != std::string::npos);
+  CHECK(script->body().find("layout.svg") != std::string::npos);
+  auto style = c.get("/ui/style.css");
+  REQUIRE(style);
+  CHECK((*style)[bhttp::field::content_type] == "text/css; charset=utf-8");
+  for (auto target : {"/ui/nothing.js", "/ui/index.html", "/ui/..%2fserver.cpp"}) {
+    auto missing = c.get(target);
+    REQUIRE(missing);
+    CHECK_MESSAGE(missing->result_int() == 404, target);
   }
   auto snapshot = c.get("/v2/dashboard.json");
   REQUIRE(snapshot);
   CHECK(snapshot->result_int() == 200);
   CHECK(body_of(*snapshot)["operators"][0]["name"] == "twice");
+}
+
+TEST_CASE("a graph's layout is Graphviz's SVG, its names escaped, and an unknown graph is 404") {
+  served s;
+  client c{s.port};
+  auto svg = c.get("/v2/ui/graphs/double/layout.svg");
+  REQUIRE(svg);
+  REQUIRE(svg->result_int() == 200);
+  CHECK((*svg)[bhttp::field::content_type] == "image/svg+xml");
+  CHECK(svg->body().find("<svg") != std::string::npos);
+  CHECK(svg->body().find("class=\"node\"") != std::string::npos);
+  // The operator named "<b>twice</b> \"q\"" is text in the SVG, never markup.
+  CHECK(svg->body().find("<b>") == std::string::npos);
+  CHECK(svg->body().find("&lt;b&gt;twice&lt;/b&gt;") != std::string::npos);
+  auto again = c.get("/v2/ui/graphs/double/layout.svg");
+  REQUIRE(again);
+  CHECK(again->body() == svg->body());
+  auto ghost = c.get("/v2/ui/graphs/ghost/layout.svg");
+  REQUIRE(ghost);
+  CHECK(ghost->result_int() == 404);
+  CHECK(error_of(*ghost) == "graph 'ghost' is not deployed");
+}
+
+TEST_CASE("a graph is submitted and removed over HTTP, and a broken one lists every error") {
+  served s;
+  client c{s.port};
+  auto ok = c.post("/v2/ui/graphs?file=..%2F..%2Fetc%2Fmine.yaml", "graph: submitted\n");
+  REQUIRE(ok);
+  CHECK(ok->result_int() == 200);
+  CHECK(body_of(*ok) == nlohmann::json{{"graph", "submitted"}, {"operators", 2}, {"replicas", 3}});
+  auto broken = c.post("/v2/ui/graphs?file=bad.yaml", "graph: broken\n");
+  REQUIRE(broken);
+  CHECK(broken->result_int() == 400);
+  auto errors = body_of(*broken)["errors"];
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "bad.yaml:2:3: unknown field 'opertors'");
+  CHECK(errors[1] == "bad.yaml:7:5: operator 'b': input 'nope' is not an input or operator");
+  auto unnamed = c.post("/v2/ui/graphs", "graph: submitted\n");
+  REQUIRE(unnamed);
+  // Only the file's own name reaches the node: no folder to look for `path:` models in.
+  CHECK(s.backend.submitted_files() == std::vector<std::string>{"mine.yaml", "bad.yaml", "graph.yaml"});
+  auto removed = c.request(bhttp::verb::delete_, "/v2/ui/graphs/double");
+  REQUIRE(removed);
+  CHECK(removed->result_int() == 200);
+  CHECK(body_of(*removed)["graph"] == "double");
+  auto ghost = c.request(bhttp::verb::delete_, "/v2/ui/graphs/ghost");
+  REQUIRE(ghost);
+  CHECK(ghost->result_int() == 404);
+  auto wrong = c.get("/v2/ui/graphs");
+  REQUIRE(wrong);
+  CHECK(wrong->result_int() == 405);
+}
+
+TEST_CASE("a model reloads over HTTP, and an unknown one is 404") {
+  served s;
+  client c{s.port};
+  auto ok = c.post("/v2/repository/models/double/reload", "{}");
+  REQUIRE(ok);
+  CHECK(ok->result_int() == 200);
+  CHECK(body_of(*ok)["message"] == "model 'double' reloaded: version 1 on 1 replica");
+  auto ghost = c.post("/v2/repository/models/ghost/reload", "{}");
+  REQUIRE(ghost);
+  CHECK(ghost->result_int() == 404);
 }
 
 TEST_CASE("stop answers the inference in flight and then refuses connections") {
