@@ -1213,9 +1213,12 @@ async function submitGraph(event) {
       $("submit-result").className = "result ok";
       return;
     }
-    setText($("submit-result"), errorOf(response, body));
-    $("submit-result").className = "result failed";
+    // Several errors come as a list: the line above only counts them.
     const list = Array.isArray(body?.errors) ? body.errors : [];
+    setText($("submit-result"), list.length > 1
+      ? `Not submitted: ${list.length} errors in ${name}.`
+      : errorOf(response, body));
+    $("submit-result").className = "result failed";
     errors.replaceChildren(...list.map((line) => el("li", {}, line)));
   } catch (error) {
     setText($("submit-result"), `Not submitted: ${error.message}`);
