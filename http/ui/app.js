@@ -290,8 +290,11 @@ function operatorState(f, recoveries, nodeStates) {
   if (f.replicas.every((r) => nodeState(r) === "dead")) return "dead";
   const waiting = recoveries.some((c) => c.operator === f.name && !c.first_answer_unix_ms &&
     state.nowMs - c.detected_unix_ms <= RECOVERY_WINDOW_MS);
-  const restarting = f.replicas.some((r) => r.state !== "running" && nodeState(r) === "alive");
+  const restarting = f.replicas.some((r) => r.state === "lost" && nodeState(r) !== "dead");
   if (waiting || restarting) return "recovering";
+  // A replica that did not answer the snapshot in time (a stopped or overloaded node): its
+  // figures are unknown, not zero; the other operators keep updating.
+  if (f.replicas.some((r) => r.state === "unreachable" && nodeState(r) !== "dead")) return "unknown";
   if (!f.replicas.some((r) => r.state === "running" && nodeState(r) !== "dead")) return "dead";
   if (f.errorShare !== null && f.errorShare > FAILING_ERROR_SHARE) return "failing";
   if (f.sloMs > 0 && f.p99 > f.sloMs * 1000) return "slow";
@@ -596,6 +599,10 @@ function updateOverlay(graph) {
     const lines = f ? figureLines(f, node.lines.length === 1) : ["no replica"];
     node.lines.forEach((tspan, i) => setText(tspan, lines[i] || ""));
   }
+  // When the first graph stood complete with its figures, ms after the page started to load
+  // (bench/monitor reads it: the first-render target).
+  if (!document.body.dataset.firstRenderMs)
+    document.body.dataset.firstRenderMs = String(Math.round(performance.now()));
   const ingress = state.ingressRate.get(graph.name);
   for (const edge of layout.edges) {
     let rate = NaN;

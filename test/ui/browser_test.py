@@ -240,6 +240,12 @@ class BrowserCases(unittest.TestCase):
         self.assertTrue(any("unknown kind 'nope'" in e for e in errors()), errors())
         self.assertTrue(any("unknown input 'y'" in e for e in errors()), errors())
         self.shot("ui-operations.png")
+        # Markup in what a user typed comes back in the errors as text, never as elements.
+        self.b.execute_script("arguments[0].value = arguments[1];", area,
+                              text.replace("graph: broken", 'graph: "<b>bold</b>"'))
+        self.one("#submit-button").click()
+        self.assertTrue(eventually(lambda: any("<b>bold</b>" in e for e in errors()), 10), errors())
+        self.assertEqual(self.by("#submit-errors b"), [])
 
     def test_4_a_killed_daemon_turns_red_within_two_heartbeats(self):
         self.b.get(CLUSTER.node1.url)

@@ -1,10 +1,16 @@
-// hogar-inspect: attaches to a daemon's node actor and shows the live cluster: nodes and their
-// health, graphs, and every operator replica with its node, state, queue depth, in-flight
-// requests, batch settings, latency percentiles and throughput. Refreshes in the terminal
-// (ncurses; q quits); --json prints one snapshot and exits, for scripts. --tls-* (or
+// hogar-inspect: attaches to a daemon's node actor and shows the live cluster in the
+// terminal, in the three views of the web page: the graph (operators in topological order with
+// their figures over all replicas), the nodes and what each hosts, and the recoveries (keys g,
+// n, r; tab, ] and [ pick the graph; arrows, PgUp and PgDn scroll; q quits). The views are
+// plain functions of the snapshot's JSON (views.hpp); this file keeps the connection, the keys
+// and the scrolling (ncurses). --json prints one snapshot and exits, for scripts. --tls-* (or
 // $HOGAR_TLS_*) attach to a cluster whose actor ports speak mutual TLS.
+#include <algorithm>
 #include <chrono>
+#include <clocale>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include <boost/program_options.hpp>
 #include <caf/actor_system.hpp>
@@ -18,83 +24,196 @@
 #include "actors/system_config.hpp"
 #include "config/cluster_options.hpp"
 #include "config/node_options.hpp"
-#include "scheduling/latency_summary.hpp"
+#include "tools/hogar-inspect/views.hpp"
 
 namespace po = boost::program_options;
 using namespace hogar;
 
 namespace {
 
-std::vector<std::string> render(const cluster_snapshot& snap) {
-  std::vector<std::string> lines;
-  auto doc = to_json(snap);
-  lines.push_back(fmt::format("hogar-inspect: node {}  ({} members, {} graphs)   q: quit",
-                              snap.node, snap.members.size(), snap.graphs.size()));
-  lines.emplace_back();
-  lines.push_back(fmt::format("{:<14} {:<8} {:<22} {:<22} {:>5} {:>5}", "NODE", "STATE",
-                              "ACTOR PORT", "HTTP", "CPUS", "GPUS"));
-  for (auto& m : snap.members)
-    lines.push_back(fmt::format("{:<14} {:<8} {:<22} {:<22} {:>5} {:>5}", m.info.name,
-                                to_string(m.state),
-                                fmt::format("{}:{}", m.info.host, m.info.actor_port),
-                                fmt::format("{}:{}", m.info.host, m.info.http_port),
-                                m.info.cpu_threads, m.info.gpus));
-  for (auto& g : doc["graphs"]) {
-    lines.emplace_back();
-    auto& in = g["ingress"];
-    lines.push_back(fmt::format(
-      "GRAPH {}  ingress here: {} accepted, {} completed, {} failed, {} timed out, {} in flight",
-      g["name"].get<std::string>(), in["accepted"].get<std::uint64_t>(),
-      in["completed"].get<std::uint64_t>(), in["failed"].get<std::uint64_t>(),
-      in["timed_out"].get<std::uint64_t>(), in["in_flight"].get<std::uint64_t>()));
-    lines.push_back(fmt::format("{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>11} {:>6} {:>10} "
-                                "{:>10} {:>8} {:>8}  {}",
-                                "OPERATOR", "REP", "NODE", "STATE", "QUEUE", "IN FLIGHT",
-                                "BATCH", "MEAN", "P50", "P99", "REQ/S", "FAILED", "MODEL"));
-    for (auto& r : g["replicas"]) {
-      auto versions = r.value("versions", std::string{});
-      auto device = r.value("device", std::string{});
-      auto mean = r.value("batch_size_mean", 0.0);
-      lines.push_back(fmt::format(
-        "{:<18} {:>3} {:<10} {:<11} {:>6} {:>8} {:>11} {:>6} {:>10} {:>10} {:>8.1f} {:>8}  {}",
-        r["operator"].get<std::string>(), r["replica"].get<int>(), r["node"].get<std::string>(),
-        r["state"].get<std::string>(), r["queue_depth"].get<std::uint64_t>(),
-        r["in_flight"].get<std::uint64_t>(),
-        fmt::format("{}/{}us", r["batch_size_max"].get<std::int64_t>(),
-                    r["batch_delay_max_us"].get<std::int64_t>()),
-        mean > 0 ? fmt::format("{:.1f}", mean) : std::string{"-"},
-        scheduling::format_duration_us(r["latency_p50_us"].get<double>()),
-        scheduling::format_duration_us(r["latency_p99_us"].get<double>()),
-        r["throughput_rps"].get<double>(), r["failed"].get<std::uint64_t>(),
-        versions.empty() ? std::string{} : fmt::format("{} on {}", versions, device)));
-      if (r.contains("tuning"))
-        if (auto line = tuning_line(r["tuning"]); !line.empty())
-          lines.push_back("    " + line);
+enum class view { graph, nodes, recoveries };
+
+/// What the terminal shows. The graph view shows one graph at a time, picked with tab, ] and
+/// [, rather than every graph one after the other: a graph of hundreds of operators would push
+/// the others far down, and the header names the graph shown and how many there are.
+struct screen {
+  view shown = view::graph;
+  std::string graph;
+  /// The first line shown of each view's lines (scrolling).
+  std::map<view, int> top;
+};
+
+/// The operators' inputs of each graph, from its metadata: the snapshot lacks them and the
+/// topological order needs them. Asked once per graph, again when its file or operators change.
+class edges_cache {
+public:
+  const inspector::operator_inputs* of(cluster_client& client, const nlohmann::json& snapshot,
+                                     const std::string& graph) {
+    std::string key;
+    for (auto& g : snapshot["graphs"])
+      if (g.value("name", std::string{}) == graph) {
+        key = g.value("file", std::string{});
+        for (auto& op : inspector::operator_order(g))
+          key += "\n" + op;
+      }
+    auto& e = entries_[graph];
+    if (!e.asked || e.key != key) {
+      e = entry{true, key, std::nullopt};
+      auto meta = client.ask<graph_metadata>(std::chrono::milliseconds(2000),
+                                             metadata_atom::value, graph);
+      if (meta) {
+        e.inputs.emplace();
+        for (auto& op : meta->operators)
+          (*e.inputs)[op.op] = op.inputs;
+      }
     }
-    lines.push_back(fmt::format("epoch {}: {} recoveries, {} messages sent again",
-                                g["epoch"].get<std::uint32_t>(),
-                                g["recoveries_total"].get<std::uint64_t>(),
-                                g["replayed_messages"].get<std::uint64_t>()));
-    // The last few recoveries, newest last.
-    auto& recoveries = g["recoveries"];
-    for (std::size_t k = recoveries.size() > 3 ? recoveries.size() - 3 : 0; k < recoveries.size();
-         ++k) {
-      auto& r = recoveries[k];
-      auto detected = r["detected_unix_ms"].get<std::int64_t>();
-      auto replaced = r["replaced_unix_ms"].get<std::int64_t>();
-      lines.push_back(fmt::format(
-        "  {} replica {} on {}: {}; {}", r["operator"].get<std::string>(),
-        r["replica"].get<int>(), r["failed_node"].get<std::string>(),
-        r["reason"].get<std::string>(),
-        replaced == 0 ? std::string{"not replaced yet"}
-                      : fmt::format("replaced on {} after {} ms", r["new_node"].get<std::string>(),
-                                    replaced - detected)));
+    return e.inputs ? &*e.inputs : nullptr;
+  }
+
+private:
+  struct entry {
+    bool asked = false;
+    std::string key;
+    std::optional<inspector::operator_inputs> inputs;
+  };
+  std::map<std::string, entry> entries_;
+};
+
+/// The first line: the node, the views with their keys (the one shown in brackets), the keys.
+std::string header(const nlohmann::json& now, const screen& s) {
+  auto names = inspector::graph_names(now);
+  auto at = std::find(names.begin(), names.end(), s.graph);
+  auto graph = names.empty() ? std::string{"graph"}
+                             : fmt::format("graph {} ({}/{})", inspector::one_line(s.graph),
+                                           at - names.begin() + 1, names.size());
+  auto mark = [&](view v, const std::string& label) {
+    return s.shown == v ? fmt::format("[{}]", label) : fmt::format(" {} ", label);
+  };
+  return fmt::format("hogar-inspect {} ({} members)  {} {} {}   tab ] [: next graph  "
+                     "arrows PgUp PgDn: scroll  q: quit",
+                     inspector::one_line(now.value("node", std::string{})),
+                     now.contains("nodes") ? now["nodes"].size() : 0,
+                     mark(view::graph, "g " + graph), mark(view::nodes, "n nodes"),
+                     mark(view::recoveries, "r recoveries"));
+}
+
+/// Runs the terminal view until q: a snapshot every interval, keys in between (a key redraws
+/// without asking again, so the shares since the last refresh keep their interval).
+int run_terminal(cluster_client& client, std::chrono::milliseconds interval) {
+  using clock = std::chrono::steady_clock;
+  std::setlocale(LC_ALL, "");
+  initscr();
+  cbreak();
+  noecho();
+  keypad(stdscr, TRUE);
+  curs_set(0);
+  screen s;
+  edges_cache edges;
+  nlohmann::json now;
+  nlohmann::json before;
+  std::string error;
+  auto next_refresh = clock::now();
+  for (;;) {
+    if (clock::now() >= next_refresh) {
+      auto snap = client.ask<cluster_snapshot>(std::chrono::milliseconds(5000),
+                                               snapshot_atom::value);
+      if (snap) {
+        before = std::move(now);
+        now = to_json(*snap);
+        error.clear();
+      } else {
+        error = snap.error().message;
+      }
+      next_refresh = clock::now() + interval;
+    }
+    auto names = inspector::graph_names(now);
+    if (std::find(names.begin(), names.end(), s.graph) == names.end())
+      s.graph = names.empty() ? std::string{} : names.front();
+    std::vector<std::string> lines;
+    if (now.is_null())
+      lines.emplace_back("waiting for the first snapshot");
+    else if (s.shown == view::nodes)
+      lines = inspector::nodes_view(now);
+    else if (s.shown == view::recoveries)
+      lines = inspector::recoveries_view(now);
+    else if (names.empty())
+      lines.emplace_back("no graph deployed");
+    else
+      lines = inspector::graph_view(now, before.is_null() ? nullptr : &before, s.graph,
+                                  edges.of(client, now, s.graph));
+    int body = std::max(1, LINES - 2);
+    int last_top = std::max(0, static_cast<int>(lines.size()) - body);
+    int& top = s.top[s.shown];
+    top = std::clamp(top, 0, last_top);
+    erase();
+    attron(A_REVERSE);
+    mvaddnstr(0, 0, fmt::format("{:<{}}", header(now, s), COLS).c_str(), COLS);
+    attroff(A_REVERSE);
+    auto shown_end = std::min(top + body, static_cast<int>(lines.size()));
+    auto status = !error.empty()
+                    ? fmt::format("{} (retrying)", inspector::one_line(error))
+                    : fmt::format("lines {}-{} of {}", lines.empty() ? 0 : top + 1, shown_end,
+                                  lines.size());
+    mvaddnstr(1, 0, status.c_str(), COLS);
+    for (int i = 0; top + i < shown_end; ++i)
+      mvaddnstr(2 + i, 0, lines[static_cast<std::size_t>(top + i)].c_str(), COLS);
+    refresh();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_refresh - clock::now());
+    timeout(static_cast<int>(std::max<std::int64_t>(wait.count(), 0)));
+    int key = getch();
+    auto step_graph = [&](long by) {
+      if (names.empty())
+        return;
+      auto at = std::find(names.begin(), names.end(), s.graph) - names.begin();
+      auto n = static_cast<long>(names.size());
+      s.graph = names[static_cast<std::size_t>(((at + by) % n + n) % n)];
+      s.shown = view::graph;
+      s.top[view::graph] = 0;
+    };
+    switch (key) {
+      case 'q':
+      case 'Q':
+        endwin();
+        return 0;
+      case 'g':
+        s.shown = view::graph;
+        break;
+      case 'n':
+        s.shown = view::nodes;
+        break;
+      case 'r':
+        s.shown = view::recoveries;
+        break;
+      case '\t':
+      case ']':
+        step_graph(1);
+        break;
+      case KEY_BTAB:
+      case '[':
+        step_graph(-1);
+        break;
+      case KEY_UP:
+        --top;
+        break;
+      case KEY_DOWN:
+        ++top;
+        break;
+      case KEY_PPAGE:
+        top -= body;
+        break;
+      case KEY_NPAGE:
+        top += body;
+        break;
+      case KEY_HOME:
+        top = 0;
+        break;
+      case KEY_END:
+        top = last_top;
+        break;
+      default:
+        break;
     }
   }
-  lines.emplace_back();
-  lines.push_back(fmt::format("replay buffer: {} of {} bytes", snap.replay_buffer_bytes,
-                              snap.replay_buffer_limit));
-  return lines;
 }
 
 } // namespace
@@ -163,27 +282,5 @@ int main(int argc, char** argv) {
     std::cout << to_json(*snap).dump(2) << "\n";
     return 0;
   }
-  initscr();
-  cbreak();
-  noecho();
-  curs_set(0);
-  timeout(static_cast<int>(interval_ms));
-  int status = 0;
-  for (;;) {
-    auto snap = client->ask<cluster_snapshot>(timeout, snapshot_atom::value);
-    erase();
-    if (!snap) {
-      mvprintw(0, 0, "hogar-inspect: %s (retrying; q quits)", snap.error().message.c_str());
-    } else {
-      auto lines = render(*snap);
-      for (int i = 0; i < static_cast<int>(lines.size()) && i < LINES; ++i)
-        mvprintw(i, 0, "%s", lines[static_cast<std::size_t>(i)].substr(0, COLS).c_str());
-    }
-    refresh();
-    int key = getch();
-    if (key == 'q' || key == 'Q')
-      break;
-  }
-  endwin();
-  return status;
+  return run_terminal(*client, std::chrono::milliseconds(interval_ms));
 }
