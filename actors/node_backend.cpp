@@ -459,8 +459,17 @@ std::string node_backend::metrics_text() {
 }
 
 std::string node_backend::snapshot_json() {
+  // One snapshot at a time: concurrent pages wait for the one in progress and share it.
+  std::lock_guard lock{snapshot_mutex_};
+  auto now = std::chrono::steady_clock::now();
+  if (!snapshot_.empty() && now - snapshot_at_ < snapshot_reuse)
+    return snapshot_;
   auto snap = ask<cluster_snapshot>(sys_, node_, snapshot_atom::value);
-  return snap ? to_json(*snap).dump() : std::string{"{\"error\": \"the node did not answer\"}"};
+  if (!snap)
+    return std::string{"{\"error\": \"the node did not answer\"}"};
+  snapshot_ = to_json(*snap).dump();
+  snapshot_at_ = std::chrono::steady_clock::now();
+  return snapshot_;
 }
 
 } // namespace hogar

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -48,9 +51,17 @@ public:
   void remove_graph(const std::string& graph,
                     std::function<void(result<http::deployed_graph>)> done) override;
 
+  /// Snapshots younger than this are answered again instead of asking every replica anew:
+  /// twenty open pages polling once a second cost the replicas two snapshots a second, not
+  /// twenty (the page skips a snapshot it has seen).
+  static constexpr std::chrono::milliseconds snapshot_reuse{500};
+
 private:
   caf::actor_system& sys_;
   caf::actor node_;
+  std::mutex snapshot_mutex_;
+  std::string snapshot_;
+  std::chrono::steady_clock::time_point snapshot_at_;
   /// Cleared when the node actor terminates: the daemon is no longer live.
   std::shared_ptr<std::atomic<bool>> node_alive_ = std::make_shared<std::atomic<bool>>(true);
 };
