@@ -414,6 +414,9 @@ typename Inspector::result_type inspect(Inspector& f, graph_metadata& x) {
 struct cluster_snapshot {
   std::string node;
   std::vector<member> members;
+  /// Since when each member (same order) has been in its state, Unix ms, as the snapshot's
+  /// node saw it change (to within a heartbeat interval); 0: unknown.
+  std::vector<std::int64_t> members_since_unix_ms;
   std::vector<graph_snapshot> graphs;
   /// Wall clock of the snapshot, nanoseconds since the Unix epoch.
   std::int64_t taken_at_ns = 0;
@@ -425,8 +428,9 @@ struct cluster_snapshot {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_snapshot& x) {
-  return f(caf::meta::type_name("cluster_snapshot"), x.node, x.members, x.graphs,
-           x.taken_at_ns, x.replay_buffer_bytes, x.replay_buffer_limit);
+  return f(caf::meta::type_name("cluster_snapshot"), x.node, x.members,
+           x.members_since_unix_ms, x.graphs, x.taken_at_ns, x.replay_buffer_bytes,
+           x.replay_buffer_limit);
 }
 
 } // namespace hogar

@@ -348,8 +348,11 @@ nlohmann::json to_json(const graph_snapshot& g) {
 
 nlohmann::json to_json(const cluster_snapshot& snap) {
   nlohmann::json members = nlohmann::json::array();
-  for (auto& m : snap.members)
-    members.push_back(to_json(m));
+  for (std::size_t i = 0; i < snap.members.size(); ++i) {
+    members.push_back(to_json(snap.members[i]));
+    if (i < snap.members_since_unix_ms.size() && snap.members_since_unix_ms[i] > 0)
+      members.back()["state_since_unix_ms"] = snap.members_since_unix_ms[i];
+  }
   nlohmann::json graphs = nlohmann::json::array();
   for (auto& g : snap.graphs)
     graphs.push_back(to_json(g));

@@ -443,7 +443,13 @@ caf::result<cluster_snapshot> on_snapshot(self_ptr self) {
   collect_graphs(self, graph_names(self), [self, promise](std::vector<graph_snapshot> graphs) mutable {
     cluster_snapshot snap;
     snap.node = self->state.cfg.options.name;
+    note_member_states(self);
     snap.members = self->state.members->view();
+    for (auto& m : snap.members) {
+      auto i = self->state.member_since.find(m.info.name);
+      snap.members_since_unix_ms.push_back(i == self->state.member_since.end() ? 0
+                                                                               : i->second.second);
+    }
     if (auto& replay = self->state.cfg.ingress.replay) {
       snap.replay_buffer_bytes = replay->used.load(std::memory_order_relaxed);
       snap.replay_buffer_limit = static_cast<std::int64_t>(replay->limit);

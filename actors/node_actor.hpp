@@ -74,6 +74,9 @@ struct node_state {
   std::map<std::string, caf::actor> supervisors;
   /// Members this node believes dead: a member newly in it is reported to the supervisors.
   std::set<std::string> dead_members;
+  /// Each member's state as this node last saw it, and since when (Unix ms): the web page
+  /// shows how long a node has been dead or suspect.
+  std::map<std::string, std::pair<member_state, std::int64_t>> member_since;
   /// "host:port" endpoints with a connection attempt under way.
   std::set<std::string> connecting;
   /// Last connection attempt per endpoint, nanoseconds on the actor clock.

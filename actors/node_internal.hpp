@@ -52,6 +52,9 @@ graph_deployment deployment_of(const std::string& name, const hosted_graph& g);
 void on_heard(node_ptr self, const node_info& info);
 void on_view(node_ptr self, const std::vector<member>& view);
 
+/// Stamps members whose state changed since the last look with the time (member_since).
+void note_member_states(node_ptr self);
+
 /// Tells the graph supervisors of this node about members newly declared dead.
 void report_dead_members(node_ptr self);
 

@@ -135,6 +135,18 @@ void report_dead_members(self_ptr self) {
   st.dead_members = std::move(dead);
 }
 
+void note_member_states(self_ptr self) {
+  auto& since = self->state.member_since;
+  auto now = unix_ms_now();
+  for (auto& m : self->state.members->view()) {
+    auto i = since.find(m.info.name);
+    if (i == since.end())
+      since.emplace(m.info.name, std::pair{m.state, now});
+    else if (i->second.first != m.state)
+      i->second = {m.state, now};
+  }
+}
+
 void on_tick(self_ptr self) {
   auto& st = self->state;
   auto now = now_ns(self);
@@ -142,6 +154,7 @@ void on_tick(self_ptr self) {
     for (auto& m : st.members->view())
       if (m.state != member_state::alive)
         log(self, "debug", fmt::format("member {} is {}", m.info.name, to_string(m.state)));
+  note_member_states(self);
   // Also deaths learned from gossip (merged views) since the last tick.
   report_dead_members(self);
   auto me = st.members->self();

@@ -111,6 +111,13 @@ TEST_CASE("the inspector's JSON lists nodes, graphs and every operator replica")
   REQUIRE(r.exit_code == 0);
   auto doc = nlohmann::json::parse(r.out);
   CHECK(doc["nodes"].size() == 3);
+  // Since when each node is in its state, as the answering node saw it: before the snapshot.
+  for (auto& node : doc["nodes"]) {
+    REQUIRE(node.contains("state_since_unix_ms"));
+    CHECK(node["state_since_unix_ms"].get<std::int64_t>() > 0);
+    CHECK(node["state_since_unix_ms"].get<std::int64_t>() <=
+          doc["taken_at_ns"].get<std::int64_t>() / 1'000'000);
+  }
   REQUIRE(doc["graphs"].size() == 1);
   auto& replicas = doc["graphs"][0]["replicas"];
   // Seven operators, the detector with two replicas (config/graphs/image-analysis.yaml).

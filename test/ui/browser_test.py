@@ -263,6 +263,9 @@ class BrowserCases(unittest.TestCase):
         # Within two heartbeat intervals of detection; the page polls once a second, so allow
         # one poll on top.
         self.assertLess(elapsed, 2 * HEARTBEAT_MS / 1000.0 + 1.0)
+        # Since when it is dead: "N s ago", stamped by the node that answers.
+        since = self.one('#nodes-table tr[data-node="node3"] td:nth-child(3)')
+        self.assertTrue(eventually(lambda: since.text.endswith("ago"), 3), since.text)
         color = self.one('#nodes-table tr[data-node="node3"]').value_of_css_property("background-color")
         self.shot("ui-cluster.png")
         # Its replicas show as moved in the recoveries.
