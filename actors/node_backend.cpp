@@ -427,30 +427,28 @@ void node_backend::graph_dot(const std::string& graph,
 
 namespace {
 
-http::deployed_graph deployed(const graph_summary& s) {
-  return {s.name, static_cast<std::int64_t>(s.operators), static_cast<std::int64_t>(s.replicas)};
+/// The node's answer to a submit or a remove, as the HTTP front end reports it.
+std::function<void(result<graph_summary>)>
+as_deployed(std::function<void(result<http::deployed_graph>)> done) {
+  return [done = std::move(done)](result<graph_summary> s) {
+    if (!s)
+      return done(s.error());
+    done(http::deployed_graph{s->name, static_cast<std::int64_t>(s->operators),
+                              static_cast<std::int64_t>(s->replicas)});
+  };
 }
 
 } // namespace
 
 void node_backend::submit_graph(std::string yaml, std::string file,
                                 std::function<void(result<http::deployed_graph>)> done) {
-  ask_async<graph_summary>(
-    sys_, node_,
-    [done = std::move(done)](result<graph_summary> s) {
-      done(s ? result<http::deployed_graph>{deployed(*s)} : s.error());
-    },
-    submit_atom::value, std::move(yaml), std::move(file));
+  ask_async<graph_summary>(sys_, node_, as_deployed(std::move(done)), submit_atom::value,
+                           std::move(yaml), std::move(file));
 }
 
 void node_backend::remove_graph(const std::string& graph,
                                 std::function<void(result<http::deployed_graph>)> done) {
-  ask_async<graph_summary>(
-    sys_, node_,
-    [done = std::move(done)](result<graph_summary> s) {
-      done(s ? result<http::deployed_graph>{deployed(*s)} : s.error());
-    },
-    remove_atom::value, graph);
+  ask_async<graph_summary>(sys_, node_, as_deployed(std::move(done)), remove_atom::value, graph);
 }
 
 std::string node_backend::metrics_text() {
