@@ -274,6 +274,33 @@ class BrowserCases(unittest.TestCase):
         self.assertTrue(color, "no colour on the dead node's row")
         self.assert_no_console_errors()
 
+    def test_5_a_graph_of_500_operators_is_drawn_and_usable(self):
+        path = os.path.join(tempfile.mkdtemp(prefix="hogar_ui_"), "wide500.yaml")
+        lines = ["graph: wide500", "inputs:", "  - {name: x, dtype: float32, shape: [4]}",
+                 "operators:"]
+        for i in range(500):
+            source = "x" if i == 0 else f"op{(i - 1) // 2:03d}"
+            lines.append(f"  - {{name: op{i:03d}, kind: identity, inputs: [{source}]}}")
+        lines += ["outputs:"] + [f"  - {{name: out{i:03d}, from: op{i:03d}}}"
+                                 for i in range(500) if 2 * i + 1 >= 500]
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        out = CLUSTER.node1.cli("submit", path)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.b.get(CLUSTER.node1.url)
+        from selenium.webdriver.support.ui import Select
+        self.assertTrue(eventually(lambda: "wide500" in
+                                   [o.text for o in Select(self.one("#graph-select")).options], 10))
+        Select(self.one("#graph-select")).select_by_visible_text("wide500")
+        self.assertTrue(eventually(lambda: len(self.by("#graph-canvas g.node[data-operator]")) == 500, 120),
+                        f"{len(self.by('#graph-canvas g.node[data-operator]'))} operators drawn, not 500")
+        # Finding one operator by name opens its detail.
+        find = self.one("#op-find")
+        find.send_keys("op321\n")
+        self.assertTrue(eventually(lambda: self.one("#op-detail").is_displayed() and
+                                   self.one("#op-detail").get_attribute("data-operator") == "op321", 10))
+        self.assert_no_console_errors()
+
 
 def make_browser():
     from selenium import webdriver
