@@ -183,7 +183,11 @@ TEST_CASE("an rrl tuner moves the knobs window by window, never outside the boun
   auto s = stats_when(rt, [](const operator_stats& st) { return st.tuning.tried >= 2; });
   CHECK(s.failed == 0);
   CHECK(s.tuning.policy == "rrl");
-  CHECK(s.tuning.windows >= 30);
+  // A window ends at the answer that brings it to 5 requests; a batch answers at once, so a
+  // window holds at most 5 + 16 - 1 requests (16: the batch_size bound). The sanitized CI run
+  // formed larger batches than a plain one (28 windows of 200 requests): the bound is what the
+  // windows promise, not what one machine happens to batch.
+  CHECK(s.tuning.windows >= 200 / (5 + 16 - 1));
   CHECK(s.tuning.tried >= 2);
   CHECK(s.tuning.tuner_cpu_ns > 0);
   REQUIRE(s.tuning.best.size() == 2);
