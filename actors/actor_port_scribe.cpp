@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <vector>
 
 #include <caf/binary_deserializer.hpp>
@@ -16,12 +18,33 @@ namespace hogar {
 namespace net = caf::io::network;
 using caf::io::basp::message_type;
 
+namespace {
+
+/// CAF names a connection after its socket's number (conn_hdl_from_socket), and its BASP
+/// broker forgets a closed connection later, through its own mailbox: by then a new
+/// connection may hold the same number, and the cleanup removes the new one's route and
+/// endpoint state instead. A member whose route went that way stayed unreachable for good:
+/// the table still named a connection that no longer existed, so every later connection to
+/// the member looked redundant and was closed (a 3-node cluster did not converge in CI).
+/// The actor port's connections get numbers that no connection ever had: above any socket
+/// number, counting up for the life of the process.
+caf::io::connection_handle unique_connection_handle() {
+  static std::atomic<std::int64_t> next{std::int64_t{1} << 40};
+  return caf::io::connection_handle::from_int(next.fetch_add(1, std::memory_order_relaxed));
+}
+
+} // namespace
+
 template <class Base>
 template <class... Ts>
 actor_port_scribe<Base>::actor_port_scribe(std::shared_ptr<actor_port_guard> guard,
                                            bool accepted, std::string peer, Ts&&... xs)
   : Base(std::forward<Ts>(xs)...), guard_(std::move(guard)), accepted_(accepted),
-    peer_(std::move(peer)) {}
+    peer_(std::move(peer)) {
+  // Before the broker sees this scribe: the handle names it and every message it delivers.
+  this->hdl_ = unique_connection_handle();
+  this->msg().handle = this->hdl_;
+}
 
 template <class Base>
 actor_port_scribe<Base>::~actor_port_scribe() {

@@ -192,7 +192,7 @@ struct edge_value {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, served_by& x) {
-  return f(caf::meta::type_name("served_by"), x.op, x.model, x.version);
+  return f(caf::meta::type_name("served_by"), x.op, x.model, x.version, x.branch);
 }
 
 template <class Inspector>

@@ -79,13 +79,10 @@ int free_worker(const model_runtime& m) {
   return -1;
 }
 
-/// One served_by entry added to a request's trace.
+/// The model version that served at `op`, added to a request's trace.
 served_trace with_entry(const served_trace& trace, const std::string& op,
                         const ops::model_version& v) {
-  auto out = trace ? std::make_shared<std::vector<served_by>>(*trace)
-                   : std::make_shared<std::vector<served_by>>();
-  merge_served_by(*out, {served_by{op, v.model, v.version}});
-  return out;
+  return detail::with_entry(trace, served_by{op, v.model, v.version});
 }
 
 /// The figures of version `v` (made on its first request).

@@ -370,9 +370,40 @@ caf::result<graph_summary> on_remove(self_ptr self, const std::string& name) {
 
 // -- status and snapshots ------------------------------------------------------------------
 
+/// How long `hogar status` waits for each replica's figures: a busy replica answers between
+/// two batches, and a user who asked for one graph's status would rather wait than read
+/// "unreachable".
+constexpr auto status_stats_timeout = 2s;
+
+/// How long the cluster snapshot (the web page, once a second; the inspector) waits for each
+/// replica: a stopped node's replicas show as "unreachable" after this, and the page keeps
+/// updating the rest about once a second instead of stalling behind them.
+constexpr auto snapshot_stats_timeout = 1s;
+
+/// Indexes into `g.placement`, producers before consumers (then by replica): the order in
+/// which the snapshot lists replicas, so that every reader shows the graph top to bottom.
+std::vector<std::size_t> placement_in_topological_order(const hosted_graph& g) {
+  std::vector<std::size_t> rank(g.topo->ops.size(), 0);
+  for (std::size_t i = 0; i < g.topo->order.size(); ++i)
+    rank[g.topo->order[i]] = i;
+  std::vector<std::size_t> out(g.placement.size());
+  for (std::size_t k = 0; k < out.size(); ++k)
+    out[k] = k;
+  std::stable_sort(out.begin(), out.end(), [&](std::size_t a, std::size_t b) {
+    auto& pa = g.placement[a];
+    auto& pb = g.placement[b];
+    auto ra = rank[g.topo->op_index(pa.op)];
+    auto rb = rank[g.topo->op_index(pb.op)];
+    return ra != rb ? ra < rb : pa.replica < pb.replica;
+  });
+  return out;
+}
+
 /// Collects a snapshot of each named graph (replica figures from every replica, wherever it
-/// runs; ingress figures from this node) and hands them to `done`.
+/// runs, each given `stats_timeout` to answer; ingress figures from this node) and hands them
+/// to `done`.
 void collect_graphs(self_ptr self, std::vector<std::string> names,
+                    caf::timespan stats_timeout,
                     std::function<void(std::vector<graph_snapshot>)> done) {
   auto& st = self->state;
   auto out = std::make_shared<std::vector<graph_snapshot>>();
@@ -389,7 +420,8 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
     snap.description = g.description;
     snap.epoch = g.epoch;
     snap.recovery = g.recovery;
-    for (auto& p : g.placement) {
+    for (auto k : placement_in_topological_order(g)) {
+      auto& p = g.placement[k];
       auto op = g.topo->op_index(p.op);
       auto& spec = *g.topo->ops[op].spec;
       snap.replicas.push_back(
@@ -408,8 +440,9 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
   }
   for (std::size_t gi = 0; gi < names.size(); ++gi) {
     auto& g = st.graphs.at(names[gi]);
-    for (std::size_t k = 0; k < g.placement.size(); ++k) {
-      auto& p = g.placement[k];
+    auto placement = placement_in_topological_order(g);
+    for (std::size_t k = 0; k < placement.size(); ++k) {
+      auto& p = g.placement[placement[k]];
       auto op = g.topo->op_index(p.op);
       caf::actor actor = p.backup ? (op < g.backups.size() ? g.backups[op] : caf::actor{})
                                   : g.actors[op][p.replica];
@@ -418,7 +451,7 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
         pending->tick();
         continue;
       }
-      self->request(actor, 2s, stats_atom::value)
+      self->request(actor, stats_timeout, stats_atom::value)
         .then(
           [out, pending, gi, k](operator_stats& s) {
             (*out)[gi].replicas[k].stats = std::move(s);
@@ -428,7 +461,7 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
           [pending](caf::error&) { pending->tick(); });
     }
     if (g.ingress)
-      self->request(g.ingress, 2s, stats_atom::value)
+      self->request(g.ingress, stats_timeout, stats_atom::value)
         .then(
           [out, pending, gi](ingress_stats& s) {
             (*out)[gi].ingress = s;
@@ -440,7 +473,8 @@ void collect_graphs(self_ptr self, std::vector<std::string> names,
 
 caf::result<cluster_snapshot> on_snapshot(self_ptr self) {
   auto promise = self->make_response_promise<cluster_snapshot>();
-  collect_graphs(self, graph_names(self), [self, promise](std::vector<graph_snapshot> graphs) mutable {
+  collect_graphs(self, graph_names(self), snapshot_stats_timeout,
+                 [self, promise](std::vector<graph_snapshot> graphs) mutable {
     cluster_snapshot snap;
     snap.node = self->state.cfg.options.name;
     note_member_states(self);
@@ -468,7 +502,8 @@ caf::result<graph_snapshot> on_status(self_ptr self, const std::string& name) {
     return make_error(errc::not_found, fmt::format("graph '{}' is not deployed (deployed: {})",
                                                    name, fmt::join(graph_names(self), ", ")));
   auto promise = self->make_response_promise<graph_snapshot>();
-  collect_graphs(self, {name}, [promise](std::vector<graph_snapshot> graphs) mutable {
+  collect_graphs(self, {name}, status_stats_timeout,
+                 [promise](std::vector<graph_snapshot> graphs) mutable {
     promise.deliver(std::move(graphs.front()));
   });
   return promise;

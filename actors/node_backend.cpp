@@ -466,7 +466,9 @@ std::string node_backend::snapshot_json() {
   if (!snap)
     return std::string{"{\"error\": \"the node did not answer\"}"};
   snapshot_ = to_json(*snap).dump();
-  snapshot_at_ = std::chrono::steady_clock::now();
+  // Its age counts from when it was asked for: a snapshot that waited a second on a stopped
+  // node's replicas is already a second old, and the next page's poll asks for a new one.
+  snapshot_at_ = now;
   return snapshot_;
 }
 

@@ -45,9 +45,9 @@ void share_graphs(self_ptr self, const node_info& peer) {
 /// A member another node told us of is reached through that node until a direct connection
 /// exists: CAF relays, and losing the relay would cut us off from the member too (its actors
 /// would look dead, and the graph supervisors would move its replicas away). So connect to
-/// every member ourselves. CAF's automatic connections (plain TCP only; a TLS port refuses
-/// them) come late or not at all; CAF closes a second connection again when a direct one
-/// exists, and its middleman answers repeated connects from a cache.
+/// every member ourselves (the daemons turn CAF's automatic connections off: plain sockets
+/// outside the actor port, which came late or not at all). CAF closes a second connection
+/// again when a direct one exists, and its middleman answers repeated connects from a cache.
 void connect_directly(self_ptr self, const node_info& info) {
   connect(self, info.host, info.actor_port);
 }

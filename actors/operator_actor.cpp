@@ -38,6 +38,13 @@ served_trace merged_trace(std::span<const edge_value> inputs) {
   return merged;
 }
 
+served_trace with_entry(const served_trace& trace, served_by entry) {
+  auto out = trace ? std::make_shared<std::vector<served_by>>(*trace)
+                   : std::make_shared<std::vector<served_by>>();
+  merge_served_by(*out, {std::move(entry)});
+  return out;
+}
+
 } // namespace detail
 
 namespace {
@@ -275,6 +282,12 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
     ++st.stats.skipped;
     finish(self, ctx, assigner, edge_state::absent, nullptr, std::string{}, merged_trace(inputs));
     return;
+  }
+  // A gated operator that runs is a branch the request took: its answer says so. The entry
+  // rides on the gate's trace, which every path below merges into the outputs'.
+  if (node.gate) {
+    auto& gate = inputs[node.data_inputs.size()];
+    gate.trace = detail::with_entry(gate.trace, branch_taken(node.spec->name));
   }
   // A stateful replica answers a request it has answered before (run again after a failure)
   // with the same output, and its state changes once.

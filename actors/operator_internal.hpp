@@ -27,6 +27,9 @@ void record_call(operator_ptr self, std::int64_t ready_ns, std::int64_t now_ns);
 /// The versions that served a request so far, from its inputs' traces (null: none).
 served_trace merged_trace(std::span<const edge_value> inputs);
 
+/// `trace` with `entry` added (a new trace: the old one may be shared by other edges).
+served_trace with_entry(const served_trace& trace, served_by entry);
+
 // -- model operators (model_batching.cpp) ----------------------------------------------------
 
 /// Makes the runtime of a model replica: its batching policy and one worker per instance.

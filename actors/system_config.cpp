@@ -1,5 +1,7 @@
 #include "actors/system_config.hpp"
 
+#include <chrono>
+
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
@@ -12,6 +14,15 @@
 namespace hogar {
 
 system_config::system_config() {
+  // The scheduler's idle workers poll less than CAF's defaults: 10 polls 50 us apart instead
+  // of 500 (25 ms of wake-ups after every message), then a sleep that a new message ends, at
+  // most 1 ms long (CAF's 10 ms lets a message wait that long in a sleeping worker's queue).
+  // Every wake-up takes a core from the OpenMP team of a model that computes meanwhile, and
+  // the team waits for its slowest thread: ResNet-18 at one request at a time took 18 ms per
+  // request in `hogar run` against 11 ms for the bare executor; now 13 ms. The dataflow's own
+  // hops stay as fast (bench/results/pipeline.md).
+  set("work-stealing.moderate-poll-attempts", std::size_t{10});
+  set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(1)});
   add_message_type<tensor>("hogar::tensor");
   add_message_type<named_tensor>("hogar::named_tensor");
   add_message_type<record>("hogar::record");

@@ -17,10 +17,12 @@ public:
   /// time only advances when the test says so.
   static void use_test_coordinator(caf::actor_system_config& cfg);
 
-  /// Loads CAF's io middleman (remote actors over TCP), quiet logging. Daemons pass
-  /// `direct_connections`: every pair of nodes connects directly instead of relaying through
-  /// a third. Clients (CLI, inspector) talk to one daemon only and leave it off, so that
-  /// handles of other nodes in an answer open no connections that shutdown must wait for.
+  /// Loads CAF's io middleman (remote actors over TCP), quiet logging. `direct_connections`
+  /// turns on CAF's automatic connections: a process that learns of a node through another
+  /// connects to it directly instead of relaying through the third (benchmarks). Daemons leave
+  /// it off, their membership connects to every member through the actor port; clients (CLI,
+  /// inspector) talk to one daemon only, so that handles of other nodes in an answer open no
+  /// connections that shutdown must wait for.
   void enable_networking(bool direct_connections);
 
   /// Mutual TLS for every connection of the actor port (actors/actor_port.hpp): loads CAF's

@@ -16,6 +16,10 @@ find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+# oneDNN: the fast CPU path's convolutions, JIT-compiled for the ISA the CPU's flags name
+# (Debian's libdnnl, built on OpenMP: its threads are sized per call, see dnnl_support.hpp).
+find_package(dnnl REQUIRED)
+find_package(OpenMP REQUIRED)
 # Graphviz's layout library: the web page's graph view (http/graph_layout.cpp).
 pkg_check_modules(GVC REQUIRED IMPORTED_TARGET libgvc)
 

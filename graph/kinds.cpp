@@ -152,6 +152,10 @@ const std::vector<kind_schema>& table() {
        {"intra_op_threads", param_type::integer, std::int64_t{0},
         "CPU threads that run one batch's kernels; 0: the cores divided by the instances",
         {}, 0.0},
+       {"precision", param_type::choice, std::string{"fp32"},
+        "fp32, or bf16: Convs and fully connected Gemms read input and weights as bfloat16 "
+        "(the fast CPU path on a CPU with AMX or AVX512-BF16; refused elsewhere)",
+        {"fp32", "bf16"}},
      }},
     {"cache",
      "LRU cache keyed by a hash of its inputs; a hit emits the cached result of `fill_from` "

@@ -353,14 +353,23 @@ infer_response_body encode_infer_response(std::string_view graph, std::string_vi
 
   infer_response_body response;
   json body{{"model_name", graph}, {"id", id}, {"outputs", std::move(list)}};
-  if (!served.empty()) {
-    json by = json::array();
-    for (auto& s : served)
-      by.push_back({{"operator", s.op}, {"model", s.model}, {"version", s.version}});
-    body["parameters"] = {{"served_by", std::move(by)}};
-    if (served.size() == 1 && served.front().version > 0)
-      body["model_version"] = std::to_string(served.front().version);
+  json by = json::array();
+  json branches = json::array();
+  const served_by* only_model = nullptr;
+  for (auto& s : served) {
+    if (s.branch) {
+      branches.push_back(s.op);
+      continue;
+    }
+    only_model = by.empty() ? &s : nullptr;
+    by.push_back({{"operator", s.op}, {"model", s.model}, {"version", s.version}});
   }
+  if (!by.empty())
+    body["parameters"]["served_by"] = std::move(by);
+  if (!branches.empty())
+    body["parameters"]["branches"] = std::move(branches);
+  if (only_model != nullptr && only_model->version > 0)
+    body["model_version"] = std::to_string(only_model->version);
   response.body = dump(body);
   if (!binary.empty()) {
     response.json_length = response.body.size();

@@ -1,5 +1,8 @@
 #include "http/server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -70,6 +73,13 @@ constexpr std::size_t inline_parse_max_bytes = 64 * 1024;
 constexpr std::chrono::milliseconds accept_pause{100};
 /// Connections the listener takes from the kernel's queue at once after each wake-up.
 constexpr std::size_t accept_burst = 256;
+/// TCP_DEFER_ACCEPT: the kernel queues a connection for accept() only once its first bytes
+/// arrive (an HTTP or TLS client speaks first). A flood of connections that never send
+/// anything then waits in the kernel's SYN queue instead of the accept queue, where it would
+/// stand in front of every valid request, each to be accepted, registered and evicted first.
+/// A connection still silent after this many seconds is queued anyway (when the client
+/// answers the kernel's last SYN-ACK), so a slow client is served, only later.
+constexpr int deferred_accept_seconds = 10;
 /// Connections closed at once to make room at the cap: a sixteenth of the cap, at most 32
 /// (nginx drains 32 at a time), at least one.
 std::size_t evict_batch(std::size_t max_connections) {
@@ -908,6 +918,7 @@ bool is_resource_exhaustion(const error_code& ec) {
 /// SO_REUSEPORT: several sockets listen on one port and the kernel spreads the incoming
 /// connections over their queues.
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+using defer_accept = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_DEFER_ACCEPT>;
 
 /// One listening socket with its own accept loop, on its own strand so that stop() can close it
 /// while an accept completes on another thread. The server opens several on the same port
@@ -934,6 +945,10 @@ public:
     if (!ec && shared) {
       step = "setting SO_REUSEPORT";
       acceptor_.set_option(reuse_port{true}, ec);
+    }
+    if (!ec && shared) {
+      step = "setting TCP_DEFER_ACCEPT";
+      acceptor_.set_option(defer_accept{deferred_accept_seconds}, ec);
     }
     if (ec)
       return ec;

@@ -29,7 +29,9 @@
 // (`max_body_bytes`), heads (Beast's 8 KiB), JSON nesting (`json_max_depth`). When the process
 // runs out of file descriptors, accepting pauses briefly instead of spinning. Several sockets
 // listen on the port (`listeners`, SO_REUSEPORT), so that a flood of connection attempts does
-// not overflow the kernel's accept queue and drop the attempts of valid clients with it.
+// not overflow the kernel's accept queue and drop the attempts of valid clients with it, and
+// a connection is accepted only once its client has sent something (TCP_DEFER_ACCEPT), so that
+// connections opened and left silent wait in the kernel, not in front of valid requests.
 //
 // Security: with `auth` tokens, every route but the open ones needs `Authorization: Bearer
 // TOKEN` (401 otherwise, with no detail); with a certificate and key, the port speaks HTTPS.

@@ -31,16 +31,34 @@ target_sources(hogar_kernels PRIVATE
   nn/binary.cu
   nn/activation_gpu.cpp
   nn/activation.cu
+  nn/unary_gpu.cpp
+  nn/unary.cu
+  nn/nary_gpu.cpp
+  nn/nary.cu
+  nn/pow_gpu.cpp
+  nn/pow.cu
+  nn/dropout_gpu.cpp
+  nn/dropout.cu
   nn/conv_gpu.cpp
   nn/conv.cu
   nn/pool_gpu.cpp
   nn/pool.cu
+  nn/instance_norm_gpu.cpp
+  nn/instance_norm.cu
+  nn/lrn_gpu.cpp
+  nn/lrn.cu
+  nn/prelu_gpu.cpp
+  nn/prelu.cu
+  nn/resize_gpu.cpp
+  nn/resize.cu
   nn/batch_norm_gpu.cpp
   nn/batch_norm.cu
   nn/gemm_gpu.cpp
   nn/gemm.cu
   nn/softmax_gpu.cpp
   nn/softmax.cu
+  nn/reduce_gpu.cpp
+  nn/reduce.cu
   nn/shape_ops_gpu.cpp
   nn/shape_ops.cu
   onnx/gpu_executor.cpp

@@ -14,6 +14,17 @@ shape_t concrete_shape(const shape_t& declared) {
   return shape;
 }
 
+shape_t batch_shape(const shape_t& declared, std::int64_t batch) {
+  shape_t shape = declared;
+  bool first = true;
+  for (auto& extent : shape)
+    if (extent < 0) {
+      extent = first ? batch : random_dynamic_extent;
+      first = false;
+    }
+  return shape;
+}
+
 tensor uniform_tensor(dtype type, const shape_t& shape, std::uint64_t seed,
                       std::uint64_t int_bound) {
   tensor out{type, shape};

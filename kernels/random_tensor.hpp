@@ -37,6 +37,10 @@ inline constexpr std::int64_t random_dynamic_extent = 8;
 /// `declared` with every negative extent replaced by random_dynamic_extent.
 shape_t concrete_shape(const shape_t& declared);
 
+/// `declared` with its first negative extent (the batch dimension) `batch` and the others
+/// random_dynamic_extent.
+shape_t batch_shape(const shape_t& declared, std::int64_t batch);
+
 /// A tensor of `shape` (fully known) with uniform values from `seed`: floats in [0, 1), bool
 /// 0 or 1, integer types in [0, int_bound) (int_bound must fit the type: at most 128 for int8,
 /// 256 for uint8).

@@ -19,6 +19,7 @@ packages=(
   doctest-dev                     # tests
   libonnx-dev libprotobuf-dev     # ONNX models (protobuf)
   libopenblas-dev                 # the fast CPU path's matrix products
+  libdnnl-dev                     # the fast CPU path's convolutions (oneDNN: kernels by CPU flags)
   libonnx-testdata                # ONNX's backend node tests: the conformance suite
   python3-venv                    # the virtual environment of Triton's client (scripts/python-env.sh)
   gnuplot-nox                     # bench/tuning/tuning_bench.py draws its figure

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <ranges>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -24,7 +25,9 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "bench/number_list.hpp"
 #include "bench/report_header.hpp"
+#include "kernels/nn/cpu_features.hpp"
 #include "kernels/onnx/example_models.hpp"
 #include "kernels/onnx/executor.hpp"
 #include "kernels/onnx/onnx_writer.hpp"
@@ -163,14 +166,6 @@ std::string load_average() {
   std::string one_minute = "?";
   in >> one_minute;
   return one_minute;
-}
-
-std::vector<std::int64_t> parse_list(const std::string& text) {
-  std::vector<std::int64_t> out;
-  std::stringstream in{text};
-  for (std::string item; std::getline(in, item, ',');)
-    out.push_back(std::stoll(item));
-  return out;
 }
 
 /// Writes each layer as a Conv (with bias) + Relu model for peers, which know no hogar_
@@ -312,15 +307,20 @@ int main(int argc, char** argv) {
   openblas_set_num_threads(1);
 
   std::string report = bench::report_header("bench/models: Conv on the fast CPU path", argc, argv);
+  report += fmt::format("CPU: {}  \nFast CPU path here:  \n", nn::cpu_description());
+  const auto kernels = nn::cpu_kernels_description();
+  for (auto line : std::string_view{kernels} | std::views::split('\n'))
+    report += fmt::format("- {}\n", std::string_view{line.begin(), line.end()});
+  report += "\n";
   std::function<void(const std::string&)> emit = [&](const std::string& text) {
     std::cout << text << std::flush;
     report += text;
   };
   emit(fmt::format("Load average (1 min) at the start: {}\n\n", load_average()));
   const double floor_gflops = floor_table(emit);
-  if (auto batches = parse_list(layer_batches); !batches.empty())
+  if (auto batches = bench::parse_number_list(layer_batches); !batches.empty())
     layer_table(emit, batches, only, threads, budget_s, floor_gflops);
-  if (auto batches = parse_list(network_batches); !batches.empty())
+  if (auto batches = bench::parse_number_list(network_batches); !batches.empty())
     network_table(emit, batches, reference_batch_max, threads, budget_s * 4);
 
   emit(fmt::format("Load average (1 min) at the end: {}\n", load_average()));

@@ -184,7 +184,10 @@ function saveToken(event) {
 // ---------------------------------------------------------------------------------------------
 // Polling and the figures derived from two snapshots
 
+// The next poll is due one interval after this one started, not after it ended: a snapshot
+// that waits on a stopped node's replicas (up to a second) does not stretch the period.
 async function poll() {
+  const started = performance.now();
   let snapshot = null;
   try {
     const response = await api("/v2/dashboard.json");
@@ -199,7 +202,7 @@ async function poll() {
     acceptSnapshot(snapshot);
     render();
   }
-  setTimeout(poll, POLL_INTERVAL_MS);
+  setTimeout(poll, Math.max(0, POLL_INTERVAL_MS - (performance.now() - started)));
 }
 
 function acceptSnapshot(snapshot) {
@@ -334,6 +337,7 @@ function render() {
   setText($("node-name"), snapshot.node || "?");
   setText($("updated"), formatClock(Date.now()));
   $("updated").title = `snapshot taken ${formatClock(state.nowMs)} by the node's clock`;
+  $("updated").dataset.snapshotNs = String(snapshot.taken_at_ns);
   fillGraphSelect($("graph-select"), state.graph);
   fillGraphSelect($("req-graph"), $("req-graph").value);
   if (state.tab === "graph-view") renderGraphView();
@@ -604,10 +608,15 @@ function updateOverlay(graph) {
   if (!document.body.dataset.firstRenderMs)
     document.body.dataset.firstRenderMs = String(Math.round(performance.now()));
   const ingress = state.ingressRate.get(graph.name);
+  // What flows along an edge is what its source produced and its consumer took: a branch not
+  // taken (a dashed `when` edge) carries the consumer's rate, an input its producer skipped
+  // carries the producer's. A graph output takes whatever its source produces.
+  const rateOf = (end) => end.startsWith("op:") ? figures.get(end.slice(3))?.rps ?? NaN
+    : end.startsWith("in:") ? ingress : NaN;
   for (const edge of layout.edges) {
-    let rate = NaN;
-    if (edge.from.startsWith("op:")) rate = figures.get(edge.from.slice(3))?.rps ?? NaN;
-    else if (edge.from.startsWith("in:")) rate = ingress;
+    const produced = rateOf(edge.from);
+    const taken = edge.to.startsWith("op:") ? rateOf(edge.to) : produced;
+    const rate = Math.min(produced, taken);
     setText(edge.label, Number.isFinite(rate) ? `${formatRate(rate)}/s` : "");
   }
 }
@@ -1152,6 +1161,8 @@ function answerRow(number, answer) {
   const body = answer.body || {};
   const servedBy = body.parameters?.served_by || [];
   const served = servedBy.map((s) => `${s.operator}: ${s.model} v${s.version}`).join(", ") || "–";
+  // The operators behind a `when` that ran for this request ("none": every branch skipped).
+  const branches = answer.ok ? (body.parameters?.branches || []).join(", ") || "none" : "–";
   const outputs = answer.ok
     ? (body.outputs || []).map(outputSummary)
     : [body.error || `HTTP ${answer.status}`];
@@ -1160,6 +1171,7 @@ function answerRow(number, answer) {
     el("td", {}, answer.status || "network error"),
     el("td", { class: "num" }, `${answer.ms.toFixed(1)} ms`),
     el("td", {}, served),
+    el("td", { class: "branches" }, branches),
     el("td", { class: "outputs" }, ...outputs.map((line) => el("div", {}, line))));
 }
 

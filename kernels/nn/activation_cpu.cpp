@@ -55,6 +55,8 @@ result<std::optional<cpu_kernel>> bind_activation_cpu(const node_view& view,
       simd::activate(x + first, y + first, last - first, run_e);
     });
   };
+  // Element by element: any layout of X is the same layout of Y (Clip's bounds are scalars).
+  k.layouts.elementwise = true;
   return std::optional{std::move(k)};
 }
 

@@ -54,22 +54,10 @@ cpu_kernel make_kernel(merged_dims m) {
     auto* b = static_cast<const float*>(io.inputs[1]);
     auto* y = static_cast<float*>(io.outputs[0]);
     const auto rank = m.out.size();
-    const std::int64_t inner = m.out[rank - 1];
-    const std::int64_t outer = element_count(m.out) / inner;
     // About 16 KiB of output per chunk keeps the pool's overhead small.
-    const std::int64_t grain = std::max<std::int64_t>(1, 4096 / inner);
-    parallel_for(io.pool, outer, grain, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t r = begin; r < end; ++r) {
-        // Offsets of row r: decompose its index over the outer dimensions.
-        std::int64_t ia = 0, ib = 0, rest = r;
-        for (std::size_t d = rank - 1; d-- > 0;) {
-          auto i = rest % m.out[d];
-          rest /= m.out[d];
-          ia += i * m.a[d];
-          ib += i * m.b[d];
-        }
-        run_inner<Op>(a + ia, m.a[rank - 1], b + ib, m.b[rank - 1], y + r * inner, inner);
-      }
+    for_each_broadcast_row(io.pool, m, 4096, [&](std::int64_t r, std::int64_t ia, std::int64_t ib,
+                                                 std::int64_t inner) {
+      run_inner<Op>(a + ia, m.a[rank - 1], b + ib, m.b[rank - 1], y + r * inner, inner);
     });
   };
   return k;
@@ -86,13 +74,17 @@ result<std::optional<cpu_kernel>> bind_binary_cpu(const node_view& view,
     return shapes.error();
   const auto& out = outputs[0].shape;
   auto m = merge_dims(out, broadcast_strides(shapes->a, out), broadcast_strides(shapes->b, out));
+  cpu_kernel k;
   switch (*binary_op_of(view.node.op_type)) {
-    case binary_op::add: return std::optional{make_kernel<binary_op::add>(std::move(m))};
-    case binary_op::sub: return std::optional{make_kernel<binary_op::sub>(std::move(m))};
-    case binary_op::mul: return std::optional{make_kernel<binary_op::mul>(std::move(m))};
-    case binary_op::div: return std::optional{make_kernel<binary_op::div>(std::move(m))};
+    case binary_op::add: k = make_kernel<binary_op::add>(std::move(m)); break;
+    case binary_op::sub: k = make_kernel<binary_op::sub>(std::move(m)); break;
+    case binary_op::mul: k = make_kernel<binary_op::mul>(std::move(m)); break;
+    case binary_op::div: k = make_kernel<binary_op::div>(std::move(m)); break;
   }
-  return std::optional<cpu_kernel>{};
+  // Without broadcasting, element i of the output needs element i of each input, whatever
+  // order the elements are laid out in (ResNet's residual Add between two Convs).
+  k.layouts.elementwise = shapes->a == out && shapes->b == out;
+  return std::optional{std::move(k)};
 }
 
 } // namespace hogar::nn

@@ -53,15 +53,13 @@ result<gpu_kernel> bind_binary_gpu(const node_view& view, std::span<const value_
   if (!shapes)
     return shapes.error();
   const auto& out = outputs[0].shape;
-  auto m = merge_dims(out, broadcast_strides(shapes->a, out), broadcast_strides(shapes->b, out));
-  const auto extents = to_dims(m.out, "the broadcast output");
-  const auto a_strides = to_dims(m.a, "input A's strides");
-  const auto b_strides = to_dims(m.b, "input B's strides");
+  const auto dims = to_launch_broadcast(
+    merge_dims(out, broadcast_strides(shapes->a, out), broadcast_strides(shapes->b, out)));
   const int kind = kind_of(*op);
   gpu_kernel k;
   k.run = [=, stream = ctx.stream](const gpu_buffers& io) {
-    check(cuda::launch_binary(kind, *element, io.inputs[0], io.inputs[1], io.outputs[0], extents,
-                              a_strides, b_strides, stream),
+    check(cuda::launch_binary(kind, *element, io.inputs[0], io.inputs[1], io.outputs[0], dims.out,
+                              dims.a, dims.b, stream),
           "binary kernel");
   };
   return k;

@@ -1,11 +1,13 @@
 // broadcast.hpp: numpy-style (multidirectional) broadcasting, shared by the element-wise ops.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "kernels/nn/thread_pool.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::nn {
@@ -29,6 +31,34 @@ struct merged_dims {
 
 merged_dims merge_dims(const shape_t& out, std::span<const std::int64_t> a_strides,
                        std::span<const std::int64_t> b_strides);
+
+/// The fast kernels' loop over a merged broadcast: its rows (every dimension but the
+/// innermost) split over `pool`'s threads, chunks of `grain_elements` output elements or so,
+/// and f(row, a_offset, b_offset, inner) called for each row with the element offsets of its
+/// first element in both inputs (the row's output starts at row * inner).
+template <class F>
+void for_each_broadcast_row(thread_pool* pool, const merged_dims& m, std::int64_t grain_elements,
+                            F&& f) {
+  const auto rank = m.out.size();
+  const std::int64_t inner = m.out[rank - 1];
+  const std::int64_t total = element_count(m.out);
+  if (total == 0)
+    return;
+  const std::int64_t grain = std::max<std::int64_t>(1, grain_elements / inner);
+  parallel_for(pool, total / inner, grain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      // Offsets of row r: its index decomposed over the outer dimensions.
+      std::int64_t ia = 0, ib = 0, rest = r;
+      for (std::size_t d = rank - 1; d-- > 0;) {
+        const auto i = rest % m.out[d];
+        rest /= m.out[d];
+        ia += i * m.a[d];
+        ib += i * m.b[d];
+      }
+      f(r, ia, ib, inner);
+    }
+  });
+}
 
 /// Calls f(out_index, a_offset, b_offset) for every element of `out` in row-major order, with
 /// the element offsets of two broadcast inputs.

@@ -12,7 +12,8 @@
 namespace hogar::nn {
 
 /// Everything a Conv kernel needs, resolved from attributes and input shapes. Inputs: X
-/// [N, C, D1..Dk], W [M, C/group, K1..Kk], optional B [M]; output Y [N, M, O1..Ok].
+/// [N, C, D1..Dk], W [M, C/group, K1..Kk], optional B [M], and once a residual Add is fused
+/// (epilogue.hpp) R [N, M, O1..Ok]; output Y [N, M, O1..Ok].
 struct conv_params {
   std::int64_t batch = 0;         // N
   std::int64_t in_channels = 0;   // C
@@ -26,6 +27,10 @@ struct conv_params {
   std::vector<std::int64_t> pads_begin;  // auto_pad resolved
   std::vector<std::int64_t> pads_end;
   bool has_bias = false;
+  /// A residual R (input 3, Y's shape) added before the activation: Y = act(conv + B + R).
+  bool has_residual = false;
+  /// Input and weights in bfloat16 (precision_attr).
+  bool bf16 = false;
   /// Activation fused by optimize() (none for plain models).
   epilogue post;
 
@@ -38,12 +43,18 @@ result<conv_params> conv_params_of(const node_view& view);
 
 result<std::vector<value_type>> infer_conv(const node_view& view);
 result<cpu_kernel> bind_conv_reference(const node_view& view, std::span<const value_type> outputs);
-/// float32 with 1 or 2 spatial dimensions (nullopt otherwise: the reference serves): im2col
+/// float32 with constant weights: oneDNN's convolution for this CPU (conv_dnnl.cpp); else,
+/// or where oneDNN has no kernel for the shape, float32 with 1 or 2 spatial dimensions
+/// (nullopt otherwise: the reference serves): im2col
 /// (skipped for 1x1 stride-1 kernels) and OpenBLAS sgemm per group and block of columns
 /// (blocks span images when images are small), bias and epilogue applied while the output is
 /// hot in cache, images and column blocks split over the instance's threads; depthwise Convs
 /// run directly, one plane per task.
 result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
                                                 std::span<const value_type> outputs);
+
+/// oneDNN's convolution of `p` with these constant float32 weights, bias and epilogue fused;
+/// nullopt when oneDNN has no kernel for it.
+std::optional<cpu_kernel> bind_conv_dnnl(const conv_params& p, const tensor& weights);
 
 } // namespace hogar::nn

@@ -47,6 +47,8 @@ struct conv2d {
   std::int64_t pad_top, pad_left;
   std::int64_t out_h, out_w;
   bool has_bias;
+  /// Input 3 is a residual of the output's shape, added before the activation.
+  bool has_residual;
   epilogue post;
   /// Per kernel column kw: output columns [inside_begin, inside_end) read inside the input
   /// row through that tap (the others read the left or right padding).
@@ -177,6 +179,8 @@ cpu_kernel make_kernel(const conv2d& p) {
     const auto* x = static_cast<const float*>(io.inputs[0]);
     const auto* w = static_cast<const float*>(io.inputs[1]);
     const auto* bias = p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    const auto* residual =
+      p.has_residual ? static_cast<const float*>(io.inputs[residual_input]) : nullptr;
     auto* y = static_cast<float*>(io.outputs[0]);
     auto* scratch = static_cast<float*>(io.workspace);
     const auto fpg = p.filters_per_group();
@@ -223,11 +227,13 @@ cpu_kernel make_kernel(const conv2d& p) {
                     static_cast<blasint>(col_rows), cols, static_cast<blasint>(ldb), 0.0f, out,
                     static_cast<blasint>(ldc));
       };
-      const bool finish = bias || p.post.kind != activation::none;
+      const bool finish = bias || residual || p.post.kind != activation::none;
       float* col = scratch + slot * b.slot_stride;
       if (!b.spanning) {
         const float* xg = x + (n * p.channels + g * cpg) * plane;
-        float* yb = y + (n * p.filters + m0) * out_size + first;
+        const auto at = (n * p.filters + m0) * out_size + first;
+        float* yb = y + at;
+        const float* rb = residual ? residual + at : nullptr;
         if (p.direct()) {
           product(xg + first, plane, yb, out_size);
         } else {
@@ -237,7 +243,8 @@ cpu_kernel make_kernel(const conv2d& p) {
         if (finish)
           for (std::int64_t r = 0; r < rows; ++r)
             simd::bias_epilogue(yb + r * out_size, yb + r * out_size, count,
-                                bias ? bias[m0 + r] : 0.0f, p.post);
+                                bias ? bias[m0 + r] : 0.0f, p.post,
+                                rb ? rb + r * out_size : nullptr);
         return;
       }
       // Columns [first, first + count) of all images: each image's piece is unfolded next to
@@ -259,10 +266,12 @@ cpu_kernel make_kernel(const conv2d& p) {
       product(col, count, out, count);
       for_each_piece([&](std::int64_t image, std::int64_t at, std::int64_t length,
                          std::int64_t offset) {
-        for (std::int64_t r = 0; r < rows; ++r)
-          simd::bias_epilogue(out + r * count + offset,
-                              y + (image * p.filters + m0 + r) * out_size + at, length,
-                              bias ? bias[m0 + r] : 0.0f, p.post);
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const auto to = (image * p.filters + m0 + r) * out_size + at;
+          simd::bias_epilogue(out + r * count + offset, y + to, length,
+                              bias ? bias[m0 + r] : 0.0f, p.post,
+                              residual ? residual + to : nullptr);
+        }
       });
     });
   };
@@ -279,7 +288,8 @@ inline simd::float4 load_strided(const float* p, std::int64_t stride) {
 /// few at the edges) run without bounds checks as vectors of four outputs, several vectors at
 /// once so that their sums do not wait on each other. A product with a 1 x (KH*KW) matrix is
 /// no work for sgemm.
-void depthwise_plane(const conv2d& p, const float* x, const float* w, float bias, float* y) {
+void depthwise_plane(const conv2d& p, const float* x, const float* w, float bias,
+                     const float* residual, float* y) {
   using simd::float4;
   const auto sw = p.stride_w, dw = p.dilation_w, kw_count = p.kernel_w;
   const auto row_step = p.dilation_h * p.width;
@@ -360,7 +370,8 @@ void depthwise_plane(const conv2d& p, const float* x, const float* w, float bias
       out[ow] = tap_sum(ow, false);
     for (ow = end; ow < p.out_w; ++ow)
       out[ow] = tap_sum(ow, true);
-    simd::bias_epilogue(out, out, p.out_w, bias, p.post);
+    simd::bias_epilogue(out, out, p.out_w, bias, p.post,
+                        residual ? residual + oh * p.out_w : nullptr);
   }
 }
 
@@ -371,6 +382,8 @@ cpu_kernel make_depthwise_kernel(const conv2d& p) {
     const auto* x = static_cast<const float*>(io.inputs[0]);
     const auto* w = static_cast<const float*>(io.inputs[1]);
     const auto* bias = p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    const auto* residual =
+      p.has_residual ? static_cast<const float*>(io.inputs[residual_input]) : nullptr;
     auto* y = static_cast<float*>(io.outputs[0]);
     const auto in_plane = p.height * p.width;
     const auto out_plane = p.out_size();
@@ -381,7 +394,8 @@ cpu_kernel make_depthwise_kernel(const conv2d& p) {
         const auto n = plane / p.filters, m = plane % p.filters;
         // Filter m reads input channel m / filters-per-group (its group's one channel).
         depthwise_plane(p, x + (n * p.channels + m / fpg) * in_plane, w + m * kernel_size,
-                        bias ? bias[m] : 0.0f, y + plane * out_plane);
+                        bias ? bias[m] : 0.0f, residual ? residual + plane * out_plane : nullptr,
+                        y + plane * out_plane);
       }
     });
   };
@@ -397,8 +411,13 @@ result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
     return params.error();
   const auto& p = *params;
   const auto rank = p.spatial_rank();
-  if (outputs[0].type != dtype::float32 || rank > 2 ||
-      element_count(outputs[0].shape) == 0 || element_count(view.inputs[1].shape) == 0)
+  if (outputs[0].type != dtype::float32 || element_count(outputs[0].shape) == 0 ||
+      element_count(view.inputs[1].shape) == 0)
+    return std::optional<cpu_kernel>{};
+  if (const auto* weights = view.constant(1); weights && view.inputs[0].type == dtype::float32)
+    if (auto k = bind_conv_dnnl(p, *weights))
+      return std::optional{std::move(*k)};
+  if (rank > 2)
     return std::optional<cpu_kernel>{};
   single_threaded_blas();
   // A 1-D Conv is a 2-D one whose height, kernel height, stride and dilation are 1.
@@ -421,6 +440,7 @@ result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
   c.out_h = rank == 2 ? p.out_spatial[0] : 1;
   c.out_w = p.out_spatial[last];
   c.has_bias = p.has_bias;
+  c.has_residual = p.has_residual;
   c.post = p.post;
   for (std::int64_t kw = 0; kw < c.kernel_w; ++kw) {
     std::int64_t begin = c.out_w, end = 0;
@@ -436,9 +456,15 @@ result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
   }
   c.inner_begin = *std::max_element(c.inside_begin.begin(), c.inside_begin.end());
   c.inner_end = *std::min_element(c.inside_end.begin(), c.inside_end.end());
-  if (c.channels_per_group() == 1 && c.groups > 1)
-    return std::optional{make_depthwise_kernel(c)};
-  return std::optional{make_kernel(c)};
+  if (c.channels_per_group() == 1 && c.groups > 1) {
+    auto k = make_depthwise_kernel(c);
+    k.name = "hogar depthwise";
+    return std::optional{std::move(k)};
+  }
+  auto k = make_kernel(c);
+  k.name = c.kernel_h * c.kernel_w == 1 && c.stride_h * c.stride_w == 1 ? "OpenBLAS sgemm"
+                                                                        : "im2col, OpenBLAS sgemm";
+  return std::optional{std::move(k)};
 }
 
 } // namespace hogar::nn

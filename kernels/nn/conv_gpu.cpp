@@ -208,6 +208,9 @@ result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_ty
   const auto rank = p.spatial_rank();
   if (rank < 1 || rank > 3)
     return view.error(fmt::format("has {} spatial dimensions; the GPU runs 1 to 3", rank));
+  // Only the CPU path's plans fuse residual Adds (fuse_residual_adds).
+  if (p.has_residual)
+    return view.error("carries a fused residual (hogar_residual), which the GPU does not run");
 
   const auto post = to_cuda(p.post);
   const bool has_bias = p.has_bias;

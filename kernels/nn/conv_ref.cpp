@@ -9,8 +9,12 @@
 namespace hogar::nn {
 
 result<conv_params> conv_params_of(const node_view& view) {
-  if (view.inputs.size() < 2 || view.inputs.size() > 3 || !view.has(0) || !view.has(1))
-    return view.error("needs inputs X and W, and optionally B");
+  auto attrs = view.attributes();
+  const bool fused_residual = attrs.has(fused_residual_attr);
+  if (view.inputs.size() < 2 || view.inputs.size() > (fused_residual ? 4 : 3) || !view.has(0) ||
+      !view.has(1) || (fused_residual && !view.has(residual_input)))
+    return view.error(fused_residual ? "needs inputs X, W, B (or none) and the residual R"
+                                     : "needs inputs X and W, and optionally B");
   const auto& x = view.inputs[0];
   const auto& w = view.inputs[1];
   if (x.type != dtype::float32 && x.type != dtype::float64)
@@ -29,7 +33,6 @@ result<conv_params> conv_params_of(const node_view& view) {
   p.batch = x.shape[0];
   p.in_channels = x.shape[1];
   p.out_channels = w.shape[0];
-  auto attrs = view.attributes();
   auto group = attrs.get_int("group", 1);
   if (!group)
     return group.error();
@@ -71,6 +74,22 @@ result<conv_params> conv_params_of(const node_view& view) {
                                     p.out_channels));
     p.has_bias = true;
   }
+  if (fused_residual) {
+    const auto& r = view.inputs[residual_input];
+    shape_t y{p.batch, p.out_channels};
+    y.insert(y.end(), p.out_spatial.begin(), p.out_spatial.end());
+    if (r.type != x.type || r.shape != y)
+      return view.error(fmt::format("the fused residual is {}{}; it must be the output's {}{}",
+                                    to_string(r.type), to_string(r.shape), to_string(x.type),
+                                    to_string(y)));
+    p.has_residual = true;
+  }
+  auto precision = attrs.get_string(precision_attr, "fp32");
+  if (!precision)
+    return precision.error();
+  if (*precision != "fp32" && *precision != "bf16")
+    return attrs.error(precision_attr, fmt::format("is '{}'; it must be fp32 or bf16", *precision));
+  p.bf16 = *precision == "bf16";
   auto post = epilogue_of(view.node);
   if (!post)
     return post.error();
@@ -90,7 +109,7 @@ result<std::vector<value_type>> infer_conv(const node_view& view) {
 namespace {
 
 template <class T>
-void conv_reference(const conv_params& p, const T* x, const T* w, const T* b, T* y) {
+void conv_reference(const conv_params& p, const T* x, const T* w, const T* b, const T* r, T* y) {
   sliding_window win{p.in_spatial, p.out_spatial, p.kernel,  p.strides,
                      p.dilations,  p.pads_begin,  p.pads_end};
   const auto in_size = element_count(p.in_spatial);
@@ -118,7 +137,10 @@ void conv_reference(const conv_params& p, const T* x, const T* w, const T* b, T*
           for (auto [i, k] : taps)
             sum += static_cast<double>(xc[i]) * static_cast<double>(wc[k]);
         }
-        y[(n * p.out_channels + m) * out_size + o] = activate(p.post, static_cast<T>(sum));
+        const auto at = (n * p.out_channels + m) * out_size + o;
+        if (r)
+          sum += static_cast<double>(r[at]);
+        y[at] = activate(p.post, static_cast<T>(sum));
       }
     }
   }
@@ -138,11 +160,13 @@ result<cpu_kernel> bind_conv_reference(const node_view& view,
       conv_reference(p, static_cast<const double*>(io.inputs[0]),
                      static_cast<const double*>(io.inputs[1]),
                      p.has_bias ? static_cast<const double*>(io.inputs[2]) : nullptr,
+                     p.has_residual ? static_cast<const double*>(io.inputs[residual_input]) : nullptr,
                      static_cast<double*>(io.outputs[0]));
     else
       conv_reference(p, static_cast<const float*>(io.inputs[0]),
                      static_cast<const float*>(io.inputs[1]),
                      p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr,
+                     p.has_residual ? static_cast<const float*>(io.inputs[residual_input]) : nullptr,
                      static_cast<float*>(io.outputs[0]));
   };
   return k;

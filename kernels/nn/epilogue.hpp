@@ -8,6 +8,10 @@
 //   hogar_alpha       FLOAT   LeakyRelu's alpha
 //   hogar_min         FLOAT   Clip's lower bound (default: -inf)
 //   hogar_max         FLOAT   Clip's upper bound (default: +inf)
+//   hogar_residual    INT     1: a Conv's input 3, of the output's shape, is added before the
+//                             activation, Y = act(conv(X) + B + R): a residual Add fused into
+//                             the Conv by the CPU path's plan (fuse_residual_adds)
+//   hogar_precision   STRING  fp32 | bf16: a Conv's or Gemm's arithmetic (precision_attr)
 #pragma once
 
 #include <algorithm>
@@ -25,6 +29,13 @@ inline constexpr std::string_view fused_activation_attr = "hogar_activation";
 inline constexpr std::string_view fused_alpha_attr = "hogar_alpha";
 inline constexpr std::string_view fused_min_attr = "hogar_min";
 inline constexpr std::string_view fused_max_attr = "hogar_max";
+inline constexpr std::string_view fused_residual_attr = "hogar_residual";
+/// Set by the executor on a model served with `precision: bf16` (executor_options): "bf16"
+/// makes oneDNN's Conv and Gemm read their input and weights as bfloat16 (AMX or
+/// AVX512-BF16), their output still float32.
+inline constexpr std::string_view precision_attr = "hogar_precision";
+/// The input a fused residual comes in as.
+inline constexpr std::size_t residual_input = 3;
 
 enum class activation : std::uint8_t { none, relu, leaky_relu, clip, sigmoid, tanh };
 

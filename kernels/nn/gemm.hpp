@@ -65,9 +65,15 @@ result<matmul_params> matmul_params_of(const node_view& view);
 
 result<std::vector<value_type>> infer_gemm(const node_view& view);
 result<cpu_kernel> bind_gemm_reference(const node_view& view, std::span<const value_type> outputs);
-/// float32: OpenBLAS sgemm, then C and the epilogue.
+/// float32: oneDNN's matmul for a fully connected layer (constant B, alpha 1, C one bias per
+/// column; bf16 with precision_attr), else OpenBLAS sgemm, then C and the epilogue.
 result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
                                                 std::span<const value_type> outputs);
+
+/// oneDNN's matmul of `p` with the constant `b` and bias `c` (null: none); nullopt when it does
+/// not fit (alpha other than 1, C not one bias per column) or oneDNN has no fast kernel.
+std::optional<cpu_kernel> bind_gemm_dnnl(const gemm_params& p, const tensor& b, const tensor* c,
+                                         bool bf16);
 
 result<std::vector<value_type>> infer_matmul(const node_view& view);
 result<cpu_kernel> bind_matmul_reference(const node_view& view,

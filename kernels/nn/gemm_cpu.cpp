@@ -3,6 +3,13 @@
 // one tile per task on the instance's threads; Gemm adds beta * C and applies the epilogue to
 // each tile right after its product, while it is in cache.
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "kernels/nn/blas.hpp"
 #include "kernels/nn/broadcast.hpp"
@@ -41,21 +48,74 @@ std::int64_t threads_of(const cpu_buffers& io) {
 
 blasint blas(std::int64_t v) { return static_cast<blasint>(v); }
 
-} // namespace
+/// Products larger than this many elements (A or Y) are not timed: binding must stay quick
+/// and light, and for a product that large oneDNN's kernels are at least as fast.
+constexpr std::int64_t timed_elements_max = std::int64_t{1} << 22;
 
-result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
-                                                std::span<const value_type> outputs) {
-  auto params = gemm_params_of(view);
-  if (!params)
-    return params.error();
-  if (outputs[0].type != dtype::float32 || params->m == 0 || params->n == 0)
-    return std::optional<cpu_kernel>{};
+/// Whether `second` ran faster than `first` on the Gemm `p` with constant B (and C): one call
+/// each to warm up, then turns, best of three (one when a call takes over 20 ms).
+bool second_is_faster(cpu_kernel& first, cpu_kernel& second, const gemm_params& p,
+                      const tensor& b, const tensor* c) {
+  std::vector<float> a(static_cast<std::size_t>(p.m * p.k), 0.5f);
+  std::vector<float> y(static_cast<std::size_t>(p.m * p.n));
+  const std::size_t scratch = std::max(first.workspace_bytes, second.workspace_bytes);
+  std::vector<float> workspace(scratch / sizeof(float) + 16);
+  auto* aligned = reinterpret_cast<void*>(
+    (reinterpret_cast<std::uintptr_t>(workspace.data()) + 63) / 64 * 64);
+  thread_pool pool{std::max(1u, std::thread::hardware_concurrency())};
+  std::vector<const void*> in{a.data(), b.bytes().data(), c ? c->bytes().data() : nullptr};
+  std::vector<void*> out{y.data()};
+  cpu_buffers io{in, out, aligned, &pool};
+  auto time_of = [&](cpu_kernel& k) {
+    auto start = std::chrono::steady_clock::now();
+    k.run(io);
+    return std::chrono::steady_clock::now() - start;
+  };
+  auto best_first = time_of(first), best_second = time_of(second);
+  const bool long_call = std::max(best_first, best_second) > std::chrono::milliseconds(20);
+  for (int round = 0; round < (long_call ? 1 : 3); ++round) {
+    best_first = std::min(best_first, time_of(first));
+    best_second = std::min(best_second, time_of(second));
+  }
+  return best_second < best_first;
+}
+
+/// The Gemm's kernel: OpenBLAS (`blas`) or oneDNN's matmul (`dnnl`, in bf16 when the model is
+/// served so), the faster for this shape, decided once per process and shape so that every
+/// instance and plan of a model computes the same way (the two round differently). bf16 is a
+/// permission, as TensorRT's precision flags are: a small product OpenBLAS does faster in
+/// float32 stays there.
+cpu_kernel choose_gemm_kernel(cpu_kernel blas, cpu_kernel dnnl, const gemm_params& p,
+                              const tensor& b, const tensor* c, bool bf16) {
+  if (p.m * p.k > timed_elements_max || p.m * p.n > timed_elements_max)
+    return dnnl;
+  using key_t = std::tuple<std::int64_t, std::int64_t, std::int64_t, bool, bool, bool, int, bool>;
+  static std::mutex mutex;
+  static std::map<key_t, bool> decided;
+  const key_t key{p.m, p.n, p.k, p.trans_a, p.trans_b, p.has_c, static_cast<int>(p.post.kind), bf16};
+  std::lock_guard lock{mutex};
+  auto it = decided.find(key);
+  if (it == decided.end()) {
+    bool use_dnnl = false;
+    try {
+      use_dnnl = second_is_faster(blas, dnnl, p, b, c);
+    } catch (const std::exception&) {
+      use_dnnl = false;  // the timing could not run (memory): OpenBLAS, as before
+    }
+    it = decided.emplace(key, use_dnnl).first;
+  }
+  return it->second ? std::move(dnnl) : std::move(blas);
+}
+
+/// OpenBLAS sgemm on tiles of the output, then C and the epilogue.
+cpu_kernel bind_gemm_blas(const gemm_params& params) {
   single_threaded_blas();
-  const auto p = *params;
+  const auto p = params;
   std::vector<std::int64_t> c_strides{0, 0};
   if (p.has_c)
     c_strides = broadcast_strides(p.c_shape, shape_t{p.m, p.n});
   cpu_kernel k;
+  k.name = "OpenBLAS sgemm";
   k.run = [p, c_strides](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);
@@ -102,7 +162,33 @@ result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
       }
     });
   };
-  return std::optional{std::move(k)};
+  return k;
+}
+
+} // namespace
+
+result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
+                                                std::span<const value_type> outputs) {
+  auto params = gemm_params_of(view);
+  if (!params)
+    return params.error();
+  if (outputs[0].type != dtype::float32 || params->m == 0 || params->n == 0)
+    return std::optional<cpu_kernel>{};
+  auto precision = view.attributes().get_string(precision_attr, "fp32");
+  if (!precision)
+    return precision.error();
+  auto blas_kernel = bind_gemm_blas(*params);
+  // A fully connected layer may run on oneDNN's matmul instead: whichever is faster here, for
+  // this shape, by measurement (OpenBLAS wins the small products on some CPUs by far, and runs
+  // SSE3 code on others).
+  const auto* b = view.constant(1);
+  const tensor* c = params->has_c ? view.constant(2) : nullptr;
+  if (b && b->type() == dtype::float32 && view.inputs[0].type == dtype::float32 &&
+      (!params->has_c || (c && c->type() == dtype::float32)))
+    if (auto dnnl_kernel = bind_gemm_dnnl(*params, *b, c, *precision == "bf16"))
+      return std::optional{choose_gemm_kernel(std::move(blas_kernel), std::move(*dnnl_kernel),
+                                              *params, *b, c, *precision == "bf16")};
+  return std::optional{std::move(blas_kernel)};
 }
 
 result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
@@ -116,6 +202,7 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
   single_threaded_blas();
   const auto p = *params;
   cpu_kernel k;
+  k.name = "OpenBLAS sgemm";
   k.run = [p](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);

@@ -25,6 +25,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include "kernels/nn/broadcast.hpp"
 #include "kernels/nn/epilogue.hpp"
 #include "kernels/nn/gpu_common.cuh"
 #include "kernels/nn/op.hpp"
@@ -115,10 +116,25 @@ result<gpu_kernel> bind_binary_gpu(const node_view& view, std::span<const value_
 result<gpu_kernel> bind_activation_gpu(const node_view& view,
                                        std::span<const value_type> outputs,
                                        const gpu_context& ctx);
+result<gpu_kernel> bind_unary_gpu(const node_view& view, std::span<const value_type> outputs,
+                                  const gpu_context& ctx);
+result<gpu_kernel> bind_nary_gpu(const node_view& view, std::span<const value_type> outputs,
+                                 const gpu_context& ctx);
+result<gpu_kernel> bind_pow_gpu(const node_view& view, std::span<const value_type> outputs,
+                                const gpu_context& ctx);
 result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
 result<gpu_kernel> bind_pool_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
+result<gpu_kernel> bind_instance_norm_gpu(const node_view& view,
+                                          std::span<const value_type> outputs,
+                                          const gpu_context& ctx);
+result<gpu_kernel> bind_prelu_gpu(const node_view& view, std::span<const value_type> outputs,
+                                  const gpu_context& ctx);
+result<gpu_kernel> bind_lrn_gpu(const node_view& view, std::span<const value_type> outputs,
+                                const gpu_context& ctx);
+result<gpu_kernel> bind_resize_gpu(const node_view& view, std::span<const value_type> outputs,
+                                   const gpu_context& ctx);
 result<gpu_kernel> bind_batch_norm_gpu(const node_view& view,
                                        std::span<const value_type> outputs,
                                        const gpu_context& ctx);
@@ -128,6 +144,12 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
                                    const gpu_context& ctx);
 result<gpu_kernel> bind_softmax_gpu(const node_view& view, std::span<const value_type> outputs,
                                     const gpu_context& ctx);
+/// The Reduce* ops; ArgMax and ArgMin.
+result<gpu_kernel> bind_reduce_gpu(const node_view& view, std::span<const value_type> outputs,
+                                   const gpu_context& ctx);
+result<gpu_kernel> bind_arg_reduce_gpu(const node_view& view,
+                                       std::span<const value_type> outputs,
+                                       const gpu_context& ctx);
 result<gpu_kernel> bind_transpose_gpu(const node_view& view,
                                       std::span<const value_type> outputs,
                                       const gpu_context& ctx);
@@ -137,12 +159,24 @@ result<gpu_kernel> bind_concat_gpu(const node_view& view, std::span<const value_
 /// copy their input.
 result<gpu_kernel> bind_copy_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
+/// Dropout: a view as well, bound only when the node names its mask (copies and fills it).
+result<gpu_kernel> bind_dropout_gpu(const node_view& view, std::span<const value_type> outputs,
+                                    const gpu_context& ctx);
 
 /// The launchers' activation parameters for an epilogue.
 cuda::activation_params to_cuda(const epilogue& e) noexcept;
 
 /// `values` as launcher dims; fails (gpu_error) above cuda::max_rank entries.
 cuda::dims to_dims(std::span<const std::int64_t> values, std::string_view what);
+
+/// A merged broadcast (broadcast.hpp) as the element-wise launchers take it: the output's
+/// extents and both operands' strides; fails (gpu_error) above cuda::max_rank dimensions.
+struct launch_broadcast {
+  cuda::dims out;
+  cuda::dims a;
+  cuda::dims b;
+};
+launch_broadcast to_launch_broadcast(const merged_dims& m);
 
 /// Whether `v` fits the `int` that cuDNN and cuBLAS take for extents.
 bool fits_int(std::int64_t v) noexcept;

@@ -39,6 +39,17 @@ struct activation_params {
   float max = 0.0f;
 };
 
+/// The element count of `out` for a launcher whose operands step over it by `a` and `b`
+/// (each with out.rank entries, 1 to max_rank); -1 when the dims do not fit that.
+inline std::int64_t broadcast_element_count(const dims& out, const dims& a, const dims& b) {
+  if (out.rank < 1 || out.rank > max_rank || a.rank != out.rank || b.rank != out.rank)
+    return -1;
+  std::int64_t n = 1;
+  for (int d = 0; d < out.rank; ++d)
+    n *= out.v[d];
+  return n;
+}
+
 #ifdef __CUDACC__
 
 /// The formulas of epilogue.hpp's apply(), written with the same comparisons so that NaN and

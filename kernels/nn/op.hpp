@@ -82,10 +82,48 @@ struct cpu_buffers {
   thread_pool* pool = nullptr;
 };
 
+/// A layout a value can have between two kernels besides plain row-major (NCHW): one of
+/// oneDNN's, as its format tag (dnnl_format_tag_t: channels last, channels blocked by 8 or
+/// 16), always one with exactly the plain layout's bytes (no padding). 0: plain.
+using layout_tag = int;
+inline constexpr layout_tag plain_layout = 0;
+
+/// "plain", or oneDNN's name of the layout ("nChw16c", "nhwc").
+std::string layout_name(layout_tag tag);
+
+/// How a kernel can meet its neighbours in a layout of oneDNN's instead of plain NCHW, so
+/// that a chain of oneDNN ops (Conv, pooling) and the element-wise ops between them keeps
+/// activations in oneDNN's layout and reorders only at its ends (cpu_executor's layout pass).
+struct layout_traits {
+  /// Input 0 read natively in this layout (a Conv's, fixed when it was bound); plain: none.
+  layout_tag reads = plain_layout;
+  /// Output 0 written natively in this layout; plain: none.
+  layout_tag writes = plain_layout;
+  /// Reads input 0 in whatever layout it comes in (pooling on oneDNN).
+  bool reads_any = false;
+  /// Writes output 0 in the layout input 0 came in (MaxPool, element-wise ops).
+  bool writes_as_input = false;
+  /// Element-wise on equal shapes: every input and the output share one layout, whichever.
+  bool elementwise = false;
+  /// Another input read in whatever layout it comes in (a Conv's fused residual); -1: none.
+  int any_layout_input = -1;
+  /// An input whose storage the output may take (a Conv's fused residual, which oneDNN adds
+  /// to what the output already holds): when this node reads it last and both have one
+  /// layout, the executor places them at one address and the kernel skips its copy; -1: none.
+  int in_place_input = -1;
+  /// Told the layouts the pass chose before the first run (one per node input, plain for an
+  /// omitted one; output 0); null for kernels that need not know (element-wise ones).
+  std::function<void(std::span<const layout_tag> inputs, layout_tag output)> use;
+};
+
 /// A node bound to its shapes for a CPU path.
 struct cpu_kernel {
   std::function<void(const cpu_buffers&)> run;
   std::size_t workspace_bytes = 0;
+  layout_traits layouts;
+  /// What computes it, as `hogar model ops --model` and `hogar model profile` say: "oneDNN
+  /// brg:avx512_core", "OpenBLAS sgemm"; empty: hogar's own kernel.
+  std::string name;
 };
 
 /// Which element types the GPU executor runs an op with.
@@ -130,9 +168,13 @@ struct op_definition {
   result<std::optional<cpu_kernel>> (*bind_cpu)(const node_view& view,
                                                 std::span<const value_type> outputs) = nullptr;
   gpu_support gpu = gpu_support::none;
-  /// Output 0 shares the storage of this input (Reshape, Flatten, Identity): no kernel runs
-  /// and nothing is copied. -1: the op writes its own output.
+  /// Output 0 shares the storage of this input (Reshape, Flatten, Identity, Dropout): no kernel
+  /// runs and nothing is copied, unless the node names other outputs too (Dropout's mask):
+  /// then its kernel runs and writes them all. -1: the op writes its own output.
   int alias_input = -1;
+  /// The outputs depend on the inputs' types and shapes only (Shape, Size): plans fold the
+  /// node into constants as soon as the shapes are known, whatever the inputs hold.
+  bool reads_shapes_only = false;
 };
 
 /// The definition of `op_type`, or nullptr when hogar does not run it.

@@ -20,29 +20,79 @@ struct gpu_entry {
 };
 
 constexpr std::array gpu_table = {
+  gpu_entry{"Abs", bind_unary_gpu},
   gpu_entry{"Add", bind_binary_gpu},
+  gpu_entry{"ArgMax", bind_arg_reduce_gpu},
+  gpu_entry{"ArgMin", bind_arg_reduce_gpu},
   gpu_entry{"AveragePool", bind_pool_gpu},
   gpu_entry{"BatchNormalization", bind_batch_norm_gpu},
+  gpu_entry{"Ceil", bind_unary_gpu},
+  gpu_entry{"Celu", bind_unary_gpu},
   gpu_entry{"Clip", bind_activation_gpu},
   gpu_entry{"Concat", bind_concat_gpu},
   gpu_entry{"Conv", bind_conv_gpu},
+  gpu_entry{"Cos", bind_unary_gpu},
+  gpu_entry{"DepthToSpace", bind_transpose_gpu},
   gpu_entry{"Div", bind_binary_gpu},
+  gpu_entry{"Dropout", bind_dropout_gpu},
+  gpu_entry{"Elu", bind_unary_gpu},
+  gpu_entry{"Erf", bind_unary_gpu},
+  gpu_entry{"Exp", bind_unary_gpu},
   gpu_entry{"Flatten", bind_copy_gpu},
+  gpu_entry{"Floor", bind_unary_gpu},
   gpu_entry{"Gemm", bind_gemm_gpu},
   gpu_entry{"GlobalAveragePool", bind_pool_gpu},
+  gpu_entry{"GlobalMaxPool", bind_pool_gpu},
+  gpu_entry{"HardSigmoid", bind_unary_gpu},
+  gpu_entry{"HardSwish", bind_unary_gpu},
   gpu_entry{"Identity", bind_copy_gpu},
+  gpu_entry{"InstanceNormalization", bind_instance_norm_gpu},
+  gpu_entry{"LRN", bind_lrn_gpu},
   gpu_entry{"LeakyRelu", bind_activation_gpu},
+  gpu_entry{"Log", bind_unary_gpu},
   gpu_entry{"LogSoftmax", bind_softmax_gpu},
   gpu_entry{"MatMul", bind_matmul_gpu},
+  gpu_entry{"Max", bind_nary_gpu},
   gpu_entry{"MaxPool", bind_pool_gpu},
+  gpu_entry{"Mean", bind_nary_gpu},
+  gpu_entry{"Min", bind_nary_gpu},
+  gpu_entry{"Mish", bind_unary_gpu},
   gpu_entry{"Mul", bind_binary_gpu},
+  gpu_entry{"Neg", bind_unary_gpu},
+  gpu_entry{"Pow", bind_pow_gpu},
+  gpu_entry{"PRelu", bind_prelu_gpu},
+  gpu_entry{"Reciprocal", bind_unary_gpu},
+  gpu_entry{"ReduceL1", bind_reduce_gpu},
+  gpu_entry{"ReduceL2", bind_reduce_gpu},
+  gpu_entry{"ReduceLogSum", bind_reduce_gpu},
+  gpu_entry{"ReduceLogSumExp", bind_reduce_gpu},
+  gpu_entry{"ReduceMax", bind_reduce_gpu},
+  gpu_entry{"ReduceMean", bind_reduce_gpu},
+  gpu_entry{"ReduceMin", bind_reduce_gpu},
+  gpu_entry{"ReduceProd", bind_reduce_gpu},
+  gpu_entry{"ReduceSum", bind_reduce_gpu},
+  gpu_entry{"ReduceSumSquare", bind_reduce_gpu},
   gpu_entry{"Relu", bind_activation_gpu},
   gpu_entry{"Reshape", bind_copy_gpu},
+  gpu_entry{"Squeeze", bind_copy_gpu},
+  gpu_entry{"Unsqueeze", bind_copy_gpu},
+  gpu_entry{"Resize", bind_resize_gpu},
+  gpu_entry{"Round", bind_unary_gpu},
+  gpu_entry{"Selu", bind_unary_gpu},
   gpu_entry{"Sigmoid", bind_activation_gpu},
+  gpu_entry{"Sign", bind_unary_gpu},
+  gpu_entry{"Sin", bind_unary_gpu},
   gpu_entry{"Softmax", bind_softmax_gpu},
+  gpu_entry{"SpaceToDepth", bind_transpose_gpu},
+  gpu_entry{"Softplus", bind_unary_gpu},
+  gpu_entry{"Softsign", bind_unary_gpu},
+  gpu_entry{"Sqrt", bind_unary_gpu},
   gpu_entry{"Sub", bind_binary_gpu},
+  gpu_entry{"Sum", bind_nary_gpu},
   gpu_entry{"Tanh", bind_activation_gpu},
+  gpu_entry{"ThresholdedRelu", bind_unary_gpu},
   gpu_entry{"Transpose", bind_transpose_gpu},
+  gpu_entry{"Upsample", bind_resize_gpu},
 };
 
 const gpu_entry* find_entry(std::string_view op_type) noexcept {
@@ -129,6 +179,11 @@ cuda::dims to_dims(std::span<const std::int64_t> values, std::string_view what) 
   for (std::size_t i = 0; i < values.size(); ++i)
     d.v[i] = values[i];
   return d;
+}
+
+launch_broadcast to_launch_broadcast(const merged_dims& m) {
+  return {to_dims(m.out, "the broadcast output"), to_dims(m.a, "an operand's strides"),
+          to_dims(m.b, "an operand's strides")};
 }
 
 bool fits_int(std::int64_t v) noexcept {

@@ -8,11 +8,22 @@
 #include "kernels/nn/batch_norm.hpp"
 #include "kernels/nn/binary.hpp"
 #include "kernels/nn/conv.hpp"
+#include "kernels/nn/dropout.hpp"
+#include "kernels/nn/gather.hpp"
 #include "kernels/nn/gemm.hpp"
+#include "kernels/nn/instance_norm.hpp"
+#include "kernels/nn/lrn.hpp"
+#include "kernels/nn/nary.hpp"
 #include "kernels/nn/op.hpp"
 #include "kernels/nn/pool.hpp"
+#include "kernels/nn/pow.hpp"
+#include "kernels/nn/prelu.hpp"
+#include "kernels/nn/reduce.hpp"
+#include "kernels/nn/resize.hpp"
 #include "kernels/nn/shape_ops.hpp"
+#include "kernels/nn/shape_query.hpp"
 #include "kernels/nn/softmax.hpp"
+#include "kernels/nn/unary.hpp"
 
 namespace hogar::nn {
 
@@ -31,17 +42,54 @@ std::vector<op_definition> make_table() {
     {"Div", infer_binary, bind_binary_reference, bind_binary_cpu, gpu_support::floating},
     {"Mul", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
     {"Sub", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
+    {"Pow", infer_pow, bind_pow_reference, bind_pow_cpu, gpu_support::floating},
+    // Any number of inputs, broadcast together.
+    {"Max", infer_nary, bind_nary_reference, bind_nary_cpu, arithmetic},
+    {"Mean", infer_nary, bind_nary_reference, bind_nary_cpu, gpu_support::floating},
+    {"Min", infer_nary, bind_nary_reference, bind_nary_cpu, arithmetic},
+    {"Sum", infer_nary, bind_nary_reference, bind_nary_cpu, gpu_support::floating},
     // Activations.
     {"Clip", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"LeakyRelu", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"Relu", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"Sigmoid", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"Tanh", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
+    {"PRelu", infer_prelu, bind_prelu_reference, bind_prelu_cpu, f32},
+    // Element-wise unary math (integer Neg, Abs and Sign on the CPU paths only).
+    {"Abs", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Ceil", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Celu", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Cos", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Elu", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Erf", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Exp", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Floor", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"HardSigmoid", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"HardSwish", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Log", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Mish", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Neg", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Reciprocal", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Round", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Selu", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Sign", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Sin", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Softplus", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Softsign", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"Sqrt", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
+    {"ThresholdedRelu", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
     // Convolution, pooling, normalization.
     {"Conv", infer_conv, bind_conv_reference, bind_conv_cpu, f32},
     {"MaxPool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
     {"AveragePool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
     {"GlobalAveragePool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
+    {"GlobalMaxPool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
+    // Resampling.
+    {"Resize", infer_resize, bind_resize_reference, bind_resize_cpu, f32},
+    {"Upsample", infer_resize, bind_resize_reference, bind_resize_cpu, f32},
+    {"LRN", infer_lrn, bind_lrn_reference, bind_lrn_cpu, f32},
+    {"InstanceNormalization", infer_instance_norm, bind_instance_norm_reference,
+     bind_instance_norm_cpu, f32},
     {"BatchNormalization", infer_batch_norm, bind_batch_norm_reference, bind_batch_norm_cpu,
      f32},
     // Matrix products.
@@ -49,11 +97,37 @@ std::vector<op_definition> make_table() {
     {"MatMul", infer_matmul, bind_matmul_reference, bind_matmul_cpu, f32},
     {"Softmax", infer_softmax, bind_softmax_reference, bind_softmax_cpu, f32},
     {"LogSoftmax", infer_softmax, bind_softmax_reference, bind_softmax_cpu, f32},
+    // Reductions (integer Sum, Prod, Max and Min on the CPU paths only), ArgMax and ArgMin.
+    {"ReduceL1", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceL2", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceLogSum", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceLogSumExp", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceMax", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceMean", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceMin", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceProd", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceSum", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ReduceSumSquare", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
+    {"ArgMax", infer_arg_reduce, bind_arg_reduce_reference, bind_arg_reduce_cpu, f32},
+    {"ArgMin", infer_arg_reduce, bind_arg_reduce_reference, bind_arg_reduce_cpu, f32},
     // Data movement, every dtype.
     {"Reshape", infer_reshape, bind_copy_reference, nullptr, any, view_of_input0},
     {"Flatten", infer_flatten, bind_copy_reference, nullptr, any, view_of_input0},
     {"Identity", infer_identity, bind_copy_reference, nullptr, any, view_of_input0},
+    // A view too, unless the node names its mask (the reference then copies and fills it:
+    // one memcpy and one fill, nothing a fast kernel could do better).
+    {"Dropout", infer_dropout, bind_dropout_reference, nullptr, gpu_support::floating,
+     view_of_input0},
     {"Transpose", infer_transpose, bind_transpose_reference, bind_transpose_cpu, any},
+    {"Unsqueeze", infer_unsqueeze, bind_copy_reference, nullptr, any, view_of_input0},
+    {"Squeeze", infer_squeeze, bind_copy_reference, nullptr, any, view_of_input0},
+    {"Gather", infer_gather, bind_gather_reference, bind_gather_cpu},
+    // Shape computations: folded by plans (shape_query.hpp), never run per request.
+    {"Shape", infer_shape, bind_shape_reference, nullptr, any, -1, true},
+    {"Size", infer_size, bind_size_reference, nullptr, any, -1, true},
+    {"ConstantOfShape", infer_constant_of_shape, bind_constant_of_shape_reference, nullptr, any},
+    {"DepthToSpace", infer_depth_space, bind_transpose_reference, bind_transpose_cpu, any},
+    {"SpaceToDepth", infer_depth_space, bind_transpose_reference, bind_transpose_cpu, any},
     {"Concat", infer_concat, bind_concat_reference, nullptr, any},
     {"Constant", infer_constant, bind_constant_reference, nullptr, any},
   };

@@ -1,5 +1,6 @@
-// pool.hpp: MaxPool, AveragePool and GlobalAveragePool over 1 to 3 spatial dimensions
-// (pads, strides, dilations for MaxPool, ceil_mode, count_include_pad, auto_pad).
+// pool.hpp: MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool (a MaxPool over the
+// whole input) over 1 to 3 spatial dimensions (pads, strides, dilations for MaxPool,
+// ceil_mode, count_include_pad, auto_pad).
 #pragma once
 
 #include <optional>
@@ -38,5 +39,10 @@ result<cpu_kernel> bind_pool_reference(const node_view& view, std::span<const va
 /// kernel rows reduced as vectors, planes split over the instance's threads.
 result<std::optional<cpu_kernel>> bind_pool_cpu(const node_view& view,
                                                 std::span<const value_type> outputs);
+
+/// Lets the pooling kernel `k` (of pool_cpu.cpp, for `p`) also read its input in a layout of
+/// oneDNN's, on oneDNN's pooling, when the executor's layout pass asks (pool_dnnl.cpp); leaves
+/// it plain-only where oneDNN cannot pool the same way (dilations, an average with ceil_mode).
+void attach_dnnl_pooling(cpu_kernel& k, const pool_params& p);
 
 } // namespace hogar::nn

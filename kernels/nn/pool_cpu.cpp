@@ -130,6 +130,7 @@ result<std::optional<cpu_kernel>> bind_pool_cpu(const node_view& view,
         }
       });
     };
+    attach_dnnl_pooling(k, p);
     return std::optional{std::move(k)};
   }
   const auto last = rank - 1;
@@ -160,6 +161,7 @@ result<std::optional<cpu_kernel>> bind_pool_cpu(const node_view& view,
       pool_plane(q, x + c * plane_in, y + c * plane_out, rows + slot * row_stride);
     });
   };
+  attach_dnnl_pooling(k, p);
   return std::optional{std::move(k)};
 }
 

@@ -13,9 +13,11 @@ namespace hogar::nn {
 result<pool_params> pool_params_of(const node_view& view) {
   pool_params p;
   const auto& op = view.node.op_type;
-  p.kind = op == "MaxPool"       ? pool_kind::max
-           : op == "AveragePool" ? pool_kind::average
-                                 : pool_kind::global_average;
+  // GlobalMaxPool is a MaxPool whose window is the whole input: every path runs it as one.
+  const bool global_max = op == "GlobalMaxPool";
+  p.kind = op == "MaxPool" || global_max ? pool_kind::max
+           : op == "AveragePool"         ? pool_kind::average
+                                         : pool_kind::global_average;
   if (view.inputs.size() != 1 || !view.has(0))
     return view.error("needs exactly one input, X");
   for (std::size_t o = 1; o < view.node.outputs.size(); ++o)
@@ -38,7 +40,10 @@ result<pool_params> pool_params_of(const node_view& view) {
   p.channels = x.shape[1];
   p.in_spatial.assign(x.shape.begin() + 2, x.shape.end());
   const auto rank = p.in_spatial.size();
-  if (p.kind == pool_kind::global_average) {
+  if (global_max && x.type != dtype::float32 && x.type != dtype::float64)
+    return view.error(fmt::format("input X is {}; GlobalMaxPool takes float32 or float64",
+                                  to_string(x.type)));
+  if (p.kind == pool_kind::global_average || global_max) {
     p.out_spatial.assign(rank, 1);
     p.kernel = p.in_spatial;
     p.strides.assign(rank, 1);

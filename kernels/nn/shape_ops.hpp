@@ -1,7 +1,8 @@
 // shape_ops.hpp: operators that move data without arithmetic, for every dtype: Reshape (shape
 // as an input from opset 5, as an attribute before; 0 copies an extent, -1 infers one,
 // allowzero), Flatten (axis, negative too), Identity, Transpose (perm, default reversed),
-// Concat (axis, negative from opset 11) and Constant (value attribute). Reshape, Flatten and
+// Concat (axis, negative from opset 11), Constant (value attribute), and DepthToSpace and
+// SpaceToDepth (transposes of a 6-D view, on Transpose's kernels). Reshape, Flatten and
 // Identity are views: plans give their output their input's storage, and their reference
 // kernels (used only when folding constants) copy.
 #pragma once
@@ -37,6 +38,10 @@ result<concat_params> concat_params_of(const node_view& view);
 result<std::vector<value_type>> infer_reshape(const node_view& view);
 result<std::vector<value_type>> infer_flatten(const node_view& view);
 result<std::vector<value_type>> infer_identity(const node_view& view);
+/// Unsqueeze and Squeeze: views like Reshape; their axes an attribute before opset 13, a
+/// constant input from it.
+result<std::vector<value_type>> infer_unsqueeze(const node_view& view);
+result<std::vector<value_type>> infer_squeeze(const node_view& view);
 /// Copies input 0 to output 0 (the three views' reference kernel).
 result<cpu_kernel> bind_copy_reference(const node_view& view, std::span<const value_type> outputs);
 
@@ -51,6 +56,11 @@ result<std::optional<cpu_kernel>> bind_transpose_cpu(const node_view& view,
 result<std::vector<value_type>> infer_concat(const node_view& view);
 result<cpu_kernel> bind_concat_reference(const node_view& view,
                                          std::span<const value_type> outputs);
+
+/// DepthToSpace (modes DCR and CRD) and SpaceToDepth: transposes of a 6-D view of X
+/// (transpose_params_of gives that view's shape and order), so that they run on Transpose's
+/// kernels on every path and for every dtype.
+result<std::vector<value_type>> infer_depth_space(const node_view& view);
 
 result<std::vector<value_type>> infer_constant(const node_view& view);
 result<cpu_kernel> bind_constant_reference(const node_view& view,

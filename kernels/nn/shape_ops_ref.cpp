@@ -174,6 +174,111 @@ result<std::vector<value_type>> infer_flatten(const node_view& view) {
   return std::vector<value_type>{{view.inputs[0].type, out}};
 }
 
+namespace {
+
+/// Unsqueeze's and Squeeze's axes: the `axes` attribute before opset 13, the optional input
+/// 1 from it (a constant: hogar plans every shape before the first request). nullopt: none
+/// given.
+result<std::optional<std::vector<std::int64_t>>> axes_of(const node_view& view) {
+  if (view.opset < 13) {
+    if (view.inputs.size() != 1)
+      return view.error("takes one input before opset 13 (the axes are an attribute)");
+    auto attrs = view.attributes();
+    if (!attrs.has("axes"))
+      return std::optional<std::vector<std::int64_t>>{};
+    auto axes = attrs.get_ints("axes");
+    if (!axes)
+      return axes.error();
+    return std::optional{std::move(*axes)};
+  }
+  if (view.inputs.size() > 2)
+    return view.error("takes at most two inputs, data and axes");
+  if (!view.has(1))
+    return std::optional<std::vector<std::int64_t>>{};
+  const tensor* axes = view.constant(1);
+  if (!axes || axes->type() != dtype::int64)
+    return view.error(fmt::format("input 1 ('{}', the axes) must be a constant 1-D int64 "
+                                  "tensor (an initializer, or computed from constants and "
+                                  "input shapes only): hogar plans every shape before the "
+                                  "first request",
+                                  view.node.inputs[1]));
+  auto v = axes->values<std::int64_t>();
+  return std::optional{std::vector<std::int64_t>(v.begin(), v.end())};
+}
+
+/// `axes` made non-negative against `rank`; fails on one out of range or given twice.
+result<std::vector<std::int64_t>> normalized_axes(const node_view& view,
+                                                  std::vector<std::int64_t> axes,
+                                                  std::int64_t rank) {
+  for (auto& a : axes) {
+    if (a < -rank || a >= rank)
+      return view.error(fmt::format("axis {} is outside [{}, {}]", a, -rank, rank - 1));
+    if (a < 0)
+      a += rank;
+  }
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end())
+    return view.error("names an axis twice");
+  return axes;
+}
+
+} // namespace
+
+result<std::vector<value_type>> infer_unsqueeze(const node_view& view) {
+  if (!needs_data(view))
+    return view.error("needs input 0, data");
+  auto axes = axes_of(view);
+  if (!axes)
+    return axes.error();
+  if (!*axes || (*axes)->empty())
+    return view.error("needs the axes to insert");
+  const auto& in = view.inputs[0].shape;
+  const auto rank = static_cast<std::int64_t>(in.size() + (*axes)->size());
+  auto sorted = normalized_axes(view, std::move(**axes), rank);
+  if (!sorted)
+    return sorted.error();
+  shape_t out;
+  auto next = in.begin();
+  for (std::int64_t d = 0, k = 0; d < rank; ++d) {
+    if (k < static_cast<std::int64_t>(sorted->size()) && (*sorted)[static_cast<std::size_t>(k)] == d) {
+      out.push_back(1);
+      ++k;
+    } else {
+      out.push_back(*next++);
+    }
+  }
+  return std::vector<value_type>{{view.inputs[0].type, std::move(out)}};
+}
+
+result<std::vector<value_type>> infer_squeeze(const node_view& view) {
+  if (!needs_data(view))
+    return view.error("needs input 0, data");
+  auto axes = axes_of(view);
+  if (!axes)
+    return axes.error();
+  const auto& in = view.inputs[0].shape;
+  shape_t out;
+  if (!*axes) {
+    // No axes: every extent of 1 goes.
+    for (auto d : in)
+      if (d != 1)
+        out.push_back(d);
+  } else {
+    auto sorted = normalized_axes(view, std::move(**axes), static_cast<std::int64_t>(in.size()));
+    if (!sorted)
+      return sorted.error();
+    for (auto a : *sorted)
+      if (in[static_cast<std::size_t>(a)] != 1)
+        return view.error(fmt::format("axis {} of data {} has extent {}; only extents of 1 "
+                                      "can be squeezed",
+                                      a, to_string(in), in[static_cast<std::size_t>(a)]));
+    for (std::size_t d = 0; d < in.size(); ++d)
+      if (!std::binary_search(sorted->begin(), sorted->end(), static_cast<std::int64_t>(d)))
+        out.push_back(in[d]);
+  }
+  return std::vector<value_type>{{view.inputs[0].type, std::move(out)}};
+}
+
 result<std::vector<value_type>> infer_identity(const node_view& view) {
   if (view.inputs.size() != 1 || !view.has(0))
     return view.error("needs exactly one input");
@@ -193,9 +298,74 @@ result<cpu_kernel> bind_copy_reference(const node_view& view,
   return k;
 }
 
+namespace {
+
+/// DepthToSpace and SpaceToDepth as the transposes of a 6-D view of X that they are.
+result<transpose_params> depth_space_params_of(const node_view& view) {
+  const auto& x = view.inputs[0].shape;
+  if (x.size() != 4)
+    return view.error(fmt::format("input {} must have rank 4: [N, C, H, W]", to_string(x)));
+  auto attrs = view.attributes();
+  auto block = attrs.require_int("blocksize");
+  if (!block)
+    return block.error();
+  const auto b = *block;
+  if (b < 1)
+    return attrs.error("blocksize", fmt::format("is {}; it must be at least 1", b));
+  const auto n = x[0], c = x[1], h = x[2], w = x[3];
+  transpose_params p;
+  if (view.node.op_type == "DepthToSpace") {
+    auto mode = attrs.get_string("mode", "DCR");
+    if (!mode)
+      return mode.error();
+    if (*mode != "DCR" && *mode != "CRD")
+      return attrs.error("mode", fmt::format("is '{}'; it must be DCR or CRD", *mode));
+    if (c % (b * b) != 0)
+      return view.error(fmt::format("input {} has {} channels, not a multiple of blocksize^2 "
+                                    "= {}",
+                                    to_string(x), c, b * b));
+    const auto depth = c / (b * b);
+    if (*mode == "DCR") {
+      p.in_shape = {n, b, b, depth, h, w};
+      p.perm = {0, 3, 4, 1, 5, 2};
+    } else {
+      p.in_shape = {n, depth, b, b, h, w};
+      p.perm = {0, 1, 4, 2, 5, 3};
+    }
+  } else {
+    if (h % b != 0 || w % b != 0)
+      return view.error(fmt::format("input {} has a height or width that is not a multiple "
+                                    "of blocksize {}",
+                                    to_string(x), b));
+    p.in_shape = {n, c, h / b, b, w / b, b};
+    p.perm = {0, 3, 5, 1, 2, 4};
+  }
+  for (auto d : p.perm)
+    p.out_shape.push_back(p.in_shape[static_cast<std::size_t>(d)]);
+  return p;
+}
+
+} // namespace
+
+result<std::vector<value_type>> infer_depth_space(const node_view& view) {
+  if (view.inputs.size() != 1 || !view.has(0))
+    return view.error("needs exactly one input");
+  auto p = depth_space_params_of(view);
+  if (!p)
+    return p.error();
+  const auto& x = view.inputs[0].shape;
+  const auto b = *view.attributes().require_int("blocksize");  // checked just above
+  const shape_t out = view.node.op_type == "DepthToSpace"
+                        ? shape_t{x[0], x[1] / (b * b), x[2] * b, x[3] * b}
+                        : shape_t{x[0], x[1] * b * b, x[2] / b, x[3] / b};
+  return std::vector<value_type>{{view.inputs[0].type, out}};
+}
+
 result<transpose_params> transpose_params_of(const node_view& view) {
   if (view.inputs.size() != 1 || !view.has(0))
     return view.error("needs exactly one input");
+  if (view.node.op_type == "DepthToSpace" || view.node.op_type == "SpaceToDepth")
+    return depth_space_params_of(view);
   transpose_params p;
   p.in_shape = view.inputs[0].shape;
   const auto rank = p.in_shape.size();

@@ -72,24 +72,29 @@ inline float sum(const float* x, std::int64_t n) noexcept {
   return total;
 }
 
-/// y[i] = epilogue(x[i] (+ bias)) for n values (y may be x). Relu, LeakyRelu and Clip run as
-/// vectors; Sigmoid and Tanh call the scalar epilogue (their exp dominates).
-template <bool add_bias>
-void epilogue_loop(const float* x, float* y, std::int64_t n, float bias,
-                   const epilogue& e) noexcept {
+/// y[i] = epilogue(x[i] (+ bias) (+ residual[i])) for n values (y may be x or residual).
+/// Relu, LeakyRelu and Clip run as vectors; Sigmoid and Tanh call the scalar epilogue (their
+/// exp dominates).
+template <bool add_bias, bool add_residual = false>
+void epilogue_loop(const float* x, float* y, std::int64_t n, float bias, const epilogue& e,
+                   const float* residual = nullptr) noexcept {
   std::int64_t i = 0;
   const float4 b = splat(bias);
   auto in = [&](std::int64_t at) {
+    float4 v = load(x + at);
     if constexpr (add_bias)
-      return load(x + at) + b;
-    else
-      return load(x + at);
+      v += b;
+    if constexpr (add_residual)
+      v += load(residual + at);
+    return v;
   };
   auto in1 = [&](std::int64_t at) {
+    float v = x[at];
     if constexpr (add_bias)
-      return x[at] + bias;
-    else
-      return x[at];
+      v += bias;
+    if constexpr (add_residual)
+      v += residual[at];
+    return v;
   };
   switch (e.kind) {
     case activation::none:
@@ -123,6 +128,16 @@ void epilogue_loop(const float* x, float* y, std::int64_t n, float bias,
 inline void bias_epilogue(const float* x, float* y, std::int64_t n, float bias,
                           const epilogue& e) noexcept {
   epilogue_loop<true>(x, y, n, bias, e);
+}
+
+/// y[i] = epilogue(x[i] + bias + residual[i]) when residual is given (a residual Add fused
+/// into a Conv), else bias_epilogue.
+inline void bias_epilogue(const float* x, float* y, std::int64_t n, float bias,
+                          const epilogue& e, const float* residual) noexcept {
+  if (residual)
+    epilogue_loop<true, true>(x, y, n, bias, e, residual);
+  else
+    epilogue_loop<true>(x, y, n, bias, e);
 }
 
 /// y[i] = epilogue(x[i]): an activation node.

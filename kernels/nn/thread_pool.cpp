@@ -1,115 +1,93 @@
 #include "kernels/nn/thread_pool.hpp"
 
-#include <algorithm>
-
+#include <omp.h>
 #include <pthread.h>
-#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
 
 namespace hogar::nn {
 
 namespace {
 
-/// Checks of the job counter a worker makes before it sleeps (about 50 us on these machines).
-constexpr int spin_checks = 4000;
+std::atomic<std::uint64_t> next_pool_id{1};
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
+std::int64_t read_ns(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0)
+    return -1;
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 } // namespace
 
-thread_pool::thread_pool(std::size_t threads) {
-  for (std::size_t i = 1; i < threads; ++i)
-    workers_.emplace_back([this] { work_loop(); });
-}
-
-thread_pool::~thread_pool() {
-  {
-    std::lock_guard lock{mutex_};
-    stopping_ = true;
-    generation_.fetch_add(1);
-  }
-  wake_.notify_all();
-  for (auto& t : workers_)
-    t.join();
-}
+thread_pool::thread_pool(std::size_t threads)
+  : threads_(std::max<std::size_t>(1, threads)), id_(next_pool_id.fetch_add(1)) {}
 
 std::int64_t thread_pool::workers_cpu_ns() const {
+  std::lock_guard lock{mutex_};
   std::int64_t total = 0;
-  for (auto& t : workers_) {
-    clockid_t clock;
-    timespec ts{};
-    // std::thread is pthread-based on Linux; a thread that just ended reads as 0.
-    if (pthread_getcpuclockid(const_cast<std::thread&>(t).native_handle(), &clock) == 0 &&
-        clock_gettime(clock, &ts) == 0)
-      total += std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  for (std::size_t i = 0; i < clocks_.size(); ++i) {
+    if (auto now = read_ns(clocks_[i]); now >= 0)
+      last_ns_[i] = now;
+    total += last_ns_[i] - baseline_ns_[i];
   }
   return total;
 }
 
-void thread_pool::run_chunks(job& j) {
-  for (;;) {
-    auto begin = j.next.fetch_add(j.chunk);
-    if (begin >= j.n)
-      return;
-    (*j.fn)(begin, std::min(j.n, begin + j.chunk));
-    if (j.pending.fetch_sub(1) == 1) {
-      std::lock_guard lock{mutex_};
-      done_.notify_all();
-    }
-  }
-}
-
-void thread_pool::work_loop() {
-  std::uint64_t seen = 0;
-  for (;;) {
-    int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && spins < spin_checks) {
-      cpu_relax();
-      ++spins;
-    }
-    job* j = nullptr;
-    {
-      std::unique_lock lock{mutex_};
-      wake_.wait(lock, [&] { return generation_.load() != seen; });
-      if (stopping_)
-        return;
-      seen = generation_.load();
-      j = job_;
-      if (!j)
-        continue;
-      ++j->active;
-    }
-    run_chunks(*j);
-    std::lock_guard lock{mutex_};
-    if (--j->active == 0 && j->pending.load() == 0)
-      done_.notify_all();
-  }
+void thread_pool::register_worker() {
+  // A team thread serves every pool its master thread runs: it registers with each once.
+  thread_local std::vector<std::uint64_t> registered;
+  if (std::find(registered.begin(), registered.end(), id_) != registered.end())
+    return;
+  registered.push_back(id_);
+  clockid_t clock;
+  if (pthread_getcpuclockid(pthread_self(), &clock) != 0)
+    return;
+  // The thread may have worked for an earlier pool of the same master (one replaced when the
+  // thread count changed): only what it uses from now on is this pool's.
+  const auto now = std::max<std::int64_t>(0, read_ns(clock));
+  std::lock_guard lock{mutex_};
+  clocks_.push_back(clock);
+  baseline_ns_.push_back(now);
+  last_ns_.push_back(now);
 }
 
 void thread_pool::parallel_for(std::int64_t n, std::int64_t grain,
                                const std::function<void(std::int64_t, std::int64_t)>& fn) {
   if (n <= 0)
     return;
-  // About four chunks per thread balances uneven chunks without much scheduling overhead.
-  auto threads = static_cast<std::int64_t>(size());
-  job j;
-  j.fn = &fn;
-  j.n = n;
-  j.chunk = std::max({grain, std::int64_t{1}, (n + 4 * threads - 1) / (4 * threads)});
-  j.pending.store((n + j.chunk - 1) / j.chunk);
-  {
-    std::lock_guard lock{mutex_};
-    job_ = &j;
-    generation_.fetch_add(1, std::memory_order_release);
+  const auto threads = static_cast<std::int64_t>(threads_);
+  if (threads == 1) {
+    fn(0, n);
+    return;
   }
-  wake_.notify_all();
-  run_chunks(j);
-  std::unique_lock lock{mutex_};
-  done_.wait(lock, [&] { return j.pending.load() == 0 && j.active == 0; });
-  job_ = nullptr;
+  // About four chunks per thread balances uneven chunks without much scheduling overhead.
+  const auto chunk = std::max({grain, std::int64_t{1}, (n + 4 * threads - 1) / (4 * threads)});
+  const auto chunks = (n + chunk - 1) / chunk;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+#pragma omp parallel num_threads(static_cast<int>(threads))
+  {
+    try {
+      if (omp_get_thread_num() != 0)
+        register_worker();
+    } catch (...) {  // out of memory for one clock: that thread's CPU goes uncounted
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      try {
+        fn(c * chunk, std::min(n, (c + 1) * chunk));
+      } catch (...) {
+        std::lock_guard lock{failure_mutex};
+        if (!failure)
+          failure = std::current_exception();
+      }
+    }
+  }
+  if (failure)
+    std::rethrow_exception(failure);
 }
 
 } // namespace hogar::nn

@@ -1,68 +1,56 @@
 // thread_pool.hpp: intra-op parallelism for the CPU kernels of one executor instance.
 //
-// Each executor instance owns a pool of its own (its "intra-op threads"), so that instances
-// never compete for a shared queue and the tuner can size both counts. parallel_for splits a
-// range into chunks that the pool's threads and the calling thread take in turn; it returns
-// when every chunk ran. Workers spin briefly before sleeping: a network runs dozens of
-// parallel loops back to back, and waking a sleeping thread costs tens of microseconds.
+// Each executor instance owns a pool of its own (its "intra-op threads"), so that the tuner
+// can size instances and threads apart. The threads are OpenMP's (libgomp): oneDNN, which
+// runs the convolutions, is built on OpenMP, and two thread teams taking turns on the same
+// cores (one for oneDNN's loops, one for hogar's) cost a tenth of ResNet-18's throughput at
+// batch 1 on two cores, each team spinning while the other works. libgomp gives every thread
+// that opens a parallel region a team of its own, so instances on different threads never
+// share one. parallel_for splits a range into chunks that the team's threads take in turn; it
+// returns when every chunk ran.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 namespace hogar::nn {
 
 class thread_pool {
 public:
-  /// `threads` counts the calling thread: thread_pool{1} starts no thread.
+  /// `threads` counts the calling thread: thread_pool{1} runs everything on the caller.
   explicit thread_pool(std::size_t threads);
-  ~thread_pool();
   thread_pool(const thread_pool&) = delete;
   thread_pool& operator=(const thread_pool&) = delete;
 
   /// Threads that run chunks, the caller's included.
-  std::size_t size() const noexcept { return workers_.size() + 1; }
+  std::size_t size() const noexcept { return threads_; }
 
-  /// CPU time the pool's own threads have used so far (spinning included), nanoseconds; the
-  /// caller's share is the caller's to count.
+  /// CPU time the team's threads other than the caller have used so far (spinning between
+  /// regions included), nanoseconds; the caller's share is the caller's to count.
   std::int64_t workers_cpu_ns() const;
 
   /// Runs fn(begin, end) over [0, n) in chunks of at least `grain` items. Not reentrant: one
-  /// parallel_for at a time per pool (an executor instance runs one batch at a time).
+  /// parallel_for at a time per pool (an executor instance runs one batch at a time). An
+  /// exception thrown by fn reaches the caller once every chunk has finished.
   void parallel_for(std::int64_t n, std::int64_t grain,
                     const std::function<void(std::int64_t, std::int64_t)>& fn);
 
 private:
-  /// One parallel_for: lives on the caller's stack until every thread has left it.
-  struct job {
-    const std::function<void(std::int64_t, std::int64_t)>* fn = nullptr;
-    std::int64_t n = 0;
-    std::int64_t chunk = 1;
-    std::atomic<std::int64_t> next{0};
-    /// Chunks not finished yet.
-    std::atomic<std::int64_t> pending{0};
-    /// Workers inside run_chunks for this job (guarded by mutex_).
-    int active = 0;
-  };
+  /// Notes the CPU clock of the team thread running this, the first time it works for us.
+  void register_worker();
 
-  void work_loop();
-  /// Takes chunks of `j` until none is left.
-  void run_chunks(job& j);
-
-  std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable done_;
-  bool stopping_ = false;
-  /// Bumped for every job; workers compare it with the last one they saw.
-  std::atomic<std::uint64_t> generation_{0};
-  /// The running job, null between jobs (guarded by mutex_).
-  job* job_ = nullptr;
+  std::size_t threads_;
+  /// Told apart from any pool that lived at the same address before.
+  std::uint64_t id_;
+  mutable std::mutex mutex_;
+  /// The team threads' CPU clocks, what each read when it joined this pool, and what it read
+  /// last (a thread that ended keeps its last reading).
+  std::vector<clockid_t> clocks_;
+  std::vector<std::int64_t> baseline_ns_;
+  mutable std::vector<std::int64_t> last_ns_;
 };
 
 /// fn(begin, end) over [0, n): on the pool when there is one, else on this thread.

@@ -1,6 +1,7 @@
 // cpu_executor.cpp: the executor of the two CPU paths (reference twins, and the fast path
 // with the reference as fallback per node), and make_executor.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -11,12 +12,17 @@
 
 #include <fmt/format.h>
 
+#include "kernels/nn/cpu_features.hpp"
+#include "kernels/nn/dnnl_support.hpp"
+#include "kernels/nn/epilogue.hpp"
 #include "kernels/nn/thread_pool.hpp"
 #include "kernels/onnx/arena.hpp"
 #include "kernels/onnx/executor.hpp"
+#include "kernels/onnx/layout_pass.hpp"
 #include "kernels/onnx/optimize.hpp"
 #include "kernels/onnx/plan.hpp"
 #include "kernels/onnx/plan_cache.hpp"
+#include "kernels/onnx/residual_fusion.hpp"
 
 #ifdef HOGAR_GPU_EXECUTOR
 #include "kernels/onnx/gpu_executor.hpp"
@@ -61,6 +67,12 @@ struct compiled_plan {
   std::vector<std::size_t> offsets;
   std::size_t arena_bytes = 0;
   std::size_t workspace_bytes = 0;
+  /// Per value: plain, or the layout of oneDNN's it keeps between two kernels.
+  std::vector<nn::layout_tag> layouts;
+  /// Per node: what computes it, and whether that is the reference standing in for the fast
+  /// path (executor::report).
+  std::vector<std::string> kernel_names;
+  std::vector<bool> fallbacks;
   // Pointer tables reused by every call (sized once).
   std::vector<const void*> value_data;
   std::vector<std::vector<const void*>> node_inputs;
@@ -106,6 +118,8 @@ private:
     auto p = plan::make(model_, inputs);
     if (!p)
       return p.error();
+    if (options_.device == nn::device::cpu)
+      fuse_residual_adds(*p);
     auto compiled = compile(std::move(*p));
     if (!compiled)
       return compiled.error();
@@ -120,22 +134,34 @@ private:
       auto view = c.p.view(i);
       const auto& n = nodes[i];
       std::optional<nn::cpu_kernel> kernel;
-      if (options_.device == nn::device::cpu && n.op->bind_cpu) {
+      const bool fast_path = options_.device == nn::device::cpu;
+      if (fast_path && n.op->bind_cpu) {
         auto fast = n.op->bind_cpu(view, n.output_types);
         if (!fast)
           return fail(fast.error().code, fmt::format("{}: {}", model_->source, fast.error().message));
         kernel = std::move(*fast);
       }
-      if (!kernel) {
+      if (kernel) {
+        c.kernel_names.push_back(kernel->name.empty() ? "hogar" : kernel->name);
+        c.fallbacks.push_back(false);
+      } else {
         auto ref = n.op->bind_reference(view, n.output_types);
         if (!ref)
           return fail(ref.error().code, fmt::format("{}: {}", model_->source, ref.error().message));
         kernel = std::move(*ref);
+        c.kernel_names.push_back(!fast_path      ? "reference"
+                                 : n.op->bind_cpu ? "reference (no fast kernel for these types "
+                                                    "and shapes)"
+                                                  : "reference (no fast kernel for this op)");
+        c.fallbacks.push_back(fast_path);
       }
       c.workspace_bytes = std::max(c.workspace_bytes, kernel->workspace_bytes);
       c.kernels.push_back(std::move(*kernel));
     }
-    auto layout = plan_arena(c.p, 64);
+    // Activations between oneDNN kernels stay in oneDNN's layout (layout_pass.hpp).
+    c.layouts = choose_layouts(c.p, c.kernels);
+    // A Conv that sums its residual writes over it where nothing else needs it any more.
+    auto layout = plan_arena(c.p, 64, in_place_outputs(c.p, c.kernels, c.layouts));
     c.offsets = std::move(layout.offsets);
     c.arena_bytes = layout.bytes;
     c.value_data.assign(c.p.values().size(), nullptr);
@@ -146,7 +172,46 @@ private:
     return c;
   }
 
-  result<std::vector<tensor>> execute(compiled_plan& c, std::span<const tensor> inputs) {
+public:
+  result<std::vector<node_report>> report(std::span<const tensor> inputs, int runs) override {
+    if (auto problem = check_request(*model_, inputs, options_.reject_nan_inputs))
+      return *problem;
+    auto compiled = compiled_for(inputs);
+    if (!compiled)
+      return compiled.error();
+    auto& c = **compiled;
+    std::vector<std::int64_t> node_ns(c.p.nodes().size(), 0);
+    if (runs > 0) {
+      if (auto warm = execute(c, inputs); !warm)
+        return warm.error();
+      for (int r = 0; r < runs; ++r)
+        if (auto timed = execute(c, inputs, &node_ns); !timed)
+          return timed.error();
+    }
+    std::vector<node_report> nodes;
+    for (std::size_t i = 0; i < c.p.nodes().size(); ++i) {
+      const auto& n = c.p.nodes()[i];
+      auto layout_of = [&](const std::vector<int>& ids) {
+        return ids.empty() || ids[0] < 0 ? std::string{"-"}
+                                         : nn::layout_name(c.layouts[static_cast<std::size_t>(ids[0])]);
+      };
+      node_report r;
+      r.node = n.source->describe();
+      r.op_type = n.source->op_type;
+      r.kernel = c.kernel_names[i];
+      r.fallback = c.fallbacks[i];
+      r.input_layout = layout_of(n.inputs);
+      r.output_layout = layout_of(n.outputs);
+      r.mean_ns = runs > 0 ? static_cast<double>(node_ns[i]) / runs : 0.0;
+      nodes.push_back(std::move(r));
+    }
+    return nodes;
+  }
+
+private:
+  /// One call; with `node_ns`, each node's time is added to its entry.
+  result<std::vector<tensor>> execute(compiled_plan& c, std::span<const tensor> inputs,
+                                      std::vector<std::int64_t>* node_ns = nullptr) {
     std::size_t current = 0;
     try {
       auto* arena = static_cast<char*>(arena_.reserve(c.arena_bytes));
@@ -176,7 +241,15 @@ private:
           out[o] = n.outputs[o] < 0
                      ? nullptr
                      : const_cast<void*>(c.value_data[static_cast<std::size_t>(n.outputs[o])]);
+        if (!node_ns) {
+          c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool_.get()});
+          continue;
+        }
+        auto start = std::chrono::steady_clock::now();
         c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool_.get()});
+        (*node_ns)[current] += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count();
       }
       current = nodes.size();
       std::vector<tensor> outputs;
@@ -220,13 +293,55 @@ bool executor::set_intra_op_threads(std::size_t) {
   return false;
 }
 
+result<std::vector<node_report>> executor::report(std::span<const tensor>, int) {
+  return fail(errc::unsupported,
+              fmt::format("{}: per-node reports are made on the CPU paths only (reference, cpu)",
+                          model().source));
+}
+
+std::optional<precision> precision_from_string(std::string_view name) {
+  if (name == "fp32")
+    return precision::fp32;
+  if (name == "bf16")
+    return precision::bf16;
+  return std::nullopt;
+}
+
+namespace {
+
+/// `model` with every float32 Conv and Gemm of constant weights marked to run in bfloat16
+/// (nn::precision_attr).
+model_graph in_bf16(model_graph model) {
+  for (auto& n : model.nodes)
+    if ((n.op_type == "Conv" || n.op_type == "Gemm") && n.has_input(1))
+      if (auto* w = model.find_initializer(n.inputs[1]); w && w->type() == dtype::float32)
+        n.attributes.push_back({std::string{nn::precision_attr}, std::string{"bf16"}});
+  return model;
+}
+
+} // namespace
+
 result<std::unique_ptr<executor>> make_executor(std::shared_ptr<const model_graph> model,
                                                 const executor_options& options) {
+  if (options.precision == precision::bf16) {
+    if (options.device != nn::device::cpu)
+      return fail(errc::unsupported,
+                  fmt::format("{}: precision bf16 runs on the fast CPU path (device cpu), not "
+                              "on {}",
+                              model->source, nn::to_string(options.device)));
+    if (!nn::dnnl_has_bf16())
+      return fail(errc::unsupported,
+                  fmt::format("{}: precision bf16: this CPU ({}) has neither AMX nor "
+                              "AVX512-BF16; serve the model in fp32",
+                              model->source, nn::cpu_description()));
+  }
   switch (options.device) {
     case nn::device::reference:
       return std::unique_ptr<executor>{std::make_unique<cpu_executor>(std::move(model), options)};
     case nn::device::cpu: {
       auto optimized = optimize(*model);
+      if (options.precision == precision::bf16)
+        optimized = in_bf16(std::move(optimized));
       return std::unique_ptr<executor>{std::make_unique<cpu_executor>(
         std::make_shared<const model_graph>(std::move(optimized)), options)};
     }

@@ -113,18 +113,19 @@ public:
 
   /// Conv k x k with He-uniform weights [out, in, k, k]; a bias (PyTorch's default init,
   /// bound 1 / sqrt(fan_in)) only when asked: convolutions before a BatchNormalization have none.
+  /// With `group` > 1 the weights are [out, in / group, k, k] (a depthwise Conv: group = in).
   std::string conv(const std::string& name, const std::string& x, std::int64_t in_channels,
                    std::int64_t out_channels, std::int64_t kernel, std::int64_t stride,
-                   std::int64_t pad, bool bias = false) {
-    const auto fan_in = in_channels * kernel * kernel;
-    std::vector<std::string> inputs = {x, uniform(name + ".weight",
-                                                  {out_channels, in_channels, kernel, kernel}, 0,
-                                                  he_bound(fan_in))};
+                   std::int64_t pad, bool bias = false, std::int64_t group = 1) {
+    const auto fan_in = in_channels / group * kernel * kernel;
+    std::vector<std::string> inputs = {
+      x, uniform(name + ".weight", {out_channels, in_channels / group, kernel, kernel}, 0,
+                 he_bound(fan_in))};
     if (bias)
       inputs.push_back(uniform(name + ".bias", {out_channels}, 0,
                                1.0 / std::sqrt(static_cast<double>(fan_in))));
     return node("Conv", name, std::move(inputs),
-                {ints_attr("dilations", {1, 1}), int_attr("group", 1),
+                {ints_attr("dilations", {1, 1}), int_attr("group", group),
                  ints_attr("kernel_shape", {kernel, kernel}),
                  ints_attr("pads", {pad, pad, pad, pad}), ints_attr("strides", {stride, stride})});
   }
@@ -143,6 +144,15 @@ public:
 
   std::string relu(const std::string& name, const std::string& x) {
     return node("Relu", name, {x});
+  }
+
+  /// ReLU6 as PyTorch exports it from opset 11: Clip with the bounds 0 and 6 as inputs.
+  std::string relu6(const std::string& name, const std::string& x) {
+    if (!m_.initializers.count("relu6.min")) {
+      constant("relu6.min", tensor::scalar(0.0f));
+      constant("relu6.max", tensor::scalar(6.0f));
+    }
+    return node("Clip", name, {x, "relu6.min", "relu6.max"});
   }
 
   std::string pool(std::string op_type, const std::string& name, const std::string& x,
@@ -506,6 +516,53 @@ model_graph resnet18_model(std::uint64_t seed) {
   return std::move(b.model());
 }
 
+model_graph mobilenet_v2_model(std::uint64_t seed) {
+  graph_builder b{"mobilenet_v2", seed};
+  auto x = b.input("input", {-1, 3, 224, 224});
+  // torchvision's names: features.N.conv.M for the layers of block N.
+  auto conv_bn_relu6 = [&](const std::string& prefix, const std::string& in, std::int64_t from,
+                           std::int64_t to, std::int64_t kernel, std::int64_t stride,
+                           std::int64_t group) {
+    auto y = b.conv(prefix + ".0", in, from, to, kernel, stride, kernel / 2, false, group);
+    y = b.batch_norm(prefix + ".1", y, to);
+    return b.relu6(prefix + ".2", y);
+  };
+  x = conv_bn_relu6("features.0", x, 3, 32, 3, 2, 1);
+  // (expansion t, output channels c, blocks n, stride s of the first block), as the paper's
+  // Table 2 and torchvision's inverted_residual_setting.
+  constexpr std::array<std::array<std::int64_t, 4>, 7> settings = {{
+    {1, 16, 1, 1}, {6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2},
+    {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1},
+  }};
+  std::int64_t channels = 32;
+  int index = 1;
+  for (auto [t, c, n, s] : settings) {
+    for (std::int64_t i = 0; i < n; ++i, ++index) {
+      const auto p = fmt::format("features.{}.conv", index);
+      const std::int64_t stride = i == 0 ? s : 1;
+      const std::int64_t hidden = channels * t;
+      auto y = x;
+      int layer = 0;
+      if (t != 1)
+        y = conv_bn_relu6(fmt::format("{}.{}", p, layer++), y, channels, hidden, 1, 1, 1);
+      y = conv_bn_relu6(fmt::format("{}.{}", p, layer++), y, hidden, hidden, 3, stride, hidden);
+      y = b.conv(fmt::format("{}.{}", p, layer), y, hidden, c, 1, 1, 0);
+      const bool residual = stride == 1 && channels == c;
+      // The linear bottleneck; a residual branch at half scale keeps the sum's variance from
+      // growing block after block (17 blocks).
+      y = b.batch_norm(fmt::format("{}.{}", p, layer + 1), y, c, residual ? 0.5 : 1.0);
+      x = residual ? b.node("Add", fmt::format("features.{}.add", index), {x, y}) : y;
+      channels = c;
+    }
+  }
+  x = conv_bn_relu6("features.18", x, channels, 1280, 1, 1, 1);
+  x = b.node("GlobalAveragePool", "avgpool", {x});
+  x = b.node("Flatten", "flatten", {x}, {int_attr("axis", 1)});
+  x = b.linear("classifier.1", x, 1280, 1000, "logits");
+  b.output(x, {-1, 1000});
+  return std::move(b.model());
+}
+
 std::span<const example_model> example_models() noexcept {
   static const example_model models[] = {
     {"detector", "a small CNN on 64x64 normalised images; a car in about half of random ones",
@@ -517,6 +574,8 @@ std::span<const example_model> example_models() noexcept {
      "probabilities: softmax over 10 classes", 32, classifier_model},
     {"resnet18", "ResNet-18 shaped as torchvision's, random weights",
      "logits: 1000 ImageNet class logits (no softmax)", 8, resnet18_model},
+    {"mobilenet_v2", "MobileNetV2 shaped as torchvision's, random weights",
+     "logits: 1000 ImageNet class logits (no softmax)", 8, mobilenet_v2_model},
   };
   return models;
 }

@@ -70,6 +70,15 @@ model_graph classifier_model(std::uint64_t seed = example_seed_default);
 /// non-trivial statistics, so that optimize() has something to fold.
 model_graph resnet18_model(std::uint64_t seed = example_seed_default);
 
+/// mobilenet_v2: torchvision's mobilenet_v2 (width 1.0) layer for layer: Conv 3x3/2 3 -> 32,
+/// 17 inverted residual blocks (1x1 expansion by 6 except the first, depthwise 3x3, 1x1
+/// linear projection, each Conv followed by BatchNormalization, ReLU6 as Clip(0, 6) after the
+/// first two; an Add where stride and channels allow), Conv 1x1 320 -> 1280, GlobalAveragePool,
+/// Flatten, Gemm 1280 -> 1000 (torchvision's Dropout is gone in an inference export),
+/// initializers named as torchvision's state_dict ("features.2.conv.1.0.weight"). float32
+/// input[-1, 3, 224, 224] -> logits[-1, 1000].
+model_graph mobilenet_v2_model(std::uint64_t seed = example_seed_default);
+
 /// `count` images of uniform random pixels (0..255 from splitmix64(seed)) normalised the way
 /// the detector and resnet18 expect: float32[count, 3, height, width], (p / 255 - mean) / std
 /// per channel with the ImageNet mean and std. The detector is calibrated on such images.
@@ -88,7 +97,7 @@ struct example_model {
   model_graph (*build)(std::uint64_t seed);
 };
 
-/// detector, plate_reader, classifier, resnet18, in that order.
+/// detector, plate_reader, classifier, resnet18, mobilenet_v2, in that order.
 std::span<const example_model> example_models() noexcept;
 
 /// The catalogue entry called `name`, or nullptr.

@@ -8,8 +8,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "kernels/nn/op.hpp"
@@ -18,8 +21,22 @@
 
 namespace hogar::onnx {
 
+/// The arithmetic of a model's heaviest kernels.
+enum class precision : std::uint8_t {
+  /// float32 throughout.
+  fp32,
+  /// The fast CPU path's oneDNN Convs and fully connected Gemms read their input and weights
+  /// as bfloat16 (AMX or AVX512-BF16) and write float32; everything else stays float32.
+  bf16,
+};
+
+/// "fp32", "bf16"; nullopt for anything else.
+std::optional<precision> precision_from_string(std::string_view name);
+
 struct executor_options {
   nn::device device = nn::device::cpu;
+  /// bf16 only on the fast CPU path of a CPU that runs it (nn::dnnl_has_bf16).
+  onnx::precision precision = precision::fp32;
   /// CPU paths: threads that run one batch's kernels (the calling thread included).
   std::size_t intra_op_threads = 1;
   /// GPU: the CUDA device.
@@ -32,6 +49,22 @@ struct executor_options {
   std::size_t plan_cache_size = 8;
   /// Refuse float inputs holding NaN (a request error) instead of computing with them.
   bool reject_nan_inputs = true;
+};
+
+/// One node of a model as an executor runs it for some input shapes (`hogar model ops
+/// --model`, `hogar model profile`).
+struct node_report {
+  /// "node 'conv1' (Conv)".
+  std::string node;
+  std::string op_type;
+  /// What computes it: "oneDNN brg:avx512_core", "OpenBLAS sgemm", "hogar", "reference".
+  std::string kernel;
+  /// The fast CPU path has no kernel for it, its op or its shape: the reference twin runs it.
+  bool fallback = false;
+  /// Input 0 and output 0 as they travel: "plain", or oneDNN's layout ("nChw16c").
+  std::string input_layout, output_layout;
+  /// With runs: the node's mean time per call.
+  double mean_ns = 0;
 };
 
 class executor {
@@ -56,12 +89,19 @@ public:
 
   /// The model as this executor runs it (after device-independent optimization).
   virtual const model_graph& model() const noexcept = 0;
+
+  /// The nodes that run for `inputs` (constants folded at plan time and views left out), in
+  /// order, each with what computes it; with `runs` > 0, also each node's mean time over that
+  /// many calls after one to warm up. The CPU paths only (the GPU queues a whole batch on its
+  /// stream, so a node's time there is not the time of its launch): fails elsewhere.
+  virtual result<std::vector<node_report>> report(std::span<const tensor> inputs, int runs);
 };
 
 /// Builds an executor for `model` on `options.device`. The fast CPU path and the GPU run the
 /// model after optimize() (batch norms folded, activations fused); the reference runs it as
 /// written. Fails when the device cannot run the model (the first node it cannot run, and
-/// why), or for the GPU when there is none.
+/// why), for the GPU when there is none, and for bf16 anywhere but on the fast CPU path of a
+/// CPU with AMX or AVX512-BF16.
 result<std::unique_ptr<executor>> make_executor(std::shared_ptr<const model_graph> model,
                                                 const executor_options& options);
 

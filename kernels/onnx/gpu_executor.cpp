@@ -147,15 +147,18 @@ std::optional<std::string> first_unsupported(const std::shared_ptr<const model_g
   for (auto& in : model->inputs)
     constant.erase(in.name);
   for (auto& n : model->nodes) {
-    bool folded = true;
-    for (auto& name : n.inputs)
-      folded = folded && (name.empty() || constant.count(name) > 0);
+    auto* op = nn::find_op(n.op_type);
+    bool folded = op && op->reads_shapes_only;
+    if (!folded) {
+      folded = true;
+      for (auto& name : n.inputs)
+        folded = folded && (name.empty() || constant.count(name) > 0);
+    }
     if (folded) {
       for (auto& out : n.outputs)
         constant.insert(out);
       continue;
     }
-    auto* op = nn::find_op(n.op_type);
     if (!op)
       return fmt::format("{}: {} is not an operator hogar runs", n.describe(), n.op_type);
     if (op->alias_input >= 0)

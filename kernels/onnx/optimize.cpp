@@ -117,7 +117,8 @@ void fold_batch_norms(model_graph& m, std::vector<bool>& removed) {
   }
 }
 
-/// The epilogue attributes for activation node `act`, or nothing when it cannot be fused.
+} // namespace
+
 std::optional<std::vector<attribute>> epilogue_attributes(const model_graph& m, const node& act) {
   std::vector<attribute> attrs{{std::string{nn::fused_activation_attr}, act.op_type}};
   attribute_reader reader{act};
@@ -157,6 +158,8 @@ std::optional<std::vector<attribute>> epilogue_attributes(const model_graph& m, 
   }
   return std::nullopt;
 }
+
+namespace {
 
 /// Fuses activations into the Conv or Gemm before them.
 void fuse_activations(model_graph& m, std::vector<bool>& removed) {

@@ -8,10 +8,18 @@
 // which is what makes it an oracle for the rewrites too.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "kernels/onnx/model_graph.hpp"
 
 namespace hogar::onnx {
 
 model_graph optimize(const model_graph& model);
+
+/// The epilogue attributes (kernels/nn/epilogue.hpp) that fuse activation node `act` of `m`
+/// into the node before it; nothing when it is no activation or cannot be fused (a Clip whose
+/// bounds are not constants).
+std::optional<std::vector<attribute>> epilogue_attributes(const model_graph& m, const node& act);
 
 } // namespace hogar::onnx

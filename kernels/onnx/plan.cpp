@@ -89,6 +89,38 @@ result<std::vector<tensor>> run_reference(const nn::node_view& view,
   return outputs;
 }
 
+void plan::recount_lifetimes() {
+  for (auto& v : values_) {
+    v.producer = -1;
+    v.last_use = -1;
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const int index = static_cast<int>(i);
+    for (auto id : nodes_[i].outputs)
+      if (id >= 0)
+        values_[static_cast<std::size_t>(id)].producer = index;
+    for (auto id : nodes_[i].inputs) {
+      if (id < 0)
+        continue;
+      auto& v = values_[static_cast<std::size_t>(id)];
+      v.last_use = index;
+      if (v.alias_of >= 0)
+        values_[static_cast<std::size_t>(v.alias_of)].last_use = index;
+    }
+  }
+  // A view lives in its root's storage, written by the root's producer.
+  for (auto& v : values_)
+    if (v.alias_of >= 0)
+      v.producer = values_[static_cast<std::size_t>(v.alias_of)].producer;
+  const int end = static_cast<int>(nodes_.size());
+  for (auto id : outputs_) {
+    auto& v = values_[static_cast<std::size_t>(id)];
+    v.last_use = end;
+    if (v.alias_of >= 0)
+      values_[static_cast<std::size_t>(v.alias_of)].last_use = end;
+  }
+}
+
 nn::node_view plan::view(std::size_t i) const {
   const auto& n = nodes_[i];
   return nn::node_view{*n.source, model_->opset, n.input_types, n.input_constants};
@@ -203,8 +235,9 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
                                 max_value_elements));
     pn.output_types = *types;
 
-    if (all_constant) {
-      // Every input is known now: compute the outputs once, here.
+    if (all_constant || pn.op->reads_shapes_only) {
+      // Every input is known now (or all the op reads of them, their shapes): compute the
+      // outputs once, here.
       auto outs = run_reference(view, pn.output_types, pn.input_constants);
       if (!outs)
         return fail(outs.error().code, fmt::format("{}: {}", m.source, outs.error().message));
@@ -220,7 +253,11 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
     for (std::size_t o = 0; o < n.outputs.size(); ++o)
       pn.outputs.push_back(n.outputs[o].empty() ? -1 : add_value(n.outputs[o], pn.output_types[o]));
     const int node_index = static_cast<int>(p.nodes_.size());
-    if (pn.op->alias_input >= 0) {
+    // A node that names outputs besides output 0 (Dropout's mask) runs its kernel to write
+    // them, so it cannot be a view.
+    const bool writes_only_output0 =
+      std::all_of(pn.outputs.begin() + 1, pn.outputs.end(), [](int id) { return id < 0; });
+    if (pn.op->alias_input >= 0 && writes_only_output0) {
       // A view: output 0 shares its input's storage; nothing runs.
       auto source = pn.inputs[static_cast<std::size_t>(pn.op->alias_input)];
       auto& in = p.values_[static_cast<std::size_t>(source)];

@@ -78,6 +78,12 @@ private:
   std::vector<int> outputs_;
   /// Constants made by folding; a deque keeps their addresses stable.
   std::deque<tensor> folded_;
+  /// Nodes made by plan-time fusion (fuse_residual_adds), which planned nodes point at.
+  std::deque<node> fused_nodes_;
+
+  /// Every value's producer and last use, from the node list as it is now.
+  void recount_lifetimes();
+  friend std::size_t fuse_residual_adds(plan& p);
 };
 
 /// Checks request inputs against the model's declared inputs: count, dtype, rank, fixed

@@ -63,6 +63,7 @@ result<std::shared_ptr<model_version>> load_version(const model_settings& s,
     onnx::executor_options options;
     options.device = device;
     options.intra_op_threads = static_cast<std::size_t>(s.intra_op_threads);
+    options.precision = onnx::precision_from_string(s.precision).value_or(onnx::precision::fp32);
     // admit() refuses NaN per request, so that one bad request never fails a whole batch.
     options.reject_nan_inputs = false;
     v->executors.clear();
@@ -351,6 +352,7 @@ result<model_settings> read_settings(const graph::operator_spec& spec,
   s.path = params.get_string("path");
   s.pinned_version = params.get_int("version");
   s.device = params.get_string("device");
+  s.precision = params.get_string("precision");
   s.instances = params.get_int("instances");
   s.repository = context.model_repository;
   if (s.model.empty() == s.path.empty())
@@ -364,6 +366,8 @@ result<model_settings> read_settings(const graph::operator_spec& spec,
     return param_error(spec, "device", fmt::format("'{}' is not auto, gpu, cpu or reference", s.device));
   if (s.instances < 1)
     return param_error(spec, "instances", "must be at least 1");
+  if (!onnx::precision_from_string(s.precision))
+    return param_error(spec, "precision", fmt::format("'{}' is not fp32 or bf16", s.precision));
   auto threads = params.get_int("intra_op_threads");
   if (threads < 0)
     return param_error(spec, "intra_op_threads", "must be at least 0");

@@ -91,6 +91,8 @@ struct model_settings {
   std::int64_t pinned_version = 0;
   /// "auto", "gpu", "cpu" or "reference".
   std::string device = "auto";
+  /// "fp32" or "bf16" (onnx::precision).
+  std::string precision = "fp32";
   std::int64_t instances = 1;
   /// Executors built per version: `instances`, or more when a tuner may raise the instances
   /// up to its bound (instances beyond those in use wait idle, their plans unbuilt).

@@ -54,7 +54,7 @@ TEST_CASE("an edge value keeps its request context, state and record") {
   auto rec = std::make_shared<const record>(
     record{{"scores", tensor::from_values<float>({2}, std::vector<float>{0.25f, 0.75f})}});
   auto trace = std::make_shared<const std::vector<served_by>>(
-    std::vector<served_by>{{"detector", "detector", 2}});
+    std::vector<served_by>{{"detector", "detector", 2}, branch_taken("plate_crop")});
   edge_value v{ctx, 3, edge_state::present, rec, "", trace, errc::none};
   auto copy = round_trip(sys, v);
   REQUIRE(copy.ctx);

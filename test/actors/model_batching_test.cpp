@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/model_batching.hpp"
+#include "kernels/nn/dnnl_support.hpp"
 #include "test/actors/adder_repository.hpp"
 #include "test/actors/runtime_fixture.hpp"
 
@@ -218,4 +219,31 @@ TEST_CASE("a traffic split sends each version its share, the same version for th
     CHECK(v.success == static_cast<std::uint64_t>(served[v.version]));
     CHECK(v.inference_count == static_cast<std::uint64_t>(served[v.version]));
   }
+}
+
+TEST_CASE("precision: bf16 serves where the CPU runs bfloat16, and is refused naming the "
+          "operator and the reason where it does not") {
+  repository repo{{1}};
+  threaded_runtime rt;
+  auto bf16 = model_graph_yaml("", "model: adder, device: cpu, precision: bf16");
+  if (nn::dnnl_has_bf16()) {
+    rt.deploy(bf16, {}, operation_context{repo.root.string()});
+    auto o = rt.infer(features(10.0f));
+    INFO(o.error);
+    REQUIRE(o.ok);
+    CHECK(o.output("y")->values<float>()[0] == 11.0f);
+  } else {
+    auto refused = deployment::start(rt.sys, compile(bf16), {}, operation_context{repo.root.string()});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("operator 'm'") != std::string::npos);
+    CHECK(refused.error().message.find("neither AMX nor AVX512-BF16") != std::string::npos);
+  }
+  // The reference twins are the oracle: they run fp32 only.
+  threaded_runtime other;
+  auto on_reference = deployment::start(
+    other.sys, compile(model_graph_yaml("", "model: adder, device: reference, precision: bf16")),
+    {}, operation_context{repo.root.string()});
+  REQUIRE_FALSE(on_reference.has_value());
+  CHECK(on_reference.error().message.find("precision bf16 runs on the fast CPU path") !=
+        std::string::npos);
 }

@@ -61,6 +61,24 @@ TEST_CASE("a true condition runs its branch and a false one leaves the branch's 
   CHECK(low.output("joined") == nullptr);
 }
 
+TEST_CASE("an answer's trace names the branches the request took, and only those") {
+  threaded_runtime rt;
+  rt.deploy(branch_graph);
+  auto branches = [](const outcome& o) {
+    std::vector<std::string> out;
+    for (auto& s : o.reply.served)
+      if (s.branch)
+        out.push_back(s.op);
+    return out;
+  };
+  auto high = rt.infer({{"x", scalar_input(0.9f)}});
+  REQUIRE(high.ok);
+  CHECK(branches(high) == std::vector<std::string>{"when_big"});
+  auto low = rt.infer({{"x", scalar_input(0.1f)}});
+  REQUIRE(low.ok);
+  CHECK(branches(low) == std::vector<std::string>{"when_small"});
+}
+
 TEST_CASE("a join waits for every input that will arrive, also a slow one") {
   threaded_runtime rt;
   rt.deploy(R"(

@@ -36,13 +36,39 @@ namespace hogar::test {
 
 using namespace std::chrono_literals;
 
-/// A TCP port nobody listens on right now (the kernel picks it).
-inline std::uint16_t free_port() {
+/// Whether 127.0.0.1:port can be bound now (nothing listens there, nothing lingers on it).
+inline bool bindable(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(port);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+/// A TCP port nobody listens on right now, for a daemon to listen on. Taken below the
+/// kernel's ephemeral range: a port the kernel picks for bind(0) is free only until an
+/// outgoing connection (a CLI call, a daemon dialling a peer) takes it as its source port,
+/// which then stops the daemon started on it ("port in use"). Each call gets another port;
+/// test processes start at places of their own (by pid).
+inline std::uint16_t free_port() {
+  unsigned ephemeral_low = 32768;
+  std::ifstream{"/proc/sys/net/ipv4/ip_local_port_range"} >> ephemeral_low;
+  const unsigned first = ephemeral_low > 11024 ? ephemeral_low - 10000 : 1024;
+  const unsigned count = std::max(1u, ephemeral_low - first);
+  static std::atomic<unsigned> next{static_cast<unsigned>(::getpid()) * 97u};
+  for (unsigned tries = 0; tries < count; ++tries) {
+    auto port = static_cast<std::uint16_t>(first + next++ % count);
+    if (bindable(port))
+      return port;
+  }
+  // Every port below the range is taken: let the kernel pick one.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
   socklen_t len = sizeof(addr);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);

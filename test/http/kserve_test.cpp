@@ -250,6 +250,21 @@ TEST_CASE("an answer says which model versions served it") {
   CHECK_FALSE(none.contains("parameters"));
 }
 
+TEST_CASE("an answer lists the branches it took apart from the models that served it") {
+  record outputs{{"y", tensor::scalar<float>(1)}};
+  auto j = json::parse(encode_infer_response("g", "7", outputs, infer_request{},
+                                             {branch_taken("plate_crop"),
+                                              {"plate_reader", "plate_reader", 2}}).body);
+  CHECK(j["parameters"]["branches"] == json::array({"plate_crop"}));
+  REQUIRE(j["parameters"]["served_by"].size() == 1);
+  CHECK(j["parameters"]["served_by"][0]["operator"] == "plate_reader");
+  CHECK(j["model_version"] == "2");  // the one model, not counting the branch
+  auto only_branch = json::parse(encode_infer_response("g", "7", outputs, infer_request{},
+                                                       {branch_taken("b")}).body);
+  CHECK_FALSE(only_branch["parameters"].contains("served_by"));
+  CHECK_FALSE(only_branch.contains("model_version"));
+}
+
 TEST_CASE("an error of several lines also comes as a list, hints kept with their error") {
   auto one = nlohmann::json::parse(error_body("graph 'g' is not deployed"));
   CHECK(one == nlohmann::json{{"error", "graph 'g' is not deployed"}});

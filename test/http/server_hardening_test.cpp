@@ -251,6 +251,24 @@ TEST_CASE("at the connection cap the connection idle longest makes room for a ne
   CHECK(again->result_int() == 200);
 }
 
+TEST_CASE("connections that never speak take no place at the cap") {
+  http::server_options options;
+  options.max_connections = 2;
+  served s{options};
+  client kept{s.port};
+  REQUIRE(kept.get("/v2/health/live"));
+  // Silent connections wait in the kernel (TCP_DEFER_ACCEPT) and reach the server only if
+  // their client speaks: none of them evicts the kept-alive client that waits at the cap.
+  std::vector<std::unique_ptr<client>> silent;
+  for (int i = 0; i < 50; ++i)
+    silent.push_back(std::make_unique<client>(s.port));
+  std::this_thread::sleep_for(200ms);
+  auto again = kept.get("/v2/health/live");
+  REQUIRE(again);
+  CHECK(again->result_int() == 200);
+  still_serving(s.port);
+}
+
 TEST_CASE("at the cap with every connection answering, a new connection is closed at once") {
   http::server_options options;
   options.max_connections = 2;
@@ -266,7 +284,10 @@ TEST_CASE("at the cap with every connection answering, a new connection is close
     });
   REQUIRE(wait_until([&] { return s.backend.slow_waiting_ == 2; }));
   {
+    // The server takes a connection once its client has spoken (TCP_DEFER_ACCEPT): this one
+    // asks, and finds the connection closed without an answer.
     client refused{s.port};
+    refused.send_raw("GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     CHECK(refused.closed_by_server());
   }
   s.backend.release_slow();
@@ -322,6 +343,8 @@ TEST_CASE("out of file descriptors, the listener rests instead of spinning, and 
     clients.push_back(fd);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
       break;
+    // One byte of a request: the server accepts a connection once its client has spoken.
+    (void)::send(fd, "G", 1, MSG_NOSIGNAL);
   }
   auto cpu_before = process_cpu_seconds();
   std::this_thread::sleep_for(1s);

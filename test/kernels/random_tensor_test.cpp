@@ -20,6 +20,11 @@ TEST_CASE("dynamic extents of a declared shape become 8") {
   CHECK(random_dynamic_extent == 8);
 }
 
+TEST_CASE("a batch shape takes the batch for its first dynamic extent and 8 for the others") {
+  CHECK(batch_shape({-1, 3, -1}, 5) == shape_t{5, 3, random_dynamic_extent});
+  CHECK(batch_shape({2, 3}, 5) == shape_t{2, 3});
+}
+
 TEST_CASE("random values stay in each dtype's range") {
   auto f = random_tensor(dtype::float32, {4096}, 7);
   for (float v : f.values<float>())

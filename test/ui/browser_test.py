@@ -24,6 +24,11 @@ import unittest
 ARGS = None
 CLUSTER = None
 HEARTBEAT_MS = 500
+# Missed heartbeats before a silent node is suspect (twice as many: dead). A killed daemon is
+# seen dead at once (its connections close); a stopped one only by its silence, and with 10
+# it stays "alive, not answering" for 5 s: the window in which the page must show its
+# operators as unknown.
+HEARTBEAT_MISS = 10
 
 
 def free_port():
@@ -58,7 +63,7 @@ class Daemon:
         command = [ARGS.hogard, f"--name={name}", "--host=127.0.0.1",
                    f"--actor-port={self.actor_port}", f"--http-port={self.http_port}",
                    "--cpu-threads=2", f"--heartbeat-interval-ms={HEARTBEAT_MS}",
-                   "--heartbeat-miss-count=3", "--log-level=info",
+                   f"--heartbeat-miss-count={HEARTBEAT_MISS}", "--log-level=info",
                    f"--model-repository={ARGS.models}"]
         if labels:
             command.append(f"--labels={labels}")
@@ -80,6 +85,10 @@ class Daemon:
     def logs(self):
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
             return f.read()
+
+    def signal(self, which):
+        if self.process.poll() is None:
+            self.process.send_signal(which)
 
     def kill(self):
         if self.process.poll() is None:
@@ -130,7 +139,7 @@ class Cluster:
 
 
 class BrowserCases(unittest.TestCase):
-    """The four checks issue 11 asks of the page, in order (the last kills node3)."""
+    """The checks issue 11 asks of the page, in order (the fifth kills node3)."""
 
     @classmethod
     def setUpClass(cls):
@@ -191,6 +200,13 @@ class BrowserCases(unittest.TestCase):
         self.assertTrue(eventually(lambda: all(g.get_attribute("data-state") == "healthy"
                                                for g in self.by("#graph-canvas g.node[data-operator]")
                                                if g.get_attribute("data-operator") in ("resize", "normalize")), 10))
+        # Each edge carries its request rate.
+        def edge_rates():
+            return {(g.get_attribute("data-from"), g.get_attribute("data-to")):
+                    g.find_element("css selector", "text.edge-rate").text
+                    for g in self.by("#graph-canvas g.edge[data-from]")}
+        self.assertTrue(eventually(lambda: all(r.endswith("/s") for r in edge_rates().values()), 10),
+                        edge_rates())
         self.shot("ui-graph.png")
         # An operator's detail: its replicas, one row each.
         self.one('#graph-canvas g.node[data-operator="detector"]').click()
@@ -217,6 +233,9 @@ class BrowserCases(unittest.TestCase):
         self.assertEqual(len(self.by("#req-results tr.answer.ok")), 20,
                          self.one("#req-results").text[:2000])
         self.assertIn("20", self.one("#req-summary").text)
+        # Each answer says which branches it took: the plate branch behind car_check or none.
+        branches = {td.text for td in self.by("#req-results tr.answer td.branches")}
+        self.assertTrue(branches and branches <= {"plate_crop", "none"}, branches)
         self.shot("ui-requests.png")
         self.assert_no_console_errors()
 
@@ -247,7 +266,46 @@ class BrowserCases(unittest.TestCase):
         self.assertTrue(eventually(lambda: any("<b>bold</b>" in e for e in errors()), 10), errors())
         self.assertEqual(self.by("#submit-errors b"), [])
 
-    def test_4_a_killed_daemon_turns_red_within_two_heartbeats(self):
+    def test_4_a_stopped_daemon_shows_unknown_and_the_rest_keeps_updating(self):
+        import json
+        out = CLUSTER.node1.cli("status", "image-analysis", "--json")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        nodes_of = {}
+        for r in json.loads(out.stdout)["replicas"]:
+            nodes_of.setdefault(r["operator"], set()).add(r["node"])
+        on_node2 = {op for op, nodes in nodes_of.items() if "node2" in nodes}
+        elsewhere = {op for op, nodes in nodes_of.items() if "node2" not in nodes}
+        self.assertTrue(on_node2 and elsewhere, f"placement: {nodes_of}")
+        self.b.get(CLUSTER.node1.url)
+        def states():
+            return {g.get_attribute("data-operator"): g.get_attribute("data-state")
+                    for g in self.by("#graph-canvas g.node[data-operator]")}
+        self.assertTrue(eventually(lambda: set(nodes_of) <= set(states()) and
+                                   "unknown" not in states().values(), 10), states())
+        CLUSTER.node2.signal(signal.SIGSTOP)  # alive to the kernel, silent to everyone
+        try:
+            stopped = time.monotonic()
+            # Its operators' figures are unknown (not zero, not dead: it has not missed enough
+            # heartbeats yet) ...
+            self.assertTrue(eventually(lambda: any(states().get(op) == "unknown" for op in on_node2),
+                                       HEARTBEAT_MS * HEARTBEAT_MISS / 1000.0 - 1.0, 0.05),
+                            f"no operator of node2 shows unknown: {states()}")
+            self.assertLess(time.monotonic() - stopped, HEARTBEAT_MS * HEARTBEAT_MISS / 1000.0)
+            # ... the operators elsewhere are not, and the page keeps taking new snapshots.
+            self.assertEqual({op: states()[op] for op in elsewhere if states()[op] == "unknown"}, {})
+            taken = set()
+            def new_snapshots():
+                taken.add(self.one("#updated").get_attribute("data-snapshot-ns"))
+                return len(taken) >= 3
+            self.assertTrue(eventually(new_snapshots, 3.5, 0.1),
+                            f"the page took {len(taken)} snapshots in 3.5 s with node2 stopped")
+            self.assertNotIn("dead", states().values())
+        finally:
+            CLUSTER.node2.signal(signal.SIGCONT)
+        self.assertTrue(eventually(lambda: "unknown" not in states().values(), 15), states())
+        self.assert_no_console_errors()
+
+    def test_5_a_killed_daemon_turns_red_within_two_heartbeats(self):
         self.b.get(CLUSTER.node1.url)
         self.tab("cluster")
         self.assertTrue(eventually(lambda: self.one('#nodes-table tr[data-node="node3"]')
@@ -274,7 +332,7 @@ class BrowserCases(unittest.TestCase):
         self.assertTrue(color, "no colour on the dead node's row")
         self.assert_no_console_errors()
 
-    def test_5_a_graph_of_500_operators_is_drawn_and_usable(self):
+    def test_6_a_graph_of_500_operators_is_drawn_and_usable(self):
         path = os.path.join(tempfile.mkdtemp(prefix="hogar_ui_"), "wide500.yaml")
         lines = ["graph: wide500", "inputs:", "  - {name: x, dtype: float32, shape: [4]}",
                  "operators:"]

@@ -355,8 +355,7 @@ int infer(const args& argv) {
     nlohmann::json doc{{"model_name", cl->positional},
                        {"id", std::to_string(answer->id)},
                        {"outputs", kserve_outputs_json(answer->outputs)}};
-    for (auto& by : answer->served)
-      doc["served_by"].push_back({{"operator", by.op}, {"model", by.model}, {"version", by.version}});
+    add_trace_json(doc, answer->served);
     std::cout << doc.dump(2) << "\n";
     return 0;
   }
@@ -364,8 +363,7 @@ int infer(const args& argv) {
              scheduling::format_duration_us(elapsed_us));
   for (auto& out : answer->outputs)
     fmt::print("  {:<16} {}\n", out.name, summarize(out.value));
-  for (auto& by : answer->served)
-    fmt::print("  served by {} {}\n", by.op, label(by));
+  print_trace(answer->served);
   return 0;
 }
 

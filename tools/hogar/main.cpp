@@ -21,6 +21,9 @@ commands:
   graph kinds             list the operator kinds and their parameters
   model test CASE_DIR...  run ONNX backend test cases on the reference, CPU and GPU paths
   model ops               the ONNX operators hogar runs, and where
+  model ops --model FILE  every node of a model and what computes it (fallbacks named)
+  model profile --model FILE
+                          each node's time on the CPU paths, and the time by op type
 
 cluster commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --json):
   submit GRAPH            place GRAPH on the cluster's nodes and start serving it

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "kernels/device.hpp"
+#include "kernels/nn/cpu_features.hpp"
 #include "kernels/nn/op.hpp"
 #include "kernels/onnx/conformance.hpp"
 #include "kernels/onnx/example_models.hpp"
@@ -21,9 +22,16 @@ constexpr const char* model_usage = R"(usage:
                      run ONNX backend test cases (model.onnx + test_data_set_N/): one line per
                      case and device; exit 0 only when every case that ran passed
   hogar model ops    the ONNX operators hogar runs, and where
+  hogar model ops --model FILE [--device cpu|reference] [--batch N] [--shape NAME=1x3x224x224]
+                     [--precision fp32|bf16]
+                     every node of that model and what computes it there: oneDNN (and its
+                     kernel), OpenBLAS, hogar's own, or the reference where the fast path has
+                     no kernel for it; the layouts between them
+  hogar model profile --model FILE [the same options] [--runs R] [--threads T] [--json]
+                     the same with each node's mean time and share, and the time by op type
   hogar model generate --output DIR [--model NAME...] [--seed S]
-                     write the example models (detector, plate_reader, classifier, resnet18;
-                     deterministic random weights) as a model repository:
+                     write the example models (detector, plate_reader, classifier, resnet18,
+                     mobilenet_v2; deterministic random weights) as a model repository:
                      DIR/NAME/1/model.onnx and DIR/NAME/config.yaml
 
 repository commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --json):
@@ -97,6 +105,7 @@ int test(const args& argv) {
 }
 
 int ops() {
+  fmt::print("this CPU: {}\n{}\n\n", nn::cpu_description(), nn::cpu_kernels_description());
   fmt::print("{:<20} {:<10} {:<9} {}\n", "operator", "reference", "fast cpu", "gpu");
   for (auto& op : nn::all_ops()) {
     const auto gpu = nn::to_string(op.gpu);
@@ -114,7 +123,7 @@ int generate(const args& argv) {
   desc.add_options()("help,h", "show this help")
     ("output", po::value(&output), "the model repository to write (created if missing)")
     ("model", po::value(&names)->multitoken(),
-     "the models to write (default: all): detector, plate_reader, classifier, resnet18")
+     "the models to write (default: all): detector, plate_reader, classifier, resnet18, mobilenet_v2")
     ("seed", po::value(&seed)->default_value(seed), "seed of the weights");
   po::variables_map vm;
   po::store(po::command_line_parser(argv).options(desc).run(), vm);
@@ -144,7 +153,9 @@ int model_command(const args& argv) {
   if (argv[0] == "test")
     return test(rest);
   if (argv[0] == "ops")
-    return ops();
+    return rest.empty() ? ops() : model_ops_report(rest);
+  if (argv[0] == "profile")
+    return model_profile(rest);
   if (argv[0] == "generate")
     return generate(rest);
   if (auto status = model_repository_command(argv[0], rest); status >= 0)

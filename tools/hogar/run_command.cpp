@@ -82,8 +82,7 @@ void print_human(const config::run_options& opts, const graph::graph_spec& g,
     if (o->reply) {
       for (auto& out : o->reply->outputs)
         fmt::print("  {:<16} {}\n", out.name, summarize(out.value));
-      for (auto& by : o->reply->served)
-        fmt::print("  served by {} {}\n", by.op, label(by));
+      print_trace(o->reply->served);
     }
   }
   std::size_t errors_printed = 0;
@@ -129,13 +128,12 @@ void print_json(const config::run_options& opts, const graph::graph_spec& g, loa
       errors.push_back({{"request", o.index + 1}, {"error", o.error}});
     else if (o.reply)
     {
-      auto served = nlohmann::json::array();
-      for (auto& by : o.reply->served)
-        served.push_back({{"operator", by.op}, {"model", by.model}, {"version", by.version}});
-      results.push_back({{"request", o.index + 1},
-                         {"latency_us", static_cast<double>(o.latency_ns) / 1000},
-                         {"outputs", kserve_outputs_json(o.reply->outputs)},
-                         {"served_by", std::move(served)}});
+      nlohmann::json result{{"request", o.index + 1},
+                            {"latency_us", static_cast<double>(o.latency_ns) / 1000},
+                            {"outputs", kserve_outputs_json(o.reply->outputs)},
+                            {"served_by", nlohmann::json::array()}};
+      add_trace_json(result, o.reply->served);
+      results.push_back(std::move(result));
     }
   }
   doc["results"] = std::move(results);
@@ -156,6 +154,24 @@ void print_json(const config::run_options& opts, const graph::graph_spec& g, loa
 }
 
 } // namespace
+
+void add_trace_json(nlohmann::json& doc, const std::vector<served_by>& trace) {
+  for (auto& by : trace) {
+    if (by.branch)
+      doc["branches"].push_back(by.op);
+    else
+      doc["served_by"].push_back({{"operator", by.op}, {"model", by.model}, {"version", by.version}});
+  }
+}
+
+void print_trace(const std::vector<served_by>& trace) {
+  for (auto& by : trace) {
+    if (by.branch)
+      fmt::print("  branch taken at {}\n", by.op);
+    else
+      fmt::print("  served by {} {}\n", by.op, label(by));
+  }
+}
 
 int run_command(const args& argv) {
   config::run_options opts;

@@ -10,8 +10,9 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
+#include <ranges>
 #include <string_view>
 #include <thread>
 
@@ -27,6 +28,7 @@
 #include "actors/system_config.hpp"
 #include "config/node_options.hpp"
 #include "http/server.hpp"
+#include "kernels/nn/cpu_features.hpp"
 
 namespace {
 
@@ -111,7 +113,10 @@ int main(int argc, char** argv) {
   }
   auto& opts = parsed->options;
   hogar::system_config cfg;
-  cfg.enable_networking(true);
+  // No CAF automatic connections: the membership connects to every member itself, through
+  // the actor port (its limits, TLS, connection handles CAF cannot confuse); CAF would open
+  // plain sockets of its own beside them.
+  cfg.enable_networking(false);
   hogar::tls_files tls{opts.tls_certificate, opts.tls_key, opts.tls_ca};
   if (tls.requested()) {
     if (auto checked = hogar::check_tls_files(tls); !checked) {
@@ -229,6 +234,11 @@ int main(int argc, char** argv) {
              opts.http_port != 0 ? fmt::format("http://{}:{}", opts.host, opts.http_port)
                                  : std::string{"off"},
              seeds.empty() ? std::string{"starting a cluster"} : "joining through " + seeds);
+  // Which kernels a model on the CPU runs here: chosen by the CPU's flags, not its name.
+  fmt::print("hogard {}: CPU {}\n", opts.name, hogar::nn::cpu_description());
+  const auto kernels = hogar::nn::cpu_kernels_description();
+  for (auto line : std::string_view{kernels} | std::views::split('\n'))
+    fmt::print("hogard {}: fast CPU path: {}\n", opts.name, std::string_view{line.begin(), line.end()});
   std::fflush(stdout);
 
   auto woke = wait_for_wake();

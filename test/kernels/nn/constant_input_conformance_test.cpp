@@ -1,14 +1,18 @@
 // constant_input_conformance_test.cpp: ONNX backend cases whose model takes, as a request
-// input, a value hogar needs before any request: Reshape's shape (hogar plans every shape
-// once, before the first request). Each case runs with that input's data-set value made an
-// initializer, which is what an exported model holds, and must give the expected outputs
-// exactly (Reshape moves no arithmetic). The case names come from conformance_cases.cmake.
+// input, a value hogar needs before any request: Reshape's shape, Resize's roi, scales and
+// sizes, Upsample's scales (hogar plans every shape once, before the first request). Each
+// case runs with those inputs' data-set values made initializers, which is what an exported
+// model holds, and must give the expected outputs (Reshape's exactly: it moves no arithmetic;
+// the others within the conformance runner's tolerance). The case names come from
+// conformance_cases.cmake.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "kernels/onnx/conformance.hpp"
 #include "kernels/onnx/onnx_reader.hpp"
 #include "test/kernels/nn/fixture.hpp"
 
@@ -26,25 +30,55 @@ std::vector<std::string> case_names() {
   return names;
 }
 
-/// The case's model with every input that a node reads as input 1 of a Reshape made an
+/// The node inputs whose values hogar needs when it plans.
+std::vector<std::size_t> planned_inputs(const onnx::node& n) {
+  if (n.op_type == "Reshape" || n.op_type == "Upsample" || n.op_type == "Unsqueeze" ||
+      n.op_type == "Squeeze" || n.op_type.starts_with("Reduce"))
+    return {1};
+  if (n.op_type == "ConstantOfShape")
+    return {0};
+  if (n.op_type == "Resize")
+    return {1, 2, 3};
+  return {};
+}
+
+/// The case's model with every graph input that a node needs when it is planned made an
 /// initializer holding `inputs`' value; those inputs are removed from `inputs`.
 onnx::model_graph with_constant_shapes(onnx::model_graph model, std::vector<tensor>& inputs) {
-  for (auto& n : model.nodes) {
-    if (n.op_type != "Reshape" || !n.has_input(1))
-      continue;
-    auto it = std::find_if(model.inputs.begin(), model.inputs.end(),
-                           [&](auto& v) { return v.name == n.inputs[1]; });
-    if (it == model.inputs.end())
-      continue;
-    const auto index = static_cast<std::size_t>(it - model.inputs.begin());
-    model.initializers.insert_or_assign(it->name, inputs[index]);
-    inputs.erase(inputs.begin() + static_cast<std::ptrdiff_t>(index));
-    model.inputs.erase(it);
-  }
+  for (auto& n : model.nodes)
+    for (auto slot : planned_inputs(n)) {
+      if (!n.has_input(slot))
+        continue;
+      auto it = std::find_if(model.inputs.begin(), model.inputs.end(),
+                             [&](auto& v) { return v.name == n.inputs[slot]; });
+      if (it == model.inputs.end())
+        continue;
+      const auto index = static_cast<std::size_t>(it - model.inputs.begin());
+      model.initializers.insert_or_assign(it->name, inputs[index]);
+      inputs.erase(inputs.begin() + static_cast<std::ptrdiff_t>(index));
+      model.inputs.erase(it);
+    }
   return model;
 }
 
-TEST_CASE("the Reshape conformance cases pass once their shape input is a constant") {
+/// Within the conformance runner's default tolerance (kernels/onnx/conformance.hpp), or equal
+/// for other dtypes.
+bool close_to(const tensor& actual, const tensor& expected) {
+  if (actual.type() != dtype::float32 || expected.type() != dtype::float32)
+    return actual == expected;
+  if (actual.shape() != expected.shape())
+    return false;
+  const onnx::tolerance tol;
+  auto a = actual.values<float>();
+  auto e = expected.values<float>();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(std::fabs(static_cast<double>(a[i]) - e[i]) <= tol.atol + tol.rtol * std::fabs(e[i])))
+      return false;
+  return true;
+}
+
+TEST_CASE("the Reshape, Resize and Upsample conformance cases pass once their shape inputs are "
+          "constants") {
   const fs::path root{HOGAR_ONNX_NODE_CASES};
   if (!fs::is_directory(root)) {
     MESSAGE("skipped: " << root.string() << " is missing (Debian package libonnx-testdata)");
@@ -72,11 +106,11 @@ TEST_CASE("the Reshape conformance cases pass once their shape input is a consta
       model_with_inputs m;
       m.model = std::make_shared<const onnx::model_graph>(with_constant_shapes(*model, inputs));
       m.inputs = inputs;
-      REQUIRE(m.model->initializers.size() == model->initializers.size() + 1);
+      REQUIRE(m.model->initializers.size() > model->initializers.size());
       for (auto d : {nn::device::reference, nn::device::cpu}) {
         auto out = run_on(m, d);
         REQUIRE_MESSAGE(out.has_value(), out.error().message);
-        CHECK_MESSAGE((*out)[0] == expected->value, nn::to_string(d), ": got ",
+        CHECK_MESSAGE(close_to((*out)[0], expected->value), nn::to_string(d), ": got ",
                       summarize((*out)[0]), ", expected ", summarize(expected->value));
       }
       ++sets;

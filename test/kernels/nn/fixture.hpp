@@ -25,7 +25,7 @@ namespace hogar::test {
 /// One input of a node, in node order.
 struct operand {
   enum class role {
-    /// A model input, random, supplied with each request.
+    /// A model input supplied with each request: random, or `value` when it is set.
     request,
     /// An initializer, random (weights, biases, statistics).
     weight,
@@ -58,6 +58,13 @@ inline operand constant(tensor value) {
   return {operand::role::constant, std::move(shape), type, std::move(value)};
 }
 inline operand omitted() { return {operand::role::omitted, {}, dtype::float32, std::nullopt}; }
+/// A request input of given values (NaN, infinities, the most negative integer: corner cases
+/// that must reach the kernels, which folding a constant would keep from them).
+inline operand given(tensor value) {
+  auto shape = value.shape();
+  auto type = value.type();
+  return {operand::role::request, std::move(shape), type, std::move(value)};
+}
 
 /// A tensor of uniform values in [low, low + 2) for floats; integers in [0, 100).
 inline tensor random_values(dtype type, const shape_t& shape, std::uint64_t seed,
@@ -111,7 +118,8 @@ public:
     auto name = fmt::format("v{}", counter_++);
     if (o.kind == operand::role::request) {
       model_.inputs.push_back({name, o.type, o.shape});
-      inputs_.push_back(random_values(o.type, o.shape, seed_ * 7919 + counter_, o.low));
+      inputs_.push_back(o.value ? *o.value
+                                : random_values(o.type, o.shape, seed_ * 7919 + counter_, o.low));
     } else {
       model_.initializers.emplace(
         name, o.value ? *o.value : random_values(o.type, o.shape, seed_ * 7919 + counter_, o.low));
@@ -162,6 +170,9 @@ inline result<std::vector<tensor>> run_on(const model_with_inputs& m, nn::device
   onnx::executor_options options;
   options.device = d;
   options.intra_op_threads = threads;
+  // The tables feed NaN on purpose; refusing it is the request check's business
+  // (test/kernels/onnx), not the kernels'.
+  options.reject_nan_inputs = false;
   auto exec = onnx::make_executor(m.model, options);
   if (!exec)
     return exec.error();
@@ -169,19 +180,37 @@ inline result<std::vector<tensor>> run_on(const model_with_inputs& m, nn::device
 }
 
 /// sum((a - b)^2) / sum(b^2) over every element (float32 or float64), 0 when both are zero;
-/// +inf when dtypes or shapes differ.
+/// +inf when dtypes or shapes differ. NaN where the expected value is NaN, and the expected
+/// value's own infinity, count as exact; any other NaN or infinity gives +inf.
 inline double nmse(const tensor& actual, const tensor& expected) {
   if (actual.type() != expected.type() || actual.shape() != expected.shape())
     return INFINITY;
   double err = 0, norm = 0;
   for (std::int64_t i = 0; i < expected.element_count(); ++i) {
     const double a = actual.value_as_double(i), b = expected.value_as_double(i);
+    if (!std::isfinite(a) || !std::isfinite(b)) {
+      if ((std::isnan(a) && std::isnan(b)) || a == b)
+        continue;
+      return INFINITY;
+    }
     err += (a - b) * (a - b);
     norm += b * b;
   }
   if (err == 0)
     return 0;
   return norm > 0 ? err / norm : INFINITY;
+}
+
+/// The fast CPU path, on 1 and 2 intra-op threads, gives the reference's answers for `m`
+/// (normalised squared error under 1e-9).
+inline void check_fast_path_matches_reference(const model_with_inputs& m) {
+  auto expected = run_on(m, nn::device::reference);
+  REQUIRE_MESSAGE(expected.has_value(), expected.error().message);
+  for (std::size_t threads : {1, 2}) {
+    auto actual = run_on(m, nn::device::cpu, threads);
+    REQUIRE_MESSAGE(actual.has_value(), actual.error().message);
+    CHECK_MESSAGE(nmse(actual->front(), expected->front()) < 1e-9, "on ", threads, " thread(s)");
+  }
 }
 
 inline onnx::attribute attr(std::string name, onnx::attribute_value value) {

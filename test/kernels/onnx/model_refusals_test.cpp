@@ -104,14 +104,14 @@ TEST_CASE("a model with an operator hogar does not run is refused, naming the op
 }
 
 TEST_CASE("every unsupported node is named, also one that reads another's output") {
-  // shift -> Exp "e1" -> NonMaxSuppression "nms1": the second reads the first's output.
+  // shift -> Hardmax "e1" -> NonMaxSuppression "nms1": the second reads the first's output.
   auto m = model_with_nms();
-  node exp;
-  exp.op_type = "Exp";
-  exp.name = "e1";
-  exp.inputs = {"shifted"};
-  exp.outputs = {"grown"};
-  m.nodes.insert(m.nodes.begin() + 1, exp);
+  node hardmax;
+  hardmax.op_type = "Hardmax";
+  hardmax.name = "e1";
+  hardmax.inputs = {"shifted"};
+  hardmax.outputs = {"grown"};
+  m.nodes.insert(m.nodes.begin() + 1, hardmax);
   m.nodes.back().inputs[0] = "grown";
   test::scratch_dir dir{"unsupported_chain"};
   auto path = dir.file("model.onnx");
@@ -119,7 +119,7 @@ TEST_CASE("every unsupported node is named, also one that reads another's output
   auto r = load_model(path);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == errc::unsupported);
-  CHECK(contains(r.error().message, "node 'e1' (Exp)"));
+  CHECK(contains(r.error().message, "node 'e1' (Hardmax)"));
   CHECK(contains(r.error().message, "node 'nms1' (NonMaxSuppression)"));
 }
 

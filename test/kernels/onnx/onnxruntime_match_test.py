@@ -1,0 +1,86 @@
+"""The example models against onnxruntime (PyPI; tests only).
+
+For each model named: seeded random inputs (ImageNet-normalised noise images for image models,
+uniform features otherwise), onnxruntime's outputs for them written as an ONNX backend test case
+(model.onnx and test_data_set_0/input_N.pb, output_N.pb), and `hogar model test CASE --device
+all` must pass that case on every path this machine has (reference, fast CPU, and the GPU when
+there is one), within the tolerance given.
+
+  onnxruntime_match_test.py --hogar BIN --models DIR [--batch N] [--rtol R] [--atol A] NAME...
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnxruntime
+from onnx import numpy_helper
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32).reshape(1, 3, 1, 1)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32).reshape(1, 3, 1, 1)
+
+
+def sample(shape, rng):
+    """An input of `shape` as a user would send it."""
+    if len(shape) == 4 and shape[1] == 3:
+        pixels = rng.integers(0, 256, size=shape).astype(np.float32)
+        return ((pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD).astype(np.float32)
+    return rng.random(shape, dtype=np.float32)
+
+
+def make_case(model_path, case_dir, batch, seed):
+    """Writes the backend test case; returns the input shapes."""
+    session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for i in session.get_inputs():
+        shape = [d if isinstance(d, int) and d > 0 else batch for d in i.shape]
+        feeds[i.name] = sample(shape, rng)
+    outputs = session.run(None, feeds)
+    data = os.path.join(case_dir, "test_data_set_0")
+    os.makedirs(data)
+    shutil.copy(model_path, os.path.join(case_dir, "model.onnx"))
+    for n, (name, value) in enumerate(feeds.items()):
+        with open(os.path.join(data, f"input_{n}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(value, name).SerializeToString())
+    for n, (info, value) in enumerate(zip(session.get_outputs(), outputs)):
+        with open(os.path.join(data, f"output_{n}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(value, info.name).SerializeToString())
+    return {k: v.shape for k, v in feeds.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hogar", required=True)
+    parser.add_argument("--models", required=True)
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--rtol", default="1e-3")
+    parser.add_argument("--atol", default="1e-5")
+    parser.add_argument("names", nargs="+")
+    args = parser.parse_args()
+    print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}")
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="hogar_ort_match_") as tmp:
+        for seed, name in enumerate(args.names):
+            model = os.path.join(args.models, name, "1", "model.onnx")
+            case = os.path.join(tmp, name)
+            shapes = make_case(model, case, args.batch, 1000 + seed)
+            run = subprocess.run(
+                [args.hogar, "model", "test", case, "--device", "all", "--rtol", args.rtol,
+                 "--atol", args.atol], capture_output=True, text=True)
+            print(f"{name} {shapes}:\n{run.stdout}{run.stderr}", end="")
+            if run.returncode != 0:
+                failed.append(name)
+    if failed:
+        print("FAILED: hogar's outputs differ from onnxruntime's for " + ", ".join(failed))
+        return 1
+    print(f"all {len(args.names)} models match onnxruntime")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
