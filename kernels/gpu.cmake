@@ -37,10 +37,18 @@ target_sources(hogar_kernels PRIVATE
   nn/nary.cu
   nn/pow_gpu.cpp
   nn/pow.cu
+  nn/compare_gpu.cpp
+  nn/compare.cu
+  nn/where_gpu.cpp
+  nn/where.cu
+  nn/cast_gpu.cpp
+  nn/cast.cu
   nn/dropout_gpu.cpp
   nn/dropout.cu
   nn/conv_gpu.cpp
   nn/conv.cu
+  nn/conv_transpose_gpu.cpp
+  nn/conv_transpose.cu
   nn/pool_gpu.cpp
   nn/pool.cu
   nn/instance_norm_gpu.cpp
@@ -61,6 +69,15 @@ target_sources(hogar_kernels PRIVATE
   nn/reduce.cu
   nn/shape_ops_gpu.cpp
   nn/shape_ops.cu
+  nn/strided_copy_gpu.cpp
+  nn/pad_gpu.cpp
+  nn/pad.cu
+  nn/layer_norm_gpu.cpp
+  nn/layer_norm.cu
+  nn/gelu_gpu.cpp
+  nn/gelu.cu
+  nn/top_k_gpu.cpp
+  nn/top_k.cu
   onnx/gpu_executor.cpp
 )
 # cpu_executor.cpp's make_executor hands device::gpu to make_gpu_executor.

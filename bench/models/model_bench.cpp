@@ -58,6 +58,8 @@ struct options {
   std::string output = "bench/results/models.md";
   std::vector<std::int64_t> batches{1, 2, 4, 8, 16, 32, 64, 128};
   double seconds = 3.0;
+  /// The extent of an input's dynamic dimensions after the batch (a sequence length).
+  std::int64_t sequence = 1;
   int min_runs = 3;
   std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::string python = "python3";
@@ -82,7 +84,7 @@ std::optional<point> measure(onnx::executor& exec, const onnx::model_graph& mode
     shape[0] = batch;
     for (auto& d : shape)
       if (d < 0)
-        d = 1;
+        d = o.sequence;
     inputs.push_back(uniform_tensor(model.inputs[i].type, shape, 7919 * (i + 1) + batch, 256));
   }
   for (int w = 0; w < 2; ++w) {
@@ -122,8 +124,9 @@ std::vector<point> run_peers(const options& o, const std::string& which,
   for (auto b : sizes)
     batches += (batches.empty() ? "" : ",") + std::to_string(b);
   auto command = fmt::format("{} bench/models/peers.py --model '{}' --peers {} --batches {} "
-                             "--seconds {} --min-runs {} --threads {} 2>&1",
-                             o.python, o.model, which, batches, o.seconds, o.min_runs, o.threads);
+                             "--seconds {} --min-runs {} --threads {} --sequence {} 2>&1",
+                             o.python, o.model, which, batches, o.seconds, o.min_runs, o.threads,
+                             o.sequence);
   std::vector<point> out;
   auto* pipe = ::popen(command.c_str(), "r");
   if (!pipe) {
@@ -178,6 +181,8 @@ int main(int argc, char** argv) {
     ("output", po::value(&o.output)->default_value(o.output), "where the markdown table goes")
     ("batches", po::value(&batches)->default_value(batches), "batch sizes, comma-separated")
     ("seconds", po::value(&o.seconds)->default_value(o.seconds), "time per point, seconds")
+    ("sequence", po::value(&o.sequence)->default_value(o.sequence),
+     "the extent of the inputs' dynamic dimensions after the batch (a sequence length)")
     ("min-runs", po::value(&o.min_runs)->default_value(o.min_runs), "runs per point at least")
     ("threads", po::value(&o.threads)->default_value(o.threads),
      "CPU threads for hogar's fast path and the peers (intra-op)")
@@ -301,8 +306,12 @@ int main(int argc, char** argv) {
   for (auto line : std::string_view{kernels} | std::views::split('\n'))
     md += fmt::format("- {}\n", std::string_view{line.begin(), line.end()});
   md += "\n";
-  md += fmt::format("Model: `{}` (inputs {}), {} CPU thread(s) for every CPU runner.  \n",
-                    o.model, onnx::to_string((*model)->inputs.front()), o.threads);
+  std::string inputs;
+  for (auto& in : (*model)->inputs)
+    inputs += (inputs.empty() ? "" : ", ") + onnx::to_string(in);
+  md += fmt::format("Model: `{}` (inputs {}; dynamic extents after the batch: {}), {} CPU "
+                    "thread(s) for every CPU runner.  \n",
+                    o.model, inputs, o.sequence, o.threads);
   md += "Each point: two warm-up runs, then runs for the time given (at least the minimum); "
         "images/s over all runs, p50/p99 per batch. The CPU path and onnxruntime run batch by "
         "batch in turn, each ratio between two runs made side by side.\n\n";

@@ -87,12 +87,18 @@ def run_ort(args, provider, runner):
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(args.model, options, providers=[provider])
-    name, shape = input_shape(args.model)
     rng = np.random.default_rng(1)
     for batch in args.batches:
-        dims = [batch] + [d if d is not None else 1 for d in shape[1:]]
-        x = rng.random(dims, dtype=np.float32)
-        point = measure(lambda: session.run(None, {name: x}), batch, args.seconds, args.min_runs)
+        # Every input, as model_bench feeds hogar: the batch first, --sequence for the other
+        # dynamic extents; int64 inputs (token ids, masks) integers in 0..255, floats in [0, 1).
+        feeds = {}
+        for i in session.get_inputs():
+            dims = [batch] + [d if isinstance(d, int) else args.sequence for d in i.shape[1:]]
+            if i.type == "tensor(int64)":
+                feeds[i.name] = rng.integers(0, 256, size=dims, dtype=np.int64)
+            else:
+                feeds[i.name] = rng.random(dims, dtype=np.float32)
+        point = measure(lambda: session.run(None, feeds), batch, args.seconds, args.min_runs)
         point["runner"] = runner
         emit(point)
 
@@ -157,6 +163,7 @@ def main():
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--min-runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--sequence", type=int, default=1)
     args = p.parse_args()
     args.batches = [int(b) for b in args.batches.split(",")]
     for peer in args.peers.split(","):

@@ -120,15 +120,33 @@ result<gpu_kernel> bind_unary_gpu(const node_view& view, std::span<const value_t
                                   const gpu_context& ctx);
 result<gpu_kernel> bind_nary_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
+/// The comparisons, And, Or, Xor and Not.
+result<gpu_kernel> bind_compare_gpu(const node_view& view, std::span<const value_type> outputs,
+                                    const gpu_context& ctx);
+result<gpu_kernel> bind_where_gpu(const node_view& view, std::span<const value_type> outputs,
+                                  const gpu_context& ctx);
+/// Cast and CastLike.
+result<gpu_kernel> bind_cast_gpu(const node_view& view, std::span<const value_type> outputs,
+                                 const gpu_context& ctx);
 result<gpu_kernel> bind_pow_gpu(const node_view& view, std::span<const value_type> outputs,
                                 const gpu_context& ctx);
 result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
+result<gpu_kernel> bind_conv_transpose_gpu(const node_view& view,
+                                           std::span<const value_type> outputs,
+                                           const gpu_context& ctx);
 result<gpu_kernel> bind_pool_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
 result<gpu_kernel> bind_instance_norm_gpu(const node_view& view,
                                           std::span<const value_type> outputs,
                                           const gpu_context& ctx);
+result<gpu_kernel> bind_layer_norm_gpu(const node_view& view,
+                                       std::span<const value_type> outputs,
+                                       const gpu_context& ctx);
+result<gpu_kernel> bind_gelu_gpu(const node_view& view, std::span<const value_type> outputs,
+                                 const gpu_context& ctx);
+result<gpu_kernel> bind_top_k_gpu(const node_view& view, std::span<const value_type> outputs,
+                                  const gpu_context& ctx);
 result<gpu_kernel> bind_prelu_gpu(const node_view& view, std::span<const value_type> outputs,
                                   const gpu_context& ctx);
 result<gpu_kernel> bind_lrn_gpu(const node_view& view, std::span<const value_type> outputs,
@@ -155,6 +173,12 @@ result<gpu_kernel> bind_transpose_gpu(const node_view& view,
                                       const gpu_context& ctx);
 result<gpu_kernel> bind_concat_gpu(const node_view& view, std::span<const value_type> outputs,
                                    const gpu_context& ctx);
+/// Slice, Split, Expand and Tile: strided copies (strided_copy.hpp).
+result<gpu_kernel> bind_strided_copy_gpu(const node_view& view,
+                                         std::span<const value_type> outputs,
+                                         const gpu_context& ctx);
+result<gpu_kernel> bind_pad_gpu(const node_view& view, std::span<const value_type> outputs,
+                                const gpu_context& ctx);
 /// Reshape, Flatten, Identity: plans make them views and never bind them; bound anyway, they
 /// copy their input.
 result<gpu_kernel> bind_copy_gpu(const node_view& view, std::span<const value_type> outputs,

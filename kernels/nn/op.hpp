@@ -99,8 +99,9 @@ struct layout_traits {
   layout_tag reads = plain_layout;
   /// Output 0 written natively in this layout; plain: none.
   layout_tag writes = plain_layout;
-  /// Reads input 0 in whatever layout it comes in (pooling on oneDNN).
-  bool reads_any = false;
+  /// Other layouts input 0 is read in natively (pooling on oneDNN: those it has a fast kernel
+  /// for on this CPU, channels blocked by 8 but not by 16 on an AVX2 machine, say).
+  std::vector<layout_tag> reads_also;
   /// Writes output 0 in the layout input 0 came in (MaxPool, element-wise ops).
   bool writes_as_input = false;
   /// Element-wise on equal shapes: every input and the output share one layout, whichever.
@@ -137,6 +138,10 @@ enum class gpu_support : std::uint8_t {
   arithmetic,
   /// Data movement only (transpose, concat, views): every dtype.
   any_dtype,
+  /// Element-wise compute on every numeric dtype and bool: float32, float64, int8, uint8,
+  /// int32, int64, bool (comparisons, And/Or/Xor/Not, Where, Cast). Unlike any_dtype it
+  /// names the types its kernels compute on: a dtype hogar gains later is not in it.
+  numeric_and_bool,
 };
 
 /// Whether the GPU runs an op of support `s` on `type`.
@@ -149,6 +154,10 @@ constexpr bool gpu_runs(gpu_support s, dtype type) noexcept {
       return type == dtype::float32 || type == dtype::float64 || type == dtype::int32 ||
              type == dtype::int64;
     case gpu_support::any_dtype: return true;
+    case gpu_support::numeric_and_bool:
+      return type == dtype::float32 || type == dtype::float64 || type == dtype::int8 ||
+             type == dtype::uint8 || type == dtype::int32 || type == dtype::int64 ||
+             type == dtype::boolean;
   }
   return false;
 }

@@ -7,23 +7,33 @@
 #include "kernels/nn/activation.hpp"
 #include "kernels/nn/batch_norm.hpp"
 #include "kernels/nn/binary.hpp"
+#include "kernels/nn/cast.hpp"
+#include "kernels/nn/compare.hpp"
 #include "kernels/nn/conv.hpp"
+#include "kernels/nn/conv_transpose.hpp"
 #include "kernels/nn/dropout.hpp"
 #include "kernels/nn/gather.hpp"
+#include "kernels/nn/gelu.hpp"
 #include "kernels/nn/gemm.hpp"
 #include "kernels/nn/instance_norm.hpp"
+#include "kernels/nn/layer_norm.hpp"
 #include "kernels/nn/lrn.hpp"
 #include "kernels/nn/nary.hpp"
 #include "kernels/nn/op.hpp"
+#include "kernels/nn/pad.hpp"
 #include "kernels/nn/pool.hpp"
 #include "kernels/nn/pow.hpp"
 #include "kernels/nn/prelu.hpp"
+#include "kernels/nn/range.hpp"
 #include "kernels/nn/reduce.hpp"
 #include "kernels/nn/resize.hpp"
 #include "kernels/nn/shape_ops.hpp"
 #include "kernels/nn/shape_query.hpp"
 #include "kernels/nn/softmax.hpp"
+#include "kernels/nn/strided_copy.hpp"
+#include "kernels/nn/top_k.hpp"
 #include "kernels/nn/unary.hpp"
+#include "kernels/nn/where.hpp"
 
 namespace hogar::nn {
 
@@ -34,6 +44,7 @@ std::vector<op_definition> make_table() {
   constexpr auto f32 = gpu_support::float32;
   constexpr auto any = gpu_support::any_dtype;
   constexpr auto arithmetic = gpu_support::arithmetic;
+  constexpr auto numeric_and_bool = gpu_support::numeric_and_bool;
   // Views: output 0 is input 0's storage (plans run no kernel; the copy serves folding).
   constexpr int view_of_input0 = 0;
   std::vector<op_definition> ops = {
@@ -43,6 +54,21 @@ std::vector<op_definition> make_table() {
     {"Mul", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
     {"Sub", infer_binary, bind_binary_reference, bind_binary_cpu, arithmetic},
     {"Pow", infer_pow, bind_pow_reference, bind_pow_cpu, gpu_support::floating},
+    // Comparisons and logic, bool out (broadcasting as Add), and Where's three-way select.
+    {"Equal", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"Greater", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"GreaterOrEqual", infer_compare, bind_compare_reference, bind_compare_cpu,
+     numeric_and_bool},
+    {"Less", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"LessOrEqual", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"And", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"Not", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"Or", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"Xor", infer_compare, bind_compare_reference, bind_compare_cpu, numeric_and_bool},
+    {"Where", infer_where, bind_where_reference, bind_where_cpu, numeric_and_bool},
+    // Conversions between every pair of dtypes.
+    {"Cast", infer_cast, bind_cast_reference, bind_cast_cpu, numeric_and_bool},
+    {"CastLike", infer_cast, bind_cast_reference, bind_cast_cpu, numeric_and_bool},
     // Any number of inputs, broadcast together.
     {"Max", infer_nary, bind_nary_reference, bind_nary_cpu, arithmetic},
     {"Mean", infer_nary, bind_nary_reference, bind_nary_cpu, gpu_support::floating},
@@ -55,6 +81,8 @@ std::vector<op_definition> make_table() {
     {"Sigmoid", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"Tanh", infer_activation, bind_activation_reference, bind_activation_cpu, f32},
     {"PRelu", infer_prelu, bind_prelu_reference, bind_prelu_cpu, f32},
+    // Gelu of the default domain (opset 20) or of com.microsoft, at any opset.
+    {"Gelu", infer_gelu, bind_gelu_reference, bind_gelu_cpu, f32},
     // Element-wise unary math (integer Neg, Abs and Sign on the CPU paths only).
     {"Abs", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
     {"Ceil", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
@@ -80,6 +108,8 @@ std::vector<op_definition> make_table() {
     {"ThresholdedRelu", infer_unary, bind_unary_reference, bind_unary_cpu, f32},
     // Convolution, pooling, normalization.
     {"Conv", infer_conv, bind_conv_reference, bind_conv_cpu, f32},
+    {"ConvTranspose", infer_conv_transpose, bind_conv_transpose_reference,
+     bind_conv_transpose_cpu, f32},
     {"MaxPool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
     {"AveragePool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
     {"GlobalAveragePool", infer_pool, bind_pool_reference, bind_pool_cpu, f32},
@@ -91,6 +121,8 @@ std::vector<op_definition> make_table() {
     {"InstanceNormalization", infer_instance_norm, bind_instance_norm_reference,
      bind_instance_norm_cpu, f32},
     {"BatchNormalization", infer_batch_norm, bind_batch_norm_reference, bind_batch_norm_cpu,
+     f32},
+    {"LayerNormalization", infer_layer_norm, bind_layer_norm_reference, bind_layer_norm_cpu,
      f32},
     // Matrix products.
     {"Gemm", infer_gemm, bind_gemm_reference, bind_gemm_cpu, f32},
@@ -110,6 +142,8 @@ std::vector<op_definition> make_table() {
     {"ReduceSumSquare", infer_reduce, bind_reduce_reference, bind_reduce_cpu, f32},
     {"ArgMax", infer_arg_reduce, bind_arg_reduce_reference, bind_arg_reduce_cpu, f32},
     {"ArgMin", infer_arg_reduce, bind_arg_reduce_reference, bind_arg_reduce_cpu, f32},
+    // TopK: every numeric dtype on the CPU paths, float32 on the GPU.
+    {"TopK", infer_top_k, bind_top_k_reference, bind_top_k_cpu, f32},
     // Data movement, every dtype.
     {"Reshape", infer_reshape, bind_copy_reference, nullptr, any, view_of_input0},
     {"Flatten", infer_flatten, bind_copy_reference, nullptr, any, view_of_input0},
@@ -130,6 +164,14 @@ std::vector<op_definition> make_table() {
     {"SpaceToDepth", infer_depth_space, bind_transpose_reference, bind_transpose_cpu, any},
     {"Concat", infer_concat, bind_concat_reference, nullptr, any},
     {"Constant", infer_constant, bind_constant_reference, nullptr, any},
+    // Strided copies of input 0 (strided_copy.hpp), and Pad: shape arguments constant.
+    {"Slice", infer_strided_copy, bind_strided_copy_reference, bind_strided_copy_cpu, any},
+    {"Split", infer_strided_copy, bind_strided_copy_reference, bind_strided_copy_cpu, any},
+    {"Expand", infer_strided_copy, bind_strided_copy_reference, bind_strided_copy_cpu, any},
+    {"Tile", infer_strided_copy, bind_strided_copy_reference, bind_strided_copy_cpu, any},
+    {"Pad", infer_pad, bind_pad_reference, bind_pad_cpu, any},
+    // Every input constant: folded by plans, never run per request.
+    {"Range", infer_range, bind_range_reference, nullptr, any},
   };
   std::sort(ops.begin(), ops.end(),
             [](auto& a, auto& b) { return a.op_type < b.op_type; });
@@ -209,6 +251,7 @@ std::string_view to_string(gpu_support s) noexcept {
     case gpu_support::floating: return "float32, float64";
     case gpu_support::arithmetic: return "float32, float64, int32, int64";
     case gpu_support::any_dtype: return "every dtype";
+    case gpu_support::numeric_and_bool: return "float32, float64, int8, uint8, int32, int64, bool";
   }
   return "-";
 }

@@ -104,24 +104,25 @@ void attach_dnnl_pooling(cpu_kernel& k, const pool_params& p) {
   bool one_per_channel = true;
   for (auto d : p.out_spatial)
     one_per_channel = one_per_channel && d == 1;
-  // Reads "any" layout only if oneDNN pools every one a Conv may hand it (an average whose
-  // padding reaches past its window, say, it refuses): else the plain kernel serves alone.
-  try {
-    for (auto tag : candidate_layouts(rank + 2)) {
-      // Written in the layout it reads (a global pool's one element per channel too: the
-      // same bytes as plain), as the kernel will run it.
+  // Reads the layouts a Conv may hand it that oneDNN pools with a fast kernel on this CPU
+  // (written in the layout it reads; a global pool's one element per channel too, the same
+  // bytes as plain). oneDNN's reference pooling ("ref:any") is a plain loop: hogar's kernel
+  // after a reorder is faster, so a layout only that one pools (channels blocked by 16 on an
+  // AVX2 machine, or an average whose padding reaches past its window) is read as plain.
+  std::vector<layout_tag> fast;
+  for (auto tag : candidate_layouts(rank + 2)) {
+    try {
       auto pd = state->describe(tag, tag);
-      // oneDNN's reference pooling ("ref:any") is a plain loop: hogar's kernel after a
-      // reorder is faster.
-      if (std::string_view{pd.impl_info_str()}.starts_with("ref"))
-        return;
+      if (!std::string_view{pd.impl_info_str()}.starts_with("ref"))
+        fast.push_back(tag);
+    } catch (const dnnl::error&) {
     }
-  } catch (const dnnl::error&) {
-    return;
   }
+  if (fast.empty())
+    return;
   state->plain_run = std::move(k.run);
   k.name = "oneDNN pooling (hogar's for plain input)";
-  k.layouts.reads_any = true;
+  k.layouts.reads_also = std::move(fast);
   k.layouts.writes_as_input = p.kind != pool_kind::global_average;
   k.layouts.use = [state, one_per_channel](std::span<const layout_tag> inputs,
                                            layout_tag output) {

@@ -70,8 +70,8 @@ public:
 
   model_graph& model() noexcept { return m_; }
 
-  std::string input(std::string name, shape_t shape) {
-    m_.inputs.push_back({name, dtype::float32, std::move(shape)});
+  std::string input(std::string name, shape_t shape, dtype type = dtype::float32) {
+    m_.inputs.push_back({name, type, std::move(shape)});
     return name;
   }
 
@@ -563,6 +563,110 @@ model_graph mobilenet_v2_model(std::uint64_t seed) {
   return std::move(b.model());
 }
 
+/// A BERT encoder as Hugging Face's exporter writes one at opset 13 (torch.onnx, before
+/// LayerNormalization and Gelu were ONNX ops): token, position and token-type embeddings
+/// (Gather), LayerNorm spelled ReduceMean/Sub/Pow/Sqrt/Div, self-attention with the mask made
+/// by Cast and Where, Gelu spelled with Erf, and a pooler and classifier on the first token.
+/// The position ids come from a Shape -> Gather -> Range chain, which folds at plan time.
+model_graph bert_model(std::uint64_t seed) {
+  constexpr std::int64_t hidden = 128, heads = 2, head_size = hidden / heads, ffn = 512;
+  constexpr std::int64_t vocab = 1000, max_positions = 512, layers = 2, classes = 2;
+  graph_builder b{"bert", seed};
+  auto ids = b.input("input_ids", {-1, -1}, dtype::int64);
+  auto mask = b.input("attention_mask", {-1, -1}, dtype::int64);
+  const double init = 0.02 * std::sqrt(3.0); // BERT's N(0, 0.02) as a uniform of that spread
+  auto i64 = [&](const std::string& name, std::vector<std::int64_t> values) {
+    auto n = static_cast<std::int64_t>(values.size());
+    return b.constant(name, tensor::from_values<std::int64_t>({n}, values));
+  };
+  auto f32 = [&](const std::string& name, float v) { return b.constant(name, tensor::scalar(v)); };
+  auto layer_norm = [&](const std::string& p, const std::string& x) {
+    auto mean = b.node("ReduceMean", p + ".mean", {x}, {ints_attr("axes", {-1})});
+    auto centred = b.node("Sub", p + ".sub", {x, mean});
+    auto square = b.node("Pow", p + ".pow", {centred, f32("ln.two", 2.0f)});
+    auto var = b.node("ReduceMean", p + ".var", {square}, {ints_attr("axes", {-1})});
+    auto std = b.node("Sqrt", p + ".sqrt", {b.node("Add", p + ".add_eps", {var, f32("ln.eps", 1e-12f)})});
+    auto normed = b.node("Div", p + ".div", {centred, std});
+    auto scaled = b.node("Mul", p + ".mul", {normed, b.uniform(p + ".weight", {hidden}, 1, 0.1)});
+    return b.node("Add", p + ".add", {scaled, b.uniform(p + ".bias", {hidden}, 0, 0.1)});
+  };
+  auto dense = [&](const std::string& p, const std::string& x, std::int64_t in, std::int64_t out) {
+    auto y = b.node("MatMul", p + ".matmul", {x, b.uniform(p + ".weight", {in, out}, 0, init)});
+    return b.node("Add", p + ".add", {y, b.uniform(p + ".bias", {out}, 0, 0.02)});
+  };
+
+  // Embeddings. Position ids: Range(0, sequence length) from the ids' shape.
+  auto words = b.node("Gather", "embeddings.word",
+                      {b.uniform("embeddings.word_embeddings.weight", {vocab, hidden}, 0, init), ids});
+  auto shape = b.node("Shape", "embeddings.shape", {ids});
+  auto length = b.node("Gather", "embeddings.length",
+                       {shape, b.constant("embeddings.axis1", tensor::scalar(std::int64_t{1}))},
+                       {int_attr("axis", 0)});
+  auto positions = b.node("Range", "embeddings.position_ids",
+                          {b.constant("embeddings.zero", tensor::scalar(std::int64_t{0})), length,
+                           b.constant("embeddings.one", tensor::scalar(std::int64_t{1}))});
+  positions = b.node("Unsqueeze", "embeddings.position_ids.unsqueeze",
+                     {positions, i64("axes0", {0})});
+  auto position_embeddings = b.node(
+    "Gather", "embeddings.position",
+    {b.uniform("embeddings.position_embeddings.weight", {max_positions, hidden}, 0, init), positions});
+  auto x = b.node("Add", "embeddings.add_position", {words, position_embeddings});
+  x = b.node("Add", "embeddings.add_token_type",
+             {x, b.uniform("embeddings.token_type_embeddings.weight", {hidden}, 0, init)});
+  x = layer_norm("embeddings.LayerNorm", x);
+
+  // The additive mask [batch, 1, 1, sequence]: 0 where attended, -10000 where masked.
+  auto attended = b.node("Cast", "mask.cast", {mask}, {int_attr("to", 9 /* BOOL */)});
+  auto additive = b.node("Where", "mask.where",
+                         {attended, f32("mask.keep", 0.0f), f32("mask.drop", -10000.0f)});
+  additive = b.node("Unsqueeze", "mask.unsqueeze", {additive, i64("axes12", {1, 2})});
+
+  auto split_heads = i64("shape.heads", {0, 0, heads, head_size});
+  auto merge_heads = i64("shape.hidden", {0, 0, hidden});
+  for (std::int64_t l = 0; l < layers; ++l) {
+    const auto p = fmt::format("encoder.layer.{}", l);
+    auto heads_of = [&](const std::string& name, const std::vector<std::int64_t>& perm) {
+      auto y = dense(p + ".attention.self." + name, x, hidden, hidden);
+      y = b.node("Reshape", p + ".attention.self." + name + ".reshape", {y, split_heads});
+      return b.node("Transpose", p + ".attention.self." + name + ".transpose", {y},
+                    {ints_attr("perm", perm)});
+    };
+    auto q = heads_of("query", {0, 2, 1, 3});
+    auto k = heads_of("key", {0, 2, 3, 1});
+    auto v = heads_of("value", {0, 2, 1, 3});
+    auto scores = b.node("MatMul", p + ".attention.scores", {q, k});
+    scores = b.node("Div", p + ".attention.scale",
+                    {scores, f32("attention.sqrt_head_size",
+                                 static_cast<float>(std::sqrt(static_cast<double>(head_size))))});
+    scores = b.node("Add", p + ".attention.mask", {scores, additive});
+    auto probs = b.node("Softmax", p + ".attention.softmax", {scores}, {int_attr("axis", -1)});
+    auto context = b.node("MatMul", p + ".attention.context", {probs, v});
+    context = b.node("Transpose", p + ".attention.context.transpose", {context},
+                     {ints_attr("perm", {0, 2, 1, 3})});
+    context = b.node("Reshape", p + ".attention.context.reshape", {context, merge_heads});
+    auto attention = dense(p + ".attention.output.dense", context, hidden, hidden);
+    x = layer_norm(p + ".attention.output.LayerNorm",
+                   b.node("Add", p + ".attention.output.residual", {attention, x}));
+    // Gelu as torch.onnx spells it: x * 0.5 * (1 + erf(x / sqrt(2))).
+    auto h = dense(p + ".intermediate.dense", x, hidden, ffn);
+    auto erf = b.node("Erf", p + ".intermediate.erf",
+                      {b.node("Div", p + ".intermediate.div", {h, f32("gelu.sqrt2", 1.4142135f)})});
+    auto gate = b.node("Add", p + ".intermediate.add", {erf, f32("gelu.one", 1.0f)});
+    h = b.node("Mul", p + ".intermediate.mul_half",
+               {b.node("Mul", p + ".intermediate.mul", {h, gate}), f32("gelu.half", 0.5f)});
+    auto out = dense(p + ".output.dense", h, ffn, hidden);
+    x = layer_norm(p + ".output.LayerNorm", b.node("Add", p + ".output.residual", {out, x}));
+  }
+  // Pooler (dense + tanh on the first token) and a two-class classifier.
+  auto first = b.node("Gather", "pooler.first_token",
+                      {x, b.constant("pooler.index0", tensor::scalar(std::int64_t{0}))},
+                      {int_attr("axis", 1)});
+  auto pooled = b.node("Tanh", "pooler.tanh", {b.linear("pooler.dense", first, hidden, hidden)});
+  auto logits = b.linear("classifier", pooled, hidden, classes, "logits");
+  b.output(logits, {-1, classes});
+  return std::move(b.model());
+}
+
 std::span<const example_model> example_models() noexcept {
   static const example_model models[] = {
     {"detector", "a small CNN on 64x64 normalised images; a car in about half of random ones",
@@ -576,6 +680,8 @@ std::span<const example_model> example_models() noexcept {
      "logits: 1000 ImageNet class logits (no softmax)", 8, resnet18_model},
     {"mobilenet_v2", "MobileNetV2 shaped as torchvision's, random weights",
      "logits: 1000 ImageNet class logits (no softmax)", 8, mobilenet_v2_model},
+    {"bert", "a BERT-shaped encoder (2 layers, hidden 128, vocabulary 1000), random weights",
+     "logits: 2 class logits (no softmax) from the first token", 8, bert_model},
   };
   return models;
 }

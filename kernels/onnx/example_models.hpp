@@ -97,7 +97,7 @@ struct example_model {
   model_graph (*build)(std::uint64_t seed);
 };
 
-/// detector, plate_reader, classifier, resnet18, mobilenet_v2, in that order.
+/// detector, plate_reader, classifier, resnet18, mobilenet_v2, bert, in that order.
 std::span<const example_model> example_models() noexcept;
 
 /// The catalogue entry called `name`, or nullptr.

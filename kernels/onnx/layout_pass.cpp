@@ -86,7 +86,7 @@ std::vector<layout_tag> choose_layouts(const plan& p, std::span<nn::cpu_kernel> 
       }
       if (traits.any_layout_input >= 0 && k == static_cast<std::size_t>(traits.any_layout_input))
         continue;
-      if (k != 0 || !(traits.reads == t || traits.reads_any))
+      if (k != 0 || !(traits.reads == t || std::ranges::count(traits.reads_also, t) > 0))
         return false;
       // A MaxPool reading oneDNN's layout and writing plain would run oneDNN's reference
       // pooling (its fast ones write the layout they read): cheaper to reorder before it.

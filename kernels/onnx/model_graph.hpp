@@ -63,6 +63,9 @@ struct node {
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   std::vector<attribute> attributes;
+  /// The operator set the op type belongs to: empty for ONNX's default domain (a file's
+  /// "ai.onnx" reads as empty too), "com.microsoft" for the contrib ops hogar runs (Gelu).
+  std::string domain = {};
 
   const attribute* find(std::string_view attribute_name) const noexcept;
   /// Whether input i is given (present and not the empty name).

@@ -263,7 +263,12 @@ result<model_graph> parse_model(std::span<const char> bytes, const std::string& 
     n.op_type = np.op_type();
     n.name = np.name().empty() ? fmt::format("{}#{}", np.op_type(), i) : np.name();
     bool default_domain = np.domain().empty() || np.domain() == "ai.onnx";
-    if (!default_domain || !nn::find_op(n.op_type)) {
+    // Exporters put a few ops in Microsoft's contrib domain (Gelu before ONNX had one);
+    // hogar runs those whose contrib definition is the ONNX one.
+    const bool contrib = np.domain() == "com.microsoft" && n.op_type == "Gelu";
+    if (contrib)
+      n.domain = np.domain();
+    if ((!default_domain && !contrib) || !nn::find_op(n.op_type)) {
       unsupported.push_back(default_domain
                               ? n.describe()
                               : fmt::format("{} of domain '{}'", n.describe(), np.domain()));

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
@@ -107,6 +109,17 @@ result<std::string> serialize_model(const model_graph& model) {
   auto* opset = proto.add_opset_import();
   opset->set_domain("");
   opset->set_version(model.opset);
+  // Contrib ops (Gelu of com.microsoft) need their domain imported too; version 1 is the
+  // only one Microsoft's contrib domain has.
+  std::set<std::string_view> other_domains;
+  for (auto& n : model.nodes)
+    if (!n.domain.empty())
+      other_domains.insert(n.domain);
+  for (auto domain : other_domains) {
+    auto* other = proto.add_opset_import();
+    other->set_domain(std::string{domain});
+    other->set_version(1);
+  }
 
   auto* g = proto.mutable_graph();
   g->set_name(model.name);
@@ -128,6 +141,8 @@ result<std::string> serialize_model(const model_graph& model) {
                   fmt::format("model '{}': node '{}' has no op type", model.name, n.name));
     auto* np = g->add_node();
     np->set_op_type(n.op_type);
+    if (!n.domain.empty())
+      np->set_domain(n.domain);
     np->set_name(n.name);
     for (auto& in : n.inputs)
       np->add_input(in);

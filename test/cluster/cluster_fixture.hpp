@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -129,6 +130,14 @@ inline bool eventually(const std::function<bool()>& condition,
     std::this_thread::sleep_for(20ms);
   }
   return condition();
+}
+
+/// A test's figures as one line on stdout, outside doctest's report. A MESSAGE would repeat
+/// every INFO in scope (whole daemon logs) and push the line of a failing check out of the
+/// part of the output that CI shows.
+template <class... Parts>
+void say(const Parts&... parts) {
+  ((std::cout << parts), ...) << std::endl;
 }
 
 /// One HTTP/1.1 exchange over a fresh connection; returns status code and body.

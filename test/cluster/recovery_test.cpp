@@ -116,7 +116,7 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   auto [victim, doc] = fault_under_load(cluster, 4, [&](std::size_t i) {
     cluster.stop(i, SIGKILL);
   });
-  MESSAGE("killed ", victim, "; ", doc["ok"], " of ", doc["requests"], " answered, p99 ",
+  say("killed ", victim, "; ", doc["ok"], " of ", doc["requests"], " answered, p99 ",
           doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
   CHECK(doc["ok"] == doc["requests"]);
@@ -162,6 +162,8 @@ TEST_CASE("kill -9 of a node under load: every request sent to a surviving node 
   auto later = detector_calls();
   REQUIRE(before.size() == 2);
   REQUIRE(later.size() == 2);
+  say("detector calls for 100 requests: ", later[0] - before[0], " and ", later[1] - before[1],
+      "; recoveries ", after["recoveries"].dump());
   for (std::size_t r = 0; r < 2; ++r) {
     INFO("detector replica ", r, ": ", before[r], " -> ", later[r], " calls");
     CHECK(later[r] - before[r] >= 30);
@@ -206,7 +208,7 @@ TEST_CASE("SIGTERM of a node under load: its replicas are replaced on the other 
   auto [victim, doc] = fault_under_load(
     cluster, 4, [&](std::size_t i) { cluster.stop(i, SIGTERM); },
     "config/graphs/image-analysis.yaml");
-  MESSAGE("stopped ", victim, " with SIGTERM; ", doc["ok"], " of ", doc["requests"],
+  say("stopped ", victim, " with SIGTERM; ", doc["ok"], " of ", doc["requests"],
           " answered, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
   CHECK(doc["ok"] == doc["requests"]);
@@ -228,7 +230,7 @@ TEST_CASE("SIGSTOP of a node under load: its replicas are replaced after the mis
     ::kill(cluster[i].pid, SIGCONT);
   });
   auto& hung = cluster[index_of(victim)];
-  MESSAGE("stopped ", victim, " for 2 s; ", doc["ok"], " of ", doc["requests"],
+  say("stopped ", victim, " for 2 s; ", doc["ok"], " of ", doc["requests"],
           " answered, p99 ", doc["latency_us"]["p99"], " us, max ", doc["latency_us"]["max"],
           " us");
   CHECK(doc["failed"] == 0);
@@ -410,7 +412,7 @@ TEST_CASE("kill -9 of a stateful primary under load: its backup takes over and t
   INFO("failures: ", failures.size(), failures.empty() ? std::string{} : " first: " + failures[0]);
   CHECK(failures.empty());
   std::sort(numbers.begin(), numbers.end());
-  MESSAGE("killed the primary on ", primary, "; ", numbers.size(), " answers");
+  say("killed the primary on ", primary, "; ", numbers.size(), " answers");
   REQUIRE(numbers.size() >= 50);
   bool exact = true;
   for (std::size_t i = 0; i < numbers.size(); ++i)
@@ -454,7 +456,7 @@ TEST_CASE("kill -9 of the node a graph was submitted to: a survivor takes over i
   std::this_thread::sleep_for(1500ms);
   cluster.stop(0, SIGKILL);
   auto doc = load.get();
-  MESSAGE("killed node1 (the supervisor's node); ", doc["ok"], " of ", doc["requests"],
+  say("killed node1 (the supervisor's node); ", doc["ok"], " of ", doc["requests"],
           " answered at node2, max ", doc["latency_us"]["max"], " us");
   CHECK(doc["failed"] == 0);
   CHECK(doc["ok"] == doc["requests"]);

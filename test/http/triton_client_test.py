@@ -196,7 +196,7 @@ class TritonClientTest(unittest.TestCase):
 
     def test_05_repository_index_marks_models_inside_a_graph_ready(self):
         index = {m["name"]: m for m in self.client.get_model_repository_index()}
-        self.assertEqual(set(index), {"detector", "plate_reader", "classifier", "resnet18", "mobilenet_v2"})
+        self.assertEqual(set(index), {"detector", "plate_reader", "classifier", "resnet18", "mobilenet_v2", "bert"})
         for name in ("detector", "plate_reader"):
             self.assertEqual(index[name]["state"], "READY", index[name])
             self.assertEqual(index[name]["reason"], "served in graph image-analysis")

@@ -8,15 +8,21 @@
 # ones (hogar_conformance_cpu_only_cases) run on the reference and the fast CPU path only.
 #
 # hogar_conformance_constant_input_cases feed Reshape's shape, Resize's roi, scales and sizes,
-# Upsample's scales or ReduceSum's axes from a data set file, as request inputs; hogar plans
-# every shape before the first request, so it needs those inputs as constants. nn_test runs them with the file's
-# values made initializers.
+# Upsample's scales, ReduceSum's axes, Slice's starts, ends, axes and steps, Split's split,
+# Expand's shape, Tile's repeats, Pad's pads, TopK's K or Range's start, limit and delta from a
+# data set file, as request inputs; hogar plans every shape before the first request, so it needs those
+# inputs as constants. nn_test runs them with the file's values made initializers.
 #
 # Left out, because they need something hogar does not run:
-#   test_*_expanded                  the same ops spelled with operators hogar lacks (Cast,
-#                                    Slice, Range, GatherElements, Greater, sequences, ...); the
-#                                    Celu, HardSwish, Softmax, LogSoftmax and
-#                                    MeanVarianceNormalization ones are in
+#   test_*_expanded                  the same ops spelled with operators hogar lacks
+#                                    (GatherElements, RandomUniformLike, Loop (Range's),
+#                                    sequences, ...); the Celu, HardSwish, Softmax, LogSoftmax,
+#                                    MeanVarianceNormalization, LessOrEqual, GreaterOrEqual and
+#                                    CastLike (float32 <-> float64) ones are in; the window
+#                                    ones (Hann, Hamming, Blackman) feed Range a limit computed
+#                                    from a request input, which plans cannot fold
+#   test_cast_* and test_castlike_* to or from FLOAT16, BFLOAT16 or STRING: types hogar has no
+#                                    dtype for, refused when the model loads
 #   test_*_float16, test_*_int16, test_*_uint16, _uint32, _uint64 (Max, Min, Pow's exponent):
 #                                    element types hogar has no dtype for (it runs float32,
 #                                    float64, int8, uint8, int32, int64 and bool), refused when
@@ -26,9 +32,8 @@
 #   test_maxpool_with_argmax_*       MaxPool's second output (Indices)
 #   test_batchnorm_*_training_mode   training-mode BatchNormalization (running statistics)
 #   test_identity_opt, _sequence     optional and sequence values (tensors only)
-#   test_basic_convinteger, test_convinteger_*, test_convtranspose*, test_matmulinteger,
-#   test_constant_pad, test_constantofshape_*: other operators (ConvInteger, ConvTranspose,
-#                                    MatMulInteger, Pad, ConstantOfShape)
+#   test_basic_convinteger, test_convinteger_*, test_matmulinteger,
+#   test_constantofshape_*: other operators (ConvInteger, MatMulInteger, ConstantOfShape)
 
 set(hogar_conformance_cases
   # Add, Sub, Mul, Div
@@ -41,6 +46,23 @@ set(hogar_conformance_cases
   test_pow_types_float test_pow_types_float32_int32 test_pow_types_float32_int64
   test_pow_types_int test_pow_types_int32_float32 test_pow_types_int32_int32
   test_pow_types_int64_float32 test_pow_types_int64_int64
+  # Comparisons, And, Or, Xor and Not (bool out, broadcasting), Where, Cast and CastLike
+  # (float32 <-> float64; the other Cast cases convert to or from float16, bfloat16 or string)
+  test_equal test_equal_bcast test_greater test_greater_bcast test_greater_equal
+  test_greater_equal_bcast test_less test_less_bcast test_less_equal test_less_equal_bcast
+  test_greater_equal_expanded test_greater_equal_bcast_expanded test_less_equal_expanded
+  test_less_equal_bcast_expanded
+  test_and2d test_and3d test_and4d test_and_bcast3v1d test_and_bcast3v2d test_and_bcast4v2d
+  test_and_bcast4v3d test_and_bcast4v4d
+  test_or2d test_or3d test_or4d test_or_bcast3v1d test_or_bcast3v2d test_or_bcast4v2d
+  test_or_bcast4v3d test_or_bcast4v4d
+  test_xor2d test_xor3d test_xor4d test_xor_bcast3v1d test_xor_bcast3v2d test_xor_bcast4v2d
+  test_xor_bcast4v3d test_xor_bcast4v4d
+  test_not_2d test_not_3d test_not_4d
+  test_where_example test_where_long_example
+  test_cast_DOUBLE_to_FLOAT test_cast_FLOAT_to_DOUBLE
+  test_castlike_DOUBLE_to_FLOAT test_castlike_DOUBLE_to_FLOAT_expanded
+  test_castlike_FLOAT_to_DOUBLE test_castlike_FLOAT_to_DOUBLE_expanded
   # Sum, Max, Min, Mean
   test_sum_example test_sum_one_input test_sum_two_inputs
   test_max_example test_max_float32 test_max_float64 test_max_int8 test_max_int32
@@ -74,6 +96,10 @@ set(hogar_conformance_cases
   test_basic_conv_with_padding test_basic_conv_without_padding
   test_conv_with_autopad_same test_conv_with_strides_and_asymmetric_padding
   test_conv_with_strides_no_padding test_conv_with_strides_padding
+  # ConvTranspose (W a request input: the sgemm path on the CPU)
+  test_convtranspose test_convtranspose_1d test_convtranspose_3d test_convtranspose_autopad_same
+  test_convtranspose_dilations test_convtranspose_kernel_shape test_convtranspose_output_shape
+  test_convtranspose_pad test_convtranspose_pads test_convtranspose_with_kernel
   # MaxPool, AveragePool, GlobalAveragePool
   test_maxpool_1d_default test_maxpool_2d_ceil test_maxpool_2d_default
   test_maxpool_2d_dilations test_maxpool_2d_pads test_maxpool_2d_precomputed_pads
@@ -93,6 +119,35 @@ set(hogar_conformance_cases
   test_instancenorm_epsilon test_instancenorm_example
   # LRN
   test_lrn test_lrn_default
+  # LayerNormalization (Mean and InvStdDev too)
+  test_layer_normalization_2d_axis0 test_layer_normalization_2d_axis1
+  test_layer_normalization_2d_axis_negative_1 test_layer_normalization_2d_axis_negative_2
+  test_layer_normalization_3d_axis0_epsilon test_layer_normalization_3d_axis1_epsilon
+  test_layer_normalization_3d_axis2_epsilon test_layer_normalization_3d_axis_negative_1_epsilon
+  test_layer_normalization_3d_axis_negative_2_epsilon
+  test_layer_normalization_3d_axis_negative_3_epsilon
+  test_layer_normalization_4d_axis0 test_layer_normalization_4d_axis1
+  test_layer_normalization_4d_axis2 test_layer_normalization_4d_axis3
+  test_layer_normalization_4d_axis_negative_1 test_layer_normalization_4d_axis_negative_2
+  test_layer_normalization_4d_axis_negative_3 test_layer_normalization_4d_axis_negative_4
+  test_layer_normalization_default_axis
+  # ... and spelled with Cast, Slice, ReduceMean, Sqrt, Reciprocal and the shape ops
+  test_layer_normalization_2d_axis0_expanded test_layer_normalization_2d_axis1_expanded
+  test_layer_normalization_2d_axis_negative_1_expanded
+  test_layer_normalization_2d_axis_negative_2_expanded
+  test_layer_normalization_3d_axis0_epsilon_expanded
+  test_layer_normalization_3d_axis1_epsilon_expanded
+  test_layer_normalization_3d_axis2_epsilon_expanded
+  test_layer_normalization_3d_axis_negative_1_epsilon_expanded
+  test_layer_normalization_3d_axis_negative_2_epsilon_expanded
+  test_layer_normalization_3d_axis_negative_3_epsilon_expanded
+  test_layer_normalization_4d_axis0_expanded test_layer_normalization_4d_axis1_expanded
+  test_layer_normalization_4d_axis2_expanded test_layer_normalization_4d_axis3_expanded
+  test_layer_normalization_4d_axis_negative_1_expanded
+  test_layer_normalization_4d_axis_negative_2_expanded
+  test_layer_normalization_4d_axis_negative_3_expanded
+  test_layer_normalization_4d_axis_negative_4_expanded
+  test_layer_normalization_default_axis_expanded
   # BatchNormalization
   test_batchnorm_epsilon test_batchnorm_example
   # Gemm, MatMul
@@ -197,6 +252,8 @@ set(hogar_conformance_cases
   test_concat_3d_axis_negative_3
   test_constant
   test_identity
+  # Split into equal parts (the split an input from opset 13: the others are below)
+  test_split_equal_parts_1d test_split_equal_parts_2d test_split_equal_parts_default_axis
   # Dropout at inference (mask too, and the ratio input or attribute, which changes nothing)
   test_dropout_default test_dropout_default_ratio test_dropout_default_old
   test_dropout_random_old test_dropout_default_mask test_dropout_default_mask_ratio
@@ -245,6 +302,17 @@ set(hogar_conformance_constant_input_cases
   test_resize_upsample_sizes_nearest test_resize_upsample_sizes_nearest_ceil_half_pixel
   test_resize_upsample_sizes_nearest_floor_align_corners
   test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric test_upsample_nearest
+  # Slice (starts, ends, axes and steps), Split's split, Expand's shape, Tile's repeats, Pad's
+  # pads (its constant_value stays a request input), Range's start, limit and delta
+  test_slice test_slice_default_axes test_slice_default_steps test_slice_end_out_of_bounds
+  test_slice_neg test_slice_neg_steps test_slice_negative_axes test_slice_start_out_of_bounds
+  test_split_variable_parts_1d test_split_variable_parts_2d
+  test_split_variable_parts_default_axis test_split_zero_size_splits
+  test_expand_dim_changed test_expand_dim_unchanged test_tile test_tile_precomputed
+  test_constant_pad test_edge_pad test_reflect_pad
+  test_range_float_type_positive_delta test_range_int32_type_negative_delta
+  # TopK (K an input from opset 10; Values and Indices)
+  test_top_k test_top_k_negative_axis test_top_k_smallest
 )
 
 # hogar_conformance_opset6_cases: the models PyTorch exported at opset 6 (the pytorch-operator
@@ -252,14 +320,15 @@ set(hogar_conformance_constant_input_cases
 # Add's broadcast and axis, BatchNormalization's is_test and spatial, Clip's min and max as
 # attributes, Softmax's 2-D coercion, Reshape's shape as an attribute. Paths are relative to
 # libonnx-testdata's data/ folder. Left out there: models with other operators (ReduceMean,
-# Pad, ConvTranspose, Split, InstanceNormalization, ...).
+# InstanceNormalization, ...).
 set(hogar_conformance_opset6_cases
   pytorch-operator/test_operator_add_broadcast pytorch-operator/test_operator_add_size1_broadcast
   pytorch-operator/test_operator_add_size1_right_broadcast
   pytorch-operator/test_operator_add_size1_singleton_broadcast
   pytorch-operator/test_operator_addconstant pytorch-operator/test_operator_addmm
   pytorch-operator/test_operator_clip pytorch-operator/test_operator_concat2
-  pytorch-operator/test_operator_conv pytorch-operator/test_operator_flatten
+  pytorch-operator/test_operator_conv pytorch-operator/test_operator_convtranspose
+  pytorch-operator/test_operator_flatten
   pytorch-operator/test_operator_maxpool pytorch-operator/test_operator_mm
   pytorch-operator/test_operator_non_float_params pytorch-operator/test_operator_permute2
   pytorch-operator/test_operator_view
@@ -282,6 +351,7 @@ set(hogar_conformance_opset6_cases
   pytorch-converted/test_Conv3d_dilated pytorch-converted/test_Conv3d_dilated_strided
   pytorch-converted/test_Conv3d_groups pytorch-converted/test_Conv3d_no_bias
   pytorch-converted/test_Conv3d_stride pytorch-converted/test_Conv3d_stride_padding
+  pytorch-converted/test_ConvTranspose2d pytorch-converted/test_ConvTranspose2d_no_bias
   pytorch-converted/test_LeakyReLU pytorch-converted/test_LeakyReLU_with_negval
   pytorch-converted/test_Linear pytorch-converted/test_Linear_no_bias
   pytorch-converted/test_LogSoftmax pytorch-converted/test_MaxPool1d
@@ -303,6 +373,14 @@ set(hogar_conformance_opset6_cases
   pytorch-converted/test_ELU pytorch-converted/test_SELU pytorch-converted/test_Softplus
   pytorch-converted/test_Softsign pytorch-converted/test_Softmin
   pytorch-converted/test_PoissonNLLLLoss_no_reduce
+  # Split (its split an attribute), Slice (starts, ends and axes attributes), Pad (pads an
+  # attribute; constant, reflect and edge), Tile
+  pytorch-operator/test_operator_chunk pytorch-operator/test_operator_index
+  pytorch-operator/test_operator_pad pytorch-operator/test_operator_repeat
+  pytorch-operator/test_operator_repeat_dim_overflow
+  pytorch-converted/test_GLU pytorch-converted/test_GLU_dim
+  pytorch-converted/test_ConstantPad2d pytorch-converted/test_ReflectionPad2d
+  pytorch-converted/test_ReplicationPad2d pytorch-converted/test_ZeroPad2d
 )
 
 if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)

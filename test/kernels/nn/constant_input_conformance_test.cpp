@@ -1,6 +1,7 @@
 // constant_input_conformance_test.cpp: ONNX backend cases whose model takes, as a request
 // input, a value hogar needs before any request: Reshape's shape, Resize's roi, scales and
-// sizes, Upsample's scales (hogar plans every shape once, before the first request). Each
+// sizes, Upsample's scales, the shape arguments of Slice, Split, Expand, Tile and Pad, Range's
+// inputs (hogar plans every shape once, before the first request). Each
 // case runs with those inputs' data-set values made initializers, which is what an exported
 // model holds, and must give the expected outputs (Reshape's exactly: it moves no arithmetic;
 // the others within the conformance runner's tolerance). The case names come from
@@ -33,10 +34,17 @@ std::vector<std::string> case_names() {
 /// The node inputs whose values hogar needs when it plans.
 std::vector<std::size_t> planned_inputs(const onnx::node& n) {
   if (n.op_type == "Reshape" || n.op_type == "Upsample" || n.op_type == "Unsqueeze" ||
-      n.op_type == "Squeeze" || n.op_type.starts_with("Reduce"))
+      n.op_type == "Squeeze" || n.op_type.starts_with("Reduce") || n.op_type == "TopK")
     return {1};
   if (n.op_type == "ConstantOfShape")
     return {0};
+  // Pad's constant_value (input 2) stays a request input: the kernels read it when they run.
+  if (n.op_type == "Split" || n.op_type == "Expand" || n.op_type == "Tile" || n.op_type == "Pad")
+    return {1};
+  if (n.op_type == "Slice")
+    return {1, 2, 3, 4};
+  if (n.op_type == "Range")
+    return {0, 1, 2};
   if (n.op_type == "Resize")
     return {1, 2, 3};
   return {};
@@ -101,8 +109,14 @@ TEST_CASE("the Reshape, Resize and Upsample conformance cases pass once their sh
         REQUIRE_MESSAGE(t.has_value(), t.error().message);
         inputs.push_back(t->value);
       }
-      auto expected = onnx::load_tensor_proto((entry.path() / "output_0.pb").string());
-      REQUIRE_MESSAGE(expected.has_value(), expected.error().message);
+      // Every output the data set holds (TopK's Indices besides its Values).
+      std::vector<tensor> expected;
+      for (std::size_t o = 0; fs::exists(entry.path() / fmt::format("output_{}.pb", o)); ++o) {
+        auto t = onnx::load_tensor_proto((entry.path() / fmt::format("output_{}.pb", o)).string());
+        REQUIRE_MESSAGE(t.has_value(), t.error().message);
+        expected.push_back(t->value);
+      }
+      REQUIRE_FALSE(expected.empty());
       model_with_inputs m;
       m.model = std::make_shared<const onnx::model_graph>(with_constant_shapes(*model, inputs));
       m.inputs = inputs;
@@ -110,8 +124,10 @@ TEST_CASE("the Reshape, Resize and Upsample conformance cases pass once their sh
       for (auto d : {nn::device::reference, nn::device::cpu}) {
         auto out = run_on(m, d);
         REQUIRE_MESSAGE(out.has_value(), out.error().message);
-        CHECK_MESSAGE(close_to((*out)[0], expected->value), nn::to_string(d), ": got ",
-                      summarize((*out)[0]), ", expected ", summarize(expected->value));
+        REQUIRE(out->size() == expected.size());
+        for (std::size_t o = 0; o < expected.size(); ++o)
+          CHECK_MESSAGE(close_to((*out)[o], expected[o]), nn::to_string(d), ": output ", o,
+                        " is ", summarize((*out)[o]), ", expected ", summarize(expected[o]));
       }
       ++sets;
     }

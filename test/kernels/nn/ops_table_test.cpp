@@ -9,14 +9,16 @@
 #include <vector>
 
 #include "kernels/nn/scratch_slots.hpp"
+#include "kernels/onnx/onnx_reader.hpp"
+#include "kernels/onnx/onnx_writer.hpp"
 #include "test/kernels/nn/fixture.hpp"
 
 namespace hogar::test {
 namespace {
 
 struct op_case {
-  /// The family a TEST_CASE checks: conv, pool, activation, batch_norm, gemm, softmax,
-  /// reduce, shape, binary, unary, nary, resize, norm (LRN, InstanceNormalization).
+  /// The family a TEST_CASE checks: conv, conv_transpose, pool, activation, batch_norm, gemm,
+  /// softmax, reduce, shape, binary, unary, nary, resize, norm (LRN, InstanceNormalization).
   std::string family;
   std::string name;
   std::string op_type;
@@ -63,6 +65,15 @@ operand floats(std::vector<float> v) {
 operand int64s(std::vector<std::int64_t> v) {
   const auto n = static_cast<std::int64_t>(v.size());
   return constant(tensor::from_values<std::int64_t>({n}, v));
+}
+
+/// A bool tensor of 0/1 values (std::vector<bool> has no storage to hand to from_values).
+tensor bools(shape_t shape, std::vector<int> values) {
+  tensor t{dtype::boolean, std::move(shape)};
+  auto bytes = t.mutable_bytes();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    bytes[i] = static_cast<char>(values[i] != 0);
+  return t;
 }
 
 std::vector<op_case> table() {
@@ -150,6 +161,62 @@ std::vector<op_case> table() {
      {data({1, 16, 20, 20}), weight({8, 16, 1, 1}), weight({8})}, {fused("Sigmoid")}},
     {"conv", "3x3 with a fused Tanh epilogue", "Conv",
      {data({1, 4, 9, 9}), weight({8, 4, 3, 3}), weight({8})}, {fused("Tanh")}},
+
+    // ConvTranspose: the upsamplings of generators and U-Nets, then the corner cases of every
+    // attribute; weights given with the request run on the sgemm path, constant ones on
+    // oneDNN where it takes the crops.
+    {"conv_transpose", "4x4/2 256->128 on 16x16, pad 1 (DCGAN generator)", "ConvTranspose",
+     {data({1, 256, 16, 16}), weight({256, 128, 4, 4}), weight({128})},
+     {pads({1, 1, 1, 1}), strides({2, 2})}},
+    {"conv_transpose", "2x2/2 64->32 on 28x28, batch 2 (U-Net up-convolution)", "ConvTranspose",
+     {data({2, 64, 28, 28}), weight({64, 32, 2, 2}), weight({32})}, {strides({2, 2})}},
+    {"conv_transpose", "4x4/2 on 16x16, weights with the request (sgemm, col2im)",
+     "ConvTranspose", {data({1, 64, 16, 16}), data({64, 48, 4, 4}), weight({48})},
+     {pads({1, 1, 1, 1}), strides({2, 2})}},
+    {"conv_transpose", "4 groups 16->24, stride 2, output_padding 1", "ConvTranspose",
+     {data({2, 16, 9, 11}), weight({16, 6, 3, 3}), weight({24})},
+     {attr("group", std::int64_t{4}), strides({2, 2}), pads({1, 1, 1, 1}),
+      ints("output_padding", {1, 1})}},
+    {"conv_transpose", "2 groups, weights with the request, batch 3", "ConvTranspose",
+     {data({3, 8, 9, 7}), data({8, 5, 3, 3})}, {attr("group", std::int64_t{2}), strides({2, 1})}},
+    {"conv_transpose", "depthwise 4x4/2 on 8 channels", "ConvTranspose",
+     {data({1, 8, 10, 10}), weight({8, 1, 4, 4}), weight({8})},
+     {attr("group", std::int64_t{8}), strides({2, 2}), pads({1, 1, 1, 1})}},
+    {"conv_transpose", "dilations 2x3, strides 1x2, uneven pads", "ConvTranspose",
+     {data({1, 6, 12, 10}), weight({6, 5, 3, 3}), weight({5})},
+     {ints("dilations", {2, 3}), strides({1, 2}), pads({2, 1, 0, 3})}},
+    {"conv_transpose", "dilation 2 and stride 3, weights with the request", "ConvTranspose",
+     {data({2, 4, 7, 6}), data({4, 3, 3, 2}), weight({3})},
+     {ints("dilations", {2, 2}), strides({3, 3}), pads({1, 0, 2, 1})}},
+    {"conv_transpose", "output_padding past the stride (3x1 at stride 2)", "ConvTranspose",
+     {data({1, 4, 7, 7}), weight({4, 3, 3, 3}), weight({3})},
+     {strides({2, 2}), ints("output_padding", {3, 1})}},
+    {"conv_transpose", "output_shape larger than the full output, with pads ignored",
+     "ConvTranspose", {data({1, 4, 7, 6}), weight({4, 3, 3, 3}), weight({3})},
+     {strides({2, 2}), ints("output_shape", {20, 16})}},
+    {"conv_transpose", "output_shape smaller than the full output, odd crop", "ConvTranspose",
+     {data({2, 4, 7, 6}), weight({4, 3, 4, 4}), weight({3})},
+     {strides({2, 2}), ints("output_shape", {13, 11})}},
+    {"conv_transpose", "auto_pad SAME_UPPER, stride 2", "ConvTranspose",
+     {data({1, 8, 9, 9}), weight({8, 4, 3, 3}), weight({4})},
+     {attr("auto_pad", std::string{"SAME_UPPER"}), strides({2, 2})}},
+    {"conv_transpose", "auto_pad SAME_LOWER, stride 3 past a 2x2 kernel (output grows)",
+     "ConvTranspose", {data({1, 8, 5, 6}), weight({8, 4, 2, 2}), weight({4})},
+     {attr("auto_pad", std::string{"SAME_LOWER"}), strides({3, 3})}},
+    {"conv_transpose", "auto_pad VALID with pads ignored", "ConvTranspose",
+     {data({1, 3, 5, 5}), weight({3, 2, 3, 3})},
+     {attr("auto_pad", std::string{"VALID"}), strides({2, 2})}},
+    {"conv_transpose", "1-D kernel 5, stride 3, pads 1 and 2", "ConvTranspose",
+     {data({2, 16, 50}), weight({16, 8, 5}), weight({8})}, {strides({3}), pads({1, 2})}},
+    {"conv_transpose", "1-D, weights with the request, output_padding 2", "ConvTranspose",
+     {data({1, 6, 20}), data({6, 4, 3}), weight({4})},
+     {strides({3}), ints("output_padding", {2})}},
+    {"conv_transpose", "3-D 3x3x3/2 4->6, pad 1", "ConvTranspose",
+     {data({1, 4, 5, 6, 7}), weight({4, 6, 3, 3, 3}), weight({6})},
+     {strides({2, 2, 2}), pads({1, 1, 1, 1, 1, 1})}},
+    {"conv_transpose", "3-D, 2 groups, weights with the request, dilation 2", "ConvTranspose",
+     {data({2, 4, 3, 4, 5}), data({4, 3, 2, 3, 2}), weight({6})},
+     {attr("group", std::int64_t{2}), ints("dilations", {2, 1, 2}), strides({1, 2, 3})}},
 
     // Pools.
     {"pool", "MaxPool 3x3/2 pad 1 on 64x112x112 (ResNet)", "MaxPool", {data({1, 64, 112, 112})},
@@ -239,6 +306,13 @@ std::vector<op_case> table() {
     {"unary", "Softsign [4, 1000]", "Softsign", {uniform({4, 1000}, -30, 30)}, none},
     {"unary", "ThresholdedRelu alpha 0.5", "ThresholdedRelu", {data({4, 1000})},
      {attr("alpha", 0.5f)}},
+    {"unary", "Gelu of BERT's feed-forward [1, 128, 3072]", "Gelu",
+     {uniform({1, 128, 3072}, -6, 6)}, none, 20},
+    {"unary", "Gelu tanh approximation [4, 1000]", "Gelu", {uniform({4, 1000}, -6, 6)},
+     {attr("approximate", std::string{"tanh"})}, 20},
+    {"unary", "Gelu at the corner values", "Gelu", {corner_values()}, none, 20},
+    {"unary", "Gelu tanh at the corner values", "Gelu", {corner_values()},
+     {attr("approximate", std::string{"tanh"})}, 20},
     {"unary", "Sqrt at the corner values", "Sqrt", {corner_values()}, none},
     {"unary", "Exp at the corner values", "Exp", {corner_values()}, none},
     {"unary", "Log at the corner values", "Log", {corner_values()}, none},
@@ -356,6 +430,17 @@ std::vector<op_case> table() {
      {attr("axis", std::int64_t{-3}), attr("select_last_index", std::int64_t{1})}},
     {"reduce", "ArgMax at the corner values, NaN wins", "ArgMax", {corner_values()},
      {attr("axis", std::int64_t{1})}},
+    {"reduce", "TopK 5 of 1000 classes, batch 32", "TopK", {data({32, 1000}), int64s({5})}, none},
+    {"reduce", "TopK 300 of 8400 boxes (a detector's candidates)", "TopK",
+     {data({2, 8400}), int64s({300})}, none},
+    {"reduce", "TopK smallest 3 over the channels of [2, 21, 6, 6] (strided)", "TopK",
+     {data({2, 21, 6, 6}), int64s({3})},
+     {attr("axis", std::int64_t{1}), attr("largest", std::int64_t{0})}},
+    {"reduce", "TopK of a whole axis", "TopK", {data({4, 17}), int64s({17})}, none},
+    {"reduce", "TopK at the corner values, NaN first", "TopK", {corner_values(), int64s({7})},
+     none},
+    {"reduce", "TopK k as an attribute (opset 1)", "TopK", {data({3, 40})},
+     {attr("k", std::int64_t{4})}, 1},
 
     // Data movement.
     {"shape", "Transpose NCHW -> NHWC", "Transpose", {data({2, 64, 28, 28})},
@@ -388,6 +473,38 @@ std::vector<op_case> table() {
      {attr("blocksize", std::int64_t{3}), attr("mode", std::string{"CRD"})}},
     {"shape", "SpaceToDepth, blocksize 2 (a YOLOv5 focus layer)", "SpaceToDepth",
      {data({1, 3, 64, 48})}, {attr("blocksize", std::int64_t{2})}},
+    // Slice, Expand, Tile (strided copies) and Pad, shape arguments as initializers (Split,
+    // with its several outputs, has a test of its own below).
+    {"shape", "Slice channels 16:48 of [2, 64, 28, 28]", "Slice",
+     {data({2, 64, 28, 28}), int64s({16}), int64s({48}), int64s({1})}, none},
+    {"shape", "Slice every other row and column from the back, ends past the axis", "Slice",
+     {data({3, 37, 41}), int64s({-1, 40}), int64s({std::numeric_limits<std::int64_t>::min(), -100}),
+      int64s({-2, 2}), int64s({-2, -3})},
+     none},
+    {"shape", "Slice the last 4 boxes of a YOLO head, int64", "Slice",
+     {data({2, 85, 300}, dtype::int64), int64s({-4}), int64s({std::numeric_limits<std::int64_t>::max()}),
+      int64s({1})},
+     none},
+    {"shape", "Slice with attributes (opset 1), an empty axis", "Slice", {data({4, 6, 5})},
+     {ints("starts", {1, 7}), ints("ends", {3, 9}), ints("axes", {0, 1})}, 1},
+    {"shape", "Expand [3, 1] to [2, 3, 300]", "Expand", {data({3, 1}), int64s({2, 3, 300})},
+     none},
+    {"shape", "Expand a row [64] to [8, 1, 64] (an attention bias), uint8", "Expand",
+     {data({64}, dtype::uint8), int64s({8, 1, 1})}, none},
+    {"shape", "Tile [2, 3, 40] by [2, 1, 3]", "Tile", {data({2, 3, 40}), int64s({2, 1, 3})},
+     none},
+    {"shape", "Tile bool [5, 1] by [1, 33]", "Tile", {data({5, 1}, dtype::boolean), int64s({1, 33})},
+     none},
+    {"shape", "Pad constant [1, 3, 30, 30] by (1, 2, 3, 1) with a request's value", "Pad",
+     {data({1, 3, 30, 30}), int64s({0, 0, 1, 2, 0, 0, 3, 1}), given(tensor::scalar(2.5f))},
+     none},
+    {"shape", "Pad reflect by more than the axis, and a crop", "Pad",
+     {data({2, 3, 5, 4}), int64s({0, 1, 6, -1, 0, -2, 2, 7})},
+     {attr("mode", std::string{"reflect"})}},
+    {"shape", "Pad edge, int32", "Pad", {data({3, 17, 9}, dtype::int32), int64s({0, 2, 3, 1, 4, 0})},
+     {attr("mode", std::string{"edge"})}},
+    {"shape", "Pad with attributes (opset 2), value 1.5", "Pad", {data({2, 6, 8})},
+     {ints("pads", {0, 1, 1, 0, 2, 3}), attr("value", 1.5f)}, 2},
 
     // Element-wise arithmetic.
     {"binary", "Add residual [2, 64, 28, 28]", "Add",
@@ -435,6 +552,85 @@ std::vector<op_case> table() {
      {data({4, 100}, dtype::float64), data({}, dtype::float64)}, none},
     {"nary", "Pow at the corner values", "Pow", {corner_values(), corner_values(5)}, none},
 
+    // Comparisons and logic (bool out), Where and Cast: exact on every path.
+    {"compare", "Equal of float32 at the corner values", "Equal",
+     {corner_values(), corner_values(7)}, none, 17, 0},
+    {"compare", "Less at the corner values", "Less", {corner_values(), corner_values(7)}, none,
+     17, 0},
+    {"compare", "Greater at the corner values", "Greater", {corner_values(), corner_values(5)},
+     none, 17, 0},
+    {"compare", "LessOrEqual at the corner values", "LessOrEqual",
+     {corner_values(), corner_values(3)}, none, 17, 0},
+    {"compare", "GreaterOrEqual at the corner values", "GreaterOrEqual",
+     {corner_values(), corner_values(3)}, none, 17, 0},
+    {"compare", "Equal of int32 with a broadcast row [4, 100] [100]", "Equal",
+     {data({4, 100}, dtype::int32), data({100}, dtype::int32)}, none, 17, 0},
+    {"compare", "Less of int64, a scalar on the left", "Less",
+     {data({}, dtype::int64), data({6, 45}, dtype::int64)}, none, 17, 0},
+    {"compare", "Greater of int8 broadcasting [3, 1, 5] and [4, 1]", "Greater",
+     {data({3, 1, 5}, dtype::int8), data({4, 1}, dtype::int8)}, none, 17, 0},
+    {"compare", "GreaterOrEqual of uint8 [2, 64, 28, 28]", "GreaterOrEqual",
+     {data({2, 64, 28, 28}, dtype::uint8), data({2, 64, 28, 28}, dtype::uint8)}, none, 17, 0},
+    {"compare", "LessOrEqual of float64 by a per-channel [64, 1, 1]", "LessOrEqual",
+     {data({2, 64, 7, 7}, dtype::float64), data({64, 1, 1}, dtype::float64)}, none, 17, 0},
+    {"compare", "Less with broadcast 1 and axis 1 (opset 6)", "Less",
+     {data({2, 3, 4, 5}), data({3, 4})},
+     {attr("broadcast", std::int64_t{1}), attr("axis", std::int64_t{1})}, 6, 0},
+    {"compare", "Equal of bools", "Equal",
+     {data({5, 33}, dtype::boolean), data({5, 33}, dtype::boolean)}, none, 17, 0},
+    {"compare", "And of bools broadcasting [3, 4, 5] and [4, 5]", "And",
+     {data({3, 4, 5}, dtype::boolean), data({4, 5}, dtype::boolean)}, none, 17, 0},
+    {"compare", "Or of bools broadcasting [2, 1, 70] and [3, 1]", "Or",
+     {data({2, 1, 70}, dtype::boolean), data({3, 1}, dtype::boolean)}, none, 17, 0},
+    {"compare", "Xor of bools [16, 1000]", "Xor",
+     {data({16, 1000}, dtype::boolean), data({16, 1000}, dtype::boolean)}, none, 17, 0},
+    {"compare", "Not [6, 5000]", "Not", {data({6, 5000}, dtype::boolean)}, none, 17, 0},
+    {"compare", "Where of equal shapes [2, 64, 28, 28]", "Where",
+     {data({2, 64, 28, 28}, dtype::boolean), data({2, 64, 28, 28}), data({2, 64, 28, 28})},
+     none, 17, 0},
+    {"compare", "Where filling a causal mask with a scalar (masked_fill) [2, 8, 64, 64]",
+     "Where", {data({1, 1, 64, 64}, dtype::boolean), scalar(-1e9f), data({2, 8, 64, 64})},
+     none, 17, 0},
+    {"compare", "Where of int64 broadcasting [3, 1, 5], [4, 1] and [5]", "Where",
+     {data({3, 1, 5}, dtype::boolean), data({4, 1}, dtype::int64), data({5}, dtype::int64)},
+     none, 17, 0},
+    {"compare", "Where of uint8 with the condition a column [7, 1]", "Where",
+     {data({7, 1}, dtype::boolean), data({7, 300}, dtype::uint8), data({300}, dtype::uint8)},
+     none, 17, 0},
+    {"compare", "Where of bools, a scalar condition", "Where",
+     {data({}, dtype::boolean), data({4, 9}, dtype::boolean), data({4, 9}, dtype::boolean)},
+     none, 17, 0},
+    {"compare", "Where of float64 (opset 9)", "Where",
+     {data({5, 6}, dtype::boolean), data({5, 6}, dtype::float64), data({6}, dtype::float64)},
+     none, 9, 0},
+    {"compare", "Cast float32 to int32 [4, 1000]", "Cast", {uniform({4, 1000}, -300, 300)},
+     {attr("to", std::int64_t{6})}, 17, 0},
+    {"compare", "Cast the corner values to int8 (saturated)", "Cast", {corner_values()},
+     {attr("to", std::int64_t{3})}, 17, 0},
+    {"compare", "Cast the corner values to uint8 (saturated)", "Cast", {corner_values()},
+     {attr("to", std::int64_t{2})}, 17, 0},
+    {"compare", "Cast the corner values to int64", "Cast", {corner_values()},
+     {attr("to", std::int64_t{7})}, 17, 0},
+    {"compare", "Cast the corner values to bool", "Cast", {corner_values()},
+     {attr("to", std::int64_t{9})}, 17, 0},
+    {"compare", "Cast the corner values to float64", "Cast", {corner_values()},
+     {attr("to", std::int64_t{11})}, 17, 0},
+    {"compare", "Cast float64 to float32", "Cast", {data({3, 500}, dtype::float64)},
+     {attr("to", std::int64_t{1})}, 17, 0},
+    {"compare", "Cast int64 to float32", "Cast", {data({3, 500}, dtype::int64)},
+     {attr("to", std::int64_t{1})}, 17, 0},
+    {"compare", "Cast uint8 to int8 (wraps)", "Cast", {data({2, 256}, dtype::uint8)},
+     {attr("to", std::int64_t{3})}, 17, 0},
+    {"compare", "Cast bool to float32", "Cast", {data({9, 70}, dtype::boolean)},
+     {attr("to", std::int64_t{1})}, 17, 0},
+    {"compare", "Cast int32 to int32 (a copy)", "Cast", {data({9, 70}, dtype::int32)},
+     {attr("to", std::int64_t{6})}, 17, 0},
+    {"compare", "Cast to DOUBLE named as a string (opset 1)", "Cast", {data({4, 25})},
+     {attr("to", std::string{"DOUBLE"})}, 1, 0},
+    {"compare", "CastLike float32 like an int64", "CastLike",
+     {uniform({5, 40}, -50, 50), constant(tensor::from_values<std::int64_t>({1}, {0}))}, none,
+     15, 0},
+
     // InstanceNormalization: a style-transfer network's, then a 1-D input and one plane.
     {"norm", "InstanceNormalization [2, 64, 64, 64] (style transfer)", "InstanceNormalization",
      {data({2, 64, 64, 64}), weight({64}), weight({64})}, none},
@@ -452,6 +648,24 @@ std::vector<op_case> table() {
      {attr("size", std::int64_t{4}), attr("alpha", 0.5f), attr("beta", 0.5f)}},
     {"norm", "size 3 on [2, 10, 1500], stretches cut mid-image", "LRN", {data({2, 10, 1500})},
      {attr("size", std::int64_t{3})}},
+    // LayerNormalization: BERT's and ViT's, then rows of odd length, far from zero, axis 1,
+    // a single Scale and B.
+    {"norm", "LayerNormalization [8, 128, 768] (BERT base)", "LayerNormalization",
+     {data({8, 128, 768}), weight({768}), weight({768})}, {attr("epsilon", 1e-12f)}},
+    {"norm", "LayerNormalization [2, 197, 384] without B (ViT small)", "LayerNormalization",
+     {data({2, 197, 384}), weight({384})}, none},
+    {"norm", "LayerNormalization rows of 1001 (a scalar tail), epsilon 1e-3",
+     "LayerNormalization", {data({5, 1001}), weight({1001}), weight({1001})},
+     {attr("epsilon", 1e-3f)}},
+    {"norm", "LayerNormalization of rows around 1000 (precision of the variance)",
+     "LayerNormalization", {uniform({16, 500}, 1000, 1001), weight({500}), weight({500})}, none},
+    {"norm", "LayerNormalization over axis 1 of [4, 3, 5, 7], Scale [3, 5, 7]",
+     "LayerNormalization", {data({4, 3, 5, 7}), weight({3, 5, 7}), weight({105})},
+     {attr("axis", std::int64_t{1})}},
+    {"norm", "LayerNormalization with a single Scale and B value", "LayerNormalization",
+     {data({6, 40}), weight({1}), weight({1})}, none},
+    {"norm", "LayerNormalization over every axis (axis 0)", "LayerNormalization",
+     {data({3, 9}), weight({3, 9}), weight({3, 9})}, {attr("axis", std::int64_t{0})}},
 
     // Resize and Upsample: the upsamplings of detectors' necks and segmentation heads, then
     // the corner cases of each mode.
@@ -524,6 +738,38 @@ void check_cpu(const std::string& family) {
 }
 
 TEST_CASE("convolutions on the fast CPU path match the reference") { check_cpu("conv"); }
+
+TEST_CASE("ConvTranspose on the fast CPU path matches the reference over groups, strides, "
+          "dilations, output_padding and output_shape") {
+  check_cpu("conv_transpose");
+}
+
+TEST_CASE("ConvTranspose refuses inconsistent attributes, naming the node and the attribute") {
+  struct refusal {
+    std::vector<onnx::attribute> attributes;
+    std::string says;
+  };
+  const std::vector<refusal> refusals = {
+    {{ints("kernel_shape", {2, 2})}, "attribute 'kernel_shape' is [2, 2] but W [4, 3, 3, 3]"},
+    {{ints("output_shape", {10, 8, 3})}, "attribute 'output_shape' has 3 entries for 2 spatial"},
+    {{ints("output_padding", {1})}, "attribute 'output_padding' has 1 entries for 2 spatial"},
+    {{ints("output_padding", {0, -1})}, "attribute 'output_padding' holds -1"},
+    {{attr("group", std::int64_t{3})}, "attribute 'group' is 3; it must divide the 4 input"},
+    {{ints("strides", {2, 0})}, "attribute 'strides' holds 0"},
+    {{ints("pads", {2, 2, 2, 2})}, "attribute 'pads' 2 and 2 leave no output"},
+    {{attr("auto_pad", std::string{"SAME"})}, "attribute 'auto_pad' is 'SAME'"},
+  };
+  for (auto& r : refusals) {
+    INFO(r.says);
+    auto m = one_node_model("ConvTranspose", {data({1, 4, 1, 3}), weight({4, 3, 3, 3})},
+                            r.attributes, 17, 1, "up");
+    auto out = run_on(m, nn::device::cpu);
+    REQUIRE_FALSE(out.has_value());
+    CHECK_MESSAGE(out.error().message.find("node 'up' (ConvTranspose)") != std::string::npos,
+                  out.error().message);
+    CHECK_MESSAGE(out.error().message.find(r.says) != std::string::npos, out.error().message);
+  }
+}
 
 TEST_CASE("pools on the fast CPU path match the reference") { check_cpu("pool"); }
 
@@ -676,6 +922,97 @@ TEST_CASE("Max and Min return NaN, Mean divides by the input count, integer Pow 
                f32({9, 0.25f}));
 }
 
+TEST_CASE("comparisons treat NaN as unordered, logic broadcasts, Where selects, Cast truncates "
+          "and saturates") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<onnx::attribute> none;
+  const auto a = given(f32({nan, 1, 2, -inf, 0, nan}));
+  const auto b = given(f32({nan, 2, 2, -inf, -0.0f, 3}));
+  check_values("Equal", {a, b}, none, bools({6}, {0, 0, 1, 1, 1, 0}));
+  check_values("Less", {a, b}, none, bools({6}, {0, 1, 0, 0, 0, 0}));
+  check_values("Greater", {a, b}, none, bools({6}, {0, 0, 0, 0, 0, 0}));
+  check_values("LessOrEqual", {a, b}, none, bools({6}, {0, 1, 1, 1, 1, 0}));
+  check_values("GreaterOrEqual", {a, b}, none, bools({6}, {0, 0, 1, 1, 1, 0}));
+  check_values("Greater", {given(ints_of<std::int64_t>({-5, 7})), given(tensor::scalar(std::int64_t{0}))},
+               none, bools({2}, {0, 1}));
+  // [2, 1] against [2]: the truth tables.
+  const auto p = given(bools({2, 1}, {0, 1}));
+  const auto q = given(bools({2}, {0, 1}));
+  check_values("And", {p, q}, none, bools({2, 2}, {0, 0, 0, 1}));
+  check_values("Or", {p, q}, none, bools({2, 2}, {0, 1, 1, 1}));
+  check_values("Xor", {p, q}, none, bools({2, 2}, {0, 1, 1, 0}));
+  check_values("Equal", {p, q}, none, bools({2, 2}, {1, 0, 0, 1}));
+  check_values("Not", {given(bools({3}, {1, 0, 1}))}, none, bools({3}, {0, 1, 0}));
+  check_values("Where",
+               {given(bools({2, 1}, {1, 0})), given(f32({1, 2, 3})), given(tensor::scalar(9.0f))},
+               none, tensor::from_values<float>({2, 3}, {1, 2, 3, 9, 9, 9}));
+  auto cast_to = [](std::int64_t to) { return std::vector<onnx::attribute>{attr("to", to)}; };
+  check_values("Cast", {given(f32({2.7f, -2.7f, nan, 1e10f, -1e10f, -0.5f, inf}))}, cast_to(6),
+               ints_of<std::int32_t>({2, -2, 0, 2147483647, -2147483647 - 1, 0, 2147483647}));
+  check_values("Cast", {given(f32({300.5f, -3, 255.9f, 1.99f}))}, cast_to(2),
+               ints_of<std::uint8_t>({255, 0, 255, 1}));
+  check_values("Cast", {given(f32({0, -0.0f, nan, 0.1f, -inf}))}, cast_to(9),
+               bools({5}, {0, 0, 1, 1, 1}));
+  check_values("Cast", {given(ints_of<std::int32_t>({200, -129, 5, 256}))}, cast_to(3),
+               ints_of<std::int8_t>({-56, 127, 5, 0}));
+  check_values("Cast", {given(bools({2}, {1, 0}))}, cast_to(11),
+               tensor::from_values<double>({2}, {1, 0}));
+  check_values("Cast", {given(ints_of<std::int64_t>({(std::int64_t{1} << 53) + 1, -3}))},
+               cast_to(11), tensor::from_values<double>({2}, {9007199254740992.0, -3}));
+  // Opset 1 names the type.
+  check_values("Cast", {given(f32({1.5f, -1.5f}))}, {attr("to", std::string{"INT64"})},
+               ints_of<std::int64_t>({1, -1}), 1);
+  check_values("CastLike",
+               {given(tensor::from_values<double>({2}, {0.1, 1e300})),
+                constant(tensor::scalar(0.0f))},
+               none, f32({0.1f, inf}), 15);
+}
+
+TEST_CASE("comparisons, logic, Where and Cast refuse types they do not take, naming the node") {
+  struct refusal {
+    std::string op_type;
+    std::vector<operand> operands;
+    std::vector<onnx::attribute> attributes;
+    std::int64_t opset;
+    std::string says;
+  };
+  const std::vector<refusal> refusals = {
+    {"Less", {data({2}, dtype::boolean), data({2}, dtype::boolean)}, {}, 13,
+     "inputs are bool; Less takes a numeric type"},
+    {"Greater", {data({2}, dtype::int32), data({2}, dtype::int32)}, {}, 7,
+     "Greater takes float32 or float64 before opset 9"},
+    {"Equal", {data({2}), data({2})}, {}, 7, "Equal takes bool, int32 or int64 before opset 11"},
+    {"Equal", {data({2}), data({2}, dtype::float64)}, {}, 13,
+     "A is float32 but B is float64; both must have one type"},
+    {"And", {data({2}), data({2})}, {}, 7, "And takes bool"},
+    {"Not", {data({2}, dtype::int8)}, {}, 1, "input X is int8; Not takes bool"},
+    {"Or", {data({2, 3}, dtype::boolean), data({4}, dtype::boolean)}, {}, 7, "do not broadcast"},
+    {"Where", {data({2}, dtype::int32), data({2}), data({2})}, {}, 16,
+     "input condition is int32; Where takes a bool condition"},
+    {"Where", {data({2}, dtype::boolean), data({2}), data({2}, dtype::int64)}, {}, 16,
+     "X is float32 but Y is int64"},
+    {"Where", {data({3}, dtype::boolean), data({2, 1}), data({2})}, {}, 16,
+     "input condition [3] does not broadcast with [2, 2]"},
+    {"Cast", {data({2})}, {attr("to", std::int64_t{10})}, 13,
+     "attribute 'to' is FLOAT16 (10), a type hogar has no dtype for"},
+    {"Cast", {data({2})}, {attr("to", std::int64_t{16})}, 13, "BFLOAT16 (16)"},
+    {"Cast", {data({2})}, {attr("to", std::int64_t{8})}, 13, "STRING (8)"},
+    {"Cast", {data({2})}, {attr("to", std::int64_t{99})}, 13, "'to' is 99, not an ONNX element type"},
+    {"Cast", {data({2})}, {}, 13, "attribute 'to' is required"},
+  };
+  for (auto& r : refusals) {
+    INFO(r.op_type, ": ", r.says);
+    auto m = one_node_model(r.op_type, r.operands, r.attributes, r.opset, 1, "logic");
+    auto out = run_on(m, nn::device::cpu);
+    REQUIRE_FALSE(out.has_value());
+    CHECK_MESSAGE(out.error().message.find("node 'logic' (" + r.op_type + ")") !=
+                    std::string::npos,
+                  out.error().message);
+    CHECK_MESSAGE(out.error().message.find(r.says) != std::string::npos, out.error().message);
+  }
+}
+
 TEST_CASE("an integer 0 raised to a negative power fails the batch, naming the node") {
   auto m = one_node_model(
     "Pow", {given(ints_of<std::int64_t>({0, 2})), given(ints_of<std::int64_t>({-1, 1}))}, {}, 17,
@@ -761,6 +1098,11 @@ TEST_CASE("a reduction refuses axes from a request, an axis out of range and a w
   }
 }
 
+TEST_CASE("comparisons, logic, Where and Cast on the fast CPU path match the reference "
+          "exactly") {
+  check_cpu("compare");
+}
+
 TEST_CASE("resizes on the fast CPU path match the reference") { check_cpu("resize"); }
 
 TEST_CASE("local response and instance normalizations on the fast CPU path match the "
@@ -768,14 +1110,431 @@ TEST_CASE("local response and instance normalizations on the fast CPU path match
   check_cpu("norm");
 }
 
+/// `m` with its one node naming outputs `extra` besides its first (declared with their
+/// planned types), for ops with several outputs.
+model_with_inputs with_outputs(model_with_inputs m, const std::vector<std::string>& extra) {
+  auto graph = *m.model;
+  for (auto& name : extra) {
+    graph.nodes[0].outputs.push_back(name);
+    graph.outputs.push_back({name, dtype::float32, {}});
+  }
+  std::vector<shape_t> shapes;
+  for (auto& in : m.inputs)
+    shapes.push_back(in.shape());
+  auto probe = std::make_shared<const onnx::model_graph>(graph);
+  auto p = onnx::plan::make(probe, shapes);
+  REQUIRE_MESSAGE(p.has_value(), p.error().message);
+  for (std::size_t o = 0; o < graph.outputs.size(); ++o) {
+    const auto& v = p->values()[static_cast<std::size_t>(p->outputs()[o])];
+    graph.outputs[o].type = v.type.type;
+    graph.outputs[o].shape = v.type.shape;
+  }
+  m.model = std::make_shared<const onnx::model_graph>(graph);
+  return m;
+}
+
+/// The devices a test can run here: the CPU paths, and the GPU when there is one.
+std::vector<nn::device> devices_here() {
+  std::vector<nn::device> devices = {nn::device::reference, nn::device::cpu};
+  if (cuda_device_count() > 0)
+    devices.push_back(nn::device::gpu);
+  return devices;
+}
+
+/// Checks `actual` against `expected` element by element: integers exactly, floats to 1e-5
+/// relative, NaN where NaN is expected.
+void check_close(const tensor& actual, const tensor& expected) {
+  REQUIRE(actual.type() == expected.type());
+  REQUIRE(actual.shape() == expected.shape());
+  for (std::int64_t i = 0; i < actual.element_count(); ++i) {
+    const double a = actual.value_as_double(i), b = expected.value_as_double(i);
+    INFO("element ", i, ": ", a, ", expected ", b);
+    if (std::isnan(b))
+      CHECK(std::isnan(a));
+    else if (std::isinf(b) || (expected.type() != dtype::float32 &&
+                               expected.type() != dtype::float64))
+      CHECK(a == b);
+    else
+      CHECK(std::fabs(a - b) <= 1e-5 * std::max(1.0, std::fabs(b)));
+  }
+}
+
+TEST_CASE("Gelu gives the erf formula and its tanh approximation, at any opset") {
+  const std::vector<double> xs = {-6, -3, -1.5, -0.5, -1e-3, 0, 1e-3, 0.5, 1, 2.5, 5, 10};
+  std::vector<float> x, exact, approx;
+  for (double v : xs) {
+    x.push_back(static_cast<float>(v));
+    exact.push_back(static_cast<float>(0.5 * v * (1 + std::erf(v / std::sqrt(2.0)))));
+    approx.push_back(static_cast<float>(
+      0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)))));
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  for (std::int64_t opset : {13, 20}) {
+    INFO("opset ", opset);
+    check_values("Gelu", {given(f32(x))}, {}, f32(exact), opset);
+    check_values("Gelu", {given(f32(x))}, {attr("approximate", std::string{"none"})},
+                 f32(exact), opset);
+    check_values("Gelu", {given(f32(x))}, {attr("approximate", std::string{"tanh"})},
+                 f32(approx), opset);
+  }
+  check_values("Gelu", {given(f32({inf}))}, {}, f32({inf}), 20);
+  for (auto d : {nn::device::reference, nn::device::cpu}) {
+    INFO("float64 on ", nn::to_string(d));
+    auto m = one_node_model("Gelu", {given(tensor::from_values<double>({2}, {1.0, -2.0}))}, {},
+                            20);
+    auto out = run_on(m, d);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message);
+    check_close(out->front(), tensor::from_values<double>(
+                                {2}, {0.5 * (1 + std::erf(1 / std::sqrt(2.0))),
+                                      -1.0 * (1 + std::erf(-2 / std::sqrt(2.0)))}));
+  }
+  for (auto d : devices_here()) {
+    INFO(nn::to_string(d));
+    auto m = one_node_model("Gelu", {given(f32(x))}, {attr("approximate", std::string{"tanh"})},
+                            20);
+    auto out = run_on(m, d);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message);
+    check_close(out->front(), f32(approx));
+  }
+}
+
+TEST_CASE("a Gelu of Microsoft's contrib domain loads from a file and runs; other domains and "
+          "approximations are refused, naming the node") {
+  auto m = one_node_model("Gelu", {data({4, 10})}, {}, 13, 1, "gelu");
+  auto graph = *m.model;
+  graph.nodes[0].domain = "com.microsoft";
+  auto bytes = onnx::serialize_model(graph);
+  REQUIRE_MESSAGE(bytes.has_value(), bytes.error().message);
+  auto loaded = onnx::parse_model(std::span<const char>{bytes->data(), bytes->size()}, "gelu.onnx");
+  REQUIRE_MESSAGE(loaded.has_value(), loaded.error().message);
+  REQUIRE(loaded->nodes.size() == 1);
+  CHECK(loaded->nodes[0].domain == "com.microsoft");
+  model_with_inputs contrib{std::make_shared<const onnx::model_graph>(*loaded), m.inputs};
+  for (auto d : {nn::device::reference, nn::device::cpu}) {
+    auto expected = run_on(m, d);
+    auto out = run_on(contrib, d);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message);
+    CHECK(nmse(out->front(), expected->front()) == 0);
+  }
+
+  auto other = graph;
+  other.nodes[0].domain = "com.example";
+  auto refused = run_on({std::make_shared<const onnx::model_graph>(other), m.inputs},
+                        nn::device::cpu);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK_MESSAGE(refused.error().message.find("node 'gelu' (Gelu): is of domain 'com.example'") !=
+                  std::string::npos,
+                refused.error().message);
+  // The reader refuses it too, as an unsupported node.
+  auto other_bytes = onnx::serialize_model(other);
+  REQUIRE(other_bytes.has_value());
+  CHECK_FALSE(onnx::parse_model(std::span<const char>{other_bytes->data(), other_bytes->size()},
+                                "other.onnx")
+                .has_value());
+
+  auto fast = one_node_model("Gelu", {data({2})}, {attr("approximate", std::string{"fast"})}, 20,
+                             1, "gelu");
+  auto bad = run_on(fast, nn::device::cpu);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK_MESSAGE(bad.error().message.find("approximate") != std::string::npos,
+                bad.error().message);
+  CHECK_MESSAGE(bad.error().message.find("'fast'") != std::string::npos, bad.error().message);
+}
+
+TEST_CASE("LayerNormalization writes Y, Mean and InvStdDev per row on every device") {
+  // Rows [1, 2, 3, 4] and [10, 10, 10, 10] normalised over axis 1.
+  auto x = tensor::from_values<float>({2, 4}, {1, 2, 3, 4, 10, 10, 10, 10});
+  auto scale = constant(tensor::from_values<float>({4}, {1, 2, 0.5f, -1}));
+  auto bias = constant(tensor::from_values<float>({4}, {0, 1, 0, 0.25f}));
+  const double eps = 1e-3;
+  const double inv_std0 = 1 / std::sqrt(1.25 + eps), inv_std1 = 1 / std::sqrt(eps);
+  std::vector<float> y;
+  const double d0[4] = {-1.5, -0.5, 0.5, 1.5};
+  const double s[4] = {1, 2, 0.5, -1}, b[4] = {0, 1, 0, 0.25};
+  for (int j = 0; j < 4; ++j)
+    y.push_back(static_cast<float>(d0[j] * inv_std0 * s[j] + b[j]));
+  for (int j = 0; j < 4; ++j)
+    y.push_back(static_cast<float>(b[j]));
+  auto m = with_outputs(one_node_model("LayerNormalization", {given(x), scale, bias},
+                                       {attr("epsilon", static_cast<float>(eps))}, 17, 1, "ln"),
+                        {"mean", "inv_std_dev"});
+  for (auto d : devices_here()) {
+    INFO(nn::to_string(d));
+    auto out = run_on(m, d);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message);
+    REQUIRE(out->size() == 3);
+    check_close((*out)[0], tensor::from_values<float>({2, 4}, y));
+    check_close((*out)[1], tensor::from_values<float>({2, 1}, {2.5f, 10}));
+    check_close((*out)[2],
+                tensor::from_values<float>({2, 1}, {static_cast<float>(inv_std0),
+                                                    static_cast<float>(inv_std1)}));
+  }
+}
+
+TEST_CASE("LayerNormalization refuses a Scale of the wrong size, an axis out of range and a "
+          "stash type it lacks, naming the node") {
+  struct refusal {
+    std::vector<operand> operands;
+    std::vector<onnx::attribute> attributes;
+    std::string says;
+  };
+  const std::vector<refusal> refusals = {
+    {{data({2, 6}), weight({5})}, {}, "input 1 ('v1', Scale) is float32[5]"},
+    {{data({2, 6}), weight({6}), weight({2})}, {}, "input 2 ('v2', B) is float32[2]"},
+    {{data({2, 6}), weight({6})}, {attr("axis", std::int64_t{2})}, "is 2, outside [-2, 1]"},
+    {{data({2, 6}), weight({6})}, {attr("stash_type", std::int64_t{11})}, "stash_type"},
+    {{data({2, 6}, dtype::int32), weight({6})}, {}, "takes float32 or float64"},
+  };
+  for (auto& r : refusals) {
+    INFO(r.says);
+    auto m = one_node_model("LayerNormalization", r.operands, r.attributes, 17, 1, "ln");
+    auto out = run_on(m, nn::device::cpu);
+    REQUIRE_FALSE(out.has_value());
+    CHECK_MESSAGE(out.error().message.find("node 'ln' (LayerNormalization)") != std::string::npos,
+                  out.error().message);
+    CHECK_MESSAGE(out.error().message.find(r.says) != std::string::npos, out.error().message);
+  }
+}
+
+TEST_CASE("TopK returns values and int64 indices, equal values lower index first, NaN above "
+          "every number") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  struct top_k_case {
+    std::string name;
+    tensor x;
+    std::int64_t k;
+    std::vector<onnx::attribute> attributes;
+    tensor values;
+    std::vector<std::int64_t> indices;
+  };
+  const std::vector<top_k_case> cases = {
+    {"ties, largest", f32({3, 1, 3, 2, 3}), 3, {}, f32({3, 3, 3}), {0, 2, 4}},
+    {"ties, smallest", f32({3, 1, 3, 1, 2}), 3, {attr("largest", std::int64_t{0})},
+     f32({1, 1, 2}), {1, 3, 4}},
+    {"NaN first among the largest", f32({1, nan, 5, nan}), 3, {}, f32({nan, nan, 5}),
+     {1, 3, 2}},
+    {"NaN last among the smallest", f32({nan, 4, -2}), 3, {attr("largest", std::int64_t{0})},
+     f32({-2, 4, nan}), {2, 1, 0}},
+    {"axis 0 of [3, 2]", tensor::from_values<float>({3, 2}, {1, 6, 5, 2, 3, 4}), 2,
+     {attr("axis", std::int64_t{0})}, tensor::from_values<float>({2, 2}, {5, 6, 3, 4}),
+     {1, 0, 2, 2}},
+    {"k 0", f32({1, 2}), 0, {}, tensor::from_values<float>({0}, std::vector<float>{}), {}},
+  };
+  for (auto& c : cases) {
+    INFO(c.name);
+    auto m = with_outputs(one_node_model("TopK",
+                                         {given(c.x), constant(tensor::from_values<std::int64_t>(
+                                                        {1}, {c.k}))},
+                                         c.attributes, 11, 1, "top"),
+                          {"indices"});
+    for (auto d : devices_here()) {
+      INFO(nn::to_string(d));
+      auto out = run_on(m, d);
+      REQUIRE_MESSAGE(out.has_value(), out.error().message);
+      REQUIRE(out->size() == 2);
+      check_close((*out)[0], c.values);
+      check_close((*out)[1], tensor::from_values<std::int64_t>(c.values.shape(), c.indices));
+    }
+  }
+  // int32 with many ties (values in [0, 100)): the fast path's partition gives the
+  // reference's values and indices exactly (the GPU runs float32 only).
+  auto ties = with_outputs(one_node_model("TopK", {data({6, 500}, dtype::int32), int64s({40})},
+                                          {}, 11, 3, "top"),
+                           {"indices"});
+  auto expected = run_on(ties, nn::device::reference);
+  REQUIRE_MESSAGE(expected.has_value(), expected.error().message);
+  for (std::size_t threads : {std::size_t{1}, std::size_t{3}}) {
+    auto fast = run_on(ties, nn::device::cpu, threads);
+    REQUIRE_MESSAGE(fast.has_value(), fast.error().message);
+    CHECK((*fast)[0] == (*expected)[0]);
+    CHECK((*fast)[1] == (*expected)[1]);
+  }
+  // int64 values, k an attribute (opset 1).
+  auto m = with_outputs(
+    one_node_model("TopK", {given(ints_of<std::int64_t>({-5, 7, 7, 0}))},
+                   {attr("k", std::int64_t{2})}, 1, 1, "top"),
+    {"indices"});
+  for (auto d : {nn::device::reference, nn::device::cpu}) {
+    auto out = run_on(m, d);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message);
+    check_close((*out)[0], ints_of<std::int64_t>({7, 7}));
+    check_close((*out)[1], ints_of<std::int64_t>({1, 2}));
+  }
+}
+
+TEST_CASE("TopK refuses a K given with each request and a K past the axis, naming the node") {
+  struct refusal {
+    std::vector<operand> operands;
+    std::vector<onnx::attribute> attributes;
+    std::int64_t opset;
+    std::string says;
+  };
+  const std::vector<refusal> refusals = {
+    {{data({2, 6}), data({1}, dtype::int64)}, {}, 11, "input 1 ('v1', K) must be a constant"},
+    {{data({2, 6}), int64s({7})}, {}, 11, "k is 7; it must lie in [0, 6]"},
+    {{data({2, 6}), int64s({-1})}, {}, 11, "k is -1"},
+    {{data({2, 6}), int64s({1})}, {attr("axis", std::int64_t{-3})}, 11, "is -3, outside"},
+    {{data({2, 6})}, {}, 9, "'k'"},
+  };
+  for (auto& r : refusals) {
+    INFO(r.says);
+    auto m = one_node_model("TopK", r.operands, r.attributes, r.opset, 1, "top");
+    auto out = run_on(m, nn::device::cpu);
+    REQUIRE_FALSE(out.has_value());
+    CHECK_MESSAGE(out.error().message.find("node 'top' (TopK)") != std::string::npos,
+                  out.error().message);
+    CHECK_MESSAGE(out.error().message.find(r.says) != std::string::npos, out.error().message);
+  }
+}
+
 TEST_CASE("every case of the table runs on the GPU as on the reference, or says why not") {
   if (cuda_device_count() == 0) {
     MESSAGE("GPU column skipped: " << cuda_device_summary());
     return;
   }
-  for (auto family : {"conv", "pool", "activation", "batch_norm", "gemm", "softmax", "reduce",
-                      "shape", "binary", "unary", "nary", "resize", "norm"})
+  for (auto family : {"conv", "conv_transpose", "pool", "activation", "batch_norm", "gemm", "softmax", "reduce",
+                      "shape", "binary", "unary", "nary", "resize", "norm", "compare"})
     check_family(family, nn::device::gpu, 1);
+}
+
+TEST_CASE("Slice, Split, Expand, Tile, Pad and Range give ONNX's values on every CPU path") {
+  const std::vector<onnx::attribute> none;
+  const auto int64_min = std::numeric_limits<std::int64_t>::min();
+  auto i64 = [](std::vector<std::int64_t> v) { return ints_of<std::int64_t>(std::move(v)); };
+  auto known = [](tensor t) { return constant(std::move(t)); };
+  const auto ten = i64({0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  // From the back, an end before the axis clamped to "past the first element".
+  check_values("Slice", {given(ten), known(i64({-2})), known(i64({int64_min})), known(i64({0})),
+                         known(i64({-3}))},
+               none, i64({8, 5, 2}));
+  // A start past the end: nothing.
+  check_values("Slice", {given(ten), known(i64({12})), known(i64({20}))}, none, i64({}));
+  // int32 starts and ends, opset 10 (steps an input already).
+  check_values("Slice",
+               {given(ten), known(ints_of<std::int32_t>({1})), known(ints_of<std::int32_t>({9})),
+                known(ints_of<std::int32_t>({0})), known(ints_of<std::int32_t>({3}))},
+               none, i64({1, 4, 7}), 10);
+  check_values("Expand",
+               {given(tensor::from_values<float>({2, 1}, {1, 2})), known(i64({2, 3}))}, none,
+               tensor::from_values<float>({2, 3}, {1, 1, 1, 2, 2, 2}));
+  check_values("Tile", {given(f32({1, 2})), known(i64({3}))}, none, f32({1, 2, 1, 2, 1, 2}));
+  // Reflect repeats its mirror past the axis (numpy's 'reflect'); edge crops and repeats.
+  check_values("Pad", {given(f32({1, 2, 3})), known(i64({5, 1}))},
+               {attr("mode", std::string{"reflect"})}, f32({2, 1, 2, 3, 2, 1, 2, 3, 2}));
+  check_values("Pad", {given(f32({1, 2, 3, 4})), known(i64({-1, 2}))},
+               {attr("mode", std::string{"edge"})}, f32({2, 3, 4, 4, 4}));
+  check_values("Pad", {given(ints_of<std::int8_t>({-1, 2})), known(i64({1, 2})),
+                       given(tensor::scalar(std::int8_t{-128}))},
+               none, ints_of<std::int8_t>({-128, -1, 2, -128, -128}));
+  // Range folds: every input a constant.
+  check_values("Range", {known(tensor::scalar(std::int64_t{1})), known(tensor::scalar(std::int64_t{10})),
+                         known(tensor::scalar(std::int64_t{3}))},
+               none, i64({1, 4, 7}));
+  check_values("Range", {known(tensor::scalar(std::int32_t{10})), known(tensor::scalar(std::int32_t{4})),
+                         known(tensor::scalar(std::int32_t{-3}))},
+               none, ints_of<std::int32_t>({10, 7}));
+  check_values("Range", {known(tensor::scalar(0.5f)), known(tensor::scalar(2.0f)),
+                         known(tensor::scalar(0.5f))},
+               none, f32({0.5f, 1, 1.5f}));
+  check_values("Range", {known(tensor::scalar(5.0)), known(tensor::scalar(1.0)),
+                         known(tensor::scalar(1.0))},
+               none, tensor::from_values<double>({0}, std::vector<double>{}));
+}
+
+TEST_CASE("a Split writes every output it names, on every device, and skips the unnamed ones") {
+  model_builder b{13};
+  auto x = b.value(data({3, 10, 7}));
+  auto split = b.value(constant(tensor::from_values<std::int64_t>({3}, {2, 0, 8})));
+  auto first = b.node("Split", {x, split}, {attr("axis", std::int64_t{1})}, "split");
+  auto m = b.finish(first);
+  // Outputs 0 and 2 named, output 1 (empty anyway) left out.
+  auto graph = *m.model;
+  graph.nodes[0].outputs = {first, "", "last"};
+  graph.outputs = {{first, dtype::float32, {3, 2, 7}}, {"last", dtype::float32, {3, 8, 7}}};
+  m.model = std::make_shared<const onnx::model_graph>(graph);
+  const auto& in = m.inputs[0];
+  auto part = [&](std::int64_t begin, std::int64_t extent) {
+    tensor t{dtype::float32, {3, extent, 7}};
+    auto y = t.mutable_values<float>();
+    auto v = in.values<float>();
+    for (std::int64_t n = 0; n < 3; ++n)
+      for (std::int64_t c = 0; c < extent; ++c)
+        for (std::int64_t w = 0; w < 7; ++w)
+          y[static_cast<std::size_t>((n * extent + c) * 7 + w)] =
+            v[static_cast<std::size_t>((n * 10 + begin + c) * 7 + w)];
+    return t;
+  };
+  std::vector<nn::device> devices = {nn::device::reference, nn::device::cpu};
+  if (cuda_device_count() > 0)
+    devices.push_back(nn::device::gpu);
+  for (auto d : devices) {
+    INFO(nn::to_string(d));
+    auto out = run_on(m, d, 2);
+    REQUIRE_MESSAGE(out.has_value(), out.error().message);
+    REQUIRE(out->size() == 2);
+    CHECK((*out)[0] == part(0, 2));
+    CHECK((*out)[1] == part(2, 8));
+  }
+}
+
+TEST_CASE("Slice, Split, Expand, Tile, Pad and Range refuse shape arguments from a request and "
+          "bad ones, naming the node and the input") {
+  struct refusal {
+    std::string op_type;
+    std::vector<operand> operands;
+    std::vector<onnx::attribute> attributes;
+    std::string says;
+  };
+  auto i64 = [](std::vector<std::int64_t> v) {
+    return constant(tensor::from_values<std::int64_t>({static_cast<std::int64_t>(v.size())}, v));
+  };
+  const std::vector<refusal> refusals = {
+    {"Slice", {data({4}), data({1}, dtype::int64), i64({2})}, {},
+     "input 1 ('v1', the starts) must be a constant"},
+    {"Slice", {data({4, 5}), i64({0}), i64({2}), i64({1}), data({1}, dtype::int64)}, {},
+     "input 4 ('v4', the steps) must be a constant"},
+    {"Slice", {data({4}), i64({0}), i64({2}), i64({0}), i64({0})}, {}, "hold a 0"},
+    {"Slice", {data({4, 5}), i64({0, 0}), i64({2, 2}), i64({1, -1})}, {}, "name axis 1 twice"},
+    {"Slice", {data({4, 5}), i64({0}), i64({2}), i64({2})}, {}, "axis 2 is outside [-2, 1]"},
+    {"Split", {data({4, 5}), i64({3})}, {}, "does not add up to 4"},
+    {"Split", {data({4, 5}), data({1}, dtype::int64)}, {},
+     "input 1 ('v1', the split) must be a constant"},
+    {"Expand", {data({3, 2}), i64({4, 3})}, {}, "cannot broadcast data [3, 2] and shape [4, 3]"},
+    {"Expand", {data({3}), data({2}, dtype::int64)}, {},
+     "input 1 ('v1', the shape) must be a constant"},
+    {"Tile", {data({3}), i64({-1})}, {}, "counts are 0 or more"},
+    {"Tile", {data({3}), i64({1, 2})}, {}, "one count per dimension"},
+    {"Tile", {data({1 << 20}), i64({std::int64_t{1} << 30})}, {}, "more than the"},
+    {"Pad", {data({3, 4}), i64({1, 1})}, {}, "must hold 4 values"},
+    {"Pad", {data({3, 4}), data({4}, dtype::int64)}, {},
+     "input 1 ('v1', the pads) must be a constant"},
+    {"Pad", {data({3, 4}), i64({0, -5, 0, 0})}, {}, "remove more than the 4 elements"},
+    {"Pad", {data({3, 0}), i64({0, 1, 0, 1})}, {attr("mode", std::string{"edge"})},
+     "only mode constant can"},
+    {"Pad", {data({3}), i64({1, 1})}, {attr("mode", std::string{"wrap"})},
+     "it must be constant, reflect or edge"},
+    {"Range", {data({}), constant(tensor::scalar(4.0f)), constant(tensor::scalar(1.0f))}, {},
+     "input 0 ('v0', the start) must be a constant"},
+    {"Range",
+     {constant(tensor::scalar(0.0f)), constant(tensor::scalar(4.0f)),
+      constant(tensor::scalar(0.0f))},
+     {}, "delta nonzero"},
+    {"Range",
+     {constant(tensor::scalar(std::int64_t{0})),
+      constant(tensor::scalar(std::numeric_limits<std::int64_t>::max())),
+      constant(tensor::scalar(std::int64_t{1}))},
+     {}, "more than the"},
+  };
+  for (auto& r : refusals) {
+    INFO(r.op_type, ": ", r.says);
+    auto m = one_node_model(r.op_type, r.operands, r.attributes, 13, 1, "moves");
+    auto out = run_on(m, nn::device::cpu);
+    REQUIRE_FALSE(out.has_value());
+    CHECK_MESSAGE(out.error().message.find("node 'moves' (" + r.op_type + ")") !=
+                    std::string::npos,
+                  out.error().message);
+    CHECK_MESSAGE(out.error().message.find(r.says) != std::string::npos, out.error().message);
+  }
 }
 
 } // namespace

@@ -55,15 +55,28 @@ model_graph written_and_read(const example_model& entry) {
   return require_ok(parse_model(bytes, std::string{entry.name}));
 }
 
-/// A batch of `batch` inputs fit for `m`'s one input: normalised noise images for the image
-/// models, uniform features in [0, 1) for the classifier.
-tensor sample_input(const model_graph& m, std::int64_t batch, std::uint64_t seed) {
-  const auto& shape = m.inputs.at(0).shape;
+/// A batch of `batch` inputs fit for `m`'s first input: normalised noise images for the image
+/// models, uniform features in [0, 1) for the classifier, and for integer inputs (the BERT
+/// encoder's token ids and mask) integers in 0..99 over a sequence of 8.
+tensor sample_input(const model_graph& m, std::int64_t batch, std::uint64_t seed,
+                    std::size_t input = 0) {
+  const auto& declared = m.inputs.at(input);
+  const auto& shape = declared.shape;
+  if (declared.type != dtype::float32)
+    return random_tensor(declared.type, batch_shape(shape, batch), seed);
   if (shape.size() == 4)
     return random_normalized_images(batch, shape[2], shape[3], seed);
   shape_t concrete = shape;
   concrete[0] = batch;
   return uniform_tensor(dtype::float32, concrete, seed, 0);
+}
+
+/// sample_input for every input of `m`.
+std::vector<tensor> sample_inputs(const model_graph& m, std::int64_t batch, std::uint64_t seed) {
+  std::vector<tensor> inputs;
+  for (std::size_t i = 0; i < m.inputs.size(); ++i)
+    inputs.push_back(sample_input(m, batch, seed + i, i));
+  return inputs;
 }
 
 /// max |a - b| / (1 + max |b|): both CPU paths sum in other orders, so they agree to float
@@ -139,12 +152,12 @@ tensor mirrored(const tensor& images) {
 
 } // namespace
 
-TEST_CASE("the catalogue lists the five example models in order") {
+TEST_CASE("the catalogue lists the six example models in order") {
   std::vector<std::string_view> names;
   for (auto& m : example_models())
     names.push_back(m.name);
   CHECK(names == std::vector<std::string_view>{"detector", "plate_reader", "classifier",
-                                               "resnet18", "mobilenet_v2"});
+                                               "resnet18", "mobilenet_v2", "bert"});
   CHECK(find_example_model("resnet18") == &example_models()[3]);
   CHECK(find_example_model("resnet50") == nullptr);
 }
@@ -253,13 +266,14 @@ TEST_CASE("each example model runs on the reference and the fast CPU path with t
     auto reference = test::make_cpu_executor(m, nn::device::reference);
     auto cpu = test::make_cpu_executor(m, nn::device::cpu);
     // ResNet-18 costs 1.8 GMAC an image on the plain reference loops, MobileNetV2 0.3: one
-    // image there.
+    // image there. They and the BERT encoder answer logits, the others probabilities.
     const bool imagenet = entry.name == "resnet18" || entry.name == "mobilenet_v2";
+    const bool logits = imagenet || entry.name == "bert";
     const std::vector<std::int64_t> batches =
       imagenet ? std::vector<std::int64_t>{1} : std::vector<std::int64_t>{1, 4};
     for (auto batch : batches) {
       CAPTURE(batch);
-      std::vector<tensor> inputs = {sample_input(m, batch, 99 + static_cast<std::uint64_t>(batch))};
+      auto inputs = sample_inputs(m, batch, 99 + static_cast<std::uint64_t>(batch));
       auto expected = require_ok(reference->run(inputs));
       auto actual = require_ok(cpu->run(inputs));
       REQUIRE(expected.size() == 1);
@@ -269,7 +283,7 @@ TEST_CASE("each example model runs on the reference and the fast CPU path with t
       CHECK(expected[0].shape() == out);
       CHECK(actual[0].shape() == out);
       CHECK(normalised_error(actual[0], expected[0]) < 1e-4);
-      if (imagenet) {
+      if (logits) {
         // Logits of a sane size: neither vanished nor blown up through the residual blocks.
         double largest = 0;
         for (float v : expected[0].values<float>()) {
@@ -308,6 +322,50 @@ TEST_CASE("the fast CPU path runs resnet18 on a batch of 4 with outputs of a san
   CHECK(stddev < 20);
   // Different images, different logits.
   CHECK_FALSE(std::equal(v.begin(), v.begin() + 1000, v.begin() + 1000));
+}
+
+TEST_CASE("the BERT-shaped encoder runs any sequence length, and a token its mask leaves out "
+          "changes nothing") {
+  auto m = written_and_read(*find_example_model("bert"));
+  REQUIRE(m.inputs.size() == 2);
+  CHECK(m.inputs[0].type == dtype::int64);
+  CHECK(m.inputs[0].shape == shape_t{-1, -1});
+  for (auto device : {nn::device::reference, nn::device::cpu}) {
+    auto exec = test::make_cpu_executor(m, device);
+    for (std::int64_t length : {5, 16}) {
+      INFO(nn::to_string(device), " path, sequence of ", length);
+      auto ids = random_tensor(dtype::int64, {2, length}, 17);
+      auto mask = tensor{dtype::int64, {2, length}};
+      auto flags = mask.mutable_values<std::int64_t>();
+      std::fill(flags.begin(), flags.end(), 1);
+      // The second sequence's last two tokens are padding.
+      flags[static_cast<std::size_t>(2 * length - 1)] = 0;
+      flags[static_cast<std::size_t>(2 * length - 2)] = 0;
+      auto answer = [&](const tensor& token_ids) {
+        const std::vector<tensor> inputs = {token_ids, mask};
+        auto out = require_ok(exec->run(inputs));
+        REQUIRE(out[0].shape() == shape_t{2, 2});
+        auto v = out[0].values<float>();
+        return std::vector<float>(v.begin(), v.end());
+      };
+      auto logits = answer(ids);
+      for (float x : logits)
+        REQUIRE(std::isfinite(x));
+      // Other ids under the mask: the same answer (softmax weights of e^-10000 are 0).
+      auto padded = ids;
+      auto p = padded.mutable_values<std::int64_t>();
+      p[static_cast<std::size_t>(2 * length - 1)] = 999;
+      p[static_cast<std::size_t>(2 * length - 2)] = 998;
+      CHECK(answer(padded) == logits);
+      // Another id where the mask attends: the second sequence's answer changes.
+      auto changed = ids;
+      changed.mutable_values<std::int64_t>()[static_cast<std::size_t>(length + 1)] = 999;
+      auto other = answer(changed);
+      CHECK(other[0] == logits[0]);
+      CHECK(other[1] == logits[1]);
+      CHECK((other[2] != logits[2] || other[3] != logits[3]));
+    }
+  }
 }
 
 TEST_CASE("the detector finds a car in about half of all random images, whichever kind") {
@@ -402,7 +460,7 @@ TEST_CASE("generation refuses an unknown model before writing anything") {
   CHECK(r.error().code == errc::not_found);
   CHECK(r.error().message ==
         "no example model 'yolo' (there are: detector, plate_reader, classifier, resnet18, "
-        "mobilenet_v2)");
+        "mobilenet_v2, bert)");
   CHECK(std::filesystem::is_empty(dir.path()));
 }
 

@@ -1,7 +1,7 @@
 """The example models against onnxruntime (PyPI; tests only).
 
 For each model named: seeded random inputs (ImageNet-normalised noise images for image models,
-uniform features otherwise), onnxruntime's outputs for them written as an ONNX backend test case
+integers in 0..99 for int64 inputs such as token ids and masks, uniform features otherwise), onnxruntime's outputs for them written as an ONNX backend test case
 (model.onnx and test_data_set_0/input_N.pb, output_N.pb), and `hogar model test CASE --device
 all` must pass that case on every path this machine has (reference, fast CPU, and the GPU when
 there is one), within the tolerance given.
@@ -24,8 +24,12 @@ IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32).reshape(1, 3, 
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32).reshape(1, 3, 1, 1)
 
 
-def sample(shape, rng):
-    """An input of `shape` as a user would send it."""
+def sample(shape, dtype, rng):
+    """An input of `shape` and `dtype` (onnxruntime's type name) as a user would send it."""
+    if dtype == "tensor(int64)":
+        # Token ids of a vocabulary of at least 100, and masks with some tokens left out (0):
+        # hogar's own random inputs (kernels/random_tensor.hpp) are integers in 0..99 too.
+        return rng.integers(0, 100, size=shape, dtype=np.int64)
     if len(shape) == 4 and shape[1] == 3:
         pixels = rng.integers(0, 256, size=shape).astype(np.float32)
         return ((pixels / 255.0 - IMAGENET_MEAN) / IMAGENET_STD).astype(np.float32)
@@ -38,8 +42,10 @@ def make_case(model_path, case_dir, batch, seed):
     rng = np.random.default_rng(seed)
     feeds = {}
     for i in session.get_inputs():
-        shape = [d if isinstance(d, int) and d > 0 else batch for d in i.shape]
-        feeds[i.name] = sample(shape, rng)
+        # The first dynamic extent is the batch; later ones (a sequence length) are 16.
+        shape = [d if isinstance(d, int) and d > 0 else (batch if k == 0 else 16)
+                 for k, d in enumerate(i.shape)]
+        feeds[i.name] = sample(shape, i.type, rng)
     outputs = session.run(None, feeds)
     data = os.path.join(case_dir, "test_data_set_0")
     os.makedirs(data)
