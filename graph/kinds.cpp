@@ -156,6 +156,12 @@ const std::vector<kind_schema>& table() {
         "fp32, or bf16: Convs and fully connected Gemms read input and weights as bfloat16 "
         "(the fast CPU path on a CPU with AMX or AVX512-BF16; refused elsewhere)",
         {"fp32", "bf16"}},
+       {"pad_inputs", param_type::string_list, std::vector<std::string>{},
+        "model inputs whose extents past the batch dimension (a sequence length) may differ "
+        "between the requests of a batch: each is padded with pad_value to the longest in the "
+        "batch, and outputs the model declares dynamic there are cut back per request"},
+       {"pad_value", param_type::number, 0.0,
+        "what padded inputs are filled with (a padding token id; 0 in an attention mask)"},
      }},
     {"cache",
      "LRU cache keyed by a hash of its inputs; a hit emits the cached result of `fill_from` "

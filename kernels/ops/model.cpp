@@ -5,9 +5,11 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "graph/spec.hpp"
 #include "kernels/device.hpp"
@@ -97,6 +99,138 @@ result<std::vector<onnx::served_version>> versions_to_serve(const model_settings
   return onnx::model_repository::served(*model, s.pinned_version);
 }
 
+/// Calls `row(src_offset, dst_offset)` (in elements) for every innermost row of a block of
+/// `extents` placed at the start of a tensor of `from` extents and read into one of `to`
+/// extents (row-major, equal ranks, extents <= both).
+template <class Row>
+void for_each_row(const shape_t& extents, const shape_t& from, const shape_t& to, Row row) {
+  const std::size_t rank = extents.size();
+  if (element_count(extents) == 0)
+    return;
+  std::vector<std::int64_t> index(rank, 0);
+  while (true) {
+    std::int64_t src = 0, dst = 0;
+    for (std::size_t d = 0; d + 1 < rank; ++d) {
+      src = src * from[d] + index[d];
+      dst = dst * to[d] + index[d];
+    }
+    row(src * from[rank - 1], dst * to[rank - 1]);
+    // The next index over all but the innermost dimension (iteration, no recursion).
+    std::size_t d = rank - 1;
+    while (d > 0) {
+      --d;
+      if (++index[d] < extents[d])
+        break;
+      index[d] = 0;
+      if (d == 0)
+        return;
+    }
+    if (rank == 1)
+      return;
+  }
+}
+
+/// A tensor of `type` and `shape` whose every element is `value`.
+tensor filled(dtype type, const shape_t& shape, double value) {
+  tensor out{type, shape};
+  auto fill = [&](auto v) {
+    using T = decltype(v);
+    for (auto& x : out.mutable_values<T>())
+      x = v;
+  };
+  switch (type) {
+    case dtype::float32: fill(static_cast<float>(value)); break;
+    case dtype::float64: fill(value); break;
+    case dtype::int8: fill(static_cast<std::int8_t>(value)); break;
+    case dtype::uint8: fill(static_cast<std::uint8_t>(value)); break;
+    case dtype::int32: fill(static_cast<std::int32_t>(value)); break;
+    case dtype::int64: fill(static_cast<std::int64_t>(value)); break;
+    case dtype::boolean: fill(static_cast<bool>(value != 0)); break;
+    default: break;
+  }
+  return out;
+}
+
+/// Stacks the requests' tensors of padded model input `index` along the batch dimension, each
+/// padded with `value` to the largest extents in the batch. Returns the batch's extents.
+tensor stack_padded(std::span<const model_request* const> batch, std::size_t index,
+                    std::int64_t total, double value) {
+  const auto& first = batch.front()->inputs[index];
+  shape_t shape = first.shape();
+  for (auto* r : batch)
+    for (std::size_t d = 1; d < shape.size(); ++d)
+      shape[d] = std::max(shape[d], r->inputs[index].shape()[d]);
+  shape[0] = total;
+  auto out = filled(first.type(), shape, value);
+  const auto element = dtype_size(first.type());
+  auto* dst = out.mutable_bytes().data();
+  std::int64_t item = 0;
+  for (auto* r : batch) {
+    const auto& in = r->inputs[index];
+    shape_t to = shape;
+    to[0] = in.shape()[0];
+    const char* src = in.bytes().data();
+    char* base = dst + static_cast<std::size_t>(item * (element_count(shape) / total)) * element;
+    const auto row_bytes = static_cast<std::size_t>(in.shape().back()) * element;
+    for_each_row(in.shape(), in.shape(), to, [&](std::int64_t s, std::int64_t d) {
+      std::memcpy(base + static_cast<std::size_t>(d) * element, src + static_cast<std::size_t>(s) * element,
+                  row_bytes);
+    });
+    item += in.shape()[0];
+  }
+  return out;
+}
+
+/// The first padded input of `version` with a dimension `d`, or nullopt.
+std::optional<std::size_t> padded_input_with(const model_version& version, std::size_t d) {
+  for (std::size_t i = 0; i < version.padded.size(); ++i)
+    if (version.padded[i] && version.graph->inputs[i].shape.size() > d)
+      return i;
+  return std::nullopt;
+}
+
+/// The dimensions of output `o` (of `extents` for the whole batch) that padding stretched:
+/// those the model declares dynamic (past the batch) whose extent is the padded extent of the
+/// same dimension of a padded input (a sequence length). Each request gets them cut back.
+std::vector<std::size_t> padded_dims(const model_version& version,
+                                     std::span<const model_request* const> batch, std::size_t o,
+                                     const shape_t& extents) {
+  std::vector<std::size_t> dims;
+  const auto& declared = version.graph->outputs[o].shape;
+  for (std::size_t d = 1; d < extents.size() && d < declared.size(); ++d) {
+    auto input = padded_input_with(version, d);
+    if (declared[d] >= 0 || !input)
+      continue;
+    std::int64_t longest = 0;
+    for (auto* r : batch)
+      longest = std::max(longest, r->inputs[*input].shape()[d]);
+    if (extents[d] == longest)
+      dims.push_back(d);
+  }
+  return dims;
+}
+
+/// `part` (one request's rows of a padded batch's output) with dimensions `dims` cut back to
+/// the request's own extents.
+tensor cut_padding(const tensor& part, const std::vector<std::size_t>& dims,
+                   const model_request& r, const model_version& version) {
+  shape_t own = part.shape();
+  for (auto d : dims)
+    own[d] = r.inputs[*padded_input_with(version, d)].shape()[d];
+  if (own == part.shape())
+    return part;
+  tensor out{part.type(), own};
+  const auto element = dtype_size(part.type());
+  const auto row_bytes = static_cast<std::size_t>(own.back()) * element;
+  const char* src = part.bytes().data();
+  char* dst = out.mutable_bytes().data();
+  for_each_row(own, part.shape(), own, [&](std::int64_t s, std::int64_t d) {
+    std::memcpy(dst + static_cast<std::size_t>(d) * element, src + static_cast<std::size_t>(s) * element,
+                row_bytes);
+  });
+  return out;
+}
+
 /// Stacks the requests' tensors of model input `index` along the batch dimension.
 tensor stack(std::span<const model_request* const> batch, std::size_t index, std::int64_t total) {
   const auto& first = batch.front()->inputs[index];
@@ -156,6 +290,31 @@ result<std::shared_ptr<const model_versions>> model_operation::load_versions() c
     if (!v)
       return fail(v.error().code,
                   fmt::format("operator '{}': {}", settings_.operator_name, v.error().message));
+    // Padded inputs: each one the model takes, with extents past the batch dimension.
+    auto& version = **v;
+    version.padded.assign(version.graph->inputs.size(), false);
+    version.pad_value = settings_.pad_value;
+    for (auto& name : settings_.pad_inputs) {
+      const auto& inputs = version.graph->inputs;
+      auto it = std::find_if(inputs.begin(), inputs.end(),
+                             [&](const onnx::value_info& in) { return in.name == name; });
+      if (it == inputs.end()) {
+        std::vector<std::string_view> names;
+        for (auto& in : inputs)
+          names.push_back(in.name);
+        return fail(errc::invalid_argument,
+                    fmt::format("operator '{}': pad_inputs names '{}', which is not an input of "
+                                "{} (its inputs: {})",
+                                settings_.operator_name, name, version.label(),
+                                fmt::join(names, ", ")));
+      }
+      if (it->shape.size() < 2)
+        return fail(errc::invalid_argument,
+                    fmt::format("operator '{}': pad_inputs names '{}', which has no extent past "
+                                "the batch dimension to pad (shape {})",
+                                settings_.operator_name, name, to_string(it->shape)));
+      version.padded[static_cast<std::size_t>(it - inputs.begin())] = true;
+    }
     set->total_weight += sv.weight;
     set->versions.push_back(std::move(*v));
   }
@@ -237,8 +396,12 @@ result<model_request> model_operation::admit(const op_call& call,
     if (auto at = first_nan(shaped); at >= 0)
       return fail(errc::invalid_argument,
                   fmt::format("tensor '{}' holds NaN (element {})", found->name, at));
-    for (std::size_t d = 1; d < shaped.rank(); ++d)
-      r.key += fmt::format(",{}", shaped.shape()[d]);
+    // A padded input's extents may differ within a batch: its rank alone is part of the key.
+    if (versions.versions[r.version]->padded.at(i))
+      r.key += fmt::format("pad{}", shaped.rank());
+    else
+      for (std::size_t d = 1; d < shaped.rank(); ++d)
+        r.key += fmt::format(",{}", shaped.shape()[d]);
     r.key += ';';
     r.inputs.push_back(std::move(shaped));
   }
@@ -267,7 +430,8 @@ result<std::vector<record>> model_operation::run_batch(model_version& version,
   std::vector<tensor> inputs;
   try {
     for (std::size_t i = 0; i < batch.front()->inputs.size(); ++i)
-      inputs.push_back(stack(batch, i, total));
+      inputs.push_back(version.padded.at(i) ? stack_padded(batch, i, total, version.pad_value)
+                                            : stack(batch, i, total));
   } catch (const std::exception& e) {
     return fail(errc::operator_failed, fmt::format("batch of {} items: {}", total, e.what()));
   }
@@ -298,14 +462,17 @@ result<std::vector<record>> model_operation::run_batch(model_version& version,
                               names[o].name, version.label(), to_string(out.shape()), total));
     const auto row_bytes = out.byte_size() / static_cast<std::size_t>(total);
     const char* src = out.bytes().data();
+    const auto trimmed = padded_dims(version, batch, o, out.shape());
     for (std::size_t r = 0; r < batch.size(); ++r) {
       shape_t shape = out.shape();
       shape[0] = batch[r]->items;
       auto bytes = static_cast<std::size_t>(batch[r]->items) * row_bytes;
       tensor part{out.type(), shape, std::vector<char>(src, src + bytes)};
       src += bytes;
+      if (!trimmed.empty())
+        part = cut_padding(part, trimmed, *batch[r], version);
       if (batch[r]->added_batch_dim)
-        part = part.reshaped(shape_t(shape.begin() + 1, shape.end()));
+        part = part.reshaped(shape_t(part.shape().begin() + 1, part.shape().end()));
       per_request[r].push_back({names[o].name, std::move(part)});
     }
   }
@@ -354,6 +521,8 @@ result<model_settings> read_settings(const graph::operator_spec& spec,
   s.device = params.get_string("device");
   s.precision = params.get_string("precision");
   s.instances = params.get_int("instances");
+  s.pad_inputs = params.get_strings("pad_inputs");
+  s.pad_value = params.get_number("pad_value");
   s.repository = context.model_repository;
   if (s.model.empty() == s.path.empty())
     return fail(errc::invalid_argument,

@@ -40,6 +40,10 @@ struct model_version {
   /// One per instance; instance i is only ever run by the operator's worker i, one batch at a
   /// time.
   std::vector<std::unique_ptr<onnx::executor>> executors;
+  /// Per model input: requests whose extents past the batch dimension differ share a batch,
+  /// padded with `pad_value` to the largest (the operator's `pad_inputs`).
+  std::vector<bool> padded;
+  double pad_value = 0;
 
   /// "detector:2", or the file name for a model given by path: what answers report.
   std::string label() const;
@@ -75,8 +79,8 @@ struct model_request {
   std::int64_t items = 1;
   /// The request's tensors had no batch dimension: its outputs lose it again.
   bool added_batch_dim = false;
-  /// Requests with equal keys (same version, same shapes past the batch dimension) may share
-  /// a batch.
+  /// Requests with equal keys (same version, same shapes past the batch dimension, except
+  /// for padded inputs: the same rank) may share a batch.
   std::string key;
 };
 
@@ -102,6 +106,10 @@ struct model_settings {
   /// `batching` field: requests are not combined, and one may bring a batch of any size.
   std::int64_t max_batch_size = 0;
   std::string repository;
+  /// Model inputs whose extents past the batch dimension may differ between requests of one
+  /// batch (a sequence length): padded with `pad_value` to the longest (`pad_inputs`).
+  std::vector<std::string> pad_inputs;
+  double pad_value = 0;
 };
 
 class model_operation final : public operation {

@@ -2,8 +2,10 @@
 // traffic split. The models are tiny ONNX files made here (y = x + k, k per version), so that
 // every answer says which version computed it.
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
+#include <sstream>
 
 #include <caf/scoped_actor.hpp>
 
@@ -31,6 +33,15 @@ operator_stats stats_of(threaded_runtime& rt) {
   auto all = rt.dep->collect_operator_stats(rt.sys);
   REQUIRE(all.size() == 1);
   return all.front();
+}
+
+/// The statistics of operator `name` of a graph with several.
+operator_stats stats_of(threaded_runtime& rt, const std::string& name) {
+  for (auto& s : rt.dep->collect_operator_stats(rt.sys))
+    if (s.op == name)
+      return s;
+  FAIL("no operator ", name);
+  return {};
 }
 
 } // namespace
@@ -246,4 +257,151 @@ TEST_CASE("precision: bf16 serves where the CPU runs bfloat16, and is refused na
   REQUIRE_FALSE(on_reference.has_value());
   CHECK(on_reference.error().message.find("precision bf16 runs on the fast CPU path") !=
         std::string::npos);
+}
+
+namespace {
+
+/// y[N, S] = x[N, S] + 1 and total[N, 1] = the sum of x over S: a model over sequences of any
+/// length, written as model "seq" into `root`.
+void write_sequence_model(const fs::path& root) {
+  onnx::model_graph m;
+  m.name = "seq";
+  m.opset = 13;
+  m.inputs = {{"x", dtype::float32, {-1, -1}}};
+  m.outputs = {{"y", dtype::float32, {-1, -1}}, {"total", dtype::float32, {-1, 1}}};
+  m.initializers.emplace("one", tensor::scalar(1.0f));
+  m.initializers.emplace("axis1", tensor::from_values<std::int64_t>({1}, std::vector<std::int64_t>{1}));
+  onnx::node add;
+  add.op_type = "Add";
+  add.name = "add";
+  add.inputs = {"x", "one"};
+  add.outputs = {"y"};
+  onnx::node sum;
+  sum.op_type = "ReduceSum";
+  sum.name = "sum";
+  sum.inputs = {"x", "axis1"};
+  sum.outputs = {"total"};
+  m.nodes = {add, sum};
+  fs::create_directories(root / "seq" / "1");
+  REQUIRE_FALSE(onnx::save_model(m, (root / "seq" / "1" / "model.onnx").string()));
+}
+
+std::string sequence_graph_yaml(const std::string& params) {
+  return "graph: g\n"
+         "inputs: [{name: x, dtype: float32, shape: [-1]}]\n"
+         "operators:\n"
+         "  - {name: m, kind: model, inputs: [x], params: {" + params + "}, "
+         "batching: {max_batch_size: 8, max_queue_delay_us: 100000}}\n"
+         "outputs: [{name: y, from: m.y}, {name: total, from: m.total}]\n";
+}
+
+} // namespace
+
+TEST_CASE("requests of different sequence lengths share a padded batch and get their own "
+          "lengths back") {
+  repository repo{{1}};
+  write_sequence_model(repo.root);
+  threaded_runtime rt;
+  rt.deploy(sequence_graph_yaml("model: seq, pad_inputs: [x], pad_value: 0"), {},
+            operation_context{repo.root.string()});
+  std::vector<std::future<outcome>> answers;
+  for (int length = 1; length <= 8; ++length)
+    answers.push_back(std::async(std::launch::async, [&rt, length] {
+      std::vector<float> x(static_cast<std::size_t>(length));
+      for (int i = 0; i < length; ++i)
+        x[static_cast<std::size_t>(i)] = static_cast<float>(10 * length + i);
+      return rt.infer(record{{"x", tensor::from_values<float>({length}, x)}});
+    }));
+  for (int length = 1; length <= 8; ++length) {
+    auto o = answers[static_cast<std::size_t>(length - 1)].get();
+    INFO("length ", length, ": ", o.error);
+    REQUIRE(o.ok);
+    // The element-wise output is cut back to the request's own length; the padding (0) does
+    // not change the sum.
+    auto y = o.output("y");
+    REQUIRE(y->shape() == shape_t{length});
+    float expected_total = 0;
+    for (int i = 0; i < length; ++i) {
+      CHECK(y->values<float>()[static_cast<std::size_t>(i)] == static_cast<float>(10 * length + i + 1));
+      expected_total += static_cast<float>(10 * length + i);
+    }
+    auto total = o.output("total");
+    REQUIRE(total->shape() == shape_t{1});
+    CHECK(total->values<float>()[0] == expected_total);
+  }
+  auto s = stats_of(rt);
+  CHECK(s.batched_requests == 8);
+  CHECK(s.batches < 8); // lengths 1..8 shared batches
+}
+
+TEST_CASE("without pad_inputs requests of different lengths run in batches of their own shape") {
+  repository repo{{1}};
+  write_sequence_model(repo.root);
+  threaded_runtime rt;
+  rt.deploy(sequence_graph_yaml("model: seq"), {}, operation_context{repo.root.string()});
+  std::vector<std::future<outcome>> answers;
+  for (int length = 1; length <= 4; ++length)
+    answers.push_back(std::async(std::launch::async, [&rt, length] {
+      return rt.infer(record{{"x", tensor::from_values<float>({length}, std::vector<float>(
+                                                                  static_cast<std::size_t>(length), 1.0f))}});
+    }));
+  for (auto& a : answers)
+    CHECK(a.get().ok);
+  CHECK(stats_of(rt).batches == 4);
+}
+
+TEST_CASE("pad_inputs naming no input of the model is refused, naming the operator and the "
+          "inputs it has") {
+  repository repo{{1}};
+  write_sequence_model(repo.root);
+  threaded_runtime rt;
+  auto refused = deployment::start(rt.sys, compile(sequence_graph_yaml("model: seq, pad_inputs: [ids]")),
+                                   {}, operation_context{repo.root.string()});
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message.find(
+          "operator 'm': pad_inputs names 'ids', which is not an input of seq:1 (its inputs: x)")
+        != std::string::npos);
+}
+
+TEST_CASE("text-classification.yaml answers a padded batch of token sequences as it answers "
+          "each one alone") {
+  std::ifstream file{fs::path{HOGAR_SOURCE_DIR} / "config" / "graphs" / "text-classification.yaml"};
+  std::stringstream yaml;
+  yaml << file.rdbuf();
+  threaded_runtime rt;
+  rt.deploy(yaml.str(), {}, operation_context{HOGAR_MODEL_REPOSITORY});
+  auto sequence = [](int length) {
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(length));
+    for (int i = 0; i < length; ++i)
+      ids[static_cast<std::size_t>(i)] = (37 * length + 11 * i) % 1000;
+    return record{{"input_ids", tensor::from_values<std::int64_t>({length}, ids)},
+                  {"attention_mask", tensor::from_values<std::int64_t>(
+                                       {length}, std::vector<std::int64_t>(ids.size(), 1))}};
+  };
+  // Alone: one request at a time, each a batch of its own.
+  std::map<int, std::vector<float>> alone;
+  for (int length = 3; length <= 10; ++length) {
+    auto o = rt.infer(sequence(length));
+    INFO(o.error);
+    REQUIRE(o.ok);
+    auto v = o.output("logits")->values<float>();
+    alone[length] = {v.begin(), v.end()};
+  }
+  auto batches_before = stats_of(rt, "encoder").batches;
+  // Together: lengths 3 to 10 at once, padded to the longest of their batch.
+  std::vector<std::future<outcome>> answers;
+  for (int length = 3; length <= 10; ++length)
+    answers.push_back(std::async(std::launch::async, [&rt, &sequence, length] {
+      return rt.infer(sequence(length));
+    }));
+  for (int length = 3; length <= 10; ++length) {
+    auto o = answers[static_cast<std::size_t>(length - 3)].get();
+    INFO("length ", length, ": ", o.error);
+    REQUIRE(o.ok);
+    auto v = o.output("logits")->values<float>();
+    REQUIRE(v.size() == 2);
+    for (std::size_t k = 0; k < 2; ++k)
+      CHECK(v[k] == doctest::Approx(alone[length][k]).epsilon(1e-4));
+  }
+  CHECK(stats_of(rt, "encoder").batches - batches_before < 8);
 }
