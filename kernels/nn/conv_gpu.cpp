@@ -20,66 +20,12 @@
 #include "kernels/nn/activation.cuh"
 #include "kernels/nn/conv.cuh"
 #include "kernels/nn/conv.hpp"
+#include "kernels/nn/cudnn_support.hpp"
 #include "kernels/nn/gpu.hpp"
 
 namespace hogar::nn {
 
 namespace {
-
-/// The cuDNN descriptors of one bound Conv, destroyed with the kernel.
-struct conv_descriptors {
-  cudnnTensorDescriptor_t x = nullptr;
-  cudnnTensorDescriptor_t y = nullptr;
-  cudnnFilterDescriptor_t w = nullptr;
-  cudnnConvolutionDescriptor_t conv = nullptr;
-
-  conv_descriptors() {
-    check(cudnnCreateTensorDescriptor(&x), "cudnnCreateTensorDescriptor");
-    check(cudnnCreateTensorDescriptor(&y), "cudnnCreateTensorDescriptor");
-    check(cudnnCreateFilterDescriptor(&w), "cudnnCreateFilterDescriptor");
-    check(cudnnCreateConvolutionDescriptor(&conv), "cudnnCreateConvolutionDescriptor");
-  }
-  ~conv_descriptors() {
-    // Destroying a descriptor only frees host memory; its status carries nothing to act on.
-    if (conv) cudnnDestroyConvolutionDescriptor(conv);
-    if (w) cudnnDestroyFilterDescriptor(w);
-    if (y) cudnnDestroyTensorDescriptor(y);
-    if (x) cudnnDestroyTensorDescriptor(x);
-  }
-  conv_descriptors(const conv_descriptors&) = delete;
-  conv_descriptors& operator=(const conv_descriptors&) = delete;
-};
-
-std::size_t align_up(std::size_t bytes) {
-  return (bytes + gpu_alignment - 1) / gpu_alignment * gpu_alignment;
-}
-
-/// `extents` as the int array cuDNN takes; fails naming `what` when one does not fit.
-std::vector<int> to_int(const std::vector<std::int64_t>& extents, std::string_view what) {
-  std::vector<int> out;
-  for (auto e : extents) {
-    if (!fits_int(e))
-      throw gpu_error(fmt::format("{} {} does not fit cuDNN's int extents", what,
-                                  to_string(extents)));
-    out.push_back(static_cast<int>(e));
-  }
-  return out;
-}
-
-void set_packed(cudnnTensorDescriptor_t desc, const std::vector<std::int64_t>& extents,
-                std::string_view what) {
-  if (!fits_int(element_count(extents)))
-    throw gpu_error(fmt::format("{} {} has more than 2^31 elements, cuDNN's limit for one "
-                                "tensor; use smaller batches",
-                                what, to_string(extents)));
-  auto dims = to_int(extents, what);
-  std::vector<int> strides(dims.size(), 1);
-  for (std::size_t d = dims.size() - 1; d-- > 0;)
-    strides[d] = strides[d + 1] * dims[d + 1];
-  check(cudnnSetTensorNdDescriptor(desc, CUDNN_DATA_FLOAT, static_cast<int>(dims.size()),
-                                   dims.data(), strides.data()),
-        "cudnnSetTensorNdDescriptor");
-}
 
 const char* algorithm_name(cudnnConvolutionFwdAlgo_t algo) {
   switch (algo) {
@@ -104,7 +50,7 @@ struct chosen_algorithm {
 /// cuDNN's ranking of the algorithms for these descriptors: measured times (benchmark) or
 /// its heuristic guess, best first.
 std::vector<cudnnConvolutionFwdAlgoPerf_t> rank_algorithms(const gpu_context& ctx,
-                                                           conv_descriptors& d) {
+                                                           cudnn_conv_descriptors& d) {
   int max_count = 0;
   check(cudnnGetConvolutionForwardAlgorithmMaxCount(ctx.cudnn, &max_count),
         "cudnnGetConvolutionForwardAlgorithmMaxCount");
@@ -112,12 +58,12 @@ std::vector<cudnnConvolutionFwdAlgoPerf_t> rank_algorithms(const gpu_context& ct
   int returned = 0;
   if (ctx.conv_search == conv_algorithm_search::benchmark) {
     // Allocates its own buffers and runs every algorithm on the context's stream, then waits.
-    check(cudnnFindConvolutionForwardAlgorithm(ctx.cudnn, d.x, d.w, d.conv, d.y,
+    check(cudnnFindConvolutionForwardAlgorithm(ctx.cudnn, d.input, d.w, d.conv, d.output,
                                                static_cast<int>(perf.size()), &returned,
                                                perf.data()),
           "cudnnFindConvolutionForwardAlgorithm");
   } else {
-    check(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.x, d.w, d.conv, d.y,
+    check(cudnnGetConvolutionForwardAlgorithm_v7(ctx.cudnn, d.input, d.w, d.conv, d.output,
                                                  static_cast<int>(perf.size()), &returned,
                                                  perf.data()),
           "cudnnGetConvolutionForwardAlgorithm_v7");
@@ -128,7 +74,7 @@ std::vector<cudnnConvolutionFwdAlgoPerf_t> rank_algorithms(const gpu_context& ct
 
 /// The first of `ranked` that runs these descriptors within the workspace limit (and, strict,
 /// without tensor-core math).
-chosen_algorithm first_usable(const gpu_context& ctx, conv_descriptors& d,
+chosen_algorithm first_usable(const gpu_context& ctx, cudnn_conv_descriptors& d,
                               const std::vector<cudnnConvolutionFwdAlgoPerf_t>& ranked) {
   std::string passed_over;
   for (const auto& p : ranked) {
@@ -142,7 +88,7 @@ chosen_algorithm first_usable(const gpu_context& ctx, conv_descriptors& d,
       check(cudnnSetConvolutionMathType(d.conv, p.mathType), "cudnnSetConvolutionMathType");
     }
     std::size_t bytes = 0;
-    auto status = cudnnGetConvolutionForwardWorkspaceSize(ctx.cudnn, d.x, d.w, d.conv, d.y,
+    auto status = cudnnGetConvolutionForwardWorkspaceSize(ctx.cudnn, d.input, d.w, d.conv, d.output,
                                                           p.algo, &bytes);
     if (status != CUDNN_STATUS_SUCCESS) {
       passed_over += fmt::format(" {}: {};", algorithm_name(p.algo), describe(status));
@@ -172,7 +118,7 @@ algorithm_memo& memo() {
   return m;
 }
 
-chosen_algorithm choose_algorithm(const gpu_context& ctx, conv_descriptors& d,
+chosen_algorithm choose_algorithm(const gpu_context& ctx, cudnn_conv_descriptors& d,
                                   const std::string& shapes) {
   if (ctx.conv_search != conv_algorithm_search::benchmark)
     return first_usable(ctx, d, rank_algorithms(ctx, d));
@@ -263,9 +209,9 @@ result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_ty
   y_dims.insert(y_dims.end(), out_spatial.begin(), out_spatial.end());
   w_dims.insert(w_dims.end(), kernel.begin(), kernel.end());
 
-  auto d = std::make_shared<conv_descriptors>();
-  set_packed(d->x, x_dims, asymmetric ? "the padded input X" : "input X");
-  set_packed(d->y, y_dims, "output Y");
+  auto d = std::make_shared<cudnn_conv_descriptors>();
+  set_packed(d->input, x_dims, asymmetric ? "the padded input X" : "input X");
+  set_packed(d->output, y_dims, "output Y");
   auto w_int = to_int(w_dims, "weights W");
   check(cudnnSetFilterNdDescriptor(d->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
                                    static_cast<int>(w_int.size()), w_int.data()),
@@ -287,7 +233,7 @@ result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_ty
 
   // cuDNN's own output extents must be the ones planning inferred, or Y's buffer is wrong.
   std::vector<int> cudnn_out(y_dims.size(), 0);
-  check(cudnnGetConvolutionNdForwardOutputDim(d->conv, d->x, d->w,
+  check(cudnnGetConvolutionNdForwardOutputDim(d->conv, d->input, d->w,
                                               static_cast<int>(cudnn_out.size()),
                                               cudnn_out.data()),
         "cudnnGetConvolutionNdForwardOutputDim");
@@ -332,9 +278,9 @@ result<gpu_kernel> bind_conv_gpu(const node_view& view, std::span<const value_ty
       x = padded;
     }
     const float alpha = 1.0f, beta = 0.0f;
-    check(cudnnConvolutionForward(cudnn, &alpha, d->x, x, d->w, io.inputs[1], d->conv, algorithm,
+    check(cudnnConvolutionForward(cudnn, &alpha, d->input, x, d->w, io.inputs[1], d->conv, algorithm,
                                   conv_workspace_bytes ? workspace + pad_bytes : nullptr,
-                                  conv_workspace_bytes, &beta, d->y, io.outputs[0]),
+                                  conv_workspace_bytes, &beta, d->output, io.outputs[0]),
           conv_call);
     if (epilogue)
       check(cuda::launch_bias_activation(post, static_cast<float*>(io.outputs[0]),

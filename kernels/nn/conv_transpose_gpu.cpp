@@ -24,67 +24,12 @@
 #include "kernels/nn/activation.cuh"
 #include "kernels/nn/conv_transpose.cuh"
 #include "kernels/nn/conv_transpose.hpp"
+#include "kernels/nn/cudnn_support.hpp"
 #include "kernels/nn/gpu.hpp"
 
 namespace hogar::nn {
 
 namespace {
-
-/// The cuDNN descriptors of one bound ConvTranspose, destroyed with the kernel. In cuDNN's
-/// terms of the Conv whose input gradient this is: dx is Y, dy is X.
-struct deconv_descriptors {
-  cudnnTensorDescriptor_t dx = nullptr;
-  cudnnTensorDescriptor_t dy = nullptr;
-  cudnnFilterDescriptor_t w = nullptr;
-  cudnnConvolutionDescriptor_t conv = nullptr;
-
-  deconv_descriptors() {
-    check(cudnnCreateTensorDescriptor(&dx), "cudnnCreateTensorDescriptor");
-    check(cudnnCreateTensorDescriptor(&dy), "cudnnCreateTensorDescriptor");
-    check(cudnnCreateFilterDescriptor(&w), "cudnnCreateFilterDescriptor");
-    check(cudnnCreateConvolutionDescriptor(&conv), "cudnnCreateConvolutionDescriptor");
-  }
-  ~deconv_descriptors() {
-    // Destroying a descriptor only frees host memory; its status carries nothing to act on.
-    if (conv) cudnnDestroyConvolutionDescriptor(conv);
-    if (w) cudnnDestroyFilterDescriptor(w);
-    if (dy) cudnnDestroyTensorDescriptor(dy);
-    if (dx) cudnnDestroyTensorDescriptor(dx);
-  }
-  deconv_descriptors(const deconv_descriptors&) = delete;
-  deconv_descriptors& operator=(const deconv_descriptors&) = delete;
-};
-
-std::size_t align_up(std::size_t bytes) {
-  return (bytes + gpu_alignment - 1) / gpu_alignment * gpu_alignment;
-}
-
-/// `extents` as the int array cuDNN takes; fails naming `what` when one does not fit.
-std::vector<int> to_int(const std::vector<std::int64_t>& extents, std::string_view what) {
-  std::vector<int> out;
-  for (auto e : extents) {
-    if (!fits_int(e))
-      throw gpu_error(fmt::format("{} {} does not fit cuDNN's int extents", what,
-                                  to_string(extents)));
-    out.push_back(static_cast<int>(e));
-  }
-  return out;
-}
-
-void set_packed(cudnnTensorDescriptor_t desc, const std::vector<std::int64_t>& extents,
-                std::string_view what) {
-  if (!fits_int(element_count(extents)))
-    throw gpu_error(fmt::format("{} {} has more than 2^31 elements, cuDNN's limit for one "
-                                "tensor; use smaller batches",
-                                what, to_string(extents)));
-  auto dims = to_int(extents, what);
-  std::vector<int> strides(dims.size(), 1);
-  for (std::size_t d = dims.size() - 1; d-- > 0;)
-    strides[d] = strides[d + 1] * dims[d + 1];
-  check(cudnnSetTensorNdDescriptor(desc, CUDNN_DATA_FLOAT, static_cast<int>(dims.size()),
-                                   dims.data(), strides.data()),
-        "cudnnSetTensorNdDescriptor");
-}
 
 const char* algorithm_name(cudnnConvolutionBwdDataAlgo_t algo) {
   switch (algo) {
@@ -107,7 +52,7 @@ struct chosen_algorithm {
 /// cuDNN's ranking of the algorithms for these descriptors, best first: measured (benchmark)
 /// or its heuristic guess.
 std::vector<cudnnConvolutionBwdDataAlgoPerf_t> rank_algorithms(const gpu_context& ctx,
-                                                               deconv_descriptors& d) {
+                                                               cudnn_conv_descriptors& d) {
   int max_count = 0;
   check(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(ctx.cudnn, &max_count),
         "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
@@ -116,12 +61,12 @@ std::vector<cudnnConvolutionBwdDataAlgoPerf_t> rank_algorithms(const gpu_context
   int returned = 0;
   if (ctx.conv_search == conv_algorithm_search::benchmark) {
     // Allocates its own buffers and runs every algorithm on the context's stream, then waits.
-    check(cudnnFindConvolutionBackwardDataAlgorithm(ctx.cudnn, d.w, d.dy, d.conv, d.dx,
+    check(cudnnFindConvolutionBackwardDataAlgorithm(ctx.cudnn, d.w, d.input, d.conv, d.output,
                                                     static_cast<int>(perf.size()), &returned,
                                                     perf.data()),
           "cudnnFindConvolutionBackwardDataAlgorithm");
   } else {
-    check(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn, d.w, d.dy, d.conv, d.dx,
+    check(cudnnGetConvolutionBackwardDataAlgorithm_v7(ctx.cudnn, d.w, d.input, d.conv, d.output,
                                                       static_cast<int>(perf.size()), &returned,
                                                       perf.data()),
           "cudnnGetConvolutionBackwardDataAlgorithm_v7");
@@ -132,7 +77,7 @@ std::vector<cudnnConvolutionBwdDataAlgoPerf_t> rank_algorithms(const gpu_context
 
 /// The first of `ranked` that runs within the workspace limit (and, strict, without
 /// tensor-core math).
-chosen_algorithm first_usable(const gpu_context& ctx, deconv_descriptors& d,
+chosen_algorithm first_usable(const gpu_context& ctx, cudnn_conv_descriptors& d,
                               const std::vector<cudnnConvolutionBwdDataAlgoPerf_t>& ranked) {
   std::string passed_over;
   for (const auto& p : ranked) {
@@ -144,8 +89,8 @@ chosen_algorithm first_usable(const gpu_context& ctx, deconv_descriptors& d,
     if (!ctx.strict_fp32)
       check(cudnnSetConvolutionMathType(d.conv, p.mathType), "cudnnSetConvolutionMathType");
     std::size_t bytes = 0;
-    auto status = cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.cudnn, d.w, d.dy, d.conv,
-                                                               d.dx, p.algo, &bytes);
+    auto status = cudnnGetConvolutionBackwardDataWorkspaceSize(ctx.cudnn, d.w, d.input, d.conv,
+                                                               d.output, p.algo, &bytes);
     if (status != CUDNN_STATUS_SUCCESS) {
       passed_over += fmt::format(" {}: {};", algorithm_name(p.algo), describe(status));
       continue;
@@ -173,7 +118,7 @@ algorithm_memo& memo() {
   return m;
 }
 
-chosen_algorithm choose_algorithm(const gpu_context& ctx, deconv_descriptors& d,
+chosen_algorithm choose_algorithm(const gpu_context& ctx, cudnn_conv_descriptors& d,
                                   const std::string& shapes) {
   if (ctx.conv_search != conv_algorithm_search::benchmark)
     return first_usable(ctx, d, rank_algorithms(ctx, d));
@@ -260,9 +205,9 @@ result<gpu_kernel> bind_conv_transpose_gpu(const node_view& view,
   dx_dims.insert(dx_dims.end(), dx_spatial.begin(), dx_spatial.end());
   w_dims.insert(w_dims.end(), kernel.begin(), kernel.end());
 
-  auto d = std::make_shared<deconv_descriptors>();
-  set_packed(d->dy, dy_dims, "input X");
-  set_packed(d->dx, dx_dims, direct ? "output Y" : "the full output");
+  auto d = std::make_shared<cudnn_conv_descriptors>();
+  set_packed(d->input, dy_dims, "input X");
+  set_packed(d->output, dx_dims, direct ? "output Y" : "the full output");
   auto w_int = to_int(w_dims, "weights W");
   check(cudnnSetFilterNdDescriptor(d->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
                                    static_cast<int>(w_int.size()), w_int.data()),
@@ -284,7 +229,7 @@ result<gpu_kernel> bind_conv_transpose_gpu(const node_view& view,
 
   // The Conv over dx must give back X's extents, or cuDNN would read X wrongly.
   std::vector<int> conv_out(dy_dims.size(), 0);
-  check(cudnnGetConvolutionNdForwardOutputDim(d->conv, d->dx, d->w,
+  check(cudnnGetConvolutionNdForwardOutputDim(d->conv, d->output, d->w,
                                               static_cast<int>(conv_out.size()),
                                               conv_out.data()),
         "cudnnGetConvolutionNdForwardOutputDim");
@@ -320,10 +265,10 @@ result<gpu_kernel> bind_conv_transpose_gpu(const node_view& view,
     const auto* bias = has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
     float* target = direct ? y : reinterpret_cast<float*>(workspace);
     const float alpha = 1.0f, beta = 0.0f;
-    check(cudnnConvolutionBackwardData(cudnn, &alpha, d->w, io.inputs[1], d->dy, io.inputs[0],
+    check(cudnnConvolutionBackwardData(cudnn, &alpha, d->w, io.inputs[1], d->input, io.inputs[0],
                                        d->conv, algorithm,
                                        algo_bytes ? workspace + full_bytes : nullptr, algo_bytes,
-                                       &beta, d->dx, target),
+                                       &beta, d->output, target),
           call);
     if (direct) {
       if (has_bias)
