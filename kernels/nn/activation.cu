@@ -47,6 +47,8 @@ cudaError_t dispatch(int kind, Args... args) {
     case activation_clip: Launch<activation_clip>::run(args...); break;
     case activation_sigmoid: Launch<activation_sigmoid>::run(args...); break;
     case activation_tanh: Launch<activation_tanh>::run(args...); break;
+    case activation_silu: Launch<activation_silu>::run(args...); break;
+    case activation_gelu: Launch<activation_gelu>::run(args...); break;
     default: return cudaErrorInvalidValue;
   }
   return cudaGetLastError();

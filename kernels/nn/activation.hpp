@@ -49,6 +49,14 @@ T activate(const epilogue& e, T x) noexcept {
         if constexpr (std::is_floating_point_v<T>)
           return std::tanh(x);
         break;
+      case activation::silu:
+        if constexpr (std::is_floating_point_v<T>)
+          return x / (T(1) + std::exp(-x));
+        break;
+      case activation::gelu:
+        if constexpr (std::is_floating_point_v<T>)
+          return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+        break;
     }
     return x;
   }

@@ -149,6 +149,11 @@ dnnl::post_ops dnnl_post_ops(const epilogue& e, bool sum) {
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
       break;
     case activation::tanh: ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_tanh, 0.0f, 0.0f); break;
+    // swish is x * sigmoid(alpha * x).
+    case activation::silu: ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_swish, 1.0f, 0.0f); break;
+    case activation::gelu:
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+      break;
   }
   return ops;
 }

@@ -19,6 +19,8 @@ result<epilogue> epilogue_of(const onnx::node& n) {
   else if (*name == "Clip") e.kind = activation::clip;
   else if (*name == "Sigmoid") e.kind = activation::sigmoid;
   else if (*name == "Tanh") e.kind = activation::tanh;
+  else if (*name == "Silu") e.kind = activation::silu;
+  else if (*name == "Gelu") e.kind = activation::gelu;
   else
     return attrs.error(fused_activation_attr, fmt::format("names no fusable activation: '{}'", *name));
   auto alpha = attrs.get_float(fused_alpha_attr, e.alpha);

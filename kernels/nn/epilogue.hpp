@@ -4,7 +4,9 @@
 //
 // The fusion is written into the node as attributes with a "hogar_" prefix, so a fused model
 // is still a model_graph that every executor and the reference can run:
-//   hogar_activation  STRING  Relu | LeakyRelu | Clip | Sigmoid | Tanh
+//   hogar_activation  STRING  Relu | LeakyRelu | Clip | Sigmoid | Tanh | Silu | Gelu
+//                             (Silu: x * sigmoid(x), from Mul(x, Sigmoid(x)); Gelu: the erf
+//                             form, 0.5 * x * (1 + erf(x / sqrt(2))))
 //   hogar_alpha       FLOAT   LeakyRelu's alpha
 //   hogar_min         FLOAT   Clip's lower bound (default: -inf)
 //   hogar_max         FLOAT   Clip's upper bound (default: +inf)
@@ -12,6 +14,8 @@
 //                             activation, Y = act(conv(X) + B + R): a residual Add fused into
 //                             the Conv by the CPU path's plan (fuse_residual_adds)
 //   hogar_precision   STRING  fp32 | bf16: a Conv's or Gemm's arithmetic (precision_attr)
+//   hogar_bias        INT     1: a MatMul's input 2 holds N values added to every row of the
+//                             product before the activation (a bias Add fused by optimize())
 #pragma once
 
 #include <algorithm>
@@ -30,6 +34,7 @@ inline constexpr std::string_view fused_alpha_attr = "hogar_alpha";
 inline constexpr std::string_view fused_min_attr = "hogar_min";
 inline constexpr std::string_view fused_max_attr = "hogar_max";
 inline constexpr std::string_view fused_residual_attr = "hogar_residual";
+inline constexpr std::string_view fused_bias_attr = "hogar_bias";
 /// Set by the executor on a model served with `precision: bf16` (executor_options): "bf16"
 /// makes oneDNN's Conv and Gemm read their input and weights as bfloat16 (AMX or
 /// AVX512-BF16), their output still float32.
@@ -37,7 +42,7 @@ inline constexpr std::string_view precision_attr = "hogar_precision";
 /// The input a fused residual comes in as.
 inline constexpr std::size_t residual_input = 3;
 
-enum class activation : std::uint8_t { none, relu, leaky_relu, clip, sigmoid, tanh };
+enum class activation : std::uint8_t { none, relu, leaky_relu, clip, sigmoid, tanh, silu, gelu };
 
 struct epilogue {
   activation kind = activation::none;
@@ -58,6 +63,8 @@ inline float apply(const epilogue& e, float x) noexcept {
     case activation::clip: return std::min(std::max(x, e.min), e.max);
     case activation::sigmoid: return 1.0f / (1.0f + std::exp(-x));
     case activation::tanh: return std::tanh(x);
+    case activation::silu: return x / (1.0f + std::exp(-x));
+    case activation::gelu: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
   }
   return x;
 }

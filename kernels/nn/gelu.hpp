@@ -39,7 +39,8 @@ result<std::vector<value_type>> infer_gelu(const node_view& view);
 /// float32 (computed in double, rounded once) and float64.
 result<cpu_kernel> bind_gelu_reference(const node_view& view,
                                        std::span<const value_type> outputs);
-/// float32: chunks split among the instance's threads, the float std:: functions.
+/// float32: chunks split among the instance's threads; the erf form as four-float vectors
+/// (simd.hpp), the tanh form with the float std:: functions.
 result<std::optional<cpu_kernel>> bind_gelu_cpu(const node_view& view,
                                                 std::span<const value_type> outputs);
 

@@ -1,6 +1,7 @@
 // gemm.hpp: Gemm (Y = alpha * A' B' + beta * C, transA/transB, C broadcast; old opsets'
 // `broadcast`) and MatMul (numpy semantics: 1-D operands promoted, batch dimensions
-// broadcast), with the fused activation epilogue on Gemm.
+// broadcast), with the fused activation epilogue on both and a fused bias on MatMul
+// (epilogue.hpp's hogar_bias).
 #pragma once
 
 #include <optional>
@@ -42,6 +43,9 @@ struct matmul_params {
   std::vector<std::int64_t> b_batch_strides;
   /// The output shape (1-D operands' promoted dimensions removed again).
   shape_t out_shape;
+  /// A bias of N values, input 2, added to every row before the epilogue (fused_bias_attr,
+  /// set by optimize() on a MatMul with a constant 2-D B; float32 only).
+  bool has_bias = false;
   /// Activation fused by optimize() (none for plain models; float32 only).
   epilogue post;
 };

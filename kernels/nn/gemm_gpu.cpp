@@ -108,11 +108,24 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
     return *problem;
   const std::size_t y_bytes = static_cast<std::size_t>(count * p.m * p.n) * sizeof(float);
   const std::int64_t y_elements = count * p.m * p.n;
+  // A fused bias: Y starts as the bias in every row, and the products add to it (beta 1).
+  const bool has_bias = p.has_bias;
+  const std::int64_t y_rows = count * p.m, y_cols = p.n;
+  auto fill_bias = [=](const gpu_buffers& io, cudaStream_t stream) {
+    if (has_bias)
+      check(cuda::launch_broadcast_scale(static_cast<const float*>(io.inputs[2]),
+                                         static_cast<float*>(io.outputs[0]), y_rows, y_cols, 0, 1,
+                                         1.0f, stream),
+            "broadcast of the fused bias");
+  };
   if (p.k == 0) {
-    // An empty inner dimension: every product is 0, then the epilogue.
+    // An empty inner dimension: every product is 0 (the bias, if fused), then the epilogue.
     kernel.run = [=, stream = ctx.stream](const gpu_buffers& io) {
       auto* y = static_cast<float*>(io.outputs[0]);
-      check(cudaMemsetAsync(y, 0, y_bytes, stream), "cudaMemsetAsync");
+      if (has_bias)
+        fill_bias(io, stream);
+      else
+        check(cudaMemsetAsync(y, 0, y_bytes, stream), "cudaMemsetAsync");
       if (has_post)
         check(cuda::launch_activation(post, y, y, y_elements, stream), "epilogue kernel");
     };
@@ -145,7 +158,8 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
       return *problem;
     const int m_all = static_cast<int>(rows);
     kernel.run = [=, stream = ctx.stream, cublas = ctx.cublas](const gpu_buffers& io) {
-      const float alpha = 1.0f, beta = 0.0f;
+      const float alpha = 1.0f, beta = has_bias ? 1.0f : 0.0f;
+      fill_bias(io, stream);
       check(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, m_all, k, &alpha,
                         static_cast<const float*>(io.inputs[1]) + b_base, n,
                         static_cast<const float*>(io.inputs[0]) + a_base, k, &beta,
@@ -163,7 +177,8 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
     const long long stride_a = *a_step, stride_b = *b_step, stride_y = y_step;
     const int batches = static_cast<int>(count);
     kernel.run = [=, stream = ctx.stream, cublas = ctx.cublas](const gpu_buffers& io) {
-      const float alpha = 1.0f, beta = 0.0f;
+      const float alpha = 1.0f, beta = has_bias ? 1.0f : 0.0f;
+      fill_bias(io, stream);
       check(cublasSgemmStridedBatched(cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &alpha,
                                       static_cast<const float*>(io.inputs[1]) + b_base, n,
                                       stride_b, static_cast<const float*>(io.inputs[0]) + a_base,
@@ -178,7 +193,8 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
     return kernel;
   }
   kernel.run = [=, stream = ctx.stream, cublas = ctx.cublas](const gpu_buffers& io) {
-    const float alpha = 1.0f, beta = 0.0f;
+    const float alpha = 1.0f, beta = has_bias ? 1.0f : 0.0f;
+    fill_bias(io, stream);
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);
     auto* y = static_cast<float*>(io.outputs[0]);

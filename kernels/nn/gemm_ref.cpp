@@ -74,8 +74,14 @@ result<gemm_params> gemm_params_of(const node_view& view) {
 }
 
 result<matmul_params> matmul_params_of(const node_view& view) {
-  if (view.inputs.size() != 2 || !view.has(0) || !view.has(1))
-    return view.error("needs two inputs, A and B");
+  auto fused_bias = view.attributes().get_int(fused_bias_attr, 0);
+  if (!fused_bias)
+    return fused_bias.error();
+  const bool has_bias = *fused_bias != 0;
+  if (view.inputs.size() != (has_bias ? 3u : 2u) || !view.has(0) || !view.has(1) ||
+      (has_bias && !view.has(2)))
+    return view.error(has_bias ? "needs three inputs, A, B and the fused bias"
+                               : "needs two inputs, A and B");
   const auto& a = view.inputs[0];
   const auto& b = view.inputs[1];
   if (a.type != dtype::float32 && a.type != dtype::float64 && a.type != dtype::int32 &&
@@ -126,6 +132,15 @@ result<matmul_params> matmul_params_of(const node_view& view) {
   if (post->kind != activation::none && a.type != dtype::float32)
     return view.error("carries a fused activation, which MatMul applies to float32 only");
   p.post = *post;
+  if (has_bias) {
+    const auto& bias = view.inputs[2];
+    if (a.type != dtype::float32 || bias.type != dtype::float32)
+      return view.error("carries a fused bias, which MatMul adds to float32 products only");
+    if (bias.shape != shape_t{p.n})
+      return view.error(fmt::format("fused bias {} must hold one value per output column ({})",
+                                    to_string(bias.shape), p.n));
+    p.has_bias = true;
+  }
   return p;
 }
 
@@ -178,6 +193,7 @@ template <class T>
 void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
   const T* a = static_cast<const T*>(io.inputs[0]);
   const T* b = static_cast<const T*>(io.inputs[1]);
+  const T* bias = p.has_bias ? static_cast<const T*>(io.inputs[2]) : nullptr;
   T* y = static_cast<T*>(io.outputs[0]);
   const auto batches = element_count(p.batch);
   for (std::int64_t batch = 0; batch < batches; ++batch) {
@@ -191,6 +207,8 @@ void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
         for (std::int64_t k = 0; k < p.k; ++k)
           sum += static_cast<accumulator_t<T>>(am[i * p.k + k]) *
                  static_cast<accumulator_t<T>>(bm[k * p.n + j]);
+        if (bias)
+          sum += static_cast<accumulator_t<T>>(bias[j]);
         ym[i * p.n + j] = activate(p.post, static_cast<T>(sum));
       }
     }

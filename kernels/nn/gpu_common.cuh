@@ -29,6 +29,8 @@ enum activation_kind : int {
   activation_clip,
   activation_sigmoid,
   activation_tanh,
+  activation_silu,
+  activation_gelu,
 };
 
 /// An activation applied element-wise (a standalone activation node or a fused epilogue).
@@ -65,6 +67,8 @@ __device__ __forceinline__ float activate(const activation_params& a, float x) {
     }
     case activation_sigmoid: return 1.0f / (1.0f + expf(-x));
     case activation_tanh: return tanhf(x);
+    case activation_silu: return x / (1.0f + expf(-x));
+    case activation_gelu: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
     default: return x;
   }
 }

@@ -184,6 +184,8 @@ cuda::activation_params to_cuda(const epilogue& e) noexcept {
     case activation::clip: a.kind = cuda::activation_clip; break;
     case activation::sigmoid: a.kind = cuda::activation_sigmoid; break;
     case activation::tanh: a.kind = cuda::activation_tanh; break;
+    case activation::silu: a.kind = cuda::activation_silu; break;
+    case activation::gelu: a.kind = cuda::activation_gelu; break;
   }
   a.alpha = e.alpha;
   a.min = e.min;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -19,6 +20,7 @@
 namespace hogar::nn::simd {
 
 using float4 = float __attribute__((vector_size(16)));
+using int4 = std::int32_t __attribute__((vector_size(16)));
 inline constexpr std::int64_t width = 4;
 
 inline float4 load(const float* p) noexcept {
@@ -36,6 +38,58 @@ inline float4 relu(float4 x) noexcept {
   const float4 zero = splat(0.0f);
   return x > zero ? x : zero;
 }
+
+/// e^x lane by lane (Cephes' expf: x = n ln 2 + r, |r| <= ln 2 / 2, a degree-6 polynomial
+/// for e^r, 2^n put in the exponent bits): within 2 ulp of std::exp; inputs below -87.3
+/// give 0 (std::exp: subnormals), above 88.7 +inf, NaN stays NaN.
+inline float4 exp(float4 x) noexcept {
+  const float4 hi = splat(88.3762626647949f), lo = splat(-87.3365447504f);
+  const float4 clamped = min(max(x, lo), hi);
+  // n = floor(x log2(e) + 1/2)
+  const float4 fx = clamped * 1.44269504088896341f + 0.5f;
+  float4 n = __builtin_convertvector(__builtin_convertvector(fx, int4), float4);
+  n = n > fx ? n - 1.0f : n;
+  // r = x - n ln 2, ln 2 in two parts so that r keeps its low bits
+  const float4 r = clamped - n * 0.693359375f + n * 2.12194440e-4f;
+  float4 p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float4 er = p * r * r + r + 1.0f;
+  const int4 bits = (__builtin_convertvector(n, int4) + 127) << 23;
+  float4 y = er * std::bit_cast<float4>(bits);
+  y = x > hi ? splat(__builtin_inff()) : y;
+  y = x < lo ? splat(0.0f) : y;
+  return x != x ? x : y;
+}
+
+/// erf(x) lane by lane (Abramowitz and Stegun 7.1.26 with the exp above: absolute error
+/// under 2e-7); odd, so computed for |x| and given x's sign.
+inline float4 erf(float4 x) noexcept {
+  const float4 ax = max(x, -x);
+  const float4 t = 1.0f / (1.0f + 0.3275911f * ax);
+  float4 poly = splat(1.061405429f);
+  poly = poly * t - 1.453152027f;
+  poly = poly * t + 1.421413741f;
+  poly = poly * t - 0.284496736f;
+  poly = poly * t + 0.254829592f;
+  const float4 e = 1.0f - poly * t * exp(-ax * ax);
+  const float4 y = x < 0.0f ? -e : e;
+  return x != x ? x : y;
+}
+
+/// Gelu's erf form, 0.5 x (1 + erf(x / sqrt(2))), lane by lane.
+inline float4 gelu(float4 x) noexcept {
+  return 0.5f * x * (1.0f + erf(x * 0.70710678118654752f));
+}
+
+/// x * sigmoid(x) = x / (1 + e^-x) lane by lane.
+inline float4 silu(float4 x) noexcept { return x / (1.0f + exp(-x)); }
+
+/// 1 / (1 + e^-x) lane by lane.
+inline float4 sigmoid(float4 x) noexcept { return 1.0f / (1.0f + exp(-x)); }
 
 /// Sum of the lanes.
 inline float sum(float4 v) noexcept {
@@ -73,8 +127,9 @@ inline float sum(const float* x, std::int64_t n) noexcept {
 }
 
 /// y[i] = epilogue(x[i] (+ bias) (+ residual[i])) for n values (y may be x or residual).
-/// Relu, LeakyRelu and Clip run as vectors; Sigmoid and Tanh call the scalar epilogue (their
-/// exp dominates).
+/// All but Tanh run as vectors (Sigmoid, Silu and Gelu with the vector exp and erf above,
+/// which differ from epilogue.hpp's scalar forms in the last bits); Tanh calls the scalar
+/// epilogue.
 template <bool add_bias, bool add_residual = false>
 void epilogue_loop(const float* x, float* y, std::int64_t n, float bias, const epilogue& e,
                    const float* residual = nullptr) noexcept {
@@ -117,8 +172,31 @@ void epilogue_loop(const float* x, float* y, std::int64_t n, float bias, const e
       break;
     }
     case activation::sigmoid:
+      for (; i + width <= n; i += width) store(y + i, sigmoid(in(i)));
+      break;
+    case activation::silu:
+      for (; i + width <= n; i += width) store(y + i, silu(in(i)));
+      break;
+    case activation::gelu:
+      for (; i + width <= n; i += width) store(y + i, gelu(in(i)));
+      break;
     case activation::tanh:
       break;
+  }
+  // The tail as vectors too where the vector formula differs from the scalar one in its last
+  // bits: every element of a tensor is then computed the same way, whatever its position.
+  if (i < n && (e.kind == activation::sigmoid || e.kind == activation::silu ||
+                e.kind == activation::gelu)) {
+    float buffer[width] = {};
+    const std::int64_t left = n - i;
+    for (std::int64_t k = 0; k < left; ++k)
+      buffer[k] = in1(i + k);
+    float4 v = load(buffer);
+    v = e.kind == activation::sigmoid ? sigmoid(v) : e.kind == activation::silu ? silu(v) : gelu(v);
+    store(buffer, v);
+    for (std::int64_t k = 0; k < left; ++k)
+      y[i + k] = buffer[k];
+    return;
   }
   for (; i < n; ++i)
     y[i] = apply(e, in1(i));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/nn/epilogue.hpp"
+#include "kernels/onnx/example_models.hpp"
 #include "kernels/onnx/optimize.hpp"
 #include "test/kernels/nn/fixture.hpp"
 
@@ -147,6 +148,262 @@ TEST_CASE("a small residual network with a classifier agrees between fast path a
   CHECK(count_op(optimized, "BatchNormalization") == 0);
   CHECK(count_op(optimized, "Relu") == 1); // the one after Add: Add has no epilogue
   check_fast_path_matches(m, 1e-6);
+}
+
+/// The node of `op` in `m` (the first), or null.
+const onnx::node* find_op(const onnx::model_graph& m, std::string_view op) {
+  for (auto& n : m.nodes)
+    if (n.op_type == op)
+      return &n;
+  return nullptr;
+}
+
+/// The ways torch.onnx and hand-written models spell a LayerNorm over the last axis before
+/// opset 17.
+struct layer_norm_spelling {
+  bool square_as_mul = false;   // d * d instead of Pow(d, 2)
+  bool swapped = false;         // constants first in Add and Mul
+  bool axes_input = false;      // ReduceMean's axes as an input (opset 18)
+  bool scale = true;
+  bool bias = true;
+  bool extra_reader = false;    // d (x - mean) is also read outside the pattern
+};
+
+model_with_inputs spelled_layer_norm(const layer_norm_spelling& s) {
+  model_builder b{s.axes_input ? 18 : 13, 31};
+  auto x = b.value(data({2, 6, 32}));
+  auto reduce = [&](const std::string& in) {
+    if (s.axes_input)
+      return b.node("ReduceMean",
+                    {in, b.value(constant(tensor::from_values<std::int64_t>({1}, {-1})))});
+    return b.node("ReduceMean", {in}, {ints("axes", {-1})});
+  };
+  auto both = [&](const std::string& op, const std::string& v, const std::string& c) {
+    return s.swapped ? b.node(op, {c, v}) : b.node(op, {v, c});
+  };
+  auto mean = reduce(x);
+  auto d = b.node("Sub", {x, mean});
+  auto square = s.square_as_mul ? b.node("Mul", {d, d})
+                                : b.node("Pow", {d, b.value(constant(tensor::scalar(2.0f)))});
+  auto var = reduce(square);
+  auto sd = b.node("Sqrt", {both("Add", var, b.value(constant(tensor::scalar(1e-5f))))});
+  auto y = b.node("Div", {d, sd});
+  if (s.scale)
+    y = both("Mul", y, b.value(positive_weight({32})));
+  if (s.bias)
+    y = both("Add", y, b.value(weight({32})));
+  if (s.extra_reader)
+    y = b.node("Add", {y, d});
+  return b.finish(y);
+}
+
+TEST_CASE("a LayerNorm spelled out as torch.onnx exports it becomes one LayerNormalization") {
+  std::vector<layer_norm_spelling> spellings(6);
+  spellings[1].square_as_mul = true;
+  spellings[2].swapped = true;
+  spellings[3].axes_input = true;
+  spellings[4].scale = false;
+  spellings[4].bias = false;
+  spellings[5].bias = false;
+  spellings[5].square_as_mul = true;
+  for (std::size_t i = 0; i < spellings.size(); ++i) {
+    INFO("spelling ", i);
+    auto m = spelled_layer_norm(spellings[i]);
+    auto optimized = onnx::optimize(*m.model);
+    REQUIRE(optimized.nodes.size() == 1);
+    const auto& ln = optimized.nodes[0];
+    CHECK(ln.op_type == "LayerNormalization");
+    CHECK(ln.inputs.size() == (spellings[i].bias ? 3u : 2u));
+    CHECK(onnx::attribute_reader{ln}.get_float("epsilon", 0.0f).value() == 1e-5f);
+    CHECK(onnx::attribute_reader{ln}.get_int("axis", 0).value() == -1);
+    check_fast_path_matches(m, 1e-9);
+  }
+}
+
+TEST_CASE("a spelled-out LayerNorm whose centred values have another reader is left as written") {
+  layer_norm_spelling s;
+  s.extra_reader = true;
+  auto m = spelled_layer_norm(s);
+  auto optimized = onnx::optimize(*m.model);
+  CHECK(count_op(optimized, "LayerNormalization") == 0);
+  CHECK(count_op(optimized, "ReduceMean") == 2);
+  check_fast_path_matches(m, 1e-9);
+}
+
+TEST_CASE("a spelled-out LayerNorm whose epsilon comes with the request is left as written") {
+  model_builder b{13, 3};
+  auto x = b.value(data({4, 16}));
+  auto mean = b.node("ReduceMean", {x}, {ints("axes", {-1})});
+  auto d = b.node("Sub", {x, mean});
+  auto var = b.node("ReduceMean", {b.node("Mul", {d, d})}, {ints("axes", {-1})});
+  auto eps = b.value(given(tensor::scalar(1e-3f)));
+  auto m = b.finish(b.node("Div", {d, b.node("Sqrt", {b.node("Add", {var, eps})})}));
+  CHECK(count_op(onnx::optimize(*m.model), "LayerNormalization") == 0);
+  check_fast_path_matches(m, 1e-9);
+}
+
+/// Gelu as torch.onnx spells it with Erf, after a dense layer (MatMul + Add bias) when
+/// `dense`; `form` 0: (x * gate) * 0.5, 1: (x * 0.5) * gate, 2: x * (1/sqrt 2) and the
+/// constants first.
+model_with_inputs spelled_gelu(int form, bool dense, bool extra_reader = false) {
+  model_builder b{13, 17};
+  auto x = b.value(data({2, 5, 16}));
+  if (dense) {
+    x = b.node("MatMul", {x, b.value(weight({16, 24}))});
+    x = b.node("Add", {x, b.value(weight({24}))});
+  }
+  auto c = [&](float v) { return b.value(constant(tensor::scalar(v))); };
+  auto scaled = form == 2 ? b.node("Mul", {c(0.70710678f), x}) : b.node("Div", {x, c(1.4142135f)});
+  auto erf = b.node("Erf", {scaled});
+  auto gate = form == 2 ? b.node("Add", {c(1.0f), erf}) : b.node("Add", {erf, c(1.0f)});
+  std::string y;
+  if (form == 1)
+    y = b.node("Mul", {b.node("Mul", {x, c(0.5f)}), gate});
+  else if (form == 2)
+    y = b.node("Mul", {c(0.5f), b.node("Mul", {gate, x})});
+  else
+    y = b.node("Mul", {b.node("Mul", {x, gate}), c(0.5f)});
+  if (extra_reader)
+    y = b.node("Add", {y, erf});
+  return b.finish(y);
+}
+
+TEST_CASE("Gelu spelled with Erf becomes one Gelu node, in each order torch.onnx writes") {
+  for (int form : {0, 1, 2}) {
+    INFO("form ", form);
+    auto m = spelled_gelu(form, false);
+    auto optimized = onnx::optimize(*m.model);
+    REQUIRE(optimized.nodes.size() == 1);
+    CHECK(optimized.nodes[0].op_type == "Gelu");
+    check_fast_path_matches(m, 1e-9);
+  }
+}
+
+TEST_CASE("Gelu spelled with Erf after MatMul + Add becomes the MatMul's bias and epilogue") {
+  for (int form : {0, 1, 2}) {
+    INFO("form ", form);
+    auto m = spelled_gelu(form, true);
+    auto optimized = onnx::optimize(*m.model);
+    REQUIRE(optimized.nodes.size() == 1);
+    const auto& mm = optimized.nodes[0];
+    CHECK(mm.op_type == "MatMul");
+    CHECK(mm.inputs.size() == 3);
+    auto e = nn::epilogue_of(mm);
+    REQUIRE(e.has_value());
+    CHECK(e->kind == nn::activation::gelu);
+    check_fast_path_matches(m, 1e-9);
+  }
+}
+
+TEST_CASE("Gelu spelled with Erf whose Erf has another reader is left as written") {
+  auto m = spelled_gelu(0, true, true);
+  auto optimized = onnx::optimize(*m.model);
+  CHECK(count_op(optimized, "Gelu") == 0);
+  CHECK(count_op(optimized, "Erf") == 1);
+  CHECK(count_op(optimized, "Add") == 2);  // Erf + 1 and the extra reader; the bias is fused
+  check_fast_path_matches(m, 1e-9);
+}
+
+/// Conv then x * Sigmoid(x); with `extra_reader`, the Conv's output is read once more.
+model_with_inputs conv_silu(bool sigmoid_first, bool extra_reader) {
+  model_builder b{13, 7};
+  auto x = b.value(data({2, 8, 10, 10}));
+  auto y = b.node("Conv", {x, b.value(weight({12, 8, 3, 3})), b.value(weight({12}))},
+                  {ints("pads", {1, 1, 1, 1})});
+  auto s = b.node("Sigmoid", {y});
+  auto z = sigmoid_first ? b.node("Mul", {s, y}) : b.node("Mul", {y, s});
+  if (extra_reader)
+    z = b.node("Add", {z, y});
+  return b.finish(z);
+}
+
+TEST_CASE("SiLU after a Conv becomes its Silu epilogue and the answers stay the same") {
+  for (bool sigmoid_first : {false, true}) {
+    INFO("Sigmoid first: ", sigmoid_first);
+    auto m = conv_silu(sigmoid_first, false);
+    auto optimized = onnx::optimize(*m.model);
+    REQUIRE(optimized.nodes.size() == 1);
+    auto e = nn::epilogue_of(optimized.nodes[0]);
+    REQUIRE(e.has_value());
+    CHECK(e->kind == nn::activation::silu);
+    check_fast_path_matches(m);
+  }
+}
+
+TEST_CASE("SiLU after a Conv whose output has another reader is left as written") {
+  auto m = conv_silu(false, true);
+  auto optimized = onnx::optimize(*m.model);
+  CHECK(count_op(optimized, "Sigmoid") == 1);
+  CHECK(nn::epilogue_of(*find_op(optimized, "Conv"))->kind == nn::activation::none);
+  check_fast_path_matches(m);
+}
+
+TEST_CASE("MatMul + Add of a constant bias becomes one MatMul with the bias fused") {
+  for (auto a_shape : {shape_t{7, 16}, shape_t{3, 7, 16}, shape_t{2, 2, 5, 16}}) {
+    for (bool bias_first : {false, true}) {
+      INFO("A ", to_string(a_shape), ", bias first: ", bias_first);
+      model_builder b{13, 9};
+      auto x = b.value(data(a_shape));
+      auto y = b.node("MatMul", {x, b.value(weight({16, 40}))});
+      auto bias = b.value(weight({40}));
+      auto m = b.finish(bias_first ? b.node("Add", {bias, y}) : b.node("Add", {y, bias}));
+      auto optimized = onnx::optimize(*m.model);
+      REQUIRE(optimized.nodes.size() == 1);
+      CHECK(optimized.nodes[0].inputs.size() == 3);
+      CHECK(onnx::attribute_reader{optimized.nodes[0]}.get_int(nn::fused_bias_attr, 0).value() == 1);
+      check_fast_path_matches(m, 1e-9);
+    }
+  }
+}
+
+TEST_CASE("MatMul + Add is left as written when the product has another reader or the bias "
+          "is no constant row") {
+  SUBCASE("another reader") {
+    model_builder b{13, 9};
+    auto x = b.value(data({3, 7, 16}));
+    auto y = b.node("MatMul", {x, b.value(weight({16, 40}))});
+    auto z = b.node("Add", {y, b.value(weight({40}))});
+    auto m = b.finish(b.node("Mul", {z, y}));
+    auto optimized = onnx::optimize(*m.model);
+    CHECK(count_op(optimized, "Add") == 1);
+    CHECK(find_op(optimized, "MatMul")->inputs.size() == 2);
+    check_fast_path_matches(m, 1e-9);
+  }
+  SUBCASE("a bias of another shape") {
+    model_builder b{13, 9};
+    auto x = b.value(data({3, 7, 16}));
+    auto y = b.node("MatMul", {x, b.value(weight({16, 40}))});
+    auto m = b.finish(b.node("Add", {y, b.value(weight({7, 40}))}));
+    CHECK(count_op(onnx::optimize(*m.model), "Add") == 1);
+    check_fast_path_matches(m, 1e-9);
+  }
+  SUBCASE("a bias that comes with the request") {
+    model_builder b{13, 9};
+    auto x = b.value(data({3, 7, 16}));
+    auto y = b.node("MatMul", {x, b.value(weight({16, 40}))});
+    auto m = b.finish(b.node("Add", {y, b.value(data({40}))}));
+    CHECK(count_op(onnx::optimize(*m.model), "Add") == 1);
+    check_fast_path_matches(m, 1e-9);
+  }
+}
+
+TEST_CASE("the BERT example's LayerNorms, Gelus and dense biases are fused") {
+  auto* example = onnx::find_example_model("bert");
+  REQUIRE(example != nullptr);
+  auto model = example->build(1);
+  auto optimized = onnx::optimize(model);
+  CHECK(count_op(optimized, "LayerNormalization") == 5);
+  for (auto op : {"ReduceMean", "Sqrt", "Pow", "Erf", "Gelu"})
+    CHECK_MESSAGE(count_op(optimized, op) == 0, op);
+  std::size_t fused_dense = 0, fused_gelu = 0;
+  for (auto& n : optimized.nodes) {
+    if (n.op_type != "MatMul")
+      continue;
+    fused_dense += n.inputs.size() == 3;
+    fused_gelu += nn::epilogue_of(n)->kind == nn::activation::gelu;
+  }
+  CHECK(fused_dense == 12);  // 6 dense layers in each of 2 layers
+  CHECK(fused_gelu == 2);
 }
 
 } // namespace
