@@ -144,7 +144,11 @@ TEST_CASE("a killed daemon is seen dead by the others, and a restarted one rejoi
 TEST_CASE("SIGTERM drains: requests in flight are answered before the daemon exits") {
   local_cluster cluster{2};
   REQUIRE(cluster.converged());
-  auto graph = write_temp("slow.yaml", slow_graph);
+  // 3 s of work: the three requests are surely in flight together although their CLIs start
+  // apart (400 ms ones did not overlap when the CLIs started slowly under a loaded CI run).
+  auto slower = slow_graph;
+  slower.replace(slower.find("cost_ms: 400"), 12, "cost_ms: 3000");
+  auto graph = write_temp("slow.yaml", slower);
   REQUIRE(hogar_cli("submit " + graph.string() + " " + cluster[0].cluster()).exit_code == 0);
   // Three requests in flight through node2's ingress, then SIGTERM to node2.
   std::vector<std::thread> clients;
