@@ -57,7 +57,9 @@ public:
   template <class T>
   static tensor from_values(shape_t shape, std::span<const T> values) {
     tensor result{dtype_of<T>(), std::move(shape)};
-    std::memcpy(result.mutable_bytes().data(), values.data(), values.size_bytes());
+    // An empty tensor's storage may be null, which memcpy must not be given even for 0 bytes.
+    if (!values.empty())
+      std::memcpy(result.mutable_bytes().data(), values.data(), values.size_bytes());
     return result;
   }
   template <class T>
