@@ -1,27 +1,11 @@
 // instance_norm.cu: InstanceNormalization on float32, one block per (image, channel) plane.
 #include "kernels/nn/instance_norm.cuh"
 
+#include "kernels/nn/block_sum.cuh"
+
 namespace hogar::nn::cuda {
 
 namespace {
-
-constexpr int norm_threads = 256;
-
-/// The sum of every thread's `v` in the block, returned to all of them.
-__device__ double block_sum(double v, double* shared) {
-  for (int offset = 16; offset > 0; offset /= 2)
-    v += __shfl_down_sync(0xffffffffu, v, offset);
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  if (lane == 0)
-    shared[warp] = v;
-  __syncthreads();
-  double total = 0;
-  for (int w = 0; w < norm_threads / 32; ++w)
-    total += shared[w];
-  // shared[] is reused by the next reduction.
-  __syncthreads();
-  return total;
-}
 
 __global__ void instance_norm_kernel(const float* __restrict__ x, const float* __restrict__ scale,
                                      const float* __restrict__ bias, float* __restrict__ y,
