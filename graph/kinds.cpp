@@ -107,6 +107,24 @@ const std::vector<kind_schema>& table() {
        {"tensor", param_type::string, std::string{},
         "which input tensor is tested; empty: the first"},
      }},
+    {"detected",
+     "reads an object detector's kept boxes (NonMaxSuppression's `selected` rows [item, class, "
+     "box] and the `scores`): emits how many boxes of `label` (or, without it, of any label) "
+     "score at least `threshold`, the best such score, and as condition whether there is one",
+     1,
+     1,
+     true,
+     {
+       {"labels", param_type::string_list, std::nullopt, "class names, one per class index"},
+       {"label", param_type::string, std::string{},
+        "the label the condition asks about; empty: any label"},
+       {"threshold", param_type::number, 0.0, "minimum score of a kept box to count"},
+       {"selected", param_type::string, std::string{"selected"},
+        "which input tensor holds the kept boxes: int64 [k, 3], rows [item, class, box]"},
+       {"scores", param_type::string, std::string{"scores"},
+        "which input tensor holds the scores: float32 [classes, boxes] or [items, classes, "
+        "boxes]"},
+     }},
     {"merge",
      "joins its inputs: the union of the present inputs' tensors (condition verdicts dropped; a "
      "name taken twice is prefixed with its input's name)",

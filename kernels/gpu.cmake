@@ -77,7 +77,11 @@ target_sources(hogar_kernels PRIVATE
   nn/gelu_gpu.cpp
   nn/gelu.cu
   nn/top_k_gpu.cpp
+  nn/nms_gpu.cpp
+  nn/nms.cu
   nn/top_k.cu
+  nn/gather_gpu.cpp
+  nn/gather.cu
   onnx/gpu_executor.cpp
 )
 # cpu_executor.cpp's make_executor hands device::gpu to make_gpu_executor.

@@ -12,6 +12,7 @@
 #include "graph/topology.hpp"
 #include "kernels/ops/cache.hpp"
 #include "kernels/ops/classify.hpp"
+#include "kernels/ops/detected.hpp"
 #include "kernels/ops/ensemble.hpp"
 #include "kernels/ops/identity.hpp"
 #include "kernels/ops/sequence.hpp"
@@ -65,6 +66,7 @@ constexpr kind_factory factories[] = {
   {"crop", spec_only<ops::make_crop>, ops::crop_signature},
   {"classify", spec_only<ops::make_classify>, ops::classify_signature},
   {"threshold", spec_only<ops::make_threshold>, ops::threshold_signature},
+  {"detected", spec_only<ops::make_detected>, ops::detected_signature},
   {"merge", spec_only<ops::make_merge>, ops::merge_signature},
   {"ensemble", spec_only<ops::make_ensemble>, ops::ensemble_signature},
   {"cache", spec_only<ops::make_cache>, ops::cache_signature},

@@ -14,6 +14,11 @@ dir="${1:-build/venv}"
 # The client's 2.x line speaks the KServe v2 protocol the client test checks.
 requirements=('tritonclient[http]>=2.40,<3' 'onnxruntime>=1.17' 'onnx>=1.15')
 check='import tritonclient.http, numpy, onnxruntime, onnx'
+# Tests that ctest -j starts together may each call this: one makes the environment while the
+# others wait on the lock, instead of all installing into the same folder at once.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
 if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "$check" 2>/dev/null; then
   echo "python-env: $dir has tritonclient[http], onnxruntime and onnx"
   exit 0

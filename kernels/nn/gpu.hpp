@@ -8,6 +8,12 @@
 // Kernels never allocate, never synchronise and never throw anything but gpu_error, which
 // carries the failing call and its status string; the executor adds the node's name.
 //
+// What a kernel finds wrong in its inputs on the device (Gather's index outside its axis)
+// cannot be thrown there and must not be clamped away: such a kernel gives itself a
+// describe_fault, and the executor then hands its run a fault record (gpu_fault.cuh) zeroed
+// for the batch, reads the records back with the outputs, and fails the batch naming the
+// first node, in plan order, whose record holds a fault, in that node's words.
+//
 // A family's GPU files share its stem: `conv_gpu.cpp` (C++20, binds the node, calls cuDNN,
 // cuBLAS and the launchers) and, where hogar has kernels of its own, `conv.cuh` (plain
 // launchers, C++17) with `conv.cu` (the kernels).
@@ -28,6 +34,7 @@
 #include "kernels/nn/broadcast.hpp"
 #include "kernels/nn/epilogue.hpp"
 #include "kernels/nn/gpu_common.cuh"
+#include "kernels/nn/gpu_fault.cuh"
 #include "kernels/nn/op.hpp"
 
 namespace hogar::nn {
@@ -72,6 +79,9 @@ struct gpu_buffers {
   std::span<void* const> outputs;
   /// workspace_bytes of device scratch, gpu_alignment aligned, owned by the executor.
   void* workspace = nullptr;
+  /// The node's fault record on the device, zeroed for the batch, when its kernel has a
+  /// describe_fault; else null.
+  cuda::fault* fault = nullptr;
 };
 
 /// A node bound to its shapes for the GPU.
@@ -80,6 +90,10 @@ struct gpu_kernel {
   /// library call fails (asynchronous faults surface when the executor synchronises).
   std::function<void(const gpu_buffers&)> run;
   std::size_t workspace_bytes = 0;
+  /// For a kernel that checks its inputs on the device: says what its fault record, read back
+  /// after the batch, holds ("index 7 (element 3 of the indices) is outside [-5, 5) ..."),
+  /// called only when has_fault(). Null: the kernel records nothing and gets no record.
+  std::function<std::string(const cuda::fault&)> describe_fault;
 };
 
 /// A failed CUDA, cuDNN or cuBLAS call: "cudnnConvolutionForward: CUDNN_STATUS_BAD_PARAM (...)".
@@ -123,6 +137,8 @@ result<gpu_kernel> bind_nary_gpu(const node_view& view, std::span<const value_ty
 /// The comparisons, And, Or, Xor and Not.
 result<gpu_kernel> bind_compare_gpu(const node_view& view, std::span<const value_type> outputs,
                                     const gpu_context& ctx);
+result<gpu_kernel> bind_nms_gpu(const node_view& view, std::span<const value_type> outputs,
+                                const gpu_context& ctx);
 result<gpu_kernel> bind_where_gpu(const node_view& view, std::span<const value_type> outputs,
                                   const gpu_context& ctx);
 /// Cast and CastLike.
@@ -145,6 +161,9 @@ result<gpu_kernel> bind_layer_norm_gpu(const node_view& view,
                                        const gpu_context& ctx);
 result<gpu_kernel> bind_gelu_gpu(const node_view& view, std::span<const value_type> outputs,
                                  const gpu_context& ctx);
+/// An index outside the axis is recorded on the device (describe_fault).
+result<gpu_kernel> bind_gather_gpu(const node_view& view, std::span<const value_type> outputs,
+                                   const gpu_context& ctx);
 result<gpu_kernel> bind_top_k_gpu(const node_view& view, std::span<const value_type> outputs,
                                   const gpu_context& ctx);
 result<gpu_kernel> bind_prelu_gpu(const node_view& view, std::span<const value_type> outputs,

@@ -184,7 +184,18 @@ struct op_definition {
   /// The outputs depend on the inputs' types and shapes only (Shape, Size): plans fold the
   /// node into constants as soon as the shapes are known, whatever the inputs hold.
   bool reads_shapes_only = false;
+  /// Output 0 has as many rows as the kernel selects, known only when it runs
+  /// (NonMaxSuppression's selected boxes): an int64 matrix whose first extent, as infer gives
+  /// it, is a bound; the kernel fills its rows from the top and sets every element of the rows
+  /// after them to -1 (filled_rows() counts them), and each filled row names its batch item in
+  /// column 0, so that a batch's rows can be dealt back to its requests. Plans take such an
+  /// output as a model output only, never as the input of another node.
+  bool selects_rows = false;
 };
+
+/// The rows of a selects_rows output that its kernel filled: those before the first row that
+/// begins with -1 (of `rows` rows of `columns` int64 each).
+std::int64_t filled_rows(const std::int64_t* data, std::int64_t rows, std::int64_t columns) noexcept;
 
 /// The definition of `op_type`, or nullptr when hogar does not run it.
 const op_definition* find_op(std::string_view op_type) noexcept;

@@ -19,6 +19,7 @@
 #include "kernels/nn/layer_norm.hpp"
 #include "kernels/nn/lrn.hpp"
 #include "kernels/nn/nary.hpp"
+#include "kernels/nn/nms.hpp"
 #include "kernels/nn/op.hpp"
 #include "kernels/nn/pad.hpp"
 #include "kernels/nn/pool.hpp"
@@ -144,6 +145,8 @@ std::vector<op_definition> make_table() {
     {"ArgMin", infer_arg_reduce, bind_arg_reduce_reference, bind_arg_reduce_cpu, f32},
     // TopK: every numeric dtype on the CPU paths, float32 on the GPU.
     {"TopK", infer_top_k, bind_top_k_reference, bind_top_k_cpu, f32},
+    // NonMaxSuppression: float32 boxes and scores; as many rows out as it keeps.
+    {"NonMaxSuppression", infer_nms, bind_nms_reference, bind_nms_cpu, f32, -1, false, true},
     // Data movement, every dtype.
     {"Reshape", infer_reshape, bind_copy_reference, nullptr, any, view_of_input0},
     {"Flatten", infer_flatten, bind_copy_reference, nullptr, any, view_of_input0},
@@ -155,7 +158,9 @@ std::vector<op_definition> make_table() {
     {"Transpose", infer_transpose, bind_transpose_reference, bind_transpose_cpu, any},
     {"Unsqueeze", infer_unsqueeze, bind_copy_reference, nullptr, any, view_of_input0},
     {"Squeeze", infer_squeeze, bind_copy_reference, nullptr, any, view_of_input0},
-    {"Gather", infer_gather, bind_gather_reference, bind_gather_cpu},
+    // Every data dtype on the GPU too (its gpu_support is judged on the data, input 0; the
+    // indices, int32 or int64, go with any).
+    {"Gather", infer_gather, bind_gather_reference, bind_gather_cpu, any},
     // Shape computations: folded by plans (shape_query.hpp), never run per request.
     {"Shape", infer_shape, bind_shape_reference, nullptr, any, -1, true},
     {"Size", infer_size, bind_size_reference, nullptr, any, -1, true},
@@ -214,6 +219,20 @@ const op_definition* find_op(std::string_view op_type) noexcept {
 
 std::span<const op_definition> all_ops() noexcept {
   return table();
+}
+
+std::int64_t filled_rows(const std::int64_t* data, std::int64_t rows,
+                         std::int64_t columns) noexcept {
+  // Filled rows begin with a batch index (>= 0) and come first: a partition point.
+  std::int64_t low = 0, high = rows;
+  while (low < high) {
+    const auto mid = low + (high - low) / 2;
+    if (data[mid * columns] >= 0)
+      low = mid + 1;
+    else
+      high = mid;
+  }
+  return low;
 }
 
 std::string supported_op_list() {

@@ -255,12 +255,8 @@ private:
       std::vector<tensor> outputs;
       outputs.reserve(c.p.outputs().size());
       for (auto id : c.p.outputs()) {
-        const auto& v = values[static_cast<std::size_t>(id)];
-        tensor t{v.type.type, v.type.shape};
-        if (t.byte_size() > 0)
-          std::memcpy(t.mutable_bytes().data(), c.value_data[static_cast<std::size_t>(id)],
-                      t.byte_size());
-        outputs.push_back(std::move(t));
+        outputs.push_back(
+          output_tensor(values[static_cast<std::size_t>(id)], c.value_data[static_cast<std::size_t>(id)]));
       }
       return outputs;
     } catch (const std::bad_alloc&) {

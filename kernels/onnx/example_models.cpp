@@ -76,8 +76,8 @@ public:
   }
 
   /// Declares `value` (the output of the last node added) a graph output.
-  void output(const std::string& value, shape_t shape) {
-    m_.outputs.push_back({value, dtype::float32, std::move(shape)});
+  void output(const std::string& value, shape_t shape, dtype type = dtype::float32) {
+    m_.outputs.push_back({value, type, std::move(shape)});
   }
 
   /// float32 initializer, uniform in [centre - half_width, centre + half_width).
@@ -667,6 +667,116 @@ model_graph bert_model(std::uint64_t seed) {
   return std::move(b.model());
 }
 
+model_graph yolo_model(std::uint64_t seed) {
+  constexpr std::int64_t size = detector_image_size, anchors = 3;
+  constexpr auto classes = static_cast<std::int64_t>(detector_labels.size());
+  constexpr std::int64_t per_box = 5 + classes; // x, y, w, h, objectness, class scores
+  graph_builder b{"yolo", seed};
+  auto f32 = [&](const std::string& name, float v) { return b.constant(name, tensor::scalar(v)); };
+  auto i64 = [&](const std::string& name, std::vector<std::int64_t> values) {
+    auto n = static_cast<std::int64_t>(values.size());
+    return b.constant(name, tensor::from_values<std::int64_t>({n}, values));
+  };
+  // Conv (BatchNormalization folded into its bias, as YOLOv5 exports) + SiLU as
+  // Sigmoid-times-input.
+  auto conv_silu = [&](const std::string& name, const std::string& x, std::int64_t in,
+                       std::int64_t out, std::int64_t kernel, std::int64_t stride) {
+    auto y = b.conv(name + ".conv", x, in, out, kernel, stride, kernel / 2, true);
+    return b.node("Mul", name + ".silu", {y, b.node("Sigmoid", name + ".sigmoid", {y})});
+  };
+  auto upsample = [&](const std::string& name, const std::string& x) {
+    return b.node("Resize", name, {x, "", b.constant("upsample.scales",
+                                                     tensor::from_values<float>({4}, {1, 1, 2, 2}))},
+                  {attribute{"mode", std::string{"nearest"}}});
+  };
+  auto slice = [&](const std::string& name, const std::string& x, std::int64_t from,
+                   std::int64_t to, std::int64_t axis) {
+    return b.node("Slice", name, {x, i64(name + ".starts", {from}), i64(name + ".ends", {to}),
+                                  i64(name + ".axes", {axis})});
+  };
+
+  auto image = b.input("images", {-1, 3, size, size});
+  // Backbone: strides 2, 4, 8 (P3), 16 (P4), 32 (P5).
+  auto x = conv_silu("model.0", image, 3, 16, 3, 2);
+  x = conv_silu("model.1", x, 16, 32, 3, 2);
+  x = b.node("Add", "model.2.add", {x, conv_silu("model.2", x, 32, 32, 3, 1)});
+  auto p3 = conv_silu("model.3", x, 32, 64, 3, 2);
+  auto p4 = conv_silu("model.4", p3, 64, 128, 3, 2);
+  auto p5 = conv_silu("model.5", p4, 128, 128, 3, 2);
+  // Neck, top-down: upsample, concatenate with the finer map, convolve.
+  auto n5 = conv_silu("model.6", p5, 128, 64, 1, 1);
+  auto n4 = b.node("Concat", "model.7.concat", {upsample("model.7.upsample", n5), p4},
+                   {int_attr("axis", 1)});
+  n4 = conv_silu("model.8", n4, 64 + 128, 64, 3, 1);
+  auto n3 = conv_silu("model.9", n4, 64, 32, 1, 1);
+  n3 = b.node("Concat", "model.10.concat", {upsample("model.10.upsample", n3), p3},
+              {int_attr("axis", 1)});
+  n3 = conv_silu("model.11", n3, 32 + 64, 32, 3, 1);
+
+  // Detect: per scale a 1x1 Conv to anchors * per_box channels, decoded as YOLOv5 exports it:
+  // xy = (sigmoid * 2 + grid - 0.5) * stride, wh = (sigmoid * 2)^2 * anchor, in pixels.
+  struct head {
+    std::string map;
+    std::int64_t channels, stride;
+    std::array<float, 6> anchors; // (w, h) of each anchor, pixels
+  };
+  const head heads[] = {{n3, 32, 8, {4, 5, 6, 10, 10, 8}},
+                        {n4, 64, 16, {12, 20, 20, 16, 20, 32}},
+                        {n5, 64, 32, {32, 28, 44, 52, 60, 58}}};
+  std::vector<std::string> decoded;
+  std::int64_t candidates = 0;
+  for (std::size_t i = 0; i < std::size(heads); ++i) {
+    const auto& h = heads[i];
+    const auto p = fmt::format("model.12.m.{}", i);
+    const std::int64_t grid = size / h.stride;
+    candidates += anchors * grid * grid;
+    auto y = b.conv(p, h.map, h.channels, anchors * per_box, 1, 1, 0, true);
+    y = b.node("Reshape", p + ".reshape", {y, i64(p + ".shape", {-1, anchors, per_box, grid, grid})});
+    y = b.node("Transpose", p + ".permute", {y}, {ints_attr("perm", {0, 1, 3, 4, 2})});
+    y = b.node("Sigmoid", p + ".sigmoid", {y});
+    tensor offsets{dtype::float32, {1, anchors, grid, grid, 2}};
+    tensor sizes{dtype::float32, {1, anchors, 1, 1, 2}};
+    auto o = offsets.mutable_values<float>();
+    for (std::int64_t a = 0; a < anchors; ++a) {
+      for (std::int64_t r = 0; r < grid; ++r)
+        for (std::int64_t c = 0; c < grid; ++c) {
+          const auto at = static_cast<std::size_t>(((a * grid + r) * grid + c) * 2);
+          o[at] = static_cast<float>(c) - 0.5f;
+          o[at + 1] = static_cast<float>(r) - 0.5f;
+        }
+      sizes.mutable_values<float>()[static_cast<std::size_t>(a * 2)] = h.anchors[static_cast<std::size_t>(a * 2)];
+      sizes.mutable_values<float>()[static_cast<std::size_t>(a * 2 + 1)] =
+        h.anchors[static_cast<std::size_t>(a * 2 + 1)];
+    }
+    auto xy = b.node("Mul", p + ".xy.twice", {slice(p + ".xy", y, 0, 2, 4), f32("decode.two", 2)});
+    xy = b.node("Add", p + ".xy.grid", {xy, b.constant(p + ".grid", std::move(offsets))});
+    xy = b.node("Mul", p + ".xy.stride", {xy, f32(p + ".stride", static_cast<float>(h.stride))});
+    auto wh = b.node("Mul", p + ".wh.twice", {slice(p + ".wh", y, 2, 4, 4), f32("decode.two", 2)});
+    wh = b.node("Pow", p + ".wh.square", {wh, f32("decode.two", 2)});
+    wh = b.node("Mul", p + ".wh.anchor", {wh, b.constant(p + ".anchor_grid", std::move(sizes))});
+    y = b.node("Concat", p + ".decoded", {xy, wh, slice(p + ".conf", y, 4, per_box, 4)},
+               {int_attr("axis", 4)});
+    decoded.push_back(b.node("Reshape", p + ".flatten", {y, i64(p + ".rows", {0, -1, per_box})}));
+  }
+  auto all = b.node("Concat", "model.12.concat", decoded, {int_attr("axis", 1)});
+  // [x_center, y_center, width, height] per candidate, and per class objectness x class score.
+  auto boxes = b.node("Slice", "boxes", {all, i64("boxes.starts", {0}), i64("boxes.ends", {4}),
+                                         i64("boxes.axes", {2})});
+  auto confidence = b.node("Mul", "confidence", {slice("class_scores", all, 5, per_box, 2),
+                                                 slice("objectness", all, 4, 5, 2)});
+  auto scores = b.node("Transpose", "scores", {confidence}, {ints_attr("perm", {0, 2, 1})});
+  auto selected = b.node("NonMaxSuppression", "nms",
+                         {boxes, scores, i64("nms.max_output_boxes_per_class", {yolo_keep_per_class}),
+                          b.constant("nms.iou_threshold", tensor::from_values<float>({1}, {0.45f})),
+                          b.constant("nms.score_threshold",
+                                     tensor::from_values<float>({1}, {yolo_score_threshold}))},
+                         {int_attr("center_point_box", 1)}, "selected");
+  b.output(boxes, {-1, candidates, 4});
+  b.output(scores, {-1, classes, candidates});
+  b.output(selected, {-1, 3}, dtype::int64);
+  return std::move(b.model());
+}
+
 std::span<const example_model> example_models() noexcept {
   static const example_model models[] = {
     {"detector", "a small CNN on 64x64 normalised images; a car in about half of random ones",
@@ -682,6 +792,11 @@ std::span<const example_model> example_models() noexcept {
      "logits: 1000 ImageNet class logits (no softmax)", 8, mobilenet_v2_model},
     {"bert", "a BERT-shaped encoder (2 layers, hidden 128, vocabulary 1000), random weights",
      "logits: 2 class logits (no softmax) from the first token", 8, bert_model},
+    {"yolo", "a YOLOv5-shaped detector on 64x64 images: SiLU, upsampling, three heads, NMS",
+     "boxes: [x_center, y_center, width, height] of every candidate, pixels; scores: per class "
+     "(person, car, bicycle, dog) objectness x class score; selected: the kept boxes as rows "
+     "[item, class, box]",
+     8, yolo_model},
   };
   return models;
 }

@@ -3,7 +3,8 @@
 // deterministic pseudo-random weights, so that graphs, benchmarks and tests have models to
 // serve without downloading any.
 //
-// Every model is opset 13, float32, with a dynamic batch dimension (-1) first. Weights come
+// Every model is opset 13 with a dynamic batch dimension (-1) first, its values float32 but
+// for bert's token ids and yolo's selected boxes (int64). Weights come
 // from splitmix64 streams seeded by (seed, model, initializer name) and are uniform, scaled
 // like He/Kaiming initialisation (bound sqrt(6 / fan_in): variance 2 / fan_in, which keeps
 // the scale of activations from layer to layer after a Relu). No std:: distribution and no
@@ -79,6 +80,26 @@ model_graph resnet18_model(std::uint64_t seed = example_seed_default);
 /// input[-1, 3, 224, 224] -> logits[-1, 1000].
 model_graph mobilenet_v2_model(std::uint64_t seed = example_seed_default);
 
+/// bert: a BERT-shaped encoder as torch.onnx exports one at opset 13 (2 layers, hidden 128, 2
+/// heads, FFN 512, vocabulary 1000): int64 input_ids[-1, -1] and attention_mask[-1, -1] (any
+/// sequence length) -> logits[-1, 2] from the first token. Embeddings by Gather, position ids
+/// by Shape -> Gather -> Range, LayerNorm spelled ReduceMean/Sub/Pow/Sqrt/Div, the mask by Cast
+/// and Where, Gelu spelled with Erf.
+model_graph bert_model(std::uint64_t seed = example_seed_default);
+
+/// yolo: a YOLOv5-shaped detector for detector_image_size images with pixels scaled to [0, 1]:
+/// float32 images[-1, 3, 64, 64] -> boxes[-1, 252, 4] ([x_center, y_center, width, height] of
+/// every candidate, pixels), scores[-1, 4, 252] (per class of detector_labels, objectness times
+/// class score) and selected[-1, 3] (int64: the boxes NonMaxSuppression keeps, as rows [item,
+/// class, box]; at most yolo_keep_per_class per class, scores above yolo_score_threshold, IoU
+/// 0.45). A Conv + SiLU (Sigmoid times input) backbone with a residual Add down to strides 8,
+/// 16 and 32, a top-down neck (1x1 Conv, Resize nearest 2x, Concat, 3x3 Conv), and three heads
+/// of 3 anchors each decoded as YOLOv5's export does (Reshape, Transpose, Sigmoid, Slice, grid
+/// and anchor constants), concatenated.
+inline constexpr std::int64_t yolo_keep_per_class = 10;
+inline constexpr float yolo_score_threshold = 0.35f;
+model_graph yolo_model(std::uint64_t seed = example_seed_default);
+
 /// `count` images of uniform random pixels (0..255 from splitmix64(seed)) normalised the way
 /// the detector and resnet18 expect: float32[count, 3, height, width], (p / 255 - mean) / std
 /// per channel with the ImageNet mean and std. The detector is calibrated on such images.
@@ -97,7 +118,7 @@ struct example_model {
   model_graph (*build)(std::uint64_t seed);
 };
 
-/// detector, plate_reader, classifier, resnet18, mobilenet_v2, bert, in that order.
+/// detector, plate_reader, classifier, resnet18, mobilenet_v2, bert, yolo, in that order.
 std::span<const example_model> example_models() noexcept;
 
 /// The catalogue entry called `name`, or nullptr.

@@ -7,15 +7,17 @@
 //   - weights (initializers) are uploaded once per executor, on first use by a plan; constants
 //     that planning folds are uploaded once per plan;
 //   - one device block holds a batch: the inputs, the arena of intermediate values (laid out by
-//     arena.hpp) and the largest workspace of the plan's kernels; it only grows;
+//     arena.hpp), the largest workspace of the plan's kernels and the fault records of those
+//     that check their inputs (gpu.hpp); it only grows;
 //   - pinned host blocks stage the inputs (one upload) and the outputs (one download each);
 //     they only grow too.
 // So a batch of a shape seen before allocates nothing but its output tensors.
 //
 // Failures: a request whose memory does not fit fails alone (saying how much it needed) and
 // smaller ones still run. A failed launch or library call fails the batch naming the node and
-// the status. An error that poisons the CUDA context (an illegal address, say) cannot be
-// cleared in-process: the executor then says so and refuses every later batch.
+// the status; so does a fault a kernel recorded in its inputs (an index outside the axis),
+// read back with the outputs. An error that poisons the CUDA context (an illegal address,
+// say) cannot be cleared in-process: the executor then says so and refuses every later batch.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -187,6 +189,11 @@ struct compiled_plan {
   std::size_t arena_bytes = 0;
   std::size_t workspace_bytes = 0;
   std::size_t output_bytes = 0;
+  /// Per node: its fault record's place among the plan's (gpu.hpp's describe_fault), -1 for
+  /// one whose kernel records none. The records follow the workspace in the batch block and
+  /// the outputs in the pinned output block.
+  std::vector<int> fault_slots;
+  std::size_t fault_count = 0;
   /// Device copies of the constants planning folded (weights are the executor's).
   std::vector<device_ptr> folded;
   /// Per value: its device address when it is a constant.
@@ -198,7 +205,9 @@ struct compiled_plan {
 
   std::size_t arena_at() const noexcept { return align_up(input_bytes); }
   std::size_t workspace_at() const noexcept { return arena_at() + align_up(arena_bytes); }
-  std::size_t device_bytes() const noexcept { return workspace_at() + align_up(workspace_bytes); }
+  std::size_t faults_at() const noexcept { return workspace_at() + align_up(workspace_bytes); }
+  std::size_t fault_bytes() const noexcept { return fault_count * sizeof(nn::cuda::fault); }
+  std::size_t device_bytes() const noexcept { return faults_at() + align_up(fault_bytes()); }
 };
 
 class gpu_executor final : public executor {
@@ -327,6 +336,7 @@ private:
           idle = idle && (n.outputs[o] < 0 || element_count(n.output_types[o].shape) == 0);
         c.idle.push_back(idle && !n.outputs.empty());
         c.workspace_bytes = std::max(c.workspace_bytes, kernel->workspace_bytes);
+        c.fault_slots.push_back(kernel->describe_fault ? static_cast<int>(c.fault_count++) : -1);
         c.kernels.push_back(std::move(*kernel));
       }
       auto layout = plan_arena(c.p, gpu_alignment);
@@ -426,7 +436,8 @@ private:
                               model_->source, c.input_bytes, shapes_of(inputs),
                               nn::describe(status)));
     }
-    if (auto status = staging_out_.reserve(c.output_bytes); status != cudaSuccess) {
+    if (auto status = staging_out_.reserve(c.output_bytes + c.fault_bytes());
+        status != cudaSuccess) {
       cudaGetLastError();
       return fail(errc::invalid_argument,
                   fmt::format("{}: cannot pin {} bytes of host memory for the outputs of input "
@@ -476,6 +487,10 @@ private:
         if (values[v].alias_of >= 0)
           c.value_data[v] = c.value_data[static_cast<std::size_t>(values[v].alias_of)];
       void* workspace = c.workspace_bytes > 0 ? base + c.workspace_at() : nullptr;
+      auto* faults = reinterpret_cast<nn::cuda::fault*>(base + c.faults_at());
+      if (c.fault_count > 0)
+        nn::check(cudaMemsetAsync(faults, 0, c.fault_bytes(), ctx_.stream),
+                  "cudaMemsetAsync (fault records)");
       for (current = 0; current < nodes.size(); ++current) {
         if (c.idle[current])
           continue;
@@ -488,7 +503,9 @@ private:
           out[o] = n.outputs[o] < 0
                      ? nullptr
                      : const_cast<void*>(c.value_data[static_cast<std::size_t>(n.outputs[o])]);
-        c.kernels[current].run(nn::gpu_buffers{in, out, workspace});
+        const int slot = c.fault_slots[current];
+        c.kernels[current].run(nn::gpu_buffers{in, out, workspace,
+                                               slot < 0 ? nullptr : faults + slot});
       }
       current = nodes.size();
       const auto output_ids = c.p.outputs();
@@ -502,6 +519,10 @@ private:
                                   cudaMemcpyDeviceToHost, ctx_.stream),
                   "cudaMemcpyAsync (outputs)");
       }
+      if (c.fault_count > 0)
+        nn::check(cudaMemcpyAsync(staging_out_.data() + c.output_bytes, faults, c.fault_bytes(),
+                                  cudaMemcpyDeviceToHost, ctx_.stream),
+                  "cudaMemcpyAsync (fault records)");
     } catch (const std::exception& e) {
       auto where = current < nodes.size() ? nodes[current].source->describe()
                                           : std::string{"moving the batch"};
@@ -513,6 +534,8 @@ private:
                                     "CUDA_LAUNCH_BLOCKING=1 makes the error name the node)",
                                     model_->source, shapes_of(inputs), ctx_.device,
                                     nn::describe(status), nodes.size()));
+    if (auto problem = recorded_fault(c))
+      return *problem;
     try {
       std::vector<tensor> outputs;
       const auto output_ids = c.p.outputs();
@@ -523,11 +546,7 @@ private:
           outputs.push_back(*v.constant);
           continue;
         }
-        tensor t{v.type.type, v.type.shape};
-        if (t.byte_size() > 0)
-          std::memcpy(t.mutable_bytes().data(), staging_out_.data() + c.output_offsets[j],
-                      t.byte_size());
-        outputs.push_back(std::move(t));
+        outputs.push_back(output_tensor(v, staging_out_.data() + c.output_offsets[j]));
       }
       return outputs;
     } catch (const std::bad_alloc&) {
@@ -536,6 +555,24 @@ private:
                               "bytes)",
                               model_->source, shapes_of(inputs), c.output_bytes));
     }
+  }
+
+  /// The first fault, in plan order, that a node of the batch just run recorded (the records
+  /// are in the pinned output block, the stream synchronised): the batch fails naming the node,
+  /// as a CPU path's kernel that throws at its inputs fails it.
+  std::optional<error_info> recorded_fault(const compiled_plan& c) {
+    const auto nodes = c.p.nodes();
+    const auto* records =
+      reinterpret_cast<const nn::cuda::fault*>(staging_out_.data() + c.output_bytes);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const int slot = c.fault_slots[i];
+      if (slot < 0 || !nn::cuda::has_fault(records[slot]))
+        continue;
+      return fail(errc::invalid_argument,
+                  fmt::format("{}: {}: {}", model_->source, nodes[i].source->describe(),
+                              c.kernels[i].describe_fault(records[slot])));
+    }
+    return std::nullopt;
   }
 
   /// Fails the current batch with `message`. Waits for what the batch enqueued (its buffers

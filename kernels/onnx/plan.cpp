@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <unordered_map>
@@ -83,10 +84,33 @@ result<std::vector<tensor>> run_reference(const nn::node_view& view,
     }
     aligned_buffer workspace{kernel->workspace_bytes};
     kernel->run(nn::cpu_buffers{in, out, workspace.data, nullptr});
+    if (op->selects_rows) {
+      planned_value selected{.type = output_types[0], .selects_rows = true};
+      outputs[0] = output_tensor(selected, outputs[0].bytes().data());
+    }
   } catch (const std::exception& e) {
     return view.error(e.what());
   }
   return outputs;
+}
+
+bool output_selects_rows(const model_graph& model, std::string_view name) {
+  for (auto& n : model.nodes)
+    if (!n.outputs.empty() && n.outputs[0] == name) {
+      auto* op = nn::find_op(n.op_type);
+      return op && op->selects_rows;
+    }
+  return false;
+}
+
+tensor output_tensor(const planned_value& v, const void* data) {
+  shape_t shape = v.type.shape;
+  if (v.selects_rows && shape.size() == 2)
+    shape[0] = nn::filled_rows(static_cast<const std::int64_t*>(data), shape[0], shape[1]);
+  tensor t{v.type.type, std::move(shape)};
+  if (t.byte_size() > 0)
+    std::memcpy(t.mutable_bytes().data(), data, t.byte_size());
+  return t;
 }
 
 void plan::recount_lifetimes() {
@@ -210,6 +234,13 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
                     fmt::format("{}: {}: input '{}' is not defined before it", m.source,
                                 n.describe(), name));
       const auto& v = p.values_[static_cast<std::size_t>(it->second)];
+      if (v.selects_rows)
+        return fail(errc::unsupported,
+                    fmt::format("{}: {} reads '{}', which {} writes with as many rows as it "
+                                "selects, known only when it runs; hogar serves such a value as "
+                                "a model output only",
+                                m.source, n.describe(), name,
+                                p.nodes_[static_cast<std::size_t>(v.producer)].source->describe()));
       pn.inputs.push_back(it->second);
       pn.input_types.push_back(v.type);
       pn.input_constants.push_back(v.constant);
@@ -245,7 +276,8 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
         if (n.outputs[o].empty())
           continue;
         p.folded_.push_back(std::move((*outs)[o]));
-        int id = add_value(n.outputs[o], pn.output_types[o]);
+        // The folded value's own shape: an op that selects rows filled only some.
+        int id = add_value(n.outputs[o], {p.folded_.back().type(), p.folded_.back().shape()});
         p.values_[static_cast<std::size_t>(id)].constant = &p.folded_.back();
       }
       continue;
@@ -269,6 +301,8 @@ result<plan> plan::make(std::shared_ptr<const model_graph> model,
     for (auto id : pn.outputs)
       if (id >= 0)
         p.values_[static_cast<std::size_t>(id)].producer = node_index;
+    if (pn.op->selects_rows)
+      p.values_[static_cast<std::size_t>(pn.outputs[0])].selects_rows = true;
     for (auto id : pn.inputs) {
       if (id < 0)
         continue;

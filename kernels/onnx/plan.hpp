@@ -36,6 +36,10 @@ struct planned_value {
   /// The value whose storage this one is a view of (Reshape, Flatten, Identity), or -1. Always
   /// a root: never itself a view.
   int alias_of = -1;
+  /// Output 0 of an op that selects rows (op_definition::selects_rows, NonMaxSuppression):
+  /// type.shape[0] is a bound, the rows a call filled come out (output_tensor). A model output
+  /// only: no node reads it.
+  bool selects_rows = false;
 };
 
 /// One node that runs (folded and view nodes are not in the list).
@@ -99,6 +103,15 @@ error_info nan_input_error(const model_graph& model, std::size_t input, std::int
 /// before a batch (the GPU executor looks for NaN while it stages the inputs instead).
 std::optional<error_info> check_request(const model_graph& model, std::span<const tensor> inputs,
                                         bool reject_nan);
+
+/// Value `v` as a model output, copied from `data` (host memory laid out as v.type says): all
+/// of it, or for a value that selects rows the rows its kernel filled.
+tensor output_tensor(const planned_value& v, const void* data);
+
+/// Whether model output `name` is output 0 of an op that selects rows (NonMaxSuppression's
+/// selected boxes): its rows name their batch item in column 0, so a batch's rows are dealt to
+/// its requests by that column rather than by position.
+bool output_selects_rows(const model_graph& model, std::string_view name);
 
 /// Runs a planned node's reference kernel on tensors (constant folding, tests): allocates the
 /// outputs.

@@ -164,32 +164,6 @@ result<std::unique_ptr<operation>> make_threshold(const graph::operator_spec& sp
     threshold, comparison == "above", reduce, params.get_string("tensor"))};
 }
 
-namespace {
-
-tensor_signature scalar_signature(std::string name, dtype type) {
-  return tensor_signature{std::move(name), type, {}, false};
-}
-
-/// The tensor a `tensor` parameter picks from the input record (pick_tensor's twin).
-result<const tensor_signature*> pick_signature(const record_signature& in, const std::string& name,
-                                               std::string_view kind) {
-  if (name.empty()) {
-    if (in.tensors.empty())
-      return fail(errc::invalid_argument, fmt::format("{}: its input record has no tensors", kind));
-    return &in.tensors.front();
-  }
-  if (auto* t = in.find(name))
-    return t;
-  std::vector<std::string_view> names;
-  for (auto& t : in.tensors)
-    names.push_back(t.name);
-  auto held = names.empty() ? std::string{"none"} : fmt::format("{}", fmt::join(names, ", "));
-  return fail(errc::invalid_argument,
-              fmt::format("{}: its input never holds tensor '{}' (it holds: {})", kind, name, held));
-}
-
-} // namespace
-
 result<record_signature> classify_signature(const signature_call& call) {
   graph::param_reader params{call.spec};
   auto picked = pick_signature(call.inputs.front(), params.get_string("tensor"), "classify");

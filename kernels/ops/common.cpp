@@ -1,6 +1,7 @@
 #include "kernels/ops/common.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "graph/spec.hpp"
 
@@ -70,6 +71,27 @@ std::pair<std::int64_t, double> argmax(const tensor& t) {
         best = i;
     return std::pair<std::int64_t, double>{best, static_cast<double>(v[best])};
   });
+}
+
+tensor_signature scalar_signature(std::string name, dtype type) {
+  return tensor_signature{std::move(name), type, {}, false};
+}
+
+result<const tensor_signature*> pick_signature(const record_signature& in, const std::string& name,
+                                               std::string_view kind) {
+  if (name.empty()) {
+    if (in.tensors.empty())
+      return fail(errc::invalid_argument, fmt::format("{}: its input record has no tensors", kind));
+    return &in.tensors.front();
+  }
+  if (auto* t = in.find(name))
+    return t;
+  std::vector<std::string_view> names;
+  for (auto& t : in.tensors)
+    names.push_back(t.name);
+  auto held = names.empty() ? std::string{"none"} : fmt::format("{}", fmt::join(names, ", "));
+  return fail(errc::invalid_argument,
+              fmt::format("{}: its input never holds tensor '{}' (it holds: {})", kind, name, held));
 }
 
 } // namespace hogar::ops

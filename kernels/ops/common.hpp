@@ -68,6 +68,15 @@ record_ptr first_present_shared(const op_call& call);
 result<const named_tensor*> pick_tensor(const record& r, const std::string& name,
                                         std::string_view what);
 
+/// pick_tensor's twin for signatures: the tensor called `name` in the input record's
+/// signature, or the first when `name` is empty; an error naming it and listing what the input
+/// holds when there is none. `kind` starts the message ("classify: its input never holds ...").
+result<const tensor_signature*> pick_signature(const record_signature& in, const std::string& name,
+                                               std::string_view kind);
+
+/// A scalar tensor of a record signature (a condition's verdict, a count).
+tensor_signature scalar_signature(std::string name, dtype type);
+
 /// "a, b, c": the names of a record's tensors, for error messages.
 std::string tensor_names(const record& r);
 

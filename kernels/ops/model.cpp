@@ -15,6 +15,7 @@
 #include "kernels/device.hpp"
 #include "kernels/onnx/model_repository.hpp"
 #include "kernels/onnx/model_store.hpp"
+#include "kernels/onnx/plan.hpp"
 #include "kernels/ops/common.hpp"
 #include "kernels/random_tensor.hpp"
 
@@ -181,6 +182,22 @@ tensor stack_padded(std::span<const model_request* const> batch, std::size_t ind
   return out;
 }
 
+/// The rows of `selected` (an output whose rows name their batch item in column 0) that belong
+/// to items [first, first + items) of a batch, their item renumbered from 0.
+tensor rows_of_items(const tensor& selected, std::int64_t first, std::int64_t items) {
+  const auto columns = selected.shape()[1];
+  const auto all = selected.values<std::int64_t>();
+  std::vector<std::int64_t> mine;
+  for (std::size_t at = 0; at < all.size(); at += static_cast<std::size_t>(columns))
+    if (all[at] >= first && all[at] < first + items) {
+      mine.insert(mine.end(), all.begin() + static_cast<std::ptrdiff_t>(at),
+                  all.begin() + static_cast<std::ptrdiff_t>(at) + columns);
+      mine[mine.size() - static_cast<std::size_t>(columns)] -= first;
+    }
+  const auto rows = static_cast<std::int64_t>(mine.size()) / columns;
+  return tensor::from_values<std::int64_t>(shape_t{rows, columns}, mine);
+}
+
 /// The first padded input of `version` with a dimension `d`, or nullopt.
 std::optional<std::size_t> padded_input_with(const model_version& version, std::size_t d) {
   for (std::size_t i = 0; i < version.padded.size(); ++i)
@@ -315,6 +332,8 @@ result<std::shared_ptr<const model_versions>> model_operation::load_versions() c
                                 settings_.operator_name, name, to_string(it->shape)));
       version.padded[static_cast<std::size_t>(it - inputs.begin())] = true;
     }
+    for (auto& out : version.graph->outputs)
+      version.selects_rows.push_back(onnx::output_selects_rows(*version.graph, out.name));
     set->total_weight += sv.weight;
     set->versions.push_back(std::move(*v));
   }
@@ -450,6 +469,14 @@ result<std::vector<record>> model_operation::run_batch(model_version& version,
   std::vector<record> per_request(batch.size());
   for (std::size_t o = 0; o < outputs->size(); ++o) {
     const auto& out = (*outputs)[o];
+    if (version.selects_rows.at(o)) {
+      std::int64_t first = 0;
+      for (std::size_t r = 0; r < batch.size(); ++r) {
+        per_request[r].push_back({names[o].name, rows_of_items(out, first, batch[r]->items)});
+        first += batch[r]->items;
+      }
+      continue;
+    }
     if (batch.size() == 1 && (out.rank() == 0 || out.shape()[0] != total)) {
       // An output without the batch dimension belongs to the one request whole.
       per_request[0].push_back({names[o].name, out});
@@ -625,7 +652,9 @@ result<record_signature> version_signature(const onnx::model_graph& model,
   record_signature out;
   for (auto& o : model.outputs) {
     shape_t shape = o.shape;
-    if (!shape.empty()) {
+    // Selected rows ([rows, 3], NonMaxSuppression's) keep their shape: a request gets the rows
+    // of its items.
+    if (!shape.empty() && !onnx::output_selects_rows(model, o.name)) {
       // run_batch splits an output whose first extent is the batch's (dynamic, or 1 for a
       // request of one item) and drops it again for a request that came without it; any
       // other output goes to a lone request whole.

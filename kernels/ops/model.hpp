@@ -44,6 +44,9 @@ struct model_version {
   /// padded with `pad_value` to the largest (the operator's `pad_inputs`).
   std::vector<bool> padded;
   double pad_value = 0;
+  /// Per model output: its rows name their batch item in column 0 (NonMaxSuppression's
+  /// selected boxes), so each request gets the rows of its items, renumbered from 0.
+  std::vector<bool> selects_rows;
 
   /// "detector:2", or the file name for a model given by path: what answers report.
   std::string label() const;

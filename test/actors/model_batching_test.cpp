@@ -11,6 +11,7 @@
 
 #include "actors/model_batching.hpp"
 #include "kernels/nn/dnnl_support.hpp"
+#include "kernels/onnx/example_models.hpp"
 #include "test/actors/adder_repository.hpp"
 #include "test/actors/runtime_fixture.hpp"
 
@@ -404,4 +405,62 @@ TEST_CASE("text-classification.yaml answers a padded batch of token sequences as
       CHECK(v[k] == doctest::Approx(alone[length][k]).epsilon(1e-4));
   }
   CHECK(stats_of(rt, "encoder").batches - batches_before < 8);
+}
+
+TEST_CASE("a detector's kept boxes go back to the requests of its batch by their item column") {
+  threaded_runtime rt;
+  rt.deploy("graph: g\n"
+            "inputs: [{name: images, dtype: float32, shape: [-1, 3, 64, 64]}]\n"
+            "operators:\n"
+            "  - {name: yolo, kind: model, inputs: [images], params: {model: yolo},\n"
+            "     batching: {max_batch_size: 8, max_queue_delay_us: 20000}}\n"
+            "outputs: [{name: selected, from: yolo.selected}]\n",
+            {}, operation_context{HOGAR_MODEL_REPOSITORY});
+  auto image = [](std::uint64_t seed) { return onnx::random_normalized_images(1, 64, 64, seed); };
+  auto selected = [](const outcome& o) {
+    auto t = o.output("selected");
+    REQUIRE(t);
+    REQUIRE(t->rank() == 2);
+    REQUIRE(t->shape()[1] == 3);
+    auto v = t->values<std::int64_t>();
+    return std::vector<std::int64_t>(v.begin(), v.end());
+  };
+  std::vector<std::vector<std::int64_t>> alone;
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    auto o = rt.infer(record{{"images", image(i)}});
+    INFO(o.error);
+    REQUIRE(o.ok);
+    alone.push_back(selected(o));
+    REQUIRE_FALSE(alone.back().empty());
+    for (std::size_t r = 0; r < alone.back().size(); r += 3)
+      CHECK(alone.back()[r] == 0); // a request of one image: item 0
+  }
+  auto batches_before = stats_of(rt).batches;
+  std::vector<std::future<outcome>> answers;
+  for (std::uint64_t i = 0; i < 8; ++i)
+    answers.push_back(std::async(std::launch::async, [&rt, &image, i] {
+      return rt.infer(record{{"images", image(i)}});
+    }));
+  for (std::size_t i = 0; i < 8; ++i) {
+    auto o = answers[i].get();
+    INFO("image ", i, ": ", o.error);
+    REQUIRE(o.ok);
+    CHECK(selected(o) == alone[i]);
+  }
+  CHECK(stats_of(rt).batches - batches_before < 8); // some batch held several images
+  // A request carrying two images (the first is image 0: the same pixel stream) gets both
+  // images' rows, numbered 0 and 1.
+  auto o = rt.infer(record{{"images", onnx::random_normalized_images(2, 64, 64, 0)}});
+  INFO(o.error);
+  REQUIRE(o.ok);
+  auto rows = selected(o);
+  std::vector<std::int64_t> item0, item1;
+  for (std::size_t r = 0; r < rows.size(); r += 3)
+    (rows[r] == 0 ? item0 : item1).insert((rows[r] == 0 ? item0 : item1).end(),
+                                          rows.begin() + static_cast<std::ptrdiff_t>(r),
+                                          rows.begin() + static_cast<std::ptrdiff_t>(r) + 3);
+  CHECK(item0 == alone[0]);
+  CHECK_FALSE(item1.empty());
+  for (std::size_t r = 0; r < item1.size(); r += 3)
+    CHECK(item1[r] == 1);
 }

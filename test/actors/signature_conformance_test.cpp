@@ -144,9 +144,14 @@ TEST_CASE("the image-analysis answers are typed as metadata lists them") {
   std::vector<std::string> listed;
   for (auto& a : signature.answers)
     listed.push_back(describe(a.tensor));
-  // The detector's scores (4 classes, the batch dimension dropped: a request is one image),
-  // the car check's verdict, and the plate reader's 7 x 36 characters when there was a car.
-  CHECK(listed == std::vector<std::string>{"analysis.scores float32[4]", "analysis.label int64[]",
+  // The detector's 252 candidate boxes and their scores for 4 classes (the batch dimension
+  // dropped: a request is one image), the rows of the boxes it kept (as many as it kept), the
+  // car check's count and best score, and the plate reader's 7 x 36 characters when there was
+  // a car.
+  CHECK(listed == std::vector<std::string>{"analysis.boxes float32[252, 4]",
+                                           "analysis.scores float32[4, 252]",
+                                           "analysis.selected int64[-1, 3]",
+                                           "analysis.detections int64[]",
                                            "analysis.score float32[]",
                                            "analysis.characters float32[7, 36] (optional)"});
 }

@@ -177,7 +177,7 @@ outputs:
         "  hint: did you mean 'kind'?\n"
         "g.yaml:7:5: error: operator 'x': missing required field 'kind'\n"
         "  hint: known kinds: identity, simulate, resize, normalize, crop, classify, "
-        "threshold, merge, ensemble, model, cache, sequence\n"
+        "threshold, detected, merge, ensemble, model, cache, sequence\n"
         "g.yaml:13:15: error: operator 'y': field 'replicas' must be an integer, got string "
         "\"many\"\n"
         "g.yaml:16:5: error: output 'o': unknown field 'form'\n"

@@ -30,7 +30,7 @@ TEST_CASE("an unknown kind gets the closest kind as a hint, or the list of kinds
   CHECK(errors_of(with_operators("  - {name: x, kind: yolo, inputs: [a]}\n")) ==
         "g.yaml:4:5: error: operator 'x': unknown kind 'yolo'\n"
         "  hint: known kinds: identity, simulate, resize, normalize, crop, classify, threshold, "
-        "merge, ensemble, model, cache, sequence\n");
+        "detected, merge, ensemble, model, cache, sequence\n");
 }
 
 TEST_CASE("an unknown parameter gets the closest parameter of its kind as a hint") {
@@ -191,12 +191,14 @@ TEST_CASE("when must name a condition operator") {
   - {name: z, kind: identity, inputs: [a], when: "!a"}
 )")) == "g.yaml:6:50: error: operator 'x': `when` names 'plain', whose kind 'identity' is not "
         "a condition\n"
-        "  hint: `when` names an operator of a condition kind (classify, threshold, cache)\n"
+        "  hint: `when` names an operator of a condition kind (classify, threshold, detected, "
+        "cache)\n"
         "g.yaml:7:50: error: operator 'y': `when` names unknown operator 'cc'\n"
         "  hint: did you mean 'c'?\n"
         "g.yaml:8:50: error: operator 'z': `when` names 'a', which is a graph input, not a "
         "condition operator\n"
-        "  hint: `when` names an operator of a condition kind (classify, threshold, cache)\n");
+        "  hint: `when` names an operator of a condition kind (classify, threshold, detected, "
+        "cache)\n");
 }
 
 TEST_CASE("a cycle is reported with its path at the edge that closes it") {

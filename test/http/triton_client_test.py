@@ -116,14 +116,21 @@ def features_input(rows, binary, value=0.5):
     return x
 
 
-# What image-analysis answers carry: the detector's scores, the car check's verdict and, when
-# there was a car, the plate reader's characters (7 positions x 36 symbols).
+# What image-analysis answers carry: the detector's candidate boxes, their scores per class and
+# the rows [item, class, box] of the boxes it kept (as many as it kept), the car check's count
+# and best score of kept cars, and, when there was a car, the plate reader's characters (7
+# positions x 36 symbols).
 ANALYSIS_OUTPUTS = [
-    {"name": "analysis.scores", "datatype": "FP32", "shape": [4]},
-    {"name": "analysis.label", "datatype": "INT64", "shape": []},
+    {"name": "analysis.boxes", "datatype": "FP32", "shape": [252, 4]},
+    {"name": "analysis.scores", "datatype": "FP32", "shape": [4, 252]},
+    {"name": "analysis.selected", "datatype": "INT64", "shape": [-1, 3]},
+    {"name": "analysis.detections", "datatype": "INT64", "shape": []},
     {"name": "analysis.score", "datatype": "FP32", "shape": []},
     {"name": "analysis.characters", "datatype": "FP32", "shape": [7, 36]},
 ]
+# The car check's threshold (config/graphs/image-analysis.yaml).
+CAR = 1
+CAR_THRESHOLD = 0.4
 NUMPY_TYPES = {"FP32": np.float32, "INT64": np.int64}
 
 
@@ -152,19 +159,30 @@ class TritonClientTest(unittest.TestCase):
         response = result.get_response()
         names = [o["name"] for o in response["outputs"]]
         declared = {o["name"]: o for o in ANALYSIS_OUTPUTS}
+        def fits(shape, declared_shape):  # -1: any extent
+            return len(shape) == len(declared_shape) and all(
+                d == w or w == -1 for d, w in zip(shape, declared_shape))
         for o in response["outputs"]:
             want = declared[o["name"]]
             self.assertEqual(o["datatype"], want["datatype"], o["name"])
-            self.assertEqual(o["shape"], want["shape"], o["name"])
+            self.assertTrue(fits(o["shape"], want["shape"]), (o["name"], o["shape"]))
             array = result.as_numpy(o["name"])
             self.assertEqual(array.dtype, NUMPY_TYPES[want["datatype"]], o["name"])
-            self.assertEqual(list(array.shape), want["shape"], o["name"])
+            self.assertEqual(list(array.shape), o["shape"], o["name"])
         if expect_names is not None:
             self.assertEqual(names, expect_names)
         else:
-            self.assertEqual(names[:3], ["analysis.scores", "analysis.label", "analysis.score"])
-        scores = result.as_numpy("analysis.scores")
-        self.assertAlmostEqual(float(scores.sum()), 1.0, places=4)  # a softmax
+            self.assertEqual(names[:5], [o["name"] for o in ANALYSIS_OUTPUTS[:5]])
+        if "analysis.selected" in names and "analysis.scores" in names:
+            # The car check counted the kept car boxes scoring at least its threshold.
+            scores = result.as_numpy("analysis.scores")
+            self.assertTrue(((scores >= 0) & (scores <= 1)).all())
+            cars = [row for row in result.as_numpy("analysis.selected")
+                    if row[1] == CAR and scores[CAR, row[2]] >= CAR_THRESHOLD]
+            if "analysis.detections" in names:
+                self.assertEqual(int(result.as_numpy("analysis.detections")), len(cars))
+            if expect_names is None:
+                self.assertEqual("analysis.characters" in names, len(cars) > 0)
         TritonClientTest.analysis_answers += 1
         TritonClientTest.plates_read += (plate_ran if plate_ran is not None
                                           else "analysis.characters" in names)
@@ -196,8 +214,9 @@ class TritonClientTest(unittest.TestCase):
 
     def test_05_repository_index_marks_models_inside_a_graph_ready(self):
         index = {m["name"]: m for m in self.client.get_model_repository_index()}
-        self.assertEqual(set(index), {"detector", "plate_reader", "classifier", "resnet18", "mobilenet_v2", "bert"})
-        for name in ("detector", "plate_reader"):
+        self.assertEqual(set(index), {"detector", "plate_reader", "classifier", "resnet18",
+                                      "mobilenet_v2", "bert", "yolo"})
+        for name in ("yolo", "plate_reader"):
             self.assertEqual(index[name]["state"], "READY", index[name])
             self.assertEqual(index[name]["reason"], "served in graph image-analysis")
             self.assertEqual(index[name]["version"], "1")
@@ -225,12 +244,14 @@ class TritonClientTest(unittest.TestCase):
     def test_07_requested_outputs_are_honoured_by_their_answer_names(self):
         result = self.client.infer(
             "image-analysis", [image_input(3, True)],
-            outputs=[httpclient.InferRequestedOutput("analysis.label", binary_data=False),
+            outputs=[httpclient.InferRequestedOutput("analysis.detections", binary_data=False),
+                     httpclient.InferRequestedOutput("analysis.selected"),
                      httpclient.InferRequestedOutput("analysis.scores")])
-        self.check_analysis(result, expect_names=["analysis.label", "analysis.scores"],
+        self.check_analysis(result, expect_names=["analysis.detections", "analysis.selected",
+                                                  "analysis.scores"],
                             plate_ran=TritonClientTest.car[3])
-        self.assertEqual(int(result.as_numpy("analysis.label")),
-                         int(np.argmax(result.as_numpy("analysis.scores"))))
+        self.assertEqual(int(result.as_numpy("analysis.detections")) > 0,
+                         TritonClientTest.car[3])
         message = self.assert_raises_status(
             400, self.client.infer, "image-analysis", [image_input(3, True)],
             outputs=[httpclient.InferRequestedOutput("analysis.plate")])
@@ -279,7 +300,7 @@ class TritonClientTest(unittest.TestCase):
         self.assertIn(groups["detector"]["kind"], ("KIND_CPU", "KIND_GPU"))
         self.assertEqual(config["version_policy"], {"latest": {"num_versions": 1}})
         detector = json.loads(config["parameters"]["operator.detector"]["string_value"])
-        self.assertEqual(detector["model"], "detector")
+        self.assertEqual(detector["model"], "yolo")
         self.assertEqual(detector["versions"], [1])
         self.assertEqual(detector["version_policy"], "latest")
         self.assertEqual(detector["replicas"], 2)
@@ -290,7 +311,7 @@ class TritonClientTest(unittest.TestCase):
     def test_11_statistics_of_a_graph_and_the_models_inside(self):
         stats = self.client.get_inference_statistics("image-analysis")["model_stats"]
         entries = {(s["name"], s["version"]): s for s in stats}
-        self.assertEqual(set(entries), {("image-analysis", "1"), ("detector", "1"),
+        self.assertEqual(set(entries), {("image-analysis", "1"), ("yolo", "1"),
                                         ("plate_reader", "1")})
         n = TritonClientTest.analysis_answers
         graph = entries[("image-analysis", "1")]
@@ -301,7 +322,7 @@ class TritonClientTest(unittest.TestCase):
         self.assertEqual(graph["inference_stats"]["fail"]["count"], 0)
         self.assertGreater(graph["inference_stats"]["compute_infer"]["ns"], 0)
         self.assertGreater(graph["last_inference"], 1_600_000_000_000)
-        detector = entries[("detector", "1")]
+        detector = entries[("yolo", "1")]
         self.assertEqual(detector["inference_count"], n)
         self.assertEqual(detector["inference_stats"]["success"]["count"], n)
         self.assertEqual(detector["inference_stats"]["queue"]["count"], n)

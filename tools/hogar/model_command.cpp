@@ -31,7 +31,8 @@ constexpr const char* model_usage = R"(usage:
                      the same with each node's mean time and share, and the time by op type
   hogar model generate --output DIR [--model NAME...] [--seed S]
                      write the example models (detector, plate_reader, classifier, resnet18,
-                     mobilenet_v2; deterministic random weights) as a model repository:
+                     mobilenet_v2, bert, yolo; deterministic random weights) as a model
+                     repository:
                      DIR/NAME/1/model.onnx and DIR/NAME/config.yaml
 
 repository commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --json):
@@ -123,7 +124,8 @@ int generate(const args& argv) {
   desc.add_options()("help,h", "show this help")
     ("output", po::value(&output), "the model repository to write (created if missing)")
     ("model", po::value(&names)->multitoken(),
-     "the models to write (default: all): detector, plate_reader, classifier, resnet18, mobilenet_v2")
+     "the models to write (default: all): detector, plate_reader, classifier, resnet18, "
+     "mobilenet_v2, bert, yolo")
     ("seed", po::value(&seed)->default_value(seed), "seed of the weights");
   po::variables_map vm;
   po::store(po::command_line_parser(argv).options(desc).run(), vm);

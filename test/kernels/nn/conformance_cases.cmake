@@ -9,9 +9,10 @@
 #
 # hogar_conformance_constant_input_cases feed Reshape's shape, Resize's roi, scales and sizes,
 # Upsample's scales, ReduceSum's axes, Slice's starts, ends, axes and steps, Split's split,
-# Expand's shape, Tile's repeats, Pad's pads, TopK's K or Range's start, limit and delta from a
-# data set file, as request inputs; hogar plans every shape before the first request, so it needs those
-# inputs as constants. nn_test runs them with the file's values made initializers.
+# Expand's shape, Tile's repeats, Pad's pads, TopK's K, Range's start, limit and delta or
+# NonMaxSuppression's max_output_boxes_per_class from a data set file, as request inputs; hogar
+# plans every shape before the first request, so it needs those inputs as constants. nn_test
+# runs them with the file's values made initializers.
 #
 # Left out, because they need something hogar does not run:
 #   test_*_expanded                  the same ops spelled with operators hogar lacks
@@ -313,6 +314,12 @@ set(hogar_conformance_constant_input_cases
   test_range_float_type_positive_delta test_range_int32_type_negative_delta
   # TopK (K an input from opset 10; Values and Indices)
   test_top_k test_top_k_negative_axis test_top_k_smallest
+  # NonMaxSuppression (max_output_boxes_per_class; the thresholds stay request inputs)
+  test_nonmaxsuppression_center_point_box_format test_nonmaxsuppression_flipped_coordinates
+  test_nonmaxsuppression_identical_boxes test_nonmaxsuppression_limit_output_size
+  test_nonmaxsuppression_single_box test_nonmaxsuppression_suppress_by_IOU
+  test_nonmaxsuppression_suppress_by_IOU_and_scores test_nonmaxsuppression_two_batches
+  test_nonmaxsuppression_two_classes
 )
 
 # hogar_conformance_opset6_cases: the models PyTorch exported at opset 6 (the pytorch-operator

@@ -38,6 +38,9 @@ std::vector<std::size_t> planned_inputs(const onnx::node& n) {
     return {1};
   if (n.op_type == "ConstantOfShape")
     return {0};
+  // NonMaxSuppression's thresholds stay request inputs: the kernels read them when they run.
+  if (n.op_type == "NonMaxSuppression")
+    return {2};
   // Pad's constant_value (input 2) stays a request input: the kernels read it when they run.
   if (n.op_type == "Split" || n.op_type == "Expand" || n.op_type == "Tile" || n.op_type == "Pad")
     return {1};

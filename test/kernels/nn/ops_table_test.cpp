@@ -473,6 +473,22 @@ std::vector<op_case> table() {
      {attr("blocksize", std::int64_t{3}), attr("mode", std::string{"CRD"})}},
     {"shape", "SpaceToDepth, blocksize 2 (a YOLOv5 focus layer)", "SpaceToDepth",
      {data({1, 3, 64, 48})}, {attr("blocksize", std::int64_t{2})}},
+    // Gather, its indices a request's: every element size, int32 and int64 indices, negative
+    // ones from the back.
+    {"shape", "Gather embedding rows [30, 16] by ids [2, 5], negative ones too", "Gather",
+     {weight({30, 16}),
+      given(tensor::from_values<std::int64_t>({2, 5}, {0, 29, -1, 7, 7, 3, -30, 12, 1, 0}))},
+     none},
+    {"shape", "Gather along axis 1 by int32 indices, int64 data", "Gather",
+     {data({3, 5, 4}, dtype::int64), given(tensor::from_values<std::int32_t>({3}, {4, -5, 2}))},
+     {attr("axis", std::int64_t{1})}},
+    {"shape", "Gather one index along the last axis (a scalar drops it), uint8", "Gather",
+     {data({4, 6}, dtype::uint8), given(tensor::from_values<std::int64_t>({}, {-2}))},
+     {attr("axis", std::int64_t{-1})}},
+    {"shape", "Gather float64 rows by int32 indices", "Gather",
+     {data({7, 3}, dtype::float64),
+      given(tensor::from_values<std::int32_t>({2, 2}, {6, 0, -7, 3}))},
+     none},
     // Slice, Expand, Tile (strided copies) and Pad, shape arguments as initializers (Split,
     // with its several outputs, has a test of its own below).
     {"shape", "Slice channels 16:48 of [2, 64, 28, 28]", "Slice",

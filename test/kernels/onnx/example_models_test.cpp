@@ -3,6 +3,8 @@
 // generation, and a detector that finds a car in about half of all random images.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
@@ -152,12 +154,12 @@ tensor mirrored(const tensor& images) {
 
 } // namespace
 
-TEST_CASE("the catalogue lists the six example models in order") {
+TEST_CASE("the catalogue lists the seven example models in order") {
   std::vector<std::string_view> names;
   for (auto& m : example_models())
     names.push_back(m.name);
   CHECK(names == std::vector<std::string_view>{"detector", "plate_reader", "classifier",
-                                               "resnet18", "mobilenet_v2", "bert"});
+                                               "resnet18", "mobilenet_v2", "bert", "yolo"});
   CHECK(find_example_model("resnet18") == &example_models()[3]);
   CHECK(find_example_model("resnet50") == nullptr);
 }
@@ -261,7 +263,8 @@ TEST_CASE("each example model runs on the reference and the fast CPU path with t
   for (auto& entry : example_models()) {
     CAPTURE(entry.name);
     auto m = written_and_read(entry);
-    if (!test::runs_every_op(m))
+    // The detector with NonMaxSuppression has a test of its own, below.
+    if (!test::runs_every_op(m) || entry.name == "yolo")
       continue;
     auto reference = test::make_cpu_executor(m, nn::device::reference);
     auto cpu = test::make_cpu_executor(m, nn::device::cpu);
@@ -322,6 +325,58 @@ TEST_CASE("the fast CPU path runs resnet18 on a batch of 4 with outputs of a san
   CHECK(stddev < 20);
   // Different images, different logits.
   CHECK_FALSE(std::equal(v.begin(), v.begin() + 1000, v.begin() + 1000));
+}
+
+TEST_CASE("the YOLO-shaped detector decodes boxes on the image and keeps at most 10 boxes per "
+          "class above its score threshold, the same on both CPU paths") {
+  auto m = written_and_read(*find_example_model("yolo"));
+  std::map<std::string, int> ops;
+  for (auto& n : m.nodes)
+    ++ops[n.op_type];
+  CHECK(ops["Conv"] == 13);
+  CHECK(ops["Sigmoid"] == 13); // 10 SiLUs and 3 heads
+  CHECK(ops["Resize"] == 2);
+  CHECK(ops["NonMaxSuppression"] == 1);
+  REQUIRE(m.outputs.size() == 3);
+  auto reference = test::make_cpu_executor(m, nn::device::reference);
+  auto cpu = test::make_cpu_executor(m, nn::device::cpu);
+  const std::int64_t batch = 3, candidates = 3 * (8 * 8 + 4 * 4 + 2 * 2);
+  std::vector<tensor> inputs = {sample_input(m, batch, 5)};
+  auto expected = require_ok(reference->run(inputs));
+  auto actual = require_ok(cpu->run(inputs));
+  REQUIRE(expected.size() == 3);
+  REQUIRE(actual.size() == 3);
+  CHECK(expected[0].shape() == shape_t{batch, candidates, 4});
+  CHECK(expected[1].shape() == shape_t{batch, 4, candidates});
+  CHECK(normalised_error(actual[0], expected[0]) < 1e-4);
+  CHECK(normalised_error(actual[1], expected[1]) < 1e-4);
+  CHECK(actual[2] == expected[2]);
+  // Centres near the image (a cell's centre moves at most 1.5 strides), sizes positive.
+  auto boxes = expected[0].values<float>();
+  for (std::size_t i = 0; i < boxes.size(); i += 4) {
+    REQUIRE((boxes[i] > -48 && boxes[i] < 112 && boxes[i + 1] > -48 && boxes[i + 1] < 112));
+    REQUIRE((boxes[i + 2] > 0 && boxes[i + 3] > 0));
+  }
+  auto scores = expected[1].values<float>();
+  for (float s : scores)
+    REQUIRE((s >= 0 && s <= 1));
+  const auto& selected = expected[2];
+  REQUIRE(selected.rank() == 2);
+  REQUIRE(selected.shape()[1] == 3);
+  CHECK(selected.shape()[0] > 0);
+  auto rows = selected.values<std::int64_t>();
+  std::map<std::pair<std::int64_t, std::int64_t>, int> kept;
+  std::set<std::int64_t> items;
+  for (std::size_t r = 0; r < rows.size(); r += 3) {
+    const auto item = rows[r], label = rows[r + 1], box = rows[r + 2];
+    REQUIRE((item >= 0 && item < batch && label >= 0 && label < 4 && box >= 0 &&
+             box < candidates));
+    CHECK(scores[static_cast<std::size_t>((item * 4 + label) * candidates + box)] >
+          yolo_score_threshold);
+    CHECK(++kept[{item, label}] <= yolo_keep_per_class);
+    items.insert(item);
+  }
+  CHECK(items.size() == static_cast<std::size_t>(batch));
 }
 
 TEST_CASE("the BERT-shaped encoder runs any sequence length, and a token its mask leaves out "
@@ -454,13 +509,13 @@ TEST_CASE("the weights are pinned: a seed gives the same values on every machine
 
 TEST_CASE("generation refuses an unknown model before writing anything") {
   test::scratch_dir dir{"gen-unknown"};
-  const std::vector<std::string> names = {"detector", "yolo"};
+  const std::vector<std::string> names = {"detector", "yolov8"};
   auto r = generate_example_repository(dir.path().string(), names, 1);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == errc::not_found);
   CHECK(r.error().message ==
-        "no example model 'yolo' (there are: detector, plate_reader, classifier, resnet18, "
-        "mobilenet_v2, bert)");
+        "no example model 'yolov8' (there are: detector, plate_reader, classifier, resnet18, "
+        "mobilenet_v2, bert, yolo)");
   CHECK(std::filesystem::is_empty(dir.path()));
 }
 

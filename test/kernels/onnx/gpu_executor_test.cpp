@@ -1,8 +1,9 @@
 // gpu_executor_test.cpp: the GPU executor (kernels/onnx/gpu_executor.cpp) through
 // make_executor. Without a GPU it must refuse cleanly and say why; with one, small models
 // built in memory must give the reference's results, batch after batch and shape after shape,
-// and a batch too large for the GPU must fail alone. The per-op comparison of every device
-// with the reference lives in test/kernels/nn/ops_table_test.cpp.
+// and a batch too large for the GPU, or with an index outside a Gather's axis, must fail
+// alone. The per-op comparison of every device with the reference lives in
+// test/kernels/nn/ops_table_test.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -366,4 +367,100 @@ TEST_CASE("the GPU executor refuses inputs holding NaN, as the CPU paths do") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == errc::invalid_argument);
   CHECK(r.error().message.find("element 7") != std::string::npos);
+}
+
+namespace {
+
+/// ids[-1, 4] (int64) -> Gather from a table [50, 8] ("embed") -> [-1, 4, 8], its last token
+/// (a constant int32 index -1 along axis 1, "last_token") -> [-1, 8]; and the ids' columns
+/// `cols` (int32, a request's) gathered along axis 1 ("pick") -> [-1, 3] int64.
+std::shared_ptr<const onnx::model_graph> embeddings() {
+  model_maker b;
+  b.input("ids", dtype::int64, {-1, 4});
+  b.input("cols", dtype::int32, {3});
+  b.weight("table", random_floats({50, 8}, 51));
+  b.weight("last", tensor::from_values<std::int32_t>({}, {-1}));
+  b.node("Gather", "embed", {"table", "ids"}, {"e"});
+  b.node("Gather", "last_token", {"e", "last"}, {"t"}, {int1("axis", 1)});
+  b.node("Gather", "pick", {"ids", "cols"}, {"p"}, {int1("axis", 1)});
+  b.output("e", dtype::float32, {-1, 4, 8});
+  b.output("t", dtype::float32, {-1, 8});
+  b.output("p", dtype::int64, {-1, 3});
+  return b.done();
+}
+
+std::vector<tensor> ids_and_cols(std::vector<std::int64_t> ids, std::vector<std::int32_t> cols) {
+  const auto rows = static_cast<std::int64_t>(ids.size()) / 4;
+  return {tensor::from_values<std::int64_t>({rows, 4}, ids),
+          tensor::from_values<std::int32_t>({3}, cols)};
+}
+
+} // namespace
+
+TEST_CASE("a model of Gathers is one the GPU executor takes, GPU or not") {
+  if (!HOGAR_GPU_EXECUTOR_BUILT) {
+    MESSAGE("skipped: hogar was built without the GPU executor");
+    return;
+  }
+  auto exec = onnx::make_executor(embeddings(), on(nn::device::gpu));
+  if (cuda_device_count() > 0) {
+    CHECK_MESSAGE(exec.has_value(), (exec ? "" : exec.error().message));
+    return;
+  }
+  // Refused for want of a GPU only, not for a node it cannot run.
+  REQUIRE_FALSE(exec.has_value());
+  CHECK_MESSAGE(exec.error().message.find("no GPU: ") != std::string::npos,
+                exec.error().message);
+  CHECK_MESSAGE(exec.error().message.find("Gather") == std::string::npos, exec.error().message);
+}
+
+TEST_CASE("Gather gives the reference's values on the GPU, and an index outside the axis fails "
+          "that batch alone, naming the node and the index as the CPU path does") {
+  if (!have_gpu())
+    return;
+  auto model = embeddings();
+  auto gpu = onnx::make_executor(model, on(nn::device::gpu));
+  REQUIRE_MESSAGE(gpu.has_value(), (gpu ? "" : gpu.error().message));
+  auto cpu = onnx::make_executor(model, on(nn::device::cpu));
+  REQUIRE_MESSAGE(cpu.has_value(), (cpu ? "" : cpu.error().message));
+  auto ref = onnx::make_executor(model, on(nn::device::reference));
+  REQUIRE(ref.has_value());
+  auto same = [&](const std::vector<tensor>& inputs, const std::string& what) {
+    auto got = (*gpu)->run(inputs);
+    REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
+    auto want = (*ref)->run(inputs);
+    REQUIRE(want.has_value());
+    REQUIRE(got->size() == 3);
+    for (std::size_t o = 0; o < 3; ++o) {
+      REQUIRE((*got)[o].shape() == (*want)[o].shape());
+      CHECK_MESSAGE(std::equal((*got)[o].bytes().begin(), (*got)[o].bytes().end(),
+                               (*want)[o].bytes().begin(), (*want)[o].bytes().end()),
+                    what, ": output ", o);
+    }
+  };
+  same(ids_and_cols({0, 49, -1, -50, 7, 7, 3, 12}, {3, -4, 0}), "two rows");
+  // Out of range: -51 at element 2 and 50 at element 5 of the ids (the lower is named), then
+  // 4 among the columns.
+  const std::vector<std::vector<tensor>> bad = {
+    ids_and_cols({0, 1, -51, 3, 4, 50, 6, 7}, {0, 1, 2}),
+    ids_and_cols({0, 1, 2, 3}, {1, 4, -4}),
+  };
+  const std::string names[] = {"node 'embed' (Gather)", "node 'pick' (Gather)"};
+  const std::string says[] = {"index -51 (element 2 of the indices) is outside [-50, 50)",
+                              "index 4 (element 1 of the indices) is outside [-4, 4)"};
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    auto failed = (*gpu)->run(bad[i]);
+    REQUIRE_FALSE(failed.has_value());
+    CHECK(failed.error().code == errc::invalid_argument);
+    CHECK_MESSAGE(failed.error().message.find(names[i]) != std::string::npos,
+                  failed.error().message);
+    CHECK_MESSAGE(failed.error().message.find(says[i]) != std::string::npos,
+                  failed.error().message);
+    auto on_cpu = (*cpu)->run(bad[i]);
+    REQUIRE_FALSE(on_cpu.has_value());
+    CHECK(failed.error().message == on_cpu.error().message);
+    // The executor serves the next batch, and a batch of another shape.
+    same(ids_and_cols({5, 4, 3, 2}, {2, 1, 0}), "after a refused batch");
+  }
+  same(ids_and_cols({9, 8, 7, 6, 5, 4, 3, 2, 1, 0, -1, -2}, {-1, -2, -3}), "three rows");
 }

@@ -23,24 +23,26 @@ bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
-/// x -> Relu -> NonMaxSuppression named "nms1" -> y.
-model_graph model_with_nms() {
+/// features -> Add "shift" -> RoiAlign named "roi1" -> pooled: an op hogar does not run.
+model_graph model_with_roi_align() {
   model_graph m;
-  m.name = "needs nms";
+  m.name = "needs roi align";
   m.opset = 13;
-  m.inputs = {{"boxes", dtype::float32, {1, -1, 4}}, {"scores", dtype::float32, {1, 1, -1}}};
-  m.outputs = {{"selected", dtype::int64, {-1, 3}}};
+  m.inputs = {{"features", dtype::float32, {1, 8, 16, 16}},
+              {"rois", dtype::float32, {-1, 4}},
+              {"batch_indices", dtype::int64, {-1}}};
+  m.outputs = {{"pooled", dtype::float32, {-1, 8, 7, 7}}};
   node add;
   add.op_type = "Add";
   add.name = "shift";
-  add.inputs = {"boxes", "boxes"};
+  add.inputs = {"features", "features"};
   add.outputs = {"shifted"};
-  node nms;
-  nms.op_type = "NonMaxSuppression";
-  nms.name = "nms1";
-  nms.inputs = {"shifted", "scores"};
-  nms.outputs = {"selected"};
-  m.nodes = {add, nms};
+  node roi;
+  roi.op_type = "RoiAlign";
+  roi.name = "roi1";
+  roi.inputs = {"shifted", "rois", "batch_indices"};
+  roi.outputs = {"pooled"};
+  m.nodes = {add, roi};
   return m;
 }
 
@@ -91,21 +93,21 @@ TEST_CASE("an empty file and a missing file are refused, naming the file") {
 TEST_CASE("a model with an operator hogar does not run is refused, naming the op and the node") {
   test::scratch_dir dir{"unsupported"};
   auto path = dir.file("model.onnx");
-  REQUIRE_FALSE(save_model(model_with_nms(), path).has_value());
+  REQUIRE_FALSE(save_model(model_with_roi_align(), path).has_value());
   auto r = load_model(path);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == errc::unsupported);
   CHECK(contains(r.error().message, path));
-  CHECK(contains(r.error().message, "NonMaxSuppression"));
-  CHECK(contains(r.error().message, "node 'nms1' (NonMaxSuppression)"));
+  CHECK(contains(r.error().message, "RoiAlign"));
+  CHECK(contains(r.error().message, "node 'roi1' (RoiAlign)"));
   // The message tells what would run instead.
   CHECK(contains(r.error().message, "Supported: "));
   CHECK(contains(r.error().message, "Add"));
 }
 
 TEST_CASE("every unsupported node is named, also one that reads another's output") {
-  // shift -> Hardmax "e1" -> NonMaxSuppression "nms1": the second reads the first's output.
-  auto m = model_with_nms();
+  // shift -> Hardmax "e1" -> RoiAlign "roi1": the second reads the first's output.
+  auto m = model_with_roi_align();
   node hardmax;
   hardmax.op_type = "Hardmax";
   hardmax.name = "e1";
@@ -120,7 +122,7 @@ TEST_CASE("every unsupported node is named, also one that reads another's output
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == errc::unsupported);
   CHECK(contains(r.error().message, "node 'e1' (Hardmax)"));
-  CHECK(contains(r.error().message, "node 'nms1' (NonMaxSuppression)"));
+  CHECK(contains(r.error().message, "node 'roi1' (RoiAlign)"));
 }
 
 TEST_CASE("an input of the wrong shape is refused at run time, naming the input and both shapes") {

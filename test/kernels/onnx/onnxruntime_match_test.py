@@ -6,9 +6,15 @@ integers in 0..99 for int64 inputs such as token ids and masks, uniform features
 all` must pass that case on every path this machine has (reference, fast CPU, and the GPU when
 there is one), within the tolerance given.
 
-  onnxruntime_match_test.py --hogar BIN --models DIR [--batch N] [--rtol R] [--atol A] NAME...
+  onnxruntime_match_test.py --hogar BIN (--models DIR | --generator FILE) [--batch N]
+                            [--rtol R] [--atol A] NAME...
+
+--models reads NAME/1/model.onnx of a model repository; --generator imports the Python FILE and
+writes the model its build_model(NAME) returns (an onnx.ModelProto), as zoo_models.py does for
+the model zoo's architectures.
 """
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -59,20 +65,36 @@ def make_case(model_path, case_dir, batch, seed):
     return {k: v.shape for k, v in feeds.items()}
 
 
+def load_generator(path):
+    """The module in the Python file `path`."""
+    spec = importlib.util.spec_from_file_location(
+        os.path.splitext(os.path.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--hogar", required=True)
-    parser.add_argument("--models", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--models")
+    source.add_argument("--generator")
     parser.add_argument("--batch", type=int, default=2)
     parser.add_argument("--rtol", default="1e-3")
     parser.add_argument("--atol", default="1e-5")
     parser.add_argument("names", nargs="+")
     args = parser.parse_args()
     print(f"onnxruntime {onnxruntime.__version__}, onnx {onnx.__version__}")
+    generator = load_generator(args.generator) if args.generator else None
     failed = []
     with tempfile.TemporaryDirectory(prefix="hogar_ort_match_") as tmp:
         for seed, name in enumerate(args.names):
-            model = os.path.join(args.models, name, "1", "model.onnx")
+            if generator:
+                model = os.path.join(tmp, name + ".onnx")
+                onnx.save(generator.build_model(name), model)
+            else:
+                model = os.path.join(args.models, name, "1", "model.onnx")
             case = os.path.join(tmp, name)
             shapes = make_case(model, case, args.batch, 1000 + seed)
             run = subprocess.run(

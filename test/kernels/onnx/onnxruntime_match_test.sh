@@ -4,7 +4,7 @@
 # it. Skips, with exit status 77 and the reason, only when that environment cannot be made (no
 # python3 venv module, no PyPI); any failure of the test itself fails.
 #
-#   onnxruntime_match_test.sh VENV_DIR --hogar BIN --models DIR NAME...
+#   onnxruntime_match_test.sh VENV_DIR --hogar BIN (--models DIR | --generator FILE) NAME...
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source_dir="$(cd "$here/../../.." && pwd)"
