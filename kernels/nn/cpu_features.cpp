@@ -1,5 +1,6 @@
 #include "kernels/nn/cpu_features.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <vector>
@@ -9,6 +10,7 @@
 
 #include "kernels/nn/blas.hpp"
 #include "kernels/nn/dnnl_support.hpp"
+#include "kernels/nn/simd.hpp"
 
 namespace hogar::nn {
 
@@ -33,6 +35,28 @@ std::vector<std::string> steering_environment() {
 }
 
 } // namespace
+
+bool simd::avx2_loops() noexcept {
+#if defined(__x86_64__)
+  static const bool runs = [] {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+      return false;
+    for (const char* name : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"})
+      if (const char* value = std::getenv(name)) {
+        std::string isa = value;
+        for (auto& c : isa)
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (isa == "sse41" || isa == "avx")
+          return false;
+      }
+    return true;
+  }();
+  return runs;
+#else
+  return false;
+#endif
+}
 
 std::string cpu_description() {
   std::vector<std::string> flags;
@@ -67,8 +91,10 @@ std::string cpu_kernels_description() {
   auto text = fmt::format(
     "Conv, fully connected Gemm, and pooling between oneDNN Convs: oneDNN, kernels for {}\n"
     "MatMul, other Gemms: OpenBLAS, its {} kernels (OpenBLAS's own name for this CPU)\n"
-    "the other ops: hogar's kernels, four-float vectors (SSE2, every x86-64)",
-    dnnl_isa_description(), openblas_get_corename());
+    "the other ops: hogar's kernels, four-float vectors (SSE2, every x86-64){}",
+    dnnl_isa_description(), openblas_get_corename(),
+    simd::avx2_loops() ? "; Gelu, SiLU, sigmoid and softmax's e^x eight at a time (AVX2, FMA)"
+                       : "");
   auto env = steering_environment();
   if (!env.empty())
     text += fmt::format("\nset by the environment: {}", fmt::join(env, " "));

@@ -7,7 +7,9 @@
 // extensions spell the vector form out at the width every x86-64 has (one SSE register; one
 // NEON register on ARM). Wider types would be emulated there, and GCC lowers their selects
 // lane by lane through the stack, slower than scalar code. Comparisons and selects are
-// lane-wise and branch-free.
+// lane-wise and branch-free. The loops whose cost is arithmetic (Gelu, SiLU, the sigmoid,
+// softmax's e^x) run eight floats at a time with FMA where the CPU has AVX2
+// (simd_avx2.cpp, the one file compiled for it; avx2_loops() decides at run time).
 #pragma once
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <cstring>
 
 #include "kernels/nn/epilogue.hpp"
+#include "kernels/nn/simd_math.hpp"
 
 namespace hogar::nn::simd {
 
@@ -39,57 +42,27 @@ inline float4 relu(float4 x) noexcept {
   return x > zero ? x : zero;
 }
 
-/// e^x lane by lane (Cephes' expf: x = n ln 2 + r, |r| <= ln 2 / 2, a degree-6 polynomial
-/// for e^r, 2^n put in the exponent bits): within 2 ulp of std::exp; inputs below -87.3
-/// give 0 (std::exp: subnormals), above 88.7 +inf, NaN stays NaN.
-inline float4 exp(float4 x) noexcept {
-  const float4 hi = splat(88.3762626647949f), lo = splat(-87.3365447504f);
-  const float4 clamped = min(max(x, lo), hi);
-  // n = floor(x log2(e) + 1/2)
-  const float4 fx = clamped * 1.44269504088896341f + 0.5f;
-  float4 n = __builtin_convertvector(__builtin_convertvector(fx, int4), float4);
-  n = n > fx ? n - 1.0f : n;
-  // r = x - n ln 2, ln 2 in two parts so that r keeps its low bits
-  const float4 r = clamped - n * 0.693359375f + n * 2.12194440e-4f;
-  float4 p = splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const float4 er = p * r * r + r + 1.0f;
-  const int4 bits = (__builtin_convertvector(n, int4) + 127) << 23;
-  float4 y = er * std::bit_cast<float4>(bits);
-  y = x > hi ? splat(__builtin_inff()) : y;
-  y = x < lo ? splat(0.0f) : y;
-  return x != x ? x : y;
-}
+/// e^x, erf, Gelu, SiLU and the sigmoid lane by lane: simd_math.hpp's formulas (exp within 2
+/// ulp of std::exp, erf within 2e-7).
+inline float4 exp(float4 x) noexcept { return math::exp(x); }
+inline float4 erf(float4 x) noexcept { return math::erf(x); }
+inline float4 gelu(float4 x) noexcept { return math::gelu(x); }
+inline float4 silu(float4 x) noexcept { return math::silu(x); }
+inline float4 sigmoid(float4 x) noexcept { return math::sigmoid(x); }
 
-/// erf(x) lane by lane (Abramowitz and Stegun 7.1.26 with the exp above: absolute error
-/// under 2e-7); odd, so computed for |x| and given x's sign.
-inline float4 erf(float4 x) noexcept {
-  const float4 ax = max(x, -x);
-  const float4 t = 1.0f / (1.0f + 0.3275911f * ax);
-  float4 poly = splat(1.061405429f);
-  poly = poly * t - 1.453152027f;
-  poly = poly * t + 1.421413741f;
-  poly = poly * t - 0.284496736f;
-  poly = poly * t + 0.254829592f;
-  const float4 e = 1.0f - poly * t * exp(-ax * ax);
-  const float4 y = x < 0.0f ? -e : e;
-  return x != x ? x : y;
-}
+/// Whether the eight-float AVX2 loops below (simd_avx2.cpp) run here: the CPU has AVX2 and
+/// FMA, and ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA), the variable that caps oneDNN's kernels,
+/// does not cap the CPU below AVX2 (SSE41, AVX): hogar's kernels keep to the same cap.
+bool avx2_loops() noexcept;
 
-/// Gelu's erf form, 0.5 x (1 + erf(x / sqrt(2))), lane by lane.
-inline float4 gelu(float4 x) noexcept {
-  return 0.5f * x * (1.0f + erf(x * 0.70710678118654752f));
-}
-
-/// x * sigmoid(x) = x / (1 + e^-x) lane by lane.
-inline float4 silu(float4 x) noexcept { return x / (1.0f + exp(-x)); }
-
-/// 1 / (1 + e^-x) lane by lane.
-inline float4 sigmoid(float4 x) noexcept { return 1.0f / (1.0f + exp(-x)); }
+namespace avx2 {
+/// y[i] = activation(x[i] + bias (+ residual[i])) for Sigmoid, Silu and Gelu, eight floats at
+/// a time with FMA; the tail as one more vector.
+void activate(const float* x, float* y, std::int64_t n, float bias, const float* residual,
+              activation kind) noexcept;
+/// y[i] = e^(x[i] - shift) (y may be null) and their sum: a softmax row's middle pass.
+float exp_sum(const float* x, float* y, std::int64_t n, float shift) noexcept;
+} // namespace avx2
 
 /// Sum of the lanes.
 inline float sum(float4 v) noexcept {
@@ -133,6 +106,11 @@ inline float sum(const float* x, std::int64_t n) noexcept {
 template <bool add_bias, bool add_residual = false>
 void epilogue_loop(const float* x, float* y, std::int64_t n, float bias, const epilogue& e,
                    const float* residual = nullptr) noexcept {
+  if ((e.kind == activation::sigmoid || e.kind == activation::silu ||
+       e.kind == activation::gelu) && avx2_loops()) {
+    avx2::activate(x, y, n, add_bias ? bias : 0.0f, add_residual ? residual : nullptr, e.kind);
+    return;
+  }
   std::int64_t i = 0;
   const float4 b = splat(bias);
   auto in = [&](std::int64_t at) {

@@ -12,9 +12,13 @@ namespace {
 
 std::atomic<std::uint64_t> next_pool_id{1};
 
-/// How long a worker spins for the next job before it sleeps: the regions of one model run
-/// come microseconds apart, a sleep and a wake-up cost about as much as a small region.
-constexpr auto worker_spin = std::chrono::microseconds(50);
+/// How long a worker spins for the next job before it sleeps. The regions of one model run
+/// come microseconds apart, but one thread may finish its chunks long before the other, and
+/// waking a sleeping worker costs 50 to 100 us on these virtual machines: with 50 us of spin
+/// BERT's 128-token batch of one ran on two threads barely faster than on one (2.6 ms against
+/// 2.9), with 1 ms in 1.6 ms. CNNs, whose convolutions run on oneDNN's OpenMP team between
+/// hogar's regions, measured the same either way (ResNet-18, MobileNetV2 on two threads).
+constexpr auto worker_spin = std::chrono::microseconds(1000);
 /// How long the caller spins on chunks other threads run before it yields its core between
 /// checks (the thread running the chunk may be waiting for this core).
 constexpr auto caller_spin = std::chrono::microseconds(200);

@@ -11,9 +11,9 @@
 // of the team must reach, and on a busy machine (two cores, a build running next to the
 // server) a team thread the kernel has put aside makes every region wait a scheduler slice
 // for it: BERT at batch 1 took 260 ms instead of 7 ms on two threads, each of its hundred
-// regions waiting 10 to 40 ms. Workers spin briefly after a chunk (the next region of a model
-// comes within microseconds) and then sleep on a futex, so that they leave the cores to
-// oneDNN's OpenMP team between regions.
+// regions waiting 10 to 40 ms. Workers spin up to a millisecond after a chunk (the next region
+// of a model comes within microseconds; a futex wake-up costs tens of them) and then sleep,
+// so that an idle instance leaves the cores to others.
 #pragma once
 
 #include <atomic>

@@ -1,0 +1,94 @@
+// simd_avx2.cpp: the element-wise loops whose cost is their arithmetic (Gelu, SiLU and the
+// sigmoid after a product, softmax's e^x), eight floats at a time with FMA. This file alone is
+// compiled for AVX2 and FMA (kernels/CMakeLists.txt); simd.hpp calls it only where
+// avx2_loops() says the CPU runs it. Everything here has internal linkage or takes only plain
+// pointers and numbers, so that no inline function of a header is emitted from this file for
+// the others to link against: they must run on any x86-64.
+#include "kernels/nn/epilogue.hpp"
+#include "kernels/nn/simd_math.hpp"
+
+namespace hogar::nn::simd::avx2 {
+
+namespace {
+
+using float8 = float __attribute__((vector_size(32)));
+constexpr std::int64_t lanes = 8;
+
+float8 load(const float* p) noexcept {
+  float8 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+void store(float* p, float8 v) noexcept { __builtin_memcpy(p, &v, sizeof v); }
+
+template <activation kind>
+float8 activated(float8 v) noexcept {
+  if constexpr (kind == activation::sigmoid)
+    return math::sigmoid(v);
+  else if constexpr (kind == activation::silu)
+    return math::silu(v);
+  else
+    return math::gelu(v);
+}
+
+template <activation kind>
+void activate_as(const float* x, float* y, std::int64_t n, float bias,
+                 const float* residual) noexcept {
+  const float8 b = math::splat<float8>(bias);
+  std::int64_t i = 0;
+  if (residual)
+    for (; i + lanes <= n; i += lanes)
+      store(y + i, activated<kind>(load(x + i) + b + load(residual + i)));
+  else
+    for (; i + lanes <= n; i += lanes)
+      store(y + i, activated<kind>(load(x + i) + b));
+  if (i == n)
+    return;
+  // The tail as one more vector: every element computed the same way, wherever it sits.
+  float buffer[lanes] = {};
+  for (std::int64_t k = 0; i + k < n; ++k)
+    buffer[k] = x[i + k] + bias + (residual ? residual[i + k] : 0.0f);
+  store(buffer, activated<kind>(load(buffer)));
+  for (std::int64_t k = 0; i + k < n; ++k)
+    y[i + k] = buffer[k];
+}
+
+} // namespace
+
+void activate(const float* x, float* y, std::int64_t n, float bias, const float* residual,
+              activation kind) noexcept {
+  switch (kind) {
+    case activation::sigmoid: activate_as<activation::sigmoid>(x, y, n, bias, residual); break;
+    case activation::silu: activate_as<activation::silu>(x, y, n, bias, residual); break;
+    default: activate_as<activation::gelu>(x, y, n, bias, residual); break;
+  }
+}
+
+float exp_sum(const float* x, float* y, std::int64_t n, float shift) noexcept {
+  const float8 s = math::splat<float8>(shift);
+  float8 sum = math::splat<float8>(0.0f);
+  std::int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const float8 e = math::exp(load(x + i) - s);
+    if (y)
+      store(y + i, e);
+    sum += e;
+  }
+  if (i < n) {
+    // The tail as one more vector; lanes past the row hold -inf, whose e^x is 0.
+    float buffer[lanes];
+    for (std::int64_t k = 0; k < lanes; ++k)
+      buffer[k] = i + k < n ? x[i + k] : -__builtin_inff();
+    const float8 e = math::exp(load(buffer) - s);
+    store(buffer, e);
+    sum += e;
+    for (std::int64_t k = 0; y && i + k < n; ++k)
+      y[i + k] = buffer[k];
+  }
+  float total = 0.0f;
+  for (std::int64_t k = 0; k < lanes; ++k)
+    total += sum[k];
+  return total;
+}
+
+} // namespace hogar::nn::simd::avx2
