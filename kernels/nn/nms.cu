@@ -1,42 +1,15 @@
 // nms.cu: NonMaxSuppression on float32, one block per (item, class) pair: a block-wide argmax
 // picks the best live candidate, which every thread then tests its candidates against. Exactly
-// nms.hpp's greedy order (best score first, ties by lower box index), so the rows match the
-// CPU paths'.
+// nms.hpp's greedy order (best score first, ties by lower box index) and its box arithmetic
+// (nms_geometry.hpp), so the rows match the CPU paths'.
 #include "kernels/nn/nms.cuh"
+#include "kernels/nn/nms_geometry.hpp"
 
 namespace hogar::nn::cuda {
 
 namespace {
 
 constexpr int nms_threads = 256;
-
-struct corners {
-  float x_min, y_min, x_max, y_max;
-};
-
-/// nms.hpp's nms_corners() on the device.
-__device__ __forceinline__ corners corners_of(const float* b, bool center_point_box) {
-  if (center_point_box) {
-    const float half_w = b[2] / 2, half_h = b[3] / 2;
-    return {b[0] - half_w, b[1] - half_h, b[0] + half_w, b[1] + half_h};
-  }
-  return {fminf(b[1], b[3]), fminf(b[0], b[2]), fmaxf(b[1], b[3]), fmaxf(b[0], b[2])};
-}
-
-/// nms.hpp's nms_suppresses() on the device.
-__device__ __forceinline__ bool suppresses(const corners& a, const corners& b, float iou) {
-  const float x0 = fmaxf(a.x_min, b.x_min), x1 = fminf(a.x_max, b.x_max);
-  const float y0 = fmaxf(a.y_min, b.y_min), y1 = fminf(a.y_max, b.y_max);
-  if (x1 <= x0 || y1 <= y0)
-    return false;
-  const float intersection = (x1 - x0) * (y1 - y0);
-  const float area_a = (a.x_max - a.x_min) * (a.y_max - a.y_min);
-  const float area_b = (b.x_max - b.x_min) * (b.y_max - b.y_min);
-  if (area_a <= 0 || area_b <= 0)
-    return false;
-  const float union_area = area_a + area_b - intersection;
-  return union_area > 0 && intersection / union_area > iou;
-}
 
 /// The pair's scratch: flags [boxes], then (8-byte aligned) kept [keep_per_class]; counts of
 /// every pair sit after all pairs' scratch.
@@ -91,9 +64,10 @@ __global__ void nms_select_kernel(const float* __restrict__ boxes,
     __syncthreads();
     if (picked < 0)
       break;
-    const corners p = corners_of(box + picked * 4, s.center_point_box);
+    const nms_box p = nms_corners(box + picked * 4, s.center_point_box);
     for (std::int64_t i = threadIdx.x; i < s.boxes; i += nms_threads)
-      if (live[i] && (i == picked || suppresses(p, corners_of(box + i * 4, s.center_point_box), iou)))
+      if (live[i] &&
+          (i == picked || nms_suppresses(p, nms_corners(box + i * 4, s.center_point_box), iou)))
         live[i] = 0;
     if (threadIdx.x == 0)
       kept[count] = picked;

@@ -14,12 +14,12 @@
 // (op_definition::selects_rows): the rows after the last kept box are -1.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "kernels/nn/nms_geometry.hpp"
 #include "kernels/nn/op.hpp"
 
 namespace hogar::nn {
@@ -39,35 +39,6 @@ struct nms_params {
 };
 
 result<nms_params> nms_params_of(const node_view& view);
-
-/// One box as its corners, whichever format it came in.
-struct nms_box {
-  float x_min, y_min, x_max, y_max;
-};
-
-inline nms_box nms_corners(const float* b, bool center_point_box) noexcept {
-  if (center_point_box) {
-    const float half_w = b[2] / 2, half_h = b[3] / 2;
-    return {b[0] - half_w, b[1] - half_h, b[0] + half_w, b[1] + half_h};
-  }
-  return {std::min(b[1], b[3]), std::min(b[0], b[2]), std::max(b[1], b[3]),
-          std::max(b[0], b[2])};
-}
-
-/// Whether two boxes overlap by more than `iou_threshold` (boxes without area never do).
-inline bool nms_suppresses(const nms_box& a, const nms_box& b, float iou_threshold) noexcept {
-  const float x0 = std::max(a.x_min, b.x_min), x1 = std::min(a.x_max, b.x_max);
-  const float y0 = std::max(a.y_min, b.y_min), y1 = std::min(a.y_max, b.y_max);
-  if (x1 <= x0 || y1 <= y0)
-    return false;
-  const float intersection = (x1 - x0) * (y1 - y0);
-  const float area_a = (a.x_max - a.x_min) * (a.y_max - a.y_min);
-  const float area_b = (b.x_max - b.x_min) * (b.y_max - b.y_min);
-  if (area_a <= 0 || area_b <= 0)
-    return false;
-  const float union_area = area_a + area_b - intersection;
-  return union_area > 0 && intersection / union_area > iou_threshold;
-}
 
 /// The thresholds of one call, read from the kernel's inputs (host pointers).
 struct nms_thresholds {

@@ -119,25 +119,12 @@ private:
 } // namespace
 
 result<std::unique_ptr<operation>> make_classify(const graph::operator_spec& spec) {
+  auto condition = read_label_condition(spec);
+  if (!condition)
+    return condition.error();
   graph::param_reader params{spec};
-  const auto& labels = params.get_strings("labels");
-  if (labels.empty())
-    return param_error(spec, "labels", "needs at least one label");
-  const auto& label = params.get_string("label");
-  std::optional<std::int64_t> label_index;
-  if (!label.empty()) {
-    auto it = std::find(labels.begin(), labels.end(), label);
-    if (it == labels.end())
-      return param_error(spec, "label",
-                         fmt::format("'{}' is not one of labels [{}]", label,
-                                     fmt::join(labels, ", ")));
-    label_index = it - labels.begin();
-  }
-  double threshold = params.get_number("threshold");
-  if (std::isnan(threshold))
-    return param_error(spec, "threshold", "must be a number, got NaN");
   return std::unique_ptr<operation>{std::make_unique<classify_operation>(
-    labels.size(), label_index, threshold, params.get_string("tensor"))};
+    condition->label_count, condition->label, condition->threshold, params.get_string("tensor"))};
 }
 
 result<std::unique_ptr<operation>> make_threshold(const graph::operator_spec& spec) {

@@ -1,5 +1,8 @@
 #include "kernels/ops/common.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -92,6 +95,28 @@ result<const tensor_signature*> pick_signature(const record_signature& in, const
   auto held = names.empty() ? std::string{"none"} : fmt::format("{}", fmt::join(names, ", "));
   return fail(errc::invalid_argument,
               fmt::format("{}: its input never holds tensor '{}' (it holds: {})", kind, name, held));
+}
+
+result<label_condition> read_label_condition(const graph::operator_spec& spec) {
+  graph::param_reader params{spec};
+  const auto& labels = params.get_strings("labels");
+  if (labels.empty())
+    return param_error(spec, "labels", "needs at least one label");
+  label_condition out;
+  out.label_count = labels.size();
+  const auto& label = params.get_string("label");
+  if (!label.empty()) {
+    auto it = std::find(labels.begin(), labels.end(), label);
+    if (it == labels.end())
+      return param_error(spec, "label",
+                         fmt::format("'{}' is not one of labels [{}]", label,
+                                     fmt::join(labels, ", ")));
+    out.label = it - labels.begin();
+  }
+  out.threshold = params.get_number("threshold");
+  if (std::isnan(out.threshold))
+    return param_error(spec, "threshold", "must be a number, got NaN");
+  return out;
 }
 
 } // namespace hogar::ops

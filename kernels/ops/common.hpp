@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,6 +85,17 @@ std::string tensor_names(const record& r);
 /// "operator 'crop1' (crop): parameter 'height': must be at least 1".
 error_info param_error(const graph::operator_spec& spec, std::string_view param,
                        std::string_view message);
+
+/// The `labels`, `label` and `threshold` parameters of a condition that asks about one label
+/// (classify, detected): at least one label; `label` one of them, or empty for any; a
+/// threshold that is a number. Errors name the operator and the parameter.
+struct label_condition {
+  std::size_t label_count = 0;
+  /// Index into labels of the label asked about; nullopt: any label.
+  std::optional<std::int64_t> label;
+  double threshold = 0;
+};
+result<label_condition> read_label_condition(const graph::operator_spec& spec);
 
 /// Index of the largest element of `t` (flattened; the first on ties) and its value; `t` must
 /// have at least one element.

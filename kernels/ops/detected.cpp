@@ -124,28 +124,15 @@ private:
 } // namespace
 
 result<std::unique_ptr<operation>> make_detected(const graph::operator_spec& spec) {
+  auto condition = read_label_condition(spec);
+  if (!condition)
+    return condition.error();
   graph::param_reader params{spec};
-  const auto& labels = params.get_strings("labels");
-  if (labels.empty())
-    return param_error(spec, "labels", "needs at least one label");
-  const auto& label = params.get_string("label");
-  std::optional<std::int64_t> label_index;
-  if (!label.empty()) {
-    auto it = std::find(labels.begin(), labels.end(), label);
-    if (it == labels.end())
-      return param_error(spec, "label",
-                         fmt::format("'{}' is not one of labels [{}]", label,
-                                     fmt::join(labels, ", ")));
-    label_index = it - labels.begin();
-  }
-  double threshold = params.get_number("threshold");
-  if (std::isnan(threshold))
-    return param_error(spec, "threshold", "must be a number, got NaN");
   for (auto param : {"selected", "scores"})
     if (params.get_string(param).empty())
       return param_error(spec, param, "must name a tensor of the input");
   return std::unique_ptr<operation>{std::make_unique<detected_operation>(
-    labels.size(), label_index, threshold, params.get_string("selected"),
+    condition->label_count, condition->label, condition->threshold, params.get_string("selected"),
     params.get_string("scores"))};
 }
 
