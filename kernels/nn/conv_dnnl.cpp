@@ -218,6 +218,7 @@ std::optional<cpu_kernel> bind_conv_dnnl(const conv_params& p, const tensor& wei
 
   cpu_kernel k;
   k.name = "oneDNN " + state->implementation + (c.has_residual ? ", residual summed" : "");
+  k.runs_on_openmp = true;
   k.layouts.reads = dnnl_layout_tag(*c.src_fixed);
   k.layouts.writes = dnnl_layout_tag(*c.dst_fixed);
   if (c.has_residual) {

@@ -183,6 +183,7 @@ std::optional<cpu_kernel> bind_conv_transpose_dnnl(const conv_transpose_params& 
 
   cpu_kernel k;
   k.name = "oneDNN deconvolution " + state->implementation;
+  k.runs_on_openmp = true;
   k.workspace_bytes = reserved_workspace(state->workspace_bytes);
   k.run = [state](const cpu_buffers& io) {
     const auto& engine = dnnl_cpu_engine();

@@ -49,6 +49,9 @@ std::int64_t threads_of(const cpu_buffers& io) {
 
 blasint blas(std::int64_t v) { return static_cast<blasint>(v); }
 
+/// Below this many multiply-adds a Gemm stays on OpenBLAS and the pool (choose_gemm_kernel).
+constexpr std::int64_t openmp_work_min = std::int64_t{1} << 22;
+
 /// Products larger than this many elements (A or Y) are not timed: binding must stay quick
 /// and light, and for a product that large oneDNN's kernels are at least as fast.
 constexpr std::int64_t timed_elements_max = std::int64_t{1} << 22;
@@ -90,6 +93,12 @@ cpu_kernel choose_gemm_kernel(cpu_kernel blas, cpu_kernel dnnl, const gemm_param
                               const tensor& b, const tensor* c, bool bf16) {
   if (p.m * p.k > timed_elements_max || p.m * p.n > timed_elements_max)
     return dnnl;
+  // Too little work to pay for waking oneDNN's OpenMP team, whose threads then spin on the
+  // cores the pool's workers run the model's other nodes on. Timed alone oneDNN may still win
+  // such a product, but inside a run it made BERT's pooler ([8, 128] x [128, 128]) take 1 to
+  // 2 ms instead of 0.05, and every other node of the model twice as slow.
+  if (p.m * p.n * p.k < openmp_work_min)
+    return blas;
   using key_t = std::tuple<std::int64_t, std::int64_t, std::int64_t, bool, bool, bool, int, bool>;
   static std::mutex mutex;
   static std::map<key_t, bool> decided;

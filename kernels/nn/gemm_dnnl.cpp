@@ -122,6 +122,7 @@ std::optional<cpu_kernel> bind_gemm_dnnl(const gemm_params& p, const tensor& b, 
 
   cpu_kernel k;
   k.name = "oneDNN matmul " + implementation;
+  k.runs_on_openmp = true;
   k.workspace_bytes = reserved_workspace(state->workspace_bytes);
   k.run = [state](const cpu_buffers& io) {
     const auto& engine = dnnl_cpu_engine();

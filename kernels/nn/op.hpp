@@ -125,6 +125,9 @@ struct cpu_kernel {
   /// What computes it, as `hogar model ops --model` and `hogar model profile` say: "oneDNN
   /// brg:avx512_core", "OpenBLAS sgemm"; empty: hogar's own kernel.
   std::string name;
+  /// Runs on oneDNN's OpenMP team rather than the instance's pool: the executor lets the
+  /// pool's spinning workers sleep first (thread_pool::rest).
+  bool runs_on_openmp = false;
 };
 
 /// Which element types the GPU executor runs an op with.

@@ -129,9 +129,11 @@ void thread_pool::worker_loop() {
   for (;;) {
     if (wake_.load(std::memory_order_acquire) == seen) {
       const auto until = std::chrono::steady_clock::now() + worker_spin;
+      const auto resting = rest_.load(std::memory_order_relaxed);
       for (int spins = 0; wake_.load(std::memory_order_acquire) == seen; ++spins) {
         cpu_relax();
-        if (spins % 64 == 63 && std::chrono::steady_clock::now() > until) {
+        if (rest_.load(std::memory_order_relaxed) != resting ||
+            (spins % 64 == 63 && std::chrono::steady_clock::now() > until)) {
           wake_.wait(seen, std::memory_order_acquire);
           break;
         }
@@ -166,6 +168,10 @@ void thread_pool::run_chunks() {
     }
     done_.fetch_add(1, std::memory_order_acq_rel);
   }
+}
+
+void thread_pool::rest() noexcept {
+  rest_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void thread_pool::parallel_for(std::int64_t n, std::int64_t grain,

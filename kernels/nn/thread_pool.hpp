@@ -51,6 +51,11 @@ public:
   void parallel_for(std::int64_t n, std::int64_t grain,
                     const std::function<void(std::int64_t, std::int64_t)>& fn);
 
+  /// Workers still spinning for the next job go to sleep now: the caller is about to run a
+  /// kernel on oneDNN's OpenMP team, whose threads need the cores (a spinning worker would
+  /// take one from them, and the team's closing barrier waits for the slowest thread).
+  void rest() noexcept;
+
 private:
   /// Notes the CPU clock of the calling thread, the first time it works for this pool.
   void register_thread();
@@ -76,6 +81,8 @@ private:
   std::atomic<std::int64_t> done_{0};
   /// The generation workers wait on (futex): bumped for every job and for the stop.
   std::atomic<std::uint32_t> wake_{0};
+  /// Bumped by rest(): a worker that sees it change stops spinning.
+  std::atomic<std::uint32_t> rest_{0};
   std::atomic<bool> stop_{false};
   std::mutex failure_mutex_;
   std::exception_ptr failure_;

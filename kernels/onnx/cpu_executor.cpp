@@ -241,6 +241,8 @@ private:
           out[o] = n.outputs[o] < 0
                      ? nullptr
                      : const_cast<void*>(c.value_data[static_cast<std::size_t>(n.outputs[o])]);
+        if (c.kernels[current].runs_on_openmp)
+          pool_->rest();
         if (!node_ns) {
           c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool_.get()});
           continue;
