@@ -68,13 +68,10 @@ cudaError_t launch_gather(int element_bytes, const void* data, const void* indic
   const std::int64_t n = outer * count * inner;
   if (n == 0)
     return cudaSuccess;
-  switch (element_bytes) {
-    case 1: return launch<std::uint8_t>(data, indices, indices_int64, out, extent, inner, count, n, f, stream);
-    case 2: return launch<std::uint16_t>(data, indices, indices_int64, out, extent, inner, count, n, f, stream);
-    case 4: return launch<std::uint32_t>(data, indices, indices_int64, out, extent, inner, count, n, f, stream);
-    case 8: return launch<std::uint64_t>(data, indices, indices_int64, out, extent, inner, count, n, f, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_word(static_cast<std::size_t>(element_bytes), [&](auto w) {
+    using T = typename decltype(w)::type;
+    return launch<T>(data, indices, indices_int64, out, extent, inner, count, n, f, stream);
+  });
 }
 
 } // namespace hogar::nn::cuda

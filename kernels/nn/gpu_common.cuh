@@ -5,6 +5,7 @@
 // had nothing to do), so that the caller can name the node whose launch failed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <cuda_runtime_api.h>
@@ -93,5 +94,23 @@ __device__ __forceinline__ std::int64_t grid_stride() {
 }
 
 #endif
+
+/// Calls fn(word<T>{}) with T the unsigned integer of `bytes` bytes (1, 2, 4 or 8) and returns
+/// what it returns: data movement (transpose, pad, gather, where) copies the elements of any
+/// dtype as such words. cudaErrorInvalidValue for another size.
+template <class T>
+struct word {
+  using type = T;
+};
+template <class F>
+cudaError_t with_word(std::size_t bytes, F&& fn) {
+  switch (bytes) {
+    case 1: return fn(word<std::uint8_t>{});
+    case 2: return fn(word<std::uint16_t>{});
+    case 4: return fn(word<std::uint32_t>{});
+    case 8: return fn(word<std::uint64_t>{});
+    default: return cudaErrorInvalidValue;
+  }
+}
 
 } // namespace hogar::nn::cuda

@@ -37,14 +37,11 @@ cudaError_t launch_transpose(const void* x, void* y, std::size_t element_size, c
     n *= out.v[d];
   if (n == 0)
     return cudaSuccess;
-  switch (element_size) {
-    case 1: launch<std::uint8_t>(x, y, out, in_strides, n, stream); break;
-    case 2: launch<std::uint16_t>(x, y, out, in_strides, n, stream); break;
-    case 4: launch<std::uint32_t>(x, y, out, in_strides, n, stream); break;
-    case 8: launch<std::uint64_t>(x, y, out, in_strides, n, stream); break;
-    default: return cudaErrorInvalidValue;
-  }
-  return cudaGetLastError();
+  return with_word(element_size, [&](auto w) {
+    using T = typename decltype(w)::type;
+    launch<T>(x, y, out, in_strides, n, stream);
+    return cudaGetLastError();
+  });
 }
 
 } // namespace hogar::nn::cuda

@@ -64,13 +64,10 @@ cudaError_t launch_where(int element_bytes, const void* c, const void* x, const 
     return cudaErrorInvalidValue;
   if (n == 0)
     return cudaSuccess;
-  switch (element_bytes) {
-    case 1: return launch<std::uint8_t>(c, x, y, z, out, c_strides, x_strides, y_strides, n, stream);
-    case 2: return launch<std::uint16_t>(c, x, y, z, out, c_strides, x_strides, y_strides, n, stream);
-    case 4: return launch<std::uint32_t>(c, x, y, z, out, c_strides, x_strides, y_strides, n, stream);
-    case 8: return launch<std::uint64_t>(c, x, y, z, out, c_strides, x_strides, y_strides, n, stream);
-    default: return cudaErrorInvalidValue;
-  }
+  return with_word(static_cast<std::size_t>(element_bytes), [&](auto w) {
+    using T = typename decltype(w)::type;
+    return launch<T>(c, x, y, z, out, c_strides, x_strides, y_strides, n, stream);
+  });
 }
 
 } // namespace hogar::nn::cuda
