@@ -13,7 +13,6 @@
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -32,10 +31,10 @@ inline float4 load(const float* p) noexcept {
   return v;
 }
 inline void store(float* p, float4 v) noexcept { std::memcpy(p, &v, sizeof v); }
-inline float4 splat(float x) noexcept { return float4{} + x; }
+inline float4 splat(float x) noexcept { return math::splat<float4>(x); }
 /// std::max and std::min lane by lane, NaN handling included (a NaN `a` is kept).
-inline float4 max(float4 a, float4 b) noexcept { return a < b ? b : a; }
-inline float4 min(float4 a, float4 b) noexcept { return b < a ? b : a; }
+inline float4 max(float4 a, float4 b) noexcept { return math::max(a, b); }
+inline float4 min(float4 a, float4 b) noexcept { return math::min(a, b); }
 /// x > 0 ? x : 0 lane by lane (a NaN becomes 0, as in epilogue.hpp's Relu).
 inline float4 relu(float4 x) noexcept {
   const float4 zero = splat(0.0f);
