@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -51,14 +52,21 @@ TEST_CASE("the pool counts the CPU time of its threads other than the caller") {
   thread_pool pool{2};
   CHECK(pool.workers_cpu_ns() == 0);
   std::atomic<std::uint64_t> sink{0};
-  for (int round = 0; round < 20; ++round)
-    pool.parallel_for(64, 1, [&](std::int64_t b, std::int64_t e) {
-      std::uint64_t x = 0;
-      for (auto i = b; i < e; ++i)
-        for (int k = 0; k < 20000; ++k)
-          x += static_cast<std::uint64_t>(k) * static_cast<std::uint64_t>(i);
-      sink += x;
+  // Regions until the worker has run 16 chunks of 2 ms each: on a loaded machine the caller
+  // may run most chunks itself, and the worker's share must stay well above what an idle
+  // worker spins (and is counted for) before it sleeps, as the later pool's does below.
+  const auto caller = std::this_thread::get_id();
+  std::atomic<int> worker_chunks{0};
+  for (int round = 0; round < 10000 && worker_chunks < 16; ++round)
+    pool.parallel_for(2, 1, [&](std::int64_t, std::int64_t) {
+      // Busy for 2 ms of wall time: CPU time for whichever thread runs it.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+      while (std::chrono::steady_clock::now() < until)
+        ++sink;
+      if (std::this_thread::get_id() != caller)
+        ++worker_chunks;
     });
+  REQUIRE(worker_chunks >= 16);
   CHECK(pool.workers_cpu_ns() > 0);
   // A pool made later on the same thread counts only what its threads use from then on.
   thread_pool later{2};
