@@ -98,8 +98,10 @@ void maybe_finish(caf::event_based_actor* self, driver_state& s) {
   self->quit();
 }
 
-/// Sends the next request; `offset_ns` is now, as the caller read it.
-void send_one(caf::event_based_actor* self, const state_ptr& shared, std::int64_t offset_ns);
+/// Sends the next request; `offset_ns` is now, as the caller read it, and `scheduled_ns` when
+/// the schedule meant it to go.
+void send_one(caf::event_based_actor* self, const state_ptr& shared, std::int64_t offset_ns,
+              std::int64_t scheduled_ns);
 
 /// Closed loop: sends the next request unless a limit says stop.
 void closed_loop_next(caf::event_based_actor* self, const state_ptr& shared) {
@@ -112,7 +114,7 @@ void closed_loop_next(caf::event_based_actor* self, const state_ptr& shared) {
   else if (s.past_duration(static_cast<double>(now)))
     stop_sending(s, s.duration_ns());
   else
-    send_one(self, shared, now);
+    send_one(self, shared, now, now);
 }
 
 /// Open loop: sends every request whose arrival is due (all of them at once when the actor
@@ -127,7 +129,7 @@ void open_loop_arrivals(caf::event_based_actor* self, const state_ptr& shared) {
     } else if (s.past_duration(s.next_arrival_ns)) {
       stop_sending(s, s.duration_ns());
     } else if (s.next_arrival_ns <= now) {
-      send_one(self, shared, s.elapsed_ns());
+      send_one(self, shared, s.elapsed_ns(), static_cast<std::int64_t>(s.next_arrival_ns));
       s.next_arrival_ns += s.next_gap_ns();
     } else {
       auto wait = std::chrono::nanoseconds(static_cast<std::int64_t>(s.next_arrival_ns - now));
@@ -138,7 +140,8 @@ void open_loop_arrivals(caf::event_based_actor* self, const state_ptr& shared) {
   maybe_finish(self, s);
 }
 
-void send_one(caf::event_based_actor* self, const state_ptr& shared, std::int64_t offset_ns) {
+void send_one(caf::event_based_actor* self, const state_ptr& shared, std::int64_t offset_ns,
+              std::int64_t scheduled_ns) {
   auto& s = *shared;
   auto index = s.sent++;
   // Until sending stops, the window reaches to the latest send.
@@ -148,12 +151,13 @@ void send_one(caf::event_based_actor* self, const state_ptr& shared, std::int64_
   // guards against a target that is gone.
   auto guard = std::chrono::milliseconds(s.plan.timeout_ms > 0 ? 2 * s.plan.timeout_ms + 5000
                                                                : 600'000);
-  auto on_done = [self, shared, index, offset_ns](bool ok, std::string error,
+  auto on_done = [self, shared, index, offset_ns, scheduled_ns](bool ok, std::string error,
                                                   infer_reply* reply) {
     auto& s = *shared;
     request_outcome outcome;
     outcome.index = index;
     outcome.send_offset_ns = offset_ns;
+    outcome.scheduled_offset_ns = std::min(scheduled_ns, offset_ns);
     outcome.latency_ns = s.elapsed_ns() - offset_ns;
     outcome.ok = ok;
     outcome.error = std::move(error);

@@ -65,6 +65,9 @@ struct request_outcome {
   std::size_t index = 0;
   /// When the request was sent, nanoseconds since the driver started.
   std::int64_t send_offset_ns = 0;
+  /// When the schedule meant it to go: the open loop's arrival time (a driver that ran late
+  /// sends it a little after, never before); the send time in a closed loop.
+  std::int64_t scheduled_offset_ns = 0;
   std::int64_t latency_ns = 0;
   bool ok = false;
   /// Set when !ok.

@@ -70,6 +70,16 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
           const std::string& error, const served_trace& trace, errc code) {
   auto& st = self->state;
   auto& node = *st.node;
+  // The cache's fill goes first: in one process it then reaches the cache's mailbox before
+  // the answer can reach the client, so the client's next request for the same key hits.
+  if (state == edge_state::present && st.wiring.fill_target) {
+    auto& cache = *st.wiring.fill_target;
+    auto& cache_node = st.init.topo->ops[*node.fills_cache];
+    std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
+    if (auto* actor = cache.live(replica))
+      self->send(*actor, fill_atom::value,
+                 edge_value{ctx, 0, state, value, std::string{}, nullptr, errc::none});
+  }
   for (std::size_t i = 0; i < node.consumers.size(); ++i) {
     auto& edge = node.consumers[i];
     auto& target = *st.wiring.consumers[i];
@@ -106,14 +116,6 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
       st.sent.keep(static_cast<std::uint32_t>(node.consumers.size() + k), ctx->ingress,
                    std::move(out), replay_hold{st.wiring.replay, bytes});
     }
-  }
-  if (state == edge_state::present && st.wiring.fill_target) {
-    auto& cache = *st.wiring.fill_target;
-    auto& cache_node = st.init.topo->ops[*node.fills_cache];
-    std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
-    if (auto* actor = cache.live(replica))
-      self->send(*actor, fill_atom::value,
-                 edge_value{ctx, 0, state, value, std::string{}, nullptr, errc::none});
   }
 }
 
