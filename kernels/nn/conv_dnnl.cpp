@@ -230,6 +230,7 @@ std::optional<cpu_kernel> bind_conv_dnnl(const conv_params& p, const tensor& wei
     state->output_native = output != plain_layout;
     if (state->shape.has_residual && inputs.size() > residual_input)
       state->residual_desc = dnnl_desc(state->shape.dst, inputs[residual_input]);
+    return true;
   };
   k.workspace_bytes = reserved_workspace(state->workspace_bytes);
   k.run = [state](const cpu_buffers& io) {

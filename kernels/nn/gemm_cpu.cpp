@@ -90,14 +90,16 @@ bool second_is_faster(cpu_kernel& first, cpu_kernel& second, const gemm_params& 
 /// permission, as TensorRT's precision flags are: a small product OpenBLAS does faster in
 /// float32 stays there.
 cpu_kernel choose_gemm_kernel(cpu_kernel blas, cpu_kernel dnnl, const gemm_params& p,
-                              const tensor& b, const tensor* c, bool bf16) {
+                              const tensor& b, const tensor* c, bool bf16, bool after_openmp) {
   if (p.m * p.k > timed_elements_max || p.m * p.n > timed_elements_max)
     return dnnl;
   // Too little work to pay for waking oneDNN's OpenMP team, whose threads then spin on the
   // cores the pool's workers run the model's other nodes on. Timed alone oneDNN may still win
   // such a product, but inside a run it made BERT's pooler ([8, 128] x [128, 128]) take 1 to
-  // 2 ms instead of 0.05, and every other node of the model twice as slow.
-  if (p.m * p.n * p.k < openmp_work_min)
+  // 2 ms instead of 0.05, and every other node of the model twice as slow. After a oneDNN
+  // kernel that team is awake anyway: ResNet-18's last Gemm ([1, 512] x [512, 1000]) takes
+  // 0.13 ms there and 0.46 ms on OpenBLAS, whose packing of B on each call dominates.
+  if (p.m * p.n * p.k < openmp_work_min && !after_openmp)
     return blas;
   using key_t = std::tuple<std::int64_t, std::int64_t, std::int64_t, bool, bool, bool, int, bool>;
   static std::mutex mutex;
@@ -197,7 +199,8 @@ result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
       (!params->has_c || (c && c->type() == dtype::float32)))
     if (auto dnnl_kernel = bind_gemm_dnnl(*params, *b, c, *precision == "bf16"))
       return std::optional{choose_gemm_kernel(std::move(blas_kernel), std::move(*dnnl_kernel),
-                                              *params, *b, c, *precision == "bf16")};
+                                              *params, *b, c, *precision == "bf16",
+                                              view.after_openmp)};
   return std::optional{std::move(blas_kernel)};
 }
 

@@ -59,6 +59,9 @@ struct node_view {
   /// The values of inputs known before any request (initializers, folded constants); null
   /// for the others. Same length as `inputs`.
   std::span<const tensor* const> constants;
+  /// Whether a kernel before this one in the plan runs on oneDNN's OpenMP team, whose threads
+  /// then spin on the cores: a small product is faster on that team than on the pool.
+  bool after_openmp = false;
 
   /// Whether optional input i is given.
   bool has(std::size_t i) const noexcept { return node.has_input(i) && i < inputs.size(); }
@@ -113,8 +116,9 @@ struct layout_traits {
   /// layout, the executor places them at one address and the kernel skips its copy; -1: none.
   int in_place_input = -1;
   /// Told the layouts the pass chose before the first run (one per node input, plain for an
-  /// omitted one; output 0); null for kernels that need not know (element-wise ones).
-  std::function<void(std::span<const layout_tag> inputs, layout_tag output)> use;
+  /// omitted one; output 0); null for kernels that need not know (element-wise ones). Answers
+  /// whether the kernel then runs on oneDNN's OpenMP team (cpu_kernel::runs_on_openmp).
+  std::function<bool(std::span<const layout_tag> inputs, layout_tag output)> use;
 };
 
 /// A node bound to its shapes for a CPU path.
@@ -126,7 +130,9 @@ struct cpu_kernel {
   /// brg:avx512_core", "OpenBLAS sgemm"; empty: hogar's own kernel.
   std::string name;
   /// Runs on oneDNN's OpenMP team rather than the instance's pool: the executor lets the
-  /// pool's spinning workers sleep first (thread_pool::rest).
+  /// pool's spinning workers sleep first (thread_pool::rest), and runs the kernels after it on
+  /// the calling thread alone while that team's threads spin. Set when bound, or by
+  /// layouts.use once the layouts are known.
   bool runs_on_openmp = false;
 };
 

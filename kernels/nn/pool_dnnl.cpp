@@ -131,6 +131,8 @@ void attach_dnnl_pooling(cpu_kernel& k, const pool_params& p) {
     // oneDNN's fast pooling writes the layout it reads; for one element per channel that is
     // the plain layout's bytes as well.
     state->output = one_per_channel && output == plain_layout ? input : output;
+    // A plain input is pooled by hogar's kernel on the pool; any other by oneDNN.
+    return input != plain_layout;
   };
   k.run = [state](const cpu_buffers& io) {
     if (state->input == plain_layout) {

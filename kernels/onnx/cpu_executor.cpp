@@ -130,8 +130,10 @@ private:
     compiled_plan c;
     c.p = std::move(p);
     const auto& nodes = c.p.nodes();
+    bool after_openmp = false;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       auto view = c.p.view(i);
+      view.after_openmp = after_openmp;
       const auto& n = nodes[i];
       std::optional<nn::cpu_kernel> kernel;
       const bool fast_path = options_.device == nn::device::cpu;
@@ -156,6 +158,7 @@ private:
         c.fallbacks.push_back(fast_path);
       }
       c.workspace_bytes = std::max(c.workspace_bytes, kernel->workspace_bytes);
+      after_openmp = after_openmp || kernel->runs_on_openmp;
       c.kernels.push_back(std::move(*kernel));
     }
     // Activations between oneDNN kernels stay in oneDNN's layout (layout_pass.hpp).
@@ -231,6 +234,13 @@ private:
         if (values[v].alias_of >= 0)
           c.value_data[v] = c.value_data[static_cast<std::size_t>(values[v].alias_of)];
       const auto nodes = c.p.nodes();
+      // Once a oneDNN kernel has run, its OpenMP team's threads spin for milliseconds after
+      // each call (libgomp's default wait policy; ~10 ms on a 2-core AMD EPYC): a pool worker
+      // woken then waits for a time slice on a busy core and the caller for it, so hogar's
+      // kernels after it run on the calling thread alone (the yolo example model, 2 threads:
+      // 0.57 ms a run instead of 0.70; ResNet-18's last Gemm on OpenBLAS 0.46 ms instead of
+      // 0.9). Decided by position, not by time, so every run of a plan splits its work alike.
+      bool openmp_spinning = false;
       for (current = 0; current < nodes.size(); ++current) {
         const auto& n = nodes[current];
         auto& in = c.node_inputs[current];
@@ -241,14 +251,19 @@ private:
           out[o] = n.outputs[o] < 0
                      ? nullptr
                      : const_cast<void*>(c.value_data[static_cast<std::size_t>(n.outputs[o])]);
-        if (c.kernels[current].runs_on_openmp)
+        auto* pool = pool_.get();
+        if (c.kernels[current].runs_on_openmp) {
           pool_->rest();
+          openmp_spinning = true;
+        } else if (openmp_spinning) {
+          pool = nullptr;
+        }
         if (!node_ns) {
-          c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool_.get()});
+          c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool});
           continue;
         }
         auto start = std::chrono::steady_clock::now();
-        c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool_.get()});
+        c.kernels[current].run(nn::cpu_buffers{in, out, workspace, pool});
         (*node_ns)[current] += std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::steady_clock::now() - start)
                                  .count();

@@ -130,7 +130,7 @@ std::vector<layout_tag> choose_layouts(const plan& p, std::span<nn::cpu_kernel> 
     auto output = n.outputs.size() == 1 && n.outputs[0] >= 0
                     ? tag[static_cast<std::size_t>(n.outputs[0])]
                     : plain_layout;
-    use(inputs, output);
+    kernels[i].runs_on_openmp = use(inputs, output);
   }
   return tag;
 }

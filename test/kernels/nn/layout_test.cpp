@@ -11,8 +11,10 @@
 namespace hogar::test {
 namespace {
 
-/// The layouts the pass chooses for `m` on the fast CPU path (without optimize()'s fusions).
-std::vector<nn::layout_tag> layouts_of(const model_with_inputs& m, const onnx::plan& p) {
+/// The layouts the pass chooses for `m` on the fast CPU path (without optimize()'s fusions);
+/// with `bound`, the kernels too, as the pass left them.
+std::vector<nn::layout_tag> layouts_of(const model_with_inputs& m, const onnx::plan& p,
+                                       std::vector<nn::cpu_kernel>* bound = nullptr) {
   std::vector<nn::cpu_kernel> kernels;
   for (std::size_t i = 0; i < p.nodes().size(); ++i) {
     const auto& n = p.nodes()[i];
@@ -30,7 +32,21 @@ std::vector<nn::layout_tag> layouts_of(const model_with_inputs& m, const onnx::p
     }
     kernels.push_back(std::move(*k));
   }
-  return onnx::choose_layouts(p, kernels);
+  auto tags = onnx::choose_layouts(p, kernels);
+  if (bound)
+    *bound = std::move(kernels);
+  return tags;
+}
+
+/// The index of the node whose first output is `value`.
+std::size_t node_writing(const onnx::plan& p, const std::string& value) {
+  for (std::size_t i = 0; i < p.nodes().size(); ++i) {
+    auto out = p.nodes()[i].outputs[0];
+    if (out >= 0 && p.values()[static_cast<std::size_t>(out)].name == value)
+      return i;
+  }
+  FAIL("no node writes ", value);
+  return 0;
 }
 
 /// The layout chosen for the output of the node named `node`.
@@ -117,6 +133,48 @@ TEST_CASE("a MaxPool whose output must be plain takes plain input: the Conv befo
   auto tags = layouts_of(m, *p);
   CHECK(layout_of(*p, tags, pooled) == nn::plain_layout);
   CHECK(layout_of(*p, tags, c1) == nn::plain_layout);
+}
+
+TEST_CASE("a pooling runs on oneDNN's OpenMP team when it reads oneDNN's layout, on the pool when it reads plain") {
+  for (bool flattened : {false, true}) {
+    CAPTURE(flattened);
+    model_builder b{13, 9};
+    auto x = b.value(data({1, 16, 8, 8}));
+    auto c1 = conv(b, x, 16, 16);
+    auto pooled = b.node("MaxPool", {c1}, {ints("kernel_shape", {2, 2}), ints("strides", {2, 2})});
+    // A Conv after the pooling keeps oneDNN's layout; Flatten (a view) makes it plain.
+    auto m = b.finish(flattened ? b.node("Flatten", {pooled}) : conv(b, pooled, 16, 8));
+    auto p = onnx::plan::make(m.model, m.inputs);
+    REQUIRE(p.has_value());
+    std::vector<nn::cpu_kernel> kernels;
+    auto tags = layouts_of(m, *p, &kernels);
+    const bool blocked = layout_of(*p, tags, c1) != nn::plain_layout;
+    CHECK(blocked == !flattened);
+    CHECK(kernels[node_writing(*p, c1)].runs_on_openmp);
+    // The executor lets the pool's workers sleep before it, and runs what follows it on the
+    // calling thread alone, by this flag.
+    CHECK(kernels[node_writing(*p, pooled)].runs_on_openmp == blocked);
+  }
+}
+
+TEST_CASE("hogar's kernels after a oneDNN kernel run on the calling thread and leave the pool's workers idle") {
+  model_builder b{13, 10};
+  auto x = b.value(data({1, 16, 128, 128}));
+  auto c1 = conv(b, x, 16, 16);
+  // Transpose and Sigmoid are hogar's kernels, split over the pool when they run on it.
+  auto t = b.node("Transpose", {c1}, {ints("perm", {0, 1, 3, 2})});
+  auto m = b.finish(b.node("Sigmoid", {t}));
+  check_fast_path_matches_reference(m);
+  onnx::executor_options options;
+  options.device = nn::device::cpu;
+  options.intra_op_threads = 2;
+  auto exec = onnx::make_executor(m.model, options);
+  REQUIRE(exec.has_value());
+  for (int run = 0; run < 20; ++run)
+    REQUIRE((*exec)->run(m.inputs).has_value());
+  // On the pool, 20 runs of two kernels over 262144 values each would keep a worker busy
+  // for milliseconds (and spinning for one after each); alone, it never wakes.
+  CHECK((*exec)->pool_cpu_ns() < 2'000'000);
 }
 
 } // namespace hogar::test
