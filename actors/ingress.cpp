@@ -107,7 +107,9 @@ void finish(self_ptr self, request_id id, ingress_state::in_flight& entry) {
   if (reply) {
     reply->served = std::move(entry.served);
     ++st.stats.completed;
-    st.stats.completed_ns += std::max<std::int64_t>(0, now_ns(self) - entry.accepted_ns);
+    const auto latency = std::max<std::int64_t>(0, now_ns(self) - entry.accepted_ns);
+    st.stats.completed_ns += latency;
+    st.feedback.remember(entry.answer_id, reply->outputs, reply->served, latency, now_ns(self));
     st.stats.last_completed_unix_ms = unix_ms_now();
     entry.promise.deliver(std::move(*reply));
   } else {
@@ -331,6 +333,13 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
     ++st.stats.rejected;
     return make_error(matched.error());
   }
+  // The id is kept with the answer for feedback: bounded like everything a client sends.
+  if (req.client_id.size() > max_answer_id_bytes) {
+    ++st.stats.rejected;
+    return make_error(errc::invalid_argument,
+                      fmt::format("request id: at most {} bytes, got {}", max_answer_id_bytes,
+                                  req.client_id.size()));
+  }
   if (st.requests.size() >= st.init.options.max_in_flight) {
     ++st.stats.rejected;
     return make_error(errc::overloaded,
@@ -360,6 +369,7 @@ caf::result<infer_reply> on_infer(self_ptr self, infer_request& req) {
                     : now + timeout_ms * 1'000'000;
   auto& entry = st.requests[id];
   entry.promise = self->make_response_promise();
+  entry.answer_id = req.client_id.empty() ? std::to_string(id) : std::move(req.client_id);
   entry.accepted_ns = now;
   entry.deadline_ns = deadline;
   entry.inputs.reserve(g.inputs.size());
@@ -451,6 +461,7 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
   st.route_pickers.resize(st.init.routed.size());
   st.epoch = st.init.epoch;
   st.stats.epoch = st.epoch;
+  st.feedback = feedback_ledger{st.init.options.feedback};
   self->set_exit_handler([self](caf::exit_msg& msg) {
     // Every accepted request gets an answer, also when the graph goes away under it.
     fail_all(self, fmt::format("graph '{}' was stopped before it finished",
@@ -490,7 +501,14 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
     [self](stats_atom) {
       auto stats = self->state.stats;
       stats.in_flight = self->state.requests.size();
+      stats.outcomes = self->state.feedback.outcomes();
       return stats;
+    },
+    [self](feedback_atom, const feedback& f) -> caf::result<feedback_receipt> {
+      auto receipt = self->state.feedback.score(f, now_ns(self));
+      if (!receipt)
+        return make_error(receipt.error());
+      return std::move(*receipt);
     },
   };
 }

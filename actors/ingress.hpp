@@ -18,6 +18,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/edge_ledger.hpp"
+#include "actors/feedback_ledger.hpp"
 #include "actors/messages.hpp"
 #include "actors/replay_budget.hpp"
 #include "actors/replica_set.hpp"
@@ -26,6 +27,9 @@
 #include "scheduling/least_outstanding.hpp"
 
 namespace hogar {
+
+/// The longest client id of a request (KServe's "id") an ingress accepts.
+inline constexpr std::size_t max_answer_id_bytes = 256;
 
 struct ingress_options {
   /// Deadline of a request that names none, milliseconds.
@@ -36,6 +40,8 @@ struct ingress_options {
   /// against it, so that the request can run again after a failure. Null: recovery is off,
   /// nothing is kept, and a request whose replica is lost fails at its deadline.
   std::shared_ptr<replay_budget> replay;
+  /// How long, and how many, answers are kept for feedback.
+  feedback_limits feedback;
 };
 
 struct ingress_init {
@@ -78,6 +84,8 @@ struct ingress_state {
     std::uint32_t crashes = 0;
     /// Its inputs' bytes, held against the node's replay budget.
     replay_hold held;
+    /// The name feedback gives the answer: the client's id, else the request id.
+    std::string answer_id;
   };
 
   ingress_init init;
@@ -94,6 +102,8 @@ struct ingress_state {
   ack_batches acks;
   /// The epoch of the graph's wiring; every rewire after a failure raises it.
   std::uint32_t epoch = 0;
+  /// The answers given, for the feedback told about them later.
+  feedback_ledger feedback;
   /// Set by drain_atom: new requests are refused, and the promise is kept once none is left.
   bool draining = false;
   caf::response_promise drained;
@@ -109,6 +119,8 @@ struct ingress_state {
 ///     replica now gone goes again to the one that replaces it.
 ///   (crashed_atom, id, op): request `id` crashed a replica of `op`; the second time
 ///     it is answered with an error instead of being run again.
+///   (feedback_atom, feedback) -> feedback_receipt: the true outcome of an answer given here,
+///     counted for the graph and the model versions that served it (feedback_ledger.hpp).
 caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init);
 
 } // namespace hogar

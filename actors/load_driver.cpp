@@ -146,7 +146,7 @@ void send_one(caf::event_based_actor* self, const state_ptr& shared, std::int64_
   auto index = s.sent++;
   // Until sending stops, the window reaches to the latest send.
   s.report.send_window_ns = offset_ns;
-  infer_request req{s.plan.inputs[index % s.plan.inputs.size()], s.plan.timeout_ms};
+  infer_request req{s.plan.inputs[index % s.plan.inputs.size()], s.plan.timeout_ms, {}};
   // The ingress answers every accepted request itself, deadline included; this timeout only
   // guards against a target that is gone.
   auto guard = std::chrono::milliseconds(s.plan.timeout_ms > 0 ? 2 * s.plan.timeout_ms + 5000

@@ -76,6 +76,9 @@ using sync_atom = caf::atom_constant<caf::atom("sync")>;
 /// Replica -> its graph's supervisor, once: (first_atom, op, replica, unix ms) when it
 /// answers its first request; for a replacement, the end of its recovery as clients see it.
 using first_atom = caf::atom_constant<caf::atom("first")>;
+/// Caller -> ingress (or node -> its ingress): (feedback_atom, feedback) -> feedback_receipt;
+/// the true outcome of an answered request (actors/feedback_ledger.hpp).
+using feedback_atom = caf::atom_constant<caf::atom("feedback")>;
 
 // -- tensors and records --------------------------------------------------------------------
 
@@ -273,11 +276,14 @@ struct infer_request {
   record inputs;
   /// Deadline relative to arrival at the ingress, milliseconds; 0: the ingress default.
   std::int64_t timeout_ms = 0;
+  /// The client's id of the request (KServe's "id"); empty: the answer is known by the
+  /// request id the ingress gives it. Feedback names the answer by it (feedback_ledger.hpp).
+  std::string client_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, infer_request& x) {
-  return f(caf::meta::type_name("infer_request"), x.inputs, x.timeout_ms);
+  return f(caf::meta::type_name("infer_request"), x.inputs, x.timeout_ms, x.client_id);
 }
 
 /// The answer to an infer_request: the graph outputs by name. An output whose producer was
@@ -292,6 +298,69 @@ struct infer_reply {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, infer_reply& x) {
   return f(caf::meta::type_name("infer_reply"), x.id, x.outputs, x.served);
+}
+
+/// The true outcome of an answered request, told afterwards (`POST /v2/models/{graph}/
+/// feedback`, `hogar feedback`): a class label, or the expected values of graph outputs.
+struct feedback {
+  /// The answer's id: the client's, or the ingress's request id when the client gave none.
+  std::string id;
+  bool has_label = false;
+  /// Compared with the class the answer predicted (feedback_ledger.hpp says which): that of
+  /// the answer's tensor `output`, or of its first tensor when `output` is empty.
+  std::int64_t label = 0;
+  std::string output;
+  /// Expected tensors by the name the answer gave them; scored by their mean absolute error.
+  record expected;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feedback& x) {
+  return f(caf::meta::type_name("feedback"), x.id, x.has_label, x.label, x.output, x.expected);
+}
+
+/// How the answers of one model version (or of the whole graph: empty op) fared against the
+/// feedback given for them.
+struct outcome_stats {
+  /// The model operator, its model and version; op empty: every answer of the graph.
+  std::string op;
+  std::string model;
+  std::int64_t version = 0;
+  /// Answers with feedback, and the sum of their latencies (acceptance to answer).
+  std::uint64_t count = 0;
+  std::int64_t latency_ns = 0;
+  /// Label feedback: how many, and how many of those the answer predicted.
+  std::uint64_t labelled = 0;
+  std::uint64_t correct = 0;
+  /// Expected-value feedback: how many, and the sums of their mean absolute errors and of
+  /// its square (for the confidence interval of a difference).
+  std::uint64_t scored = 0;
+  double error_sum = 0;
+  double error_square_sum = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outcome_stats& x) {
+  return f(caf::meta::type_name("outcome_stats"), x.op, x.model, x.version, x.count,
+           x.latency_ns, x.labelled, x.correct, x.scored, x.error_sum, x.error_square_sum);
+}
+
+/// What one feedback did: the answer's predicted label (label feedback) or mean absolute
+/// error (expected values), counted for the graph and for each model version that served it.
+struct feedback_receipt {
+  std::string id;
+  bool has_label = false;
+  std::int64_t predicted = 0;
+  bool correct = false;
+  double error = 0;
+  /// The model versions it was counted for.
+  std::vector<served_by> served;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feedback_receipt& x) {
+  return f(caf::meta::type_name("feedback_receipt"), x.id, x.has_label, x.predicted, x.correct,
+           x.error, x.served);
 }
 
 /// One batch size's figures in a model operator (Triton's batch_stats): the batches of that
@@ -515,13 +584,15 @@ struct ingress_stats {
   /// graph's wiring this ingress sends through.
   std::uint64_t replayed = 0;
   std::uint32_t epoch = 0;
+  /// Feedback on this ingress's answers: the graph's row first, then one per model version.
+  std::vector<outcome_stats> outcomes;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ingress_stats& x) {
   return f(caf::meta::type_name("ingress_stats"), x.accepted, x.completed, x.failed,
            x.timed_out, x.rejected, x.in_flight, x.completed_ns, x.failed_ns,
-           x.last_completed_unix_ms, x.replayed, x.epoch);
+           x.last_completed_unix_ms, x.replayed, x.epoch, x.outcomes);
 }
 
 } // namespace hogar

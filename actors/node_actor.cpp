@@ -693,6 +693,18 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
       promise.delegate(i->second.ingress, infer_atom::value, std::move(req));
       return promise;
     },
+    // Feedback on an answer this node's ingress gave (each node's ingress keeps its own).
+    [self](feedback_atom, const std::string& name, feedback& f)
+      -> caf::result<feedback_receipt> {
+      auto i = self->state.graphs.find(name);
+      if (i == self->state.graphs.end() || !i->second.ingress)
+        return make_error(errc::not_found,
+                          fmt::format("graph '{}' is not deployed (deployed: {})", name,
+                                      fmt::join(graph_names(self), ", ")));
+      auto promise = self->make_response_promise();
+      promise.delegate(i->second.ingress, feedback_atom::value, std::move(f));
+      return promise;
+    },
   };
 }
 

@@ -115,16 +115,17 @@ std::optional<http::model_metadata> node_backend::metadata(const std::string& gr
 }
 
 void node_backend::infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
-                         std::function<void(http::infer_outcome)> done) {
+                         std::string client_id, std::function<void(http::infer_outcome)> done) {
   // The ingress answers every accepted request itself; this guard only covers a node that
   // is gone. Capped at two days, so that now + guard cannot overflow the clock.
   constexpr std::int64_t guard_max_ms = 2 * 86'400'000;
   auto guard = std::chrono::milliseconds(
     timeout_ms > 0 ? std::min(timeout_ms, guard_max_ms / 2) * 2 + 5000 : 600'000);
   sys_.spawn([node = node_, graph, guard, timeout_ms, inputs = std::move(inputs),
+              client_id = std::move(client_id),
               done = std::move(done)](caf::event_based_actor* self) mutable {
     self->request(node, guard, infer_atom::value, graph,
-                  infer_request{std::move(inputs), timeout_ms})
+                  infer_request{std::move(inputs), timeout_ms, std::move(client_id)})
       .then(
         [done](infer_reply& reply) {
           http::infer_outcome out;
@@ -138,6 +139,34 @@ void node_backend::infer(const std::string& graph, record inputs, std::int64_t t
           out.error = error_info{code_of(err), message_of(err)};
           done(std::move(out));
         });
+  });
+}
+
+void node_backend::feedback(const std::string& graph, http::feedback_request request,
+                            std::function<void(result<http::feedback_result>)> done) {
+  hogar::feedback f;
+  f.id = std::move(request.id);
+  f.has_label = request.label.has_value();
+  f.label = request.label.value_or(0);
+  f.output = std::move(request.output);
+  f.expected = std::move(request.expected);
+  sys_.spawn([node = node_, graph, f = std::move(f),
+              done = std::move(done)](caf::event_based_actor* self) mutable {
+    self->request(node, std::chrono::seconds(30), feedback_atom::value, graph, std::move(f))
+      .then(
+        [done](feedback_receipt& r) {
+          http::feedback_result out;
+          out.id = std::move(r.id);
+          if (r.has_label) {
+            out.predicted = r.predicted;
+            out.correct = r.correct;
+          } else {
+            out.mean_absolute_error = r.error;
+          }
+          out.served = std::move(r.served);
+          done(std::move(out));
+        },
+        [done](caf::error& err) { done(error_info{code_of(err), message_of(err)}); });
   });
 }
 

@@ -30,7 +30,9 @@ public:
   void statistics(const std::string& graph,
                   std::function<void(result<std::vector<http::model_statistics>>)> done) override;
   void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
-             std::function<void(http::infer_outcome)> done) override;
+             std::string client_id, std::function<void(http::infer_outcome)> done) override;
+  void feedback(const std::string& graph, http::feedback_request request,
+                std::function<void(result<http::feedback_result>)> done) override;
   std::string metrics_text() override;
   std::string snapshot_json() override;
   void repository_index(

@@ -37,6 +37,9 @@ system_config::system_config() {
   add_message_type<std::vector<operator_stats>>("hogar::operator_stats_list");
   add_message_type<knob_request>("hogar::knob_request");
   add_message_type<ingress_stats>("hogar::ingress_stats");
+  add_message_type<feedback>("hogar::feedback");
+  add_message_type<feedback_receipt>("hogar::feedback_receipt");
+  add_message_type<outcome_stats>("hogar::outcome_stats");
   add_message_type<node_info>("hogar::node_info");
   add_message_type<member>("hogar::member");
   add_message_type<std::vector<member>>("hogar::member_list");

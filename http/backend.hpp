@@ -130,6 +130,27 @@ struct infer_outcome {
   std::vector<served_by> served;
 };
 
+/// The body of `POST /v2/models/{graph}/feedback` (hogar's extension, after Clipper's
+/// feedback API): the true outcome of the answer known as `id` (the answer's "id"), a class
+/// label or the expected values of its tensors.
+struct feedback_request {
+  std::string id;
+  std::optional<std::int64_t> label;
+  /// With a label: the answer's tensor holding the prediction; empty: its first.
+  std::string output;
+  record expected;
+};
+
+/// What the feedback counted: the predicted class and whether it was right, or the mean
+/// absolute error; for the graph and the model versions that served the answer.
+struct feedback_result {
+  std::string id;
+  std::optional<std::int64_t> predicted;
+  bool correct = false;
+  std::optional<double> mean_absolute_error;
+  std::vector<served_by> served;
+};
+
 /// One model of the node's repository, as KServe's repository index lists it.
 struct repository_model_entry {
   std::string name;
@@ -174,8 +195,16 @@ public:
                           std::function<void(result<std::vector<model_statistics>>)> done) = 0;
   /// Starts one inference and returns at once; `done` is called exactly once, from any thread.
   /// An unknown graph is reported through `done` with errc::not_found.
+  /// `client_id` is the request's "id" (empty when it gave none): feedback names the answer by
+  /// it, or by the request id when it is empty.
   virtual void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
-                     std::function<void(infer_outcome)> done) = 0;
+                     std::string client_id, std::function<void(infer_outcome)> done) = 0;
+  /// Joins feedback with the answer it names (kept a while by the node that gave it): answers
+  /// through `done`, exactly once, from any thread. errc::not_found for an unknown graph, or
+  /// an id unknown or expired; errc::invalid_argument for a label or tensor that does not fit
+  /// the answer.
+  virtual void feedback(const std::string& graph, feedback_request request,
+                        std::function<void(result<feedback_result>)> done) = 0;
   /// The Prometheus text exposition for `GET /metrics`.
   virtual std::string metrics_text() = 0;
   /// A JSON snapshot of nodes, graphs and operators, shown by the dashboard page.

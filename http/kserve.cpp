@@ -270,6 +270,9 @@ result<infer_request> parse_infer_request(std::string_view body,
   if (auto id = member(j, "id")) {
     if (!id->is_string())
       return bad_request("request: \"id\" must be a string");
+    if (string_of(*id).size() > max_request_id_bytes)
+      return bad_request(fmt::format("request: \"id\" has {} bytes, at most {} are kept",
+                                     string_of(*id).size(), max_request_id_bytes));
     request.id = std::string{string_of(*id)};
   }
   if (auto params = member(j, "parameters")) {
@@ -436,6 +439,94 @@ result<tuning_request> read_tuning_request(std::string_view body) {
     out.knobs.emplace_back(std::move(key), int64_t(field.value));
   }
   return out;
+}
+
+result<feedback_request> read_feedback_request(std::string_view body,
+                                               std::size_t json_max_depth) {
+  auto& reader = thread_reader(json_max_depth);
+  auto parsed = reader.parse(body);
+  if (!parsed)
+    return bad_request(fmt::format("feedback: {}", parsed.error().message));
+  constexpr auto usage = "write {\"id\": \"ID\", \"label\": 3} or {\"id\": \"ID\", "
+                         "\"expected\": [{\"name\", \"datatype\", \"shape\", \"data\"}]}";
+  if (!parsed->is_object())
+    return bad_request(fmt::format("feedback: the body must be a JSON object: {}", usage));
+  feedback_request out;
+  for (auto field : simdjson::dom::object(*parsed)) {
+    std::string_view key = field.key;
+    if (key != "id" && key != "label" && key != "output" && key != "expected")
+      return bad_request(fmt::format("feedback: unknown field \"{}\" (fields: id, label, "
+                                     "output, expected)",
+                                     key.substr(0, 64)));
+  }
+  auto id = member(*parsed, "id");
+  if (!id || !id->is_string() || string_of(*id).empty())
+    return bad_request(fmt::format("feedback: \"id\" must name the answer (its \"id\"): {}",
+                                   usage));
+  if (string_of(*id).size() > max_request_id_bytes)
+    return bad_request(fmt::format("feedback: \"id\" has {} bytes, at most {}",
+                                   string_of(*id).size(), max_request_id_bytes));
+  out.id = std::string{string_of(*id)};
+  auto label = member(*parsed, "label");
+  auto expected = member(*parsed, "expected");
+  if (!label == !expected)
+    return bad_request(fmt::format("feedback for request '{}': give either \"label\" or "
+                                   "\"expected\": {}",
+                                   out.id, usage));
+  if (label) {
+    if (label->type() != simdjson::dom::element_type::INT64 || int64_t(*label) < 0)
+      return bad_request(fmt::format("feedback for request '{}': field label: a class is a "
+                                     "non-negative integer, got {}",
+                                     out.id, brief(*label)));
+    out.label = int64_t(*label);
+    if (auto output = member(*parsed, "output")) {
+      if (!output->is_string())
+        return bad_request(fmt::format("feedback for request '{}': field output: the name of "
+                                       "a tensor of the answer, got {}",
+                                       out.id, brief(*output)));
+      out.output = std::string{string_of(*output)};
+    }
+    return out;
+  }
+  if (member(*parsed, "output"))
+    return bad_request(fmt::format("feedback for request '{}': field output goes with a label, "
+                                   "not with expected values",
+                                   out.id));
+  if (!expected->is_array() || array_of(*expected).size() == 0)
+    return bad_request(fmt::format("feedback for request '{}': field expected: a non-empty "
+                                   "array of tensors {{\"name\", \"datatype\", \"shape\", "
+                                   "\"data\"}}",
+                                   out.id));
+  std::size_t i = 0;
+  for (element entry : array_of(*expected)) {
+    auto t = tensor_from_kserve_json(entry);
+    if (!t)
+      return bad_request(fmt::format("feedback for request '{}': field expected[{}]: {}", out.id,
+                                     i, t.error().message));
+    for (auto& seen : out.expected)
+      if (seen.name == t->name)
+        return bad_request(fmt::format("feedback for request '{}': field expected[{}]: tensor "
+                                       "'{}' is given twice",
+                                       out.id, i, t->name));
+    out.expected.push_back(std::move(*t));
+    ++i;
+  }
+  return out;
+}
+
+std::string feedback_body(const feedback_result& r) {
+  json body{{"id", r.id}};
+  if (r.predicted) {
+    body["predicted"] = *r.predicted;
+    body["correct"] = r.correct;
+  }
+  if (r.mean_absolute_error)
+    body["mean_absolute_error"] = *r.mean_absolute_error;
+  json by = json::array();
+  for (auto& s : r.served)
+    by.push_back({{"operator", s.op}, {"model", s.model}, {"version", s.version}});
+  body["served_by"] = std::move(by);
+  return dump(body);
 }
 
 } // namespace hogar::http

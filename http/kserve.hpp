@@ -130,6 +130,22 @@ infer_response_body encode_infer_response(std::string_view graph, std::string_vi
 result<std::string> repository_index_body(std::string_view request_body,
                                           const std::vector<repository_model_entry>& models);
 
+/// The longest request "id" hogar accepts: answers are kept under it for feedback.
+inline constexpr std::size_t max_request_id_bytes = 256;
+
+/// Reads the body of `POST /v2/models/{graph}/feedback` (backend.hpp's feedback_request):
+///   {"id": "req-7", "label": 3}                       a class (of the answer's first tensor,
+///   {"id": "req-7", "label": 3, "output": "probs"}     or of the tensor `output` names)
+///   {"id": "req-7", "expected": [{"name": "price", "datatype": "FP32", "shape": [1],
+///                                 "data": [101.5]}]}   expected values of answer tensors
+/// Fails with errc::invalid_argument naming the field: no id, both or neither of label and
+/// expected, a label that is not a non-negative integer, a malformed tensor, an unknown field.
+result<feedback_request> read_feedback_request(std::string_view body,
+                                               std::size_t json_max_depth = default_json_max_depth);
+
+/// {"id", "predicted", "correct"} or {"id", "mean_absolute_error"}, and "served_by".
+std::string feedback_body(const feedback_result& result);
+
 /// The body of `POST /v2/models/{graph}/tuning`:
 ///   {"operator": "classifier", "knobs": {"batch_size": 16, "queue_delay_us": 2000}}
 struct tuning_request {

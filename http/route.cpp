@@ -110,6 +110,8 @@ route resolve(std::string_view target) {
     return route{route_kind::model_stats, parts[2], version};
   if (parts.size() == 4 && parts[3] == "tuning")
     return route{route_kind::model_tuning, parts[2]};
+  if (parts.size() == 4 && parts[3] == "feedback")
+    return route{route_kind::model_feedback, parts[2]};
   return route{route_kind::none, {}};
 }
 
@@ -143,7 +145,8 @@ bhttp::verb method_of(route_kind kind) {
     case route_kind::repository_unload:
     case route_kind::repository_reload:
     case route_kind::graph_submit:
-    case route_kind::model_tuning: return bhttp::verb::post;
+    case route_kind::model_tuning:
+    case route_kind::model_feedback: return bhttp::verb::post;
     case route_kind::graph_remove: return bhttp::verb::delete_;
     default: return bhttp::verb::get;
   }

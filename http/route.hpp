@@ -6,7 +6,7 @@
 // Routes (anything else is `none`):
 //   /, /dashboard, /ui/{asset}, /v2/dashboard.json, /metrics, /v2, /v2/health/live,
 //   /v2/health/ready, /v2/repository/index, /v2/repository/models/{model}/load|unload|reload,
-//   /v2/models/stats, /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats|/tuning],
+//   /v2/models/stats, /v2/models/{graph}[/versions/{v}][/ready|/infer|/config|/stats|/tuning|/feedback],
 //   /v2/ui/graphs (POST: submit), /v2/ui/graphs/{graph} (DELETE: remove),
 //   /v2/ui/graphs/{graph}/layout.svg
 #pragma once
@@ -43,6 +43,8 @@ enum class route_kind {
   repository_unload,
   /// POST /v2/models/{graph}/tuning: live knobs of a model operator (hogar's extension).
   model_tuning,
+  /// POST /v2/models/{graph}/feedback: the true outcome of an answer (hogar's extension).
+  model_feedback,
   /// GET /ui/{asset}: the web page's script and style (route::graph holds the asset's name).
   ui_asset,
   /// POST /v2/repository/models/{model}/reload: hot swap (hogar's extension).

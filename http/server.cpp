@@ -619,6 +619,19 @@ private:
           },
           [this](std::string&) { send(make_response(bhttp::status::ok, json_type, "{}")); });
       }
+      case route_kind::model_feedback: {
+        auto parsed = read_feedback_request(request.body(), core_->options.json_max_depth);
+        if (!parsed)
+          return send_error(status_for(parsed.error().code),
+                            fmt::format("graph '{}': {}", found.graph, parsed.error().message));
+        return start_call<feedback_result>(
+          [&b, graph = found.graph, req = std::move(*parsed)](auto done) mutable {
+            b.feedback(graph, std::move(req), std::move(done));
+          },
+          [this](feedback_result& r) {
+            send(make_response(bhttp::status::ok, json_type, feedback_body(r)));
+          });
+      }
       case route_kind::model_tuning: {
         auto parsed = read_tuning_request(request.body());
         if (!parsed)
@@ -748,6 +761,7 @@ private:
     auto strand = executor();
     try {
       core_->served.infer(graph, std::move(inputs), timeout_ms,
+                          pending->request.id.value_or(std::string{}),
                           [pending, strand](infer_outcome outcome) {
                             if (pending->answered.exchange(true))
                               return;

@@ -296,7 +296,7 @@ outputs: [{name: y, from: model}]
 )");
   caf::scoped_actor self{rt.sys};
   self->send(rt.dep->ingress(), infer_atom::value,
-             infer_request{{{"x", scalar_input(1.0f)}}, 0});
+             infer_request{{{"x", scalar_input(1.0f)}}, 0, {}});
   // Wait until the ingress has accepted it, then stop.
   for (int i = 0; i < 1000 && rt.dep->collect_ingress_stats(rt.sys).in_flight == 0; ++i)
     std::this_thread::yield();

@@ -104,7 +104,7 @@ struct hand_wired : coordinated_system {
     auto result = std::make_shared<answer>();
     sys.spawn([=, in = ingress](caf::event_based_actor* self) {
       self->request(in, caf::infinite, infer_atom::value,
-                    infer_request{{{"x", scalar_input(1)}}, timeout_ms})
+                    infer_request{{{"x", scalar_input(1)}}, timeout_ms, {}})
         .then(
           [=](infer_reply& reply) {
             result->arrived = true;

@@ -84,7 +84,7 @@ struct threaded_runtime {
     outcome result;
     self
       ->request(dep->ingress(), std::chrono::seconds(30), infer_atom::value,
-                infer_request{std::move(inputs), timeout_ms})
+                infer_request{std::move(inputs), timeout_ms, {}})
       .receive(
         [&](infer_reply& reply) {
           result.ok = true;

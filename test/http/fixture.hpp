@@ -147,9 +147,13 @@ public:
   }
 
   void infer(const std::string& graph, record inputs, std::int64_t timeout_ms,
-             std::function<void(http::infer_outcome)> done) override {
+             std::string client_id, std::function<void(http::infer_outcome)> done) override {
     auto id = ++requests_;
     last_timeout_ms_ = timeout_ms;
+    {
+      std::lock_guard lock{mutex_};
+      last_client_id_ = std::move(client_id);
+    }
     if (graph == "double" && first_value(inputs) == -4)
       throw std::runtime_error("injected failure in infer");
     std::lock_guard lock{mutex_};
@@ -157,6 +161,33 @@ public:
                            done = std::move(done)]() mutable {
       done(answer(graph, std::move(inputs), timeout_ms, id));
     });
+  }
+
+  // Feedback: "known" is an answer of "double" that predicted class 1; every other id is
+  // unknown. Records what reached it.
+  void feedback(const std::string& graph, http::feedback_request request,
+                std::function<void(result<http::feedback_result>)> done) override {
+    {
+      std::lock_guard lock{mutex_};
+      last_feedback_ = request;
+    }
+    if (graph != "double")
+      return done(error_info{errc::not_found, fmt::format("graph '{}' is not deployed", graph)});
+    if (request.id != "known")
+      return done(error_info{errc::not_found,
+                             fmt::format("feedback for request '{}': no answer with this id "
+                                         "is kept here",
+                                         request.id)});
+    http::feedback_result r;
+    r.id = request.id;
+    if (request.label) {
+      r.predicted = 1;
+      r.correct = *request.label == 1;
+    } else {
+      r.mean_absolute_error = 0.25;
+    }
+    r.served.push_back(served_by{"twice", "double", 2});
+    done(std::move(r));
   }
 
   std::string metrics_text() override {
@@ -285,6 +316,15 @@ public:
   /// "slow" requests waiting to be released.
   std::atomic<int> slow_waiting_{0};
   std::atomic<std::int64_t> last_timeout_ms_{0};
+  /// The "id" of the last inference, and the last feedback.
+  std::string last_client_id() {
+    std::lock_guard lock{mutex_};
+    return last_client_id_;
+  }
+  http::feedback_request last_feedback() {
+    std::lock_guard lock{mutex_};
+    return last_feedback_;
+  }
   /// "double" requests answered with outputs, and with an error.
   std::atomic<std::int64_t> doubled_ok_{0};
   std::atomic<std::int64_t> doubled_failed_{0};
@@ -353,6 +393,8 @@ private:
   }
 
   std::mutex mutex_;
+  std::string last_client_id_;
+  http::feedback_request last_feedback_;
   /// One per inference; joined by the destructor.
   std::vector<std::thread> threads_;
   std::mutex slow_mutex_;

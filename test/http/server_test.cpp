@@ -191,6 +191,81 @@ TEST_CASE("the request's id is echoed and its timeout reaches the backend") {
   CHECK(s.backend.last_timeout_ms_ == 250);
 }
 
+TEST_CASE("the request's id reaches the backend, for feedback to name the answer by, and an id too long is 400") {
+  served s;
+  client c{s.port};
+  auto r = c.post("/v2/models/double/infer", infer_body({1}, {{"id", "order-17"}}));
+  REQUIRE(r);
+  CHECK(r->result_int() == 200);
+  CHECK(s.backend.last_client_id() == "order-17");
+  auto long_id = c.post("/v2/models/double/infer",
+                        infer_body({1}, {{"id", std::string(257, 'x')}}));
+  REQUIRE(long_id);
+  CHECK(long_id->result_int() == 400);
+  CHECK(error_of(*long_id).find("at most 256") != std::string::npos);
+}
+
+TEST_CASE("POST feedback joins a label or expected values with an answer, and bad feedback is a 4xx naming the field") {
+  served s;
+  client c{s.port};
+  auto right = c.post("/v2/models/double/feedback", R"({"id": "known", "label": 1})");
+  REQUIRE(right);
+  CHECK(right->result_int() == 200);
+  auto body = body_of(*right);
+  CHECK(body["id"] == "known");
+  CHECK(body["predicted"] == 1);
+  CHECK(body["correct"] == true);
+  CHECK(body["served_by"][0]["model"] == "double");
+  CHECK(body["served_by"][0]["version"] == 2);
+  auto values = c.post("/v2/models/double/feedback",
+                       R"({"id": "known", "expected": [{"name": "y", "datatype": "FP32",
+                           "shape": [2], "data": [1.5, 2]}]})");
+  REQUIRE(values);
+  CHECK(values->result_int() == 200);
+  CHECK(body_of(*values)["mean_absolute_error"] == 0.25);
+  auto told = s.backend.last_feedback();
+  REQUIRE(told.expected.size() == 1);
+  CHECK(told.expected[0].name == "y");
+  CHECK(told.expected[0].value.shape() == shape_t{2});
+  auto unknown = c.post("/v2/models/double/feedback", R"({"id": "gone", "label": 1})");
+  REQUIRE(unknown);
+  CHECK(unknown->result_int() == 404);
+  CHECK(error_of(*unknown).find("'gone'") != std::string::npos);
+  auto graph = c.post("/v2/models/nope/feedback", R"({"id": "known", "label": 1})");
+  REQUIRE(graph);
+  CHECK(graph->result_int() == 404);
+  // Malformed feedback never reaches the backend: each names its field.
+  const std::pair<const char*, const char*> bad[] = {
+    {R"({"label": 1})", "\"id\""},
+    {R"({"id": "known"})", "either \"label\" or \"expected\""},
+    {R"({"id": "known", "label": 1, "expected": []})", "either"},
+    {R"({"id": "known", "label": -1})", "field label"},
+    {R"({"id": "known", "label": 1.5})", "field label"},
+    {R"({"id": "known", "label": 1e999})", "feedback"},
+    {R"({"id": "known", "label": "cat"})", "field label"},
+    {R"({"id": "known", "lable": 1})", "unknown field \"lable\""},
+    {R"({"id": "known", "expected": [{"name": "y", "datatype": "FP32", "shape": [2], "data": [1]}]})",
+     "field expected[0]"},
+    {R"({"id": "known", "expected": {"name": "y"}})", "field expected"},
+    {R"({"id": "known", "expected": [{"name": "y", "datatype": "FP32", "shape": [1], "data": [1]},
+                                     {"name": "y", "datatype": "FP32", "shape": [1], "data": [1]}]})",
+     "given twice"},
+    {"[1, 2]", "JSON object"},
+    {"{\"id\": \"known\", \"label\": 1", "feedback"},
+  };
+  for (auto [text, needle] : bad) {
+    CAPTURE(text);
+    auto r = c.post("/v2/models/double/feedback", text);
+    REQUIRE(r);
+    CHECK(r->result_int() == 400);
+    CHECK(error_of(*r).find(needle) != std::string::npos);
+  }
+  auto deep = c.post("/v2/models/double/feedback",
+                     std::string(100'000, '[') + std::string(100'000, ']'));
+  REQUIRE(deep);
+  CHECK(deep->result_int() == 400);
+}
+
 TEST_CASE("outputs named in the request are the only ones returned and an unknown one is 400") {
   served s;
   client c{s.port};

@@ -345,7 +345,7 @@ int infer(const args& argv) {
   auto started = std::chrono::steady_clock::now();
   auto answer = s.client->ask<infer_reply>(ms(cl->cluster.timeout_ms + 5000), infer_atom::value,
                                            cl->positional,
-                                           infer_request{std::move(inputs), cl->cluster.timeout_ms});
+                                           infer_request{std::move(inputs), cl->cluster.timeout_ms, {}});
   auto elapsed_us = std::chrono::duration<double, std::micro>(
                       std::chrono::steady_clock::now() - started)
                       .count();
