@@ -156,6 +156,29 @@ std::string prometheus_text(const cluster_snapshot& snap) {
     out += fmt::format("hogar_ingress_in_flight{{graph=\"{}\"}} {}\n", label(g.summary.name),
                        g.ingress.in_flight);
 
+  // Feedback on this node's answers: per graph (operator="") and per model version.
+  auto feedback = [&](const char* name, const char* help, auto value) {
+    header(out, name, "counter", help);
+    for (auto& g : snap.graphs)
+      for (auto& o : g.ingress.outcomes)
+        out += fmt::format("{}{{graph=\"{}\",operator=\"{}\",model=\"{}\",version=\"{}\"}} {}\n",
+                           name, label(g.summary.name), label(o.op), label(o.model), o.version,
+                           value(o));
+  };
+  feedback("hogar_feedback_answers_total", "Answers given feedback, per model version.",
+           [](const outcome_stats& o) { return o.count; });
+  feedback("hogar_feedback_labelled_total", "Answers given a label.",
+           [](const outcome_stats& o) { return o.labelled; });
+  feedback("hogar_feedback_correct_total", "Labelled answers that predicted the label.",
+           [](const outcome_stats& o) { return o.correct; });
+  feedback("hogar_feedback_scored_total", "Answers given expected values.",
+           [](const outcome_stats& o) { return o.scored; });
+  feedback("hogar_feedback_error_sum", "Sum of the mean absolute errors of the scored answers.",
+           [](const outcome_stats& o) { return o.error_sum; });
+  feedback("hogar_feedback_latency_seconds_sum",
+           "Sum of the latencies of the answers given feedback.",
+           [](const outcome_stats& o) { return static_cast<double>(o.latency_ns) / 1e9; });
+
   auto per_replica = [&](const char* name, const char* type, const char* help, auto value) {
     header(out, name, type, help);
     for (auto& g : snap.graphs)
@@ -325,6 +348,21 @@ nlohmann::json to_json(const graph_snapshot& g) {
   for (auto& in : g.inputs)
     inputs.push_back({{"name", in.name}, {"datatype", in.datatype}, {"shape", in.shape}});
   auto& i = g.ingress;
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (auto& o : i.outcomes) {
+    nlohmann::json row{{"operator", o.op},       {"model", o.model},
+                       {"version", o.version},   {"answers", o.count},
+                       {"labelled", o.labelled}, {"correct", o.correct},
+                       {"scored", o.scored},     {"error_sum", o.error_sum},
+                       {"latency_ms_mean", o.count ? static_cast<double>(o.latency_ns) /
+                                                       static_cast<double>(o.count) / 1e6
+                                                   : 0.0}};
+    if (o.labelled)
+      row["accuracy"] = static_cast<double>(o.correct) / static_cast<double>(o.labelled);
+    if (o.scored)
+      row["mean_absolute_error"] = o.error_sum / static_cast<double>(o.scored);
+    outcomes.push_back(std::move(row));
+  }
   return {{"name", g.summary.name},
           {"file", g.summary.file},
           {"operators", g.summary.operators},
@@ -340,6 +378,7 @@ nlohmann::json to_json(const graph_snapshot& g) {
             {"in_flight", i.in_flight},
             {"replayed", i.replayed}}},
           {"replicas", replicas},
+          {"feedback", outcomes},
           {"epoch", g.epoch},
           {"recoveries_total", g.recovery.total},
           {"replayed_messages", replayed_messages(g)},

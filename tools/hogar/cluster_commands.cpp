@@ -264,6 +264,25 @@ int status_command(const args& argv) {
         fmt::print("    {}\n", line);
   }
   print_recoveries(*answer);
+  if (!in.outcomes.empty()) {
+    fmt::print("\nfeedback on the answers given here:\n");
+    for (auto& o : doc["feedback"]) {
+      auto who = o["operator"].get<std::string>().empty()
+                   ? std::string{"the graph"}
+                   : fmt::format("{} ({}:{})", o["operator"].get<std::string>(),
+                                 o["model"].get<std::string>(), o["version"].get<std::int64_t>());
+      std::string measures;
+      if (o.contains("accuracy"))
+        measures += fmt::format(", accuracy {:.1f}% of {}", 100 * o["accuracy"].get<double>(),
+                                o["labelled"].get<std::uint64_t>());
+      if (o.contains("mean_absolute_error"))
+        measures += fmt::format(", mean absolute error {:.4g} over {}",
+                                o["mean_absolute_error"].get<double>(),
+                                o["scored"].get<std::uint64_t>());
+      fmt::print("  {:<28} {} answers{}, mean latency {:.2f} ms\n", who,
+                 o["answers"].get<std::uint64_t>(), measures, o["latency_ms_mean"].get<double>());
+    }
+  }
   return 0;
 }
 
@@ -317,12 +336,14 @@ int nodes(const args& argv) {
 
 int infer(const args& argv) {
   int status = 0;
-  std::string input;
+  std::string input, id;
   std::uint64_t seed = 1;
   po::options_description extra{"infer options"};
   extra.add_options()
     ("input", po::value(&input),
      "KServe v2 request JSON, or @FILE; default: random inputs from the graph's declaration")
+    ("id", po::value(&id), "the request's id, by which feedback names its answer; default: "
+                           "the number hogar gives it")
     ("seed", po::value(&seed)->default_value(seed), "seed of the generated inputs");
   auto cl = parse(argv, "hogar infer GRAPH [options]", "graph", extra, status);
   if (!cl)
@@ -345,7 +366,7 @@ int infer(const args& argv) {
   auto started = std::chrono::steady_clock::now();
   auto answer = s.client->ask<infer_reply>(ms(cl->cluster.timeout_ms + 5000), infer_atom::value,
                                            cl->positional,
-                                           infer_request{std::move(inputs), cl->cluster.timeout_ms, {}});
+                                           infer_request{std::move(inputs), cl->cluster.timeout_ms, id});
   auto elapsed_us = std::chrono::duration<double, std::micro>(
                       std::chrono::steady_clock::now() - started)
                       .count();
@@ -353,17 +374,80 @@ int infer(const args& argv) {
     return report(answer.error());
   if (cl->cluster.json) {
     nlohmann::json doc{{"model_name", cl->positional},
-                       {"id", std::to_string(answer->id)},
+                       {"id", id.empty() ? std::to_string(answer->id) : id},
                        {"outputs", kserve_outputs_json(answer->outputs)}};
     add_trace_json(doc, answer->served);
     std::cout << doc.dump(2) << "\n";
     return 0;
   }
-  fmt::print("request {} on '{}': {}\n", answer->id, cl->positional,
-             scheduling::format_duration_us(elapsed_us));
+  fmt::print("request {} on '{}': {}\n", id.empty() ? std::to_string(answer->id) : id,
+             cl->positional, scheduling::format_duration_us(elapsed_us));
   for (auto& out : answer->outputs)
     fmt::print("  {:<16} {}\n", out.name, summarize(out.value));
   print_trace(answer->served);
+  return 0;
+}
+
+/// `hogar feedback GRAPH --id ID (--label N [--output NAME] | --expected JSON|@FILE)`.
+int feedback_command(const args& argv) {
+  int status = 0;
+  std::string id, output, expected;
+  std::int64_t true_label = -1;
+  po::options_description extra{"feedback options"};
+  extra.add_options()
+    ("id", po::value(&id), "the answer's id (its \"id\": the request's, or the one hogar gave)")
+    ("label", po::value(&true_label), "the true class")
+    ("output", po::value(&output), "with --label: the answer's tensor holding the prediction")
+    ("expected", po::value(&expected),
+     "the expected tensors, KServe v2 JSON {\"inputs\": [...]} or @FILE");
+  auto cl = parse(argv, "hogar feedback GRAPH --id ID (--label N | --expected JSON) [options]",
+                  "graph", extra, status);
+  if (!cl)
+    return status;
+  if (id.empty())
+    return report(error_info{errc::invalid_argument, "feedback: --id names the answer"});
+  if ((true_label >= 0) == !expected.empty())
+    return report(error_info{errc::invalid_argument,
+                             "feedback: give either --label (a class, 0 or more) or --expected"});
+  feedback f;
+  f.id = id;
+  f.has_label = true_label >= 0;
+  f.label = true_label;
+  f.output = output;
+  if (!expected.empty()) {
+    auto parsed = parse_input_flag(expected);
+    if (!parsed)
+      return report(parsed.error());
+    f.expected = std::move(*parsed);
+  }
+  session s;
+  if (auto ok = s.open(cl->cluster); !ok)
+    return report(ok.error());
+  auto receipt = s.client->ask<feedback_receipt>(ms(cl->cluster.timeout_ms), feedback_atom::value,
+                                                 cl->positional, std::move(f));
+  if (!receipt)
+    return report(receipt.error());
+  std::vector<std::string> versions;
+  for (auto& v : receipt->served)
+    versions.push_back(label(v));
+  if (cl->cluster.json) {
+    nlohmann::json doc{{"id", receipt->id}, {"served_by", versions}};
+    if (receipt->has_label) {
+      doc["predicted"] = receipt->predicted;
+      doc["correct"] = receipt->correct;
+    } else {
+      doc["mean_absolute_error"] = receipt->error;
+    }
+    std::cout << doc.dump(2) << "\n";
+    return 0;
+  }
+  auto outcome = receipt->has_label
+                   ? fmt::format("predicted {}, {}", receipt->predicted,
+                                 receipt->correct ? "right" : "wrong")
+                   : fmt::format("mean absolute error {:.6g}", receipt->error);
+  fmt::print("request {} on '{}': {}{}\n", receipt->id, cl->positional, outcome,
+             versions.empty() ? std::string{}
+                              : fmt::format(" (counted for {})", fmt::join(versions, ", ")));
   return 0;
 }
 
@@ -424,6 +508,8 @@ int cluster_command(const std::string& name, const args& argv) {
     return nodes(argv);
   if (name == "infer")
     return infer(argv);
+  if (name == "feedback")
+    return feedback_command(argv);
   if (name == "load")
     return load_command(argv);
   if (name == "tune")

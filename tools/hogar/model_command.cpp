@@ -44,6 +44,10 @@ repository commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and
   hogar model reload MODEL
                      hot swap: every graph serving MODEL, on every node, switches to the
                      versions the repository serves now (no request fails)
+  hogar model compare MODEL
+                     its versions side by side from the feedback on the daemon's answers
+                     (accuracy or mean absolute error, latency), each against the lowest
+                     with a 95% interval on the difference
 )";
 
 int test(const args& argv) {

@@ -1,12 +1,15 @@
-// `hogar model list|load|unload|reload`: a daemon's model repository from the command line.
-// Like the other cluster commands, each connects to one daemon (--cluster HOST:PORT) and asks
-// its node actor; reload and load of a loaded model swap versions on every node.
+// `hogar model list|load|unload|reload|compare`: a daemon's model repository from the command
+// line. Like the other cluster commands, each connects to one daemon (--cluster HOST:PORT) and
+// asks its node actor; reload and load of a loaded model swap versions on every node; compare
+// reads the feedback that daemon's answers got (actors/feedback_comparison.hpp).
+#include <cmath>
 #include <iostream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "actors/cluster_messages.hpp"
+#include "actors/feedback_comparison.hpp"
 #include "tools/hogar/cluster_cli.hpp"
 
 namespace hogar::cli {
@@ -71,6 +74,87 @@ int act(const args& argv, const std::string& verb) {
   return 0;
 }
 
+/// "85.2% ± 2.2" (a proportion with its 95% half-width) or "-" without labels.
+std::string accuracy_text(const version_outcome& v) {
+  auto p = v.accuracy();
+  if (!p)
+    return "-";
+  const double n = static_cast<double>(v.labelled);
+  return fmt::format("{:.1f}% ± {:.1f}", 100 * *p, 100 * 1.96 * std::sqrt(*p * (1 - *p) / n));
+}
+
+int compare(const args& argv) {
+  int status = 0;
+  auto cl = parse(argv, "hogar model compare MODEL [options]", "model", {}, status);
+  if (!cl)
+    return status;
+  session s;
+  if (auto ok = s.open(cl->cluster); !ok)
+    return report(ok.error());
+  auto snap = s.client->ask<cluster_snapshot>(ms(cl->cluster.timeout_ms), snapshot_atom::value);
+  if (!snap)
+    return report(snap.error());
+  std::vector<outcome_stats> rows;
+  for (auto& g : snap->graphs)
+    rows.insert(rows.end(), g.ingress.outcomes.begin(), g.ingress.outcomes.end());
+  auto versions = outcomes_of(cl->positional, rows);
+  auto diffs = compare_versions(versions);
+  if (cl->cluster.json) {
+    auto out = nlohmann::json{{"model", cl->positional}, {"node", snap->node}};
+    out["versions"] = nlohmann::json::array();
+    for (auto& v : versions) {
+      nlohmann::json j{{"version", v.version}, {"answers", v.count},
+                       {"labelled", v.labelled}, {"correct", v.correct},
+                       {"scored", v.scored},     {"mean_latency_ms", v.mean_latency_ms()}};
+      if (auto a = v.accuracy())
+        j["accuracy"] = *a;
+      if (auto e = v.mean_error())
+        j["mean_absolute_error"] = *e;
+      out["versions"].push_back(std::move(j));
+    }
+    out["differences"] = nlohmann::json::array();
+    for (auto& d : diffs)
+      if (d)
+        out["differences"].push_back({{"baseline", d->baseline}, {"candidate", d->candidate},
+                                      {"measure", d->measure}, {"difference", d->difference},
+                                      {"low", d->low}, {"high", d->high},
+                                      {"verdict", d->verdict}});
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  if (versions.empty()) {
+    fmt::print("no feedback on answers of model '{}' at node {} yet (hogar feedback, or POST "
+               "/v2/models/GRAPH/feedback)\n",
+               cl->positional, snap->node);
+    return 0;
+  }
+  fmt::print("model '{}', feedback on the answers of node {}:\n", cl->positional, snap->node);
+  fmt::print("{:<8} {:>8} {:>9} {:>16} {:>14} {:>14}\n", "version", "answers", "labelled",
+             "accuracy (95%)", "mean error", "mean latency");
+  for (auto& v : versions)
+    fmt::print("{:<8} {:>8} {:>9} {:>16} {:>14} {:>11.2f} ms\n", v.version, v.count, v.labelled,
+               accuracy_text(v),
+               v.mean_error() ? fmt::format("{:.4g}", *v.mean_error()) : std::string{"-"},
+               v.mean_latency_ms());
+  for (std::size_t i = 0; i < diffs.size(); ++i) {
+    if (!diffs[i]) {
+      fmt::print("version {} vs {}: too little feedback to compare\n", versions[i + 1].version,
+                 versions[0].version);
+      continue;
+    }
+    auto& d = *diffs[i];
+    const double scale = d.measure == "accuracy" ? 100.0 : 1.0;
+    const char* unit = d.measure == "accuracy" ? " points" : "";
+    auto verdict = d.verdict > 0   ? fmt::format("version {} is better", d.candidate)
+                   : d.verdict < 0 ? fmt::format("version {} is worse", d.candidate)
+                                   : std::string{"no difference shown yet"};
+    fmt::print("version {} - version {}, {}: {:+.2f}{}, 95% interval [{:+.2f}, {:+.2f}]: {}\n",
+               d.candidate, d.baseline, d.measure, scale * d.difference, unit, scale * d.low,
+               scale * d.high, verdict);
+  }
+  return 0;
+}
+
 } // namespace
 
 int model_repository_command(const std::string& name, const args& argv) {
@@ -82,6 +166,8 @@ int model_repository_command(const std::string& name, const args& argv) {
     return act<repo_unload_atom>(argv, "unload");
   if (name == "reload")
     return act<model_reload_atom>(argv, "reload");
+  if (name == "compare")
+    return compare(argv);
   return -1;
 }
 
