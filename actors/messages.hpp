@@ -79,6 +79,9 @@ using first_atom = caf::atom_constant<caf::atom("first")>;
 /// Caller -> ingress (or node -> its ingress): (feedback_atom, feedback) -> feedback_receipt;
 /// the true outcome of an answered request (actors/feedback_ledger.hpp).
 using feedback_atom = caf::atom_constant<caf::atom("feedback")>;
+/// Node -> another node: (feedback_here_atom, graph, feedback) -> feedback_receipt; the same,
+/// asked of that node's ingress only (an answer is kept by the node that gave it).
+using feedback_here_atom = caf::atom_constant<caf::atom("feedhere")>;
 
 // -- tensors and records --------------------------------------------------------------------
 

@@ -571,6 +571,33 @@ caf::result<drain_atom> on_drain(self_ptr self) {
   return promise;
 }
 
+/// How long a node waits for another node's ingress to join a feedback.
+constexpr auto feedback_timeout = std::chrono::seconds(5);
+
+/// Asks peers[next], then the ones after it, for the answer `f` names: the first that keeps
+/// it answers; when none does, `not_here` (this node's own not-found) is the answer. Each
+/// step is a callback, not a nested call: as deep as the cluster has members, no deeper.
+void ask_peers_for_feedback(self_ptr self, caf::typed_response_promise<feedback_receipt> promise,
+                            std::shared_ptr<std::vector<caf::actor>> peers, std::size_t next,
+                            std::string graph, feedback f, caf::error not_here) {
+  if (next >= peers->size()) {
+    promise.deliver(std::move(not_here));
+    return;
+  }
+  auto peer = (*peers)[next];
+  self->request(peer, feedback_timeout, feedback_here_atom::value, graph, f)
+    .then([promise](feedback_receipt& r) mutable { promise.deliver(std::move(r)); },
+          [=](caf::error& err) mutable {
+            // Found there but refused (given twice, a label that does not fit): that is the
+            // answer; anything else (not there, no answer in time) asks the next member.
+            if (code_of(err) == errc::invalid_argument) {
+              promise.deliver(std::move(err));
+              return;
+            }
+            ask_peers_for_feedback(self, promise, peers, next + 1, graph, f, not_here);
+          });
+}
+
 } // namespace
 
 caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg) {
@@ -693,7 +720,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
       promise.delegate(i->second.ingress, infer_atom::value, std::move(req));
       return promise;
     },
-    // Feedback on an answer this node's ingress gave (each node's ingress keeps its own).
+    // Feedback on an answer: each node's ingress keeps the answers it gave, so an answer
+    // this node does not know is looked for on the other live members, one after another.
     [self](feedback_atom, const std::string& name, feedback& f)
       -> caf::result<feedback_receipt> {
       auto i = self->state.graphs.find(name);
@@ -701,6 +729,29 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self, node_config cfg)
         return make_error(errc::not_found,
                           fmt::format("graph '{}' is not deployed (deployed: {})", name,
                                       fmt::join(graph_names(self), ", ")));
+      auto peers = std::make_shared<std::vector<caf::actor>>();
+      for (auto& m : self->state.members->view())
+        if (m.state == member_state::alive && m.info.node &&
+            m.info.name != self->state.cfg.options.name)
+          peers->push_back(m.info.node);
+      auto promise = self->make_response_promise<feedback_receipt>();
+      self->request(i->second.ingress, feedback_timeout, feedback_atom::value, f)
+        .then([promise](feedback_receipt& r) mutable { promise.deliver(std::move(r)); },
+              [self, promise, peers, name, f](caf::error& err) mutable {
+                if (code_of(err) != errc::not_found) {
+                  promise.deliver(std::move(err));
+                  return;
+                }
+                ask_peers_for_feedback(self, std::move(promise), std::move(peers), 0, name,
+                                       std::move(f), std::move(err));
+              });
+      return promise;
+    },
+    [self](feedback_here_atom, const std::string& name, feedback& f)
+      -> caf::result<feedback_receipt> {
+      auto i = self->state.graphs.find(name);
+      if (i == self->state.graphs.end() || !i->second.ingress)
+        return make_error(errc::not_found, fmt::format("graph '{}' is not deployed here", name));
       auto promise = self->make_response_promise();
       promise.delegate(i->second.ingress, feedback_atom::value, std::move(f));
       return promise;

@@ -210,6 +210,33 @@ TEST_CASE("an A/B split is judged by feedback: 2000 labelled answers show versio
   CHECK(wrong_shape.body.find("float32[1, 3], the answer's is float32[1, 10]") != std::string::npos);
 }
 
+TEST_CASE("feedback sent to another node finds the answer on the node that gave it") {
+  temp_repository repo;
+  local_cluster cluster{2, 100, repo.root.string()};
+  REQUIRE(cluster.converged());
+  INFO(cluster.logs());
+  REQUIRE(hogar_cli("model load classifier " + cluster[0].cluster()).exit_code == 0);
+  auto request = nlohmann::json::parse(features_request(1));
+  request["id"] = "asked-node-0";
+  REQUIRE(http_request(cluster[0].http_port, "POST", "/v2/models/classifier/infer",
+                       request.dump())
+            .status == 200);
+  auto told = http_request(cluster[1].http_port, "POST", "/v2/models/classifier/feedback",
+                           R"({"id": "asked-node-0", "label": 4})");
+  INFO(told.body);
+  CHECK(told.status == 200);
+  CHECK(nlohmann::json::parse(told.body)["served_by"][0]["model"] == "classifier");
+  auto unknown = http_request(cluster[1].http_port, "POST", "/v2/models/classifier/feedback",
+                              R"({"id": "asked-nowhere", "label": 4})");
+  CHECK(unknown.status == 404);
+  // Counted where the answer was given.
+  auto compared = hogar_cli("model compare classifier --json " + cluster[0].cluster());
+  REQUIRE(compared.exit_code == 0);
+  auto report = nlohmann::json::parse(compared.out);
+  REQUIRE(report["versions"].size() == 1);
+  CHECK(report["versions"][0]["labelled"] == 1);
+}
+
 TEST_CASE("a reload to a broken version fails and the old version keeps serving") {
   temp_repository repo;
   local_cluster cluster{1, 100, repo.root.string()};
