@@ -100,7 +100,7 @@ result<feedback_receipt> feedback_ledger::score(const feedback& f, std::int64_t 
   auto found = by_id_.find(f.id);
   if (found == by_id_.end())
     return fail(errc::not_found,
-                fmt::format("feedback for request '{}': no answer with this id is kept here "
+                fmt::format("feedback for request '{}': no answer with this id is kept "
                             "(unknown, or answered more than {} s ago)",
                             f.id, limits_.retention_ms / 1000));
   auto& a = answers_[found->second - first_sequence_];
