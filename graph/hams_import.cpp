@@ -19,10 +19,7 @@ namespace hogar::graph {
 
 namespace {
 
-/// More nodes than any deployment has; the bound keeps a typo ("50000000") from allocating.
-constexpr std::int64_t max_nodes = 10000;
-
-/// The name of the one graph input every source node reads.
+/// The name of the one graph input every source node reads, unless a node has it.
 constexpr std::string_view input_name = "input";
 
 struct hams_node {
@@ -76,8 +73,7 @@ std::optional<std::int64_t> to_integer(std::string_view text) {
 }
 
 /// A valid UDGL name ([A-Za-z_][A-Za-z0-9_-]*) for a HAMS node name: other characters become
-/// '_', and a name that does not start with a letter gets a "node_" prefix, as does a word
-/// that YAML reads as null or a bool rather than as a string (a node named "null").
+/// '_', and a name that does not start with a letter gets a "node_" prefix.
 std::string sanitize(std::string_view name) {
   std::string out;
   for (char c : name) {
@@ -88,11 +84,26 @@ std::string sanitize(std::string_view name) {
   if (out.empty() || !((out[0] >= 'A' && out[0] <= 'Z') || (out[0] >= 'a' && out[0] <= 'z') ||
                        out[0] == '_'))
     out = "node_" + out;
+  return out;
+}
+
+/// A word that YAML reads as null or a bool rather than as a string when it is not quoted.
+bool is_yaml_word(std::string_view name) {
   static const std::set<std::string_view> yaml_words = {
     "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"};
-  if (yaml_words.count(out) > 0)
-    out = "node_" + out;
-  return out;
+  return yaml_words.count(name) > 0;
+}
+
+/// The graph's name, written unquoted: a YAML word gets the prefix too.
+std::string graph_name_for(std::string_view name) {
+  auto out = sanitize(name);
+  return is_yaml_word(out) ? "node_" + out : out;
+}
+
+/// A node's name as YAML text: quoted where YAML would read it as null or a bool (a node named
+/// "null" must keep its name through `graph export` and back).
+std::string yaml_name(const std::string& name) {
+  return is_yaml_word(name) ? fmt::format("\"{}\"", name) : name;
 }
 
 /// A YAML double-quoted scalar.
@@ -140,9 +151,9 @@ public:
     if (!count || *count < 1)
       fail(count_line, fmt::format("the node count must be a positive integer, got '{}'",
                                    count_line.text));
-    if (*count > max_nodes)
+    if (*count > hams_max_nodes)
       fail(count_line, fmt::format("the node count {} is more than the {} a deployment may have",
-                                   *count, max_nodes));
+                                   *count, hams_max_nodes));
     auto format_line = next("the format number");
     auto format = to_integer(format_line.text);
     if (!format)
@@ -161,15 +172,15 @@ public:
   }
 
   std::string to_udgl(const hams_import_options& options) const {
-      auto graph_name = options.graph_name;
+    auto graph_name = options.graph_name;
     if (graph_name.empty()) {
       auto stem = std::filesystem::path{file_}.stem().string();
-      graph_name = stem.empty() || stem.front() == '<' ? "imported" : sanitize(stem);
+      graph_name = stem.empty() || stem.front() == '<' ? "imported" : graph_name_for(stem);
     }
-    // Names made unique: the graph input's name is taken, and two HAMS nodes may sanitize to
-    // the same word; a clash gets the node's number appended.
+    // Names made unique: two HAMS nodes may sanitize to the same word; a clash gets the node's
+    // number appended. Valid names are kept as they are, and the graph input yields to them.
     std::vector<std::string> names;
-    std::set<std::string> taken{std::string{input_name}};
+    std::set<std::string> taken;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       auto name = sanitize(nodes_[i].name);
       if (taken.count(name) > 0)
@@ -177,8 +188,11 @@ public:
       while (taken.count(name) > 0)
         name += "_";
       taken.insert(name);
-      names.push_back(name);
+      names.push_back(yaml_name(name));
     }
+    auto input = std::string{input_name};
+    while (taken.count(input) > 0)
+      input += "_";
     std::string out;
     out += fmt::format("# Imported from {} (HAMS deployment format {}) by `hogar graph import`.\n",
                        comment_text(file_), format_);
@@ -189,18 +203,16 @@ public:
     out += fmt::format("description: {}\n",
                        yaml_quoted(fmt::format("imported from the HAMS deployment {}", file_)));
     out += "\ninputs:\n";
-    out += fmt::format("  - name: {}\n    dtype: float32\n    shape: [-1]\n", input_name);
+    out += fmt::format("  - name: {}\n    dtype: float32\n    shape: [-1]\n", input);
     out += "\noperators:\n";
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       auto& node = nodes_[i];
-      out += fmt::format("  # node {}: image {} version {}\n", i + 1, comment_text(node.image),
-                         comment_text(node.version));
       out += fmt::format("  - name: {}\n", names[i]);
       out += "    kind: simulate\n";
       out += fmt::format("    params: {{cost_ms: {}}}\n", options.cost_ms);
       std::string inputs;
       if (node.inputs.empty()) {
-        inputs = std::string{input_name};
+        inputs = input;
       } else {
         for (auto producer : node.inputs) {
           if (!inputs.empty())
@@ -209,6 +221,8 @@ public:
         }
       }
       out += fmt::format("    inputs: [{}]\n", inputs);
+      out += fmt::format("    image: {{name: {}, version: {}}}\n", yaml_quoted(node.image),
+                         yaml_quoted(node.version));
       if (node.stateful)
         out += "    stateful: true\n";
       if (node.batch_size > 1)
@@ -254,6 +268,18 @@ private:
     node.line = line.number;
     if (node.name.empty())
       fail(line, "a node needs a name (the first field)");
+    // Version and image are kept as written (names are made valid instead): they must be words
+    // that `hogar graph export` can write back on one line.
+    auto check_kept = [&](std::string_view field, std::string_view text) {
+      if (text.empty())
+        fail(line, fmt::format("node '{}': the {} field is empty", node.name, field));
+      if (std::any_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        fail(line, fmt::format("node '{}': the {} field holds a control character", node.name,
+                               field));
+    };
+    check_kept("second (version)", node.version);
+    check_kept("third (image)", node.image);
     if (fields[3] == "true")
       node.stateful = true;
     else if (fields[3] != "false")
@@ -393,7 +419,7 @@ result<std::string> import_hams(std::string_view text, const std::string& file,
     return fail(errc::invalid_argument,
                 fmt::format("the simulated cost must be a non-negative number of ms, got {}",
                             options.cost_ms));
-  if (!options.graph_name.empty() && sanitize(options.graph_name) != options.graph_name)
+  if (!options.graph_name.empty() && graph_name_for(options.graph_name) != options.graph_name)
     return fail(errc::invalid_argument,
                 fmt::format("graph name '{}' is not a valid name: use letters, digits, '_' "
                             "and '-', starting with a letter or '_'",

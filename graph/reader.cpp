@@ -97,8 +97,9 @@ const std::vector<std::string> top_fields = {"graph", "description", "inputs", "
 const std::vector<std::string> input_fields = {"name", "dtype", "shape"};
 const std::vector<std::string> operator_fields = {
   "name", "kind", "params", "inputs", "when", "replicas", "placement", "batching", "tuning",
-  "stateful", "slo_ms"};
+  "stateful", "slo_ms", "image"};
 const std::vector<std::string> placement_fields = {"labels", "gpus"};
+const std::vector<std::string> image_fields = {"name", "version"};
 const std::vector<std::string> batching_fields = {"policy", "max_batch_size",
                                                   "max_queue_delay_us"};
 const std::vector<std::string> tuning_fields = {
@@ -585,6 +586,8 @@ private:
           op.slo_ms = *ms;
         else
           out_.unreadable.add("operator", index, key);
+      } else if (key == "image") {
+        read_image(value, context, op);
       }
     });
     missing_field(has_name, op.where, context, "name", "operator", index,
@@ -734,6 +737,24 @@ private:
           out_.unreadable.add("operator", index, "placement.gpus");
       }
     });
+  }
+
+  /// `image: {name: hams/yolov3:3.0, version: "3"}`; either field may be left out.
+  void read_image(const YAML::Node& node, std::string_view context, operator_spec& op) {
+    if (!node.IsMap()) {
+      type_error(node, context, "image", "a map with name and version",
+                 "write `image: {name: hams/yolov3:3.0, version: \"3\"}`");
+      return;
+    }
+    auto inner = fmt::format("{}: image", context);
+    image_spec image;
+    image.where = pos(node, op.where);
+    for_each_field(node, inner, image_fields, "image fields",
+                   [&](const std::string& key, const YAML::Node& value) {
+      if (auto text = read_string(value, inner, key))
+        (key == "name" ? image.name : image.version) = *text;
+    });
+    op.image = std::move(image);
   }
 
   void read_batching(const YAML::Node& node, std::string_view context, operator_spec& op,

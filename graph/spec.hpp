@@ -114,6 +114,16 @@ struct tuning_spec {
 inline constexpr std::array<std::string_view, 4> tuning_knob_names = {
   "batch_size", "queue_delay_us", "instances", "intra_op_threads"};
 
+/// The container image HAMS/EARG deploys an operator as (`hogar graph export`, which derives
+/// what is left empty: graph/hams_export.hpp). The runtime ignores it.
+struct image_spec {
+  /// An image reference such as "hams/yolov3:3.0".
+  std::string name;
+  /// HAMS's version of the node: any word, such as "3" or "test".
+  std::string version;
+  source_position where;
+};
+
 struct operator_spec {
   std::string name;
   std::string kind;
@@ -126,6 +136,7 @@ struct operator_spec {
   placement_spec placement;
   std::optional<batching_spec> batching;
   std::optional<tuning_spec> tuning;
+  std::optional<image_spec> image;
   bool stateful = false;
   /// Latency objective in milliseconds; 0 means none.
   double slo_ms = 0;

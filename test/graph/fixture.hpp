@@ -2,6 +2,9 @@
 // small valid graph to start from.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -10,6 +13,15 @@
 #include "graph/loader.hpp"
 
 namespace hogar::graph::test {
+
+/// A file of the source tree (HOGAR_SOURCE_DIR, set by CMakeLists.txt), which must exist.
+inline std::string read_source_file(const std::string& relative) {
+  std::ifstream in{std::filesystem::path{HOGAR_SOURCE_DIR} / relative};
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 /// Every diagnostic of loading `text` as "g.yaml", as the CLI prints them.
 inline std::string errors_of(std::string_view text) {

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <doctest/doctest.h>
 
@@ -14,6 +13,8 @@ namespace hogar::graph {
 
 namespace {
 
+using test::read_source_file;
+
 const hams_import_options defaults{};
 
 /// The error message of importing `text` as "d.hams", which must fail.
@@ -22,14 +23,6 @@ std::string rejection(std::string_view text) {
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().code == errc::invalid_argument);
   return result.error().message;
-}
-
-std::string read_source_file(const std::string& relative) {
-  std::ifstream in{std::filesystem::path{HOGAR_SOURCE_DIR} / relative};
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 constexpr std::string_view diamond = R"(# a diamond: 1 feeds 2 and 3, both feed 4
@@ -61,28 +54,28 @@ inputs:
     shape: [-1]
 
 operators:
-  # node 1: image hogar/frontend:1 version 1
   - name: frontend
     kind: simulate
     params: {cost_ms: 2.5}
     inputs: [input]
-  # node 2: image hogar/left:2 version 2
+    image: {name: "hogar/frontend:1", version: "1"}
   - name: left_model
     kind: simulate
     params: {cost_ms: 2.5}
     inputs: [frontend]
+    image: {name: "hogar/left:2", version: "2"}
     stateful: true
     batching: {policy: static, max_batch_size: 8}
-  # node 3: image hogar/right:1 version 1
   - name: right
     kind: simulate
     params: {cost_ms: 2.5}
     inputs: [frontend]
-  # node 4: image hogar/join:1 version 1
+    image: {name: "hogar/right:1", version: "1"}
   - name: join
     kind: simulate
     params: {cost_ms: 2.5}
     inputs: [left_model, right]
+    image: {name: "hogar/join:1", version: "1"}
 
 outputs:
   - name: join
@@ -96,15 +89,21 @@ outputs:
   CHECK(ops[1].stateful);
   CHECK(ops[1].batching->max_batch_size == 8);
   CHECK(param_reader{ops[0]}.get_number("cost_ms") == 2.5);
+  REQUIRE(ops[1].image);
+  CHECK(ops[1].image->name == "hogar/left:2");
+  CHECK(ops[1].image->version == "2");
 }
 
 TEST_CASE("imported names are made valid and unique, and the graph may be named") {
+  // A node called "input" keeps its name (an export must get it back); the graph input yields.
   auto yaml = import_hams("3\n1\ninput,1,i,false,1\n9lives,1,i,false,1\n9lives,1,i,false,1\n"
                           "dist[1->2,3]\n",
                           "x.hams", {1, "custom"});
   REQUIRE(yaml.has_value());
   CHECK(yaml->find("graph: custom\n") != std::string::npos);
-  CHECK(yaml->find("  - name: input_1\n") != std::string::npos);
+  CHECK(yaml->find("  - name: input\n    kind: simulate\n") != std::string::npos);
+  CHECK(yaml->find("inputs:\n  - name: input_\n") != std::string::npos);
+  CHECK(yaml->find("    inputs: [input_]\n") != std::string::npos);
   CHECK(yaml->find("  - name: node_9lives\n") != std::string::npos);
   CHECK(yaml->find("  - name: node_9lives_3\n") != std::string::npos);
   CHECK(load_graph_text(*yaml).ok());
@@ -115,7 +114,8 @@ TEST_CASE("imported names are made valid and unique, and the graph may be named"
         "with a letter or '_'");
 }
 
-TEST_CASE("nodes named like YAML's null and bools are renamed so that the graph loads") {
+TEST_CASE("nodes named like YAML's null and bools keep their names, quoted, so that the graph "
+          "loads") {
   // bench/fuzz/crashes/hams/crash-a095...: a node named "null" became `name: null`, which the
   // reader reads as no name at all.
   auto yaml = import_hams("3\n1\nnull,1,i,false,1\nTrue,1,i,false,1\nFALSE,1,i,false,1\n"
@@ -123,13 +123,15 @@ TEST_CASE("nodes named like YAML's null and bools are renamed so that the graph 
                           "null.hams", {});
   REQUIRE(yaml.has_value());
   CHECK(yaml->find("graph: node_null\n") != std::string::npos);
-  CHECK(yaml->find("  - name: node_null\n") != std::string::npos);
-  CHECK(yaml->find("  - name: node_True\n") != std::string::npos);
-  CHECK(yaml->find("    inputs: [node_null]\n") != std::string::npos);
-  CHECK(yaml->find("  - name: node_FALSE\n") != std::string::npos);
+  CHECK(yaml->find("  - name: \"null\"\n") != std::string::npos);
+  CHECK(yaml->find("  - name: \"True\"\n") != std::string::npos);
+  CHECK(yaml->find("    inputs: [\"null\"]\n") != std::string::npos);
+  CHECK(yaml->find("  - name: \"FALSE\"\n") != std::string::npos);
   auto loaded = load_graph_text(*yaml);
   INFO(to_string(loaded.errors));
-  CHECK(loaded.ok());
+  REQUIRE(loaded.ok());
+  CHECK(loaded.spec->operators[0].name == "null");
+  CHECK(loaded.spec->operators[2].inputs[0].name == "null");
   CHECK_FALSE(import_hams("1\n1\na,1,i,false,1\n", "x.hams", {1, "true"}).has_value());
 }
 
@@ -140,7 +142,7 @@ TEST_CASE("a deployment as HAMS writes them: batch size 0 (no batching), a versi
                           "deploy/real.hams", {1, ""});
   REQUIRE(yaml.has_value());
   INFO(*yaml);
-  CHECK(yaml->find("version test") != std::string::npos);
+  CHECK(yaml->find("image: {name: \"hams/front:test\", version: \"test\"}") != std::string::npos);
   auto loaded = load_graph_text(*yaml);
   INFO(to_string(loaded.errors));
   REQUIRE(loaded.ok());
@@ -168,6 +170,14 @@ TEST_CASE("every rejection of a malformed HAMS file names its line") {
   CHECK(rejection("1\n1\n\na,1,img,false,-1\n") ==
         "d.hams:4: node 'a': the batch size must be a whole number (0 or 1: no batching), got "
         "'-1'");
+  CHECK(rejection("1\n1\na,,img,false,1\n") ==
+        "d.hams:3: node 'a': the second (version) field is empty");
+  CHECK(rejection("1\n1\na,1, ,false,1\n") ==
+        "d.hams:3: node 'a': the third (image) field is empty");
+  // What an export could not write back on one line.
+  using namespace std::string_view_literals;
+  CHECK(rejection("1\n1\na,1,i\0mg,false,1\n"sv) ==
+        "d.hams:3: node 'a': the third (image) field holds a control character");
   CHECK(rejection("1\n1\na,1,img,false,many\n") ==
         "d.hams:3: node 'a': the batch size must be a whole number (0 or 1: no batching), got "
         "'many'");

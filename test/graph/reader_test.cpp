@@ -149,6 +149,40 @@ outputs: [{name: o, from: x}]
        "integer, got string \"big\"\n");
 }
 
+TEST_CASE("an operator's image is read with its position, and a malformed one is reported") {
+  auto spec = load_ok(R"(graph: g
+inputs: [{name: a, dtype: float32, shape: [1]}]
+operators:
+  - name: x
+    kind: identity
+    inputs: [a]
+    image: {name: "hams/yolov3:3.0", version: "3"}
+  - {name: y, kind: identity, inputs: [x], image: {version: test}}
+outputs: [{name: o, from: y}]
+)");
+  REQUIRE(spec.operators[0].image);
+  CHECK(spec.operators[0].image->name == "hams/yolov3:3.0");
+  CHECK(spec.operators[0].image->version == "3");
+  CHECK(to_string(spec.operators[0].image->where) == "g.yaml:7:12");
+  REQUIRE(spec.operators[1].image);
+  CHECK(spec.operators[1].image->name.empty());
+  CHECK(spec.operators[1].image->version == "test");
+  CHECK(errors_of(R"(graph: g
+inputs: [{name: a, dtype: float32, shape: [1]}]
+operators:
+  - {name: x, kind: identity, inputs: [a], image: hams/yolov3}
+  - {name: y, kind: identity, inputs: [x], image: {name: i, version: 3, tag: v}}
+outputs: [{name: o, from: y}]
+)") == "g.yaml:4:51: error: operator 'x': field 'image' must be a map with name and version, "
+       "got string \"hams/yolov3\"\n"
+       "  hint: write `image: {name: hams/yolov3:3.0, version: \"3\"}`\n"
+       "g.yaml:5:70: error: operator 'y': image: field 'version' must be a string, got integer "
+       "3\n"
+       "  hint: quote it: version: \"3\"\n"
+       "g.yaml:5:73: error: operator 'y': image: unknown field 'tag'\n"
+       "  hint: known image fields: name, version\n");
+}
+
 TEST_CASE("every error is reported, not only the first") {
   auto text = errors_of(R"(graph: g
 inputs:
@@ -177,7 +211,7 @@ outputs:
         "  hint: did you mean 'kind'?\n"
         "g.yaml:7:5: error: operator 'x': missing required field 'kind'\n"
         "  hint: known kinds: identity, simulate, resize, normalize, crop, classify, "
-        "threshold, detected, merge, ensemble, model, cache, sequence\n"
+        "threshold, detected, merge, ensemble, select, model, cache, sequence\n"
         "g.yaml:13:15: error: operator 'y': field 'replicas' must be an integer, got string "
         "\"many\"\n"
         "g.yaml:16:5: error: output 'o': unknown field 'form'\n"

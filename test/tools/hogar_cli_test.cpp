@@ -71,6 +71,41 @@ TEST_CASE("graph import rejects a malformed HAMS file with its line number") {
   CHECK(r.err.find(bad.string() + ":4") != std::string::npos);
 }
 
+TEST_CASE("graph export writes a HAMS deployment that graph import reads back") {
+  auto hams = std::filesystem::temp_directory_path() / "hogar_cli_export.hams";
+  auto r = run_cli("graph export --format hams config/graphs/sentiment.yaml -o " + hams.string());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.empty());
+  auto text = hogar::test::read_file(hams);
+  CHECK(text.find("\n6\n1\n") != std::string::npos);
+  CHECK(text.find("\nbest,1,hogar/ensemble,false,1\n") != std::string::npos);
+  CHECK(text.find("\nreduce[3,4->5]\n") != std::string::npos);
+  auto back = run_cli("graph import " + hams.string());
+  INFO(back.err);
+  REQUIRE(back.exit_code == 0);
+  auto loaded = hogar::graph::load_graph_text(back.out, "imported.yaml");
+  INFO(hogar::graph::to_string(loaded.errors));
+  REQUIRE(loaded.ok());
+  CHECK(loaded.spec->operators.size() == 6);
+  CHECK(loaded.spec->operators[4].name == "best");
+  std::filesystem::remove(hams);
+}
+
+TEST_CASE("graph export refuses a graph with a condition, naming the file, line and operator") {
+  auto r = run_cli("graph export config/graphs/image-analysis.yaml");
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("config/graphs/image-analysis.yaml:") != std::string::npos);
+  CHECK(r.err.find("error: operator 'plate_crop': runs only when condition 'car_check' says yes") !=
+        std::string::npos);
+  CHECK(r.err.find("config/graphs/image-analysis.yaml: 1 error; nothing exported") !=
+        std::string::npos);
+  auto other = run_cli("graph export --format onnx config/graphs/sentiment.yaml");
+  CHECK(other.exit_code == 2);
+  CHECK(other.err.find("unknown format 'onnx'; known formats: hams") != std::string::npos);
+}
+
 TEST_CASE("run serves a graph and prints results and a latency summary") {
   auto r = run_cli("run config/graphs/image-analysis.yaml --requests 20 --concurrency 4");
   INFO(r.err);

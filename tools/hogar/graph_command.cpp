@@ -1,4 +1,4 @@
-// `hogar graph check|dot|import|kinds`: the graph language from the command line.
+// `hogar graph check|dot|import|export|kinds`: the graph language from the command line.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "graph/dot.hpp"
+#include "graph/hams_export.hpp"
 #include "graph/hams_import.hpp"
 #include "graph/kinds.hpp"
 #include "graph/loader.hpp"
@@ -24,6 +25,8 @@ constexpr const char* graph_usage = R"(usage:
   hogar graph dot FILE                      Graphviz DOT on standard output
   hogar graph import FILE [--cost-ms MS] [--name NAME] [--output OUT]
                                             HAMS/EARG deployment file -> graph YAML
+  hogar graph export [--format hams] FILE [--output OUT]
+                                            graph YAML -> HAMS/EARG deployment file
   hogar graph kinds                         operator kinds and their parameters
 )";
 
@@ -65,6 +68,22 @@ int dot(const args& files) {
   return 0;
 }
 
+/// `text` to standard output, or to the file `output` when one is given.
+int write_output(const std::string& text, const std::string& output) {
+  if (output.empty()) {
+    std::cout << text;
+    return 0;
+  }
+  std::ofstream out{output};
+  out << text;
+  if (!out) {
+    fmt::print(stderr, "{}: cannot write the file\n", output);
+    return 1;
+  }
+  fmt::print(stderr, "wrote {}\n", output);
+  return 0;
+}
+
 int import(const args& argv) {
   std::string file;
   std::string output;
@@ -100,18 +119,48 @@ int import(const args& argv) {
     fmt::print(stderr, "{}\n", yaml.error().message);
     return 1;
   }
-  if (output.empty()) {
-    std::cout << *yaml;
-    return 0;
+  return write_output(*yaml, output);
+}
+
+int export_graph(const args& argv) {
+  std::string file;
+  std::string format = "hams";
+  std::string output;
+  po::options_description desc{"hogar graph export FILE [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("format", po::value(&format)->default_value(format),
+     "hams: the HAMS/EARG deployment format `graph import` reads")
+    ("output,o", po::value(&output), "write the deployment here instead of standard output");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(argv).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help") || file.empty()) {
+    std::cout << desc;
+    return vm.count("help") ? 0 : 2;
   }
-  std::ofstream out{output};
-  out << *yaml;
-  if (!out) {
-    fmt::print(stderr, "{}: cannot write the file\n", output);
+  if (format != "hams") {
+    fmt::print(stderr, "hogar graph export: unknown format '{}'; known formats: hams\n", format);
+    return 2;
+  }
+  auto loaded = graph::load_graph_file(file);
+  if (!loaded.ok()) {
+    std::cerr << graph::to_string(loaded.errors);
     return 1;
   }
-  fmt::print(stderr, "wrote {}\n", output);
-  return 0;
+  auto deployment = graph::to_hams(graph::build_topology(loaded.spec));
+  if (!deployment.ok()) {
+    std::cerr << graph::to_string(deployment.errors);
+    fmt::print(stderr, "{}: {} error{}; nothing exported\n", file, deployment.errors.size(),
+               deployment.errors.size() == 1 ? "" : "s");
+    return 1;
+  }
+  return write_output(graph::write_hams(deployment.nodes, file), output);
 }
 
 std::string format_default(const std::optional<graph::param_value>& value) {
@@ -154,6 +203,8 @@ int graph_command(const args& argv) {
     return dot(rest);
   if (argv[0] == "import")
     return import(rest);
+  if (argv[0] == "export")
+    return export_graph(rest);
   if (argv[0] == "kinds")
     return kinds();
   fmt::print(stderr, "hogar graph: unknown subcommand '{}'\n{}", argv[0], graph_usage);

@@ -18,6 +18,8 @@ commands:
   graph check FILE...     validate graph files; every error with file:line:column
   graph dot FILE          print the graph in Graphviz format
   graph import FILE       convert a HAMS/EARG deployment file to the graph language
+  graph export FILE [--format hams]
+                          write a graph as a HAMS/EARG deployment file
   graph kinds             list the operator kinds and their parameters
   model test CASE_DIR...  run ONNX backend test cases on the reference, CPU and GPU paths
   model ops               the ONNX operators hogar runs, and where
@@ -31,6 +33,8 @@ cluster commands (each takes --cluster HOST:PORT, default 127.0.0.1:7701, and --
   status GRAPH            placement and live figures of every replica
   remove GRAPH            stop serving GRAPH (its queued requests are answered with an error)
   nodes                   the cluster's members and their state
+  feedback GRAPH --id ID (--label N [--output T] | --expected JSON|@FILE)
+                          the true outcome of an answer: counted per model version
   infer GRAPH [--input JSON|@FILE]
                           send one request (random inputs by default)
   load GRAPH [--concurrency C | --rate R | --trace FILE] [--requests N] [--duration S]
