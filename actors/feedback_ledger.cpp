@@ -52,6 +52,8 @@ result<std::int64_t> predicted_class(const std::string& id, const named_tensor& 
 void feedback_ledger::remember(const std::string& id, const record& outputs,
                                const std::vector<served_by>& served, std::int64_t latency_ns,
                                std::int64_t now_ns) {
+  if (!keeps())
+    return;
   answer a;
   a.id = id;
   a.sequence = first_sequence_ + answers_.size();
@@ -95,6 +97,11 @@ outcome_stats& feedback_ledger::row(const std::string& op, const std::string& mo
 }
 
 result<feedback_receipt> feedback_ledger::score(const feedback& f, std::int64_t now_ns) {
+  if (!keeps())
+    return fail(errc::not_found,
+                fmt::format("feedback for request '{}': this node keeps no answers "
+                            "(feedback-retention-s or feedback-max-answers is 0)",
+                            f.id));
   while (!answers_.empty() && now_ns - answers_.front().at_ns > limits_.retention_ms * 1'000'000)
     forget_oldest();
   auto found = by_id_.find(f.id);

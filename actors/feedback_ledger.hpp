@@ -52,6 +52,8 @@ public:
   const std::vector<outcome_stats>& outcomes() const noexcept { return outcomes_; }
   /// Answers kept now.
   std::size_t size() const noexcept { return by_id_.size(); }
+  /// Whether answers are kept at all (a retention and a count above 0).
+  bool keeps() const noexcept { return limits_.retention_ms > 0 && limits_.max_answers > 0; }
 
 private:
   struct answer {

@@ -132,6 +132,15 @@ po::options_description describe(node_options& out) {
      "deadline of a request that names none, milliseconds")
     ("max-in-flight", po::value(&out.max_in_flight)->default_value(out.max_in_flight),
      "requests in flight per graph on this node before new ones are shed (503)")
+    ("feedback-retention-s",
+     po::value(&out.feedback_retention_s)->default_value(out.feedback_retention_s),
+     "seconds each graph keeps its answers for feedback (POST .../feedback); 0: none kept")
+    ("feedback-max-answers",
+     po::value(&out.feedback_max_answers)->default_value(out.feedback_max_answers),
+     "answers each graph keeps for feedback at most, the oldest going first")
+    ("feedback-max-bytes",
+     po::value(&out.feedback_max_bytes)->default_value(out.feedback_max_bytes),
+     "bytes of answer tensors each graph keeps for feedback at most")
     ("recovery", po::value(&out.recovery)->default_value(out.recovery),
      "ARG recovery: replace lost replicas and run the requests in flight again (true/false)")
     ("replay-buffer-bytes",
@@ -286,6 +295,11 @@ result<parsed_node_options> parse_node_options(int argc, const char* const* argv
                             "'replay-buffer-bytes' must be at least 1, 'drain-timeout-ms' at "
                             "least 0",
                             where));
+  // A year at most: the retention in nanoseconds must fit the ledger's clock arithmetic.
+  if (out.feedback_retention_s < 0 || out.feedback_retention_s > 366 * 86'400)
+    return fail(errc::invalid_argument,
+                fmt::format("{}: 'feedback-retention-s' must be 0 to 31622400 (a year), got {}",
+                            where, out.feedback_retention_s));
   if (out.actor_max_message_bytes < 4096 || out.actor_max_message_bytes > 0xffffffffu)
     return fail(errc::invalid_argument,
                 fmt::format("{}: 'actor-max-message-bytes' must be from 4096 to 4294967295 (got "

@@ -63,6 +63,11 @@ struct node_options {
   std::int64_t request_timeout_ms = 30'000;
   /// Requests in flight per graph on this node before new ones are shed (HTTP 503).
   std::size_t max_in_flight = 65'536;
+  /// Answers each graph's ingress keeps for feedback (actors/feedback_ledger.hpp): for how
+  /// long (0: none are kept, feedback is refused), how many, and how many bytes of tensors.
+  std::int64_t feedback_retention_s = 600;
+  std::size_t feedback_max_answers = 100'000;
+  std::size_t feedback_max_bytes = std::size_t{64} << 20;
   /// ARG recovery (actors/graph_supervisor.hpp): lost replicas are replaced and the requests
   /// in flight run again. Off: a lost replica stays lost and its requests fail at their
   /// deadline (the baseline that bench/recovery measures ARG's overhead against).

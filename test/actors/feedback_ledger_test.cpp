@@ -175,6 +175,18 @@ TEST_CASE("an unknown or expired id is not found, an answer is scored once, and 
   CHECK(expired.error().code == errc::not_found);
 }
 
+TEST_CASE("with a retention of 0 no answer is kept, and feedback says the node keeps none") {
+  feedback_limits off;
+  off.retention_ms = 0;
+  feedback_ledger ledger{off};
+  ledger.remember("a", scores({1, 0}), {}, 0, 0);
+  CHECK(ledger.size() == 0);
+  auto r = ledger.score(label("a", 0), 0);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == errc::not_found);
+  CHECK(r.error().message.find("keeps no answers") != std::string::npos);
+}
+
 TEST_CASE("the ledger keeps at most max_answers answers and max_bytes of their tensors, the oldest going first") {
   feedback_limits by_count;
   by_count.max_answers = 3;

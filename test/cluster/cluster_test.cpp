@@ -210,6 +210,15 @@ TEST_CASE("a bad config stops the daemon with a message naming the key") {
   std::filesystem::remove(value);
 }
 
+TEST_CASE("a feedback retention below 0 or past a year stops the daemon naming the key") {
+  for (const char* value : {"-1", "31622401"}) {
+    auto r = run_command(std::string{"'"} + HOGARD_BIN + "' --name=n1 --feedback-retention-s=" +
+                         value);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("'feedback-retention-s' must be 0 to 31622400") != std::string::npos);
+  }
+}
+
 TEST_CASE("a port past 65535 stops the daemon with the key and the range") {
   // The value of bench/fuzz/crashes/node_options: read straight into a 16-bit port, its
   // digits and its byte 0xd2 made Boost's lexical_cast overflow an int (undefined behaviour,

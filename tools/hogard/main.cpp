@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
                                 .count();
   node_cfg.ingress.default_timeout_ms = opts.request_timeout_ms;
   node_cfg.ingress.max_in_flight = opts.max_in_flight;
+  node_cfg.ingress.feedback.retention_ms = opts.feedback_retention_s * 1000;
+  node_cfg.ingress.feedback.max_answers = opts.feedback_max_answers;
+  node_cfg.ingress.feedback.max_bytes = opts.feedback_max_bytes;
   if (opts.recovery)
     node_cfg.ingress.replay = std::make_shared<hogar::replay_budget>(opts.replay_buffer_bytes);
   auto node = sys.spawn(hogar::node_actor, node_cfg);
