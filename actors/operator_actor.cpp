@@ -54,14 +54,16 @@ using detail::finish;
 using detail::merged_trace;
 using detail::record_call;
 
-/// Whether a gate value lets the operator run: present and its verdict matches.
-bool gate_open(const edge_value& gate, bool negated) {
+/// Whether a gate value lets the operator run: present and its verdict matches. A select
+/// operator's record holds one verdict per member, named after it.
+bool gate_open(const edge_value& gate, const graph::op_node& node) {
   if (gate.state != edge_state::present)
     return false;
   bool verdict = true;
-  if (auto t = find_tensor(*gate.value, condition_tensor_name); t && t->element_count() > 0)
+  auto name = node.gate_per_member ? std::string_view{node.spec->name} : condition_tensor_name;
+  if (auto t = find_tensor(*gate.value, name); t && t->element_count() > 0)
     verdict = t->value_as_double(0) != 0;
-  return verdict != negated;
+  return verdict != node.gate_negated;
 }
 
 /// Sends `state`/`value`/`error` along every outgoing edge, to the ingress for every graph
@@ -70,15 +72,16 @@ void emit(self_ptr self, const context_ptr& ctx, edge_state state, const record_
           const std::string& error, const served_trace& trace, errc code) {
   auto& st = self->state;
   auto& node = *st.node;
-  // The cache's fill goes first: in one process it then reaches the cache's mailbox before
-  // the answer can reach the client, so the client's next request for the same key hits.
-  if (state == edge_state::present && st.wiring.fill_target) {
-    auto& cache = *st.wiring.fill_target;
-    auto& cache_node = st.init.topo->ops[*node.fills_cache];
-    std::size_t replica = cache_node.route_index ? ctx->route[*cache_node.route_index] : 0;
-    if (auto* actor = cache.live(replica))
+  // Fills go first: in one process a cache's then reaches the cache's mailbox before the
+  // answer can reach the client, so the client's next request for the same key hits.
+  for (std::size_t f = 0; state == edge_state::present && f < st.wiring.fill_targets.size(); ++f) {
+    auto& fill = node.fills[f];
+    auto& target_node = st.init.topo->ops[fill.op];
+    std::size_t replica = target_node.route_index ? ctx->route[*target_node.route_index] : 0;
+    if (auto* actor = st.wiring.fill_targets[f]->live(replica))
       self->send(*actor, fill_atom::value,
-                 edge_value{ctx, 0, state, value, std::string{}, nullptr, errc::none});
+                 edge_value{ctx, static_cast<std::uint32_t>(fill.slot), state, value,
+                            std::string{}, nullptr, errc::none});
   }
   for (std::size_t i = 0; i < node.consumers.size(); ++i) {
     auto& edge = node.consumers[i];
@@ -273,7 +276,7 @@ void on_complete(self_ptr self, const context_ptr& ctx, std::span<edge_value> in
       return;
     }
   }
-  bool skip = node.gate && !gate_open(inputs[node.data_inputs.size()], node.gate_negated);
+  bool skip = node.gate && !gate_open(inputs[node.data_inputs.size()], node);
   if (!skip) {
     skip = true;
     for (std::size_t i = 0; i < node.data_inputs.size(); ++i)
@@ -574,7 +577,7 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
       auto& st = self->state;
       if (value.state != edge_state::present || !value.value)
         return;
-      st.init.impl->fill(value.ctx->id, *value.value, self->clock().now());
+      st.init.impl->fill(value.ctx->id, value.slot, *value.value, self->clock().now());
       // A cache's fill changes its state too: the backup gets it (no output to release).
       if (st.node->stateful && st.wiring.backup && !st.wiring.backup_role)
         self->send(st.wiring.backup, backup_atom::value,

@@ -37,8 +37,9 @@ namespace hogar {
 struct operator_wiring {
   /// One entry per edge in topology::ops[op].consumers, same order.
   std::vector<std::shared_ptr<const replica_set>> consumers;
-  /// The cache this operator fills (topology::op_node::fills_cache), else null.
-  std::shared_ptr<const replica_set> fill_target;
+  /// One entry per topology::op_node::fills, same order: the cache or select this operator's
+  /// output also goes to.
+  std::vector<std::shared_ptr<const replica_set>> fill_targets;
   /// This operator's own replica set as this process sees it: the replica gives back its
   /// share of the load there when a local sender assigned the request.
   std::shared_ptr<const replica_set> own;

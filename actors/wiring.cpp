@@ -11,7 +11,9 @@ result<caf::actor> spawn_replica(caf::actor_system& sys,
                                  std::shared_ptr<const graph::topology> topo, std::size_t op,
                                  std::uint32_t replica, const operation_context& context) {
   auto& spec = *topo->ops[op].spec;
-  auto impl = make_operation(spec, context);
+  auto with_graph = context;
+  with_graph.graph = topo->spec;
+  auto impl = make_operation(spec, with_graph);
   if (!impl)
     return fail(impl.error().code, fmt::format("{}: operator '{}': {}", to_string(spec.where),
                                                spec.name, impl.error().message));
@@ -42,8 +44,8 @@ void wire_local_replicas(caf::actor_system& sys, const graph::topology& topo,
     operator_wiring wiring;
     for (auto& c : topo.ops[i].consumers)
       wiring.consumers.push_back(sets[c.op]);
-    if (topo.ops[i].fills_cache)
-      wiring.fill_target = sets[*topo.ops[i].fills_cache];
+    for (auto& fill : topo.ops[i].fills)
+      wiring.fill_targets.push_back(sets[fill.op]);
     wiring.own = sets[i];
     wiring.epoch = epoch;
     wiring.backup = sets[i]->backup;

@@ -74,9 +74,10 @@ std::string to_dot(const topology& topo) {
       out += fmt::format("  {} -> {} [style=dashed, label=\"{}\"];\n",
                          source_id(topo, *node.gate), op_id(topo, i),
                          node.gate_negated ? "no" : "yes");
-    if (node.fills_cache)
-      out += fmt::format("  {} -> {} [style=dotted, label=\"fill\"];\n", op_id(topo, i),
-                         op_id(topo, *node.fills_cache));
+    for (auto& fill : node.fills)
+      out += fmt::format("  {} -> {} [style=dotted, label=\"{}\"];\n", op_id(topo, i),
+                         op_id(topo, fill.op),
+                         topo.ops[fill.op].spec->kind == "select" ? "answered" : "fill");
   }
   for (auto& output : spec.outputs) {
     auto from = spec.inputs.end();

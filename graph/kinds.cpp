@@ -143,6 +143,35 @@ const std::vector<kind_schema>& table() {
         {"mean", "vote", "best"}},
        {"tensor", param_type::string, std::string{},
         "which tensor of each input is combined; empty: the first"},
+       {"selection", param_type::choice, std::string{"all"},
+        "which members run: all of them; greedy (per decision, the most accurate members "
+        "whose measured latency lets the oldest request meet slo_ms); rafiki (Rafiki's "
+        "actor-critic: batch size and members, reward accuracy * (n - beta * overdue)). "
+        "greedy and rafiki need slo_ms, `accuracy`, and a `select` operator that every "
+        "member's `when` names",
+        {"all", "greedy", "rafiki"}},
+       {"accuracy", param_type::number_list, numbers{},
+        "greedy, rafiki: each member's accuracy in [0, 1], in `inputs:` order, the prior the "
+        "selection starts from (measured feedback replaces it)",
+        {}, 0.0, 1.0},
+       {"beta", param_type::number, 0.5,
+        "rafiki: what an overdue request costs, as a share of its accuracy", {}, 0.0},
+       {"batch_sizes", param_type::integer_list, ints{1, 2, 4, 8, 16},
+        "greedy, rafiki: the batch sizes chosen among, ascending (a decision covers that many "
+        "requests)",
+        {}, 1.0},
+       {"seed", param_type::integer, std::int64_t{1}, "rafiki: seeds its choices", {}, 0.0},
+     }},
+    {"select",
+     "the members of an ensemble with `selection: greedy` or `rafiki` run only when it says: "
+     "per request it emits one bool verdict per member, named after the member (`when: "
+     "SELECT` reads its own), and learns from the members' answers, which come back to it",
+     1,
+     -1,
+     true,
+     {
+       {"ensemble", param_type::string, std::nullopt,
+        "the ensemble whose members it gates; its selection parameters and slo_ms are used"},
      }},
     {"model",
      "an ONNX model (from the model repository, or a file) run in batches on executor "

@@ -55,6 +55,10 @@ struct kind_schema {
   bool stateful = false;
 };
 
+/// The most members an ensemble with `selection: greedy` or `rafiki` may have: the selection
+/// weighs every subset of them (scheduling::ensemble_members_max).
+inline constexpr std::size_t selection_members_max = 8;
+
 /// Every built-in kind, in the order the reference lists them.
 std::span<const kind_schema> all_kinds() noexcept;
 

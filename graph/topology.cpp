@@ -59,12 +59,23 @@ topology build_topology(std::shared_ptr<const graph_spec> spec) {
     if (auto& when = node.spec->when) {
       node.gate = resolve(when->name);
       node.gate_negated = when->negated;
+      node.gate_per_member = node.gate->from == edge_source::origin::op &&
+                             g.operators[node.gate->index].kind == "select";
       add_edge(*node.gate, consumer{i, node.data_inputs.size()});
     }
     if (node.spec->kind == "cache") {
       auto target = param_reader{*node.spec}.get_string("fill_from");
       auto filler = resolve(target);
-      topo.ops[filler.index].fills_cache = i;
+      topo.ops[filler.index].fills.push_back({i, 0});
+    }
+    if (node.spec->kind == "select") {
+      auto ensemble = resolve(param_reader{*node.spec}.get_string("ensemble"));
+      auto& members = g.operators[ensemble.index].inputs;
+      for (std::size_t slot = 0; slot < members.size(); ++slot) {
+        auto member = resolve(members[slot].name);
+        if (member.from == edge_source::origin::op)
+          topo.ops[member.index].fills.push_back({i, slot});
+      }
     }
   }
   for (std::size_t out = 0; out < g.outputs.size(); ++out) {
@@ -78,8 +89,8 @@ topology build_topology(std::shared_ptr<const graph_spec> spec) {
   for (std::size_t i = 0; i < topo.ops.size(); ++i) {
     auto& node = topo.ops[i];
     bool is_join = node.slot_count() > 1;
-    bool is_filled_cache = node.spec->kind == "cache";
-    if ((is_join || is_filled_cache) && node.spec->replicas > 1)
+    bool is_filled = node.spec->kind == "cache" || node.spec->kind == "select";
+    if ((is_join || is_filled) && node.spec->replicas > 1)
       node.route_index = topo.routed_count++;
   }
   // Kahn's algorithm over operator-to-operator edges; inputs are always ready.

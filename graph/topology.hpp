@@ -34,14 +34,20 @@ struct op_node {
   /// The `when` edge arrives on slot data_inputs.size().
   std::optional<edge_source> gate;
   bool gate_negated = false;
+  /// The gate is a `select` operator: the verdict for this operator is the tensor named after
+  /// it (for other gates, `condition`).
+  bool gate_per_member = false;
   /// Every edge leaving this operator.
   std::vector<consumer> consumers;
   /// Graph outputs (indices into graph_spec::outputs) taken from this operator.
   std::vector<std::size_t> output_slots;
-  /// For a `fill_from` operator: the cache operator its output fills.
-  std::optional<std::size_t> fills_cache;
+  /// Where this operator's output also goes, besides its edges (the runtime's fill channel;
+  /// not an edge: no operator waits for it): the cache whose `fill_from` it is (slot 0), and
+  /// the `select` operator of an ensemble it is a member of (slot: its index in the
+  /// ensemble's `inputs:`), which learns from when it answered.
+  std::vector<consumer> fills;
   /// Set when every message of one request must reach the same replica (an operator with
-  /// several input slots, or a cache that must see its own fills): the index into the
+  /// several input slots, or a cache or select that must see its own fills): the index into the
   /// request's route, chosen once by the ingress.
   std::optional<std::size_t> route_index;
 

@@ -159,6 +159,7 @@ public:
       check_input(i);
     for (std::size_t i = 0; i < spec_.operators.size(); ++i)
       check_operator(i);
+    check_selections();
     for (std::size_t i = 0; i < spec_.outputs.size(); ++i)
       check_output(i);
     check_cycles();
@@ -495,6 +496,143 @@ private:
       error(it->where,
             fmt::format("{}: fill_from names unknown operator '{}'", context, *target),
             suggest(*target, names, "operators"));
+    }
+  }
+
+  // --- ensemble selection (issue 14): an ensemble with selection greedy or rafiki, and the
+  // select operator that gates its members ---
+
+  /// The parameter `name` of an operator whose parameters were checked, if it has that type.
+  template <class T>
+  static const T* param_of(const operator_spec& op, std::string_view name) {
+    auto* value = op.find_param(name);
+    return value ? std::get_if<T>(value) : nullptr;
+  }
+
+  static source_position param_where(const operator_spec& op, std::string_view name) {
+    for (auto& p : op.params)
+      if (p.name == name)
+        return p.where;
+    return op.where;
+  }
+
+  void check_selections() {
+    for (std::size_t i = 0; i < spec_.operators.size(); ++i) {
+      auto& op = spec_.operators[i];
+      if (op.kind == "ensemble")
+        check_ensemble_selection(op, op_context(op, i));
+      else if (op.kind == "select")
+        check_select(op, op_context(op, i));
+    }
+  }
+
+  void check_ensemble_selection(const operator_spec& op, const std::string& context) {
+    auto* selection = param_of<std::string>(op, "selection");
+    if (selection == nullptr || *selection == "all")
+      return;
+    auto n = op.inputs.size();
+    if (n < 2)
+      error(op.where,
+            fmt::format("{}: selection: {} chooses among the ensemble's members, and it has {}",
+                        context, *selection, n),
+            "give the ensemble two or more inputs, or leave `selection` out");
+    if (n > selection_members_max)
+      error(op.where,
+            fmt::format("{}: selection: {} weighs every subset of the members: at most {}, "
+                        "got {}",
+                        context, *selection, selection_members_max, n),
+            "combine fewer models, or leave `selection` out");
+    if (!(op.slo_ms > 0))
+      error(op.where,
+            fmt::format("{}: selection: {} needs the ensemble's slo_ms, the objective it keeps",
+                        context, *selection),
+            "add `slo_ms: 100` (milliseconds from the selection to the ensemble's answer)");
+    if (auto* accuracy = param_of<std::vector<double>>(op, "accuracy"); accuracy &&
+        accuracy->size() != n)
+      error(param_where(op, "accuracy"),
+            fmt::format("{}: selection: {} needs one accuracy per member: {} for {} inputs",
+                        context, *selection, accuracy->size(), n),
+            "list each member's accuracy in [0, 1] in `inputs:` order, e.g. `accuracy: [0.7, "
+            "0.65]`");
+    if (auto* sizes = param_of<std::vector<std::int64_t>>(op, "batch_sizes"))
+      if (sizes->empty() || !std::is_sorted(sizes->begin(), sizes->end(), std::less_equal<>{}))
+        error(param_where(op, "batch_sizes"),
+              fmt::format("{}: batch_sizes must be ascending and not empty", context),
+              "e.g. `batch_sizes: [1, 2, 4, 8, 16]`");
+    std::vector<const operator_spec*> selectors;
+    for (auto& other : spec_.operators)
+      if (auto* name = param_of<std::string>(other, "ensemble");
+          other.kind == "select" && name && *name == op.name)
+        selectors.push_back(&other);
+    if (selectors.size() != 1) {
+      error(op.where,
+            selectors.empty()
+              ? fmt::format("{}: selection: {} needs a `select` operator that names it",
+                            context, *selection)
+              : fmt::format("{}: {} `select` operators name it; one chooses its members",
+                            context, selectors.size()),
+            fmt::format("add `{{name: pick, kind: select, inputs: [...], params: {{ensemble: "
+                        "{}}}}}` and `when: pick` to every member",
+                        op.name));
+      return;
+    }
+    auto& selector = *selectors.front();
+    for (auto& member : op.inputs) {
+      auto* gated = find_operator(member.name);
+      if (gated != nullptr && gated->when && gated->when->name == selector.name &&
+          !gated->when->negated)
+        continue;
+      error(member.where,
+            fmt::format("{}: member '{}' must run only when '{}' selects it", context,
+                        member.name, selector.name),
+            find_input(member.name) != nullptr
+              ? fmt::format("a graph input always arrives; put an operator between '{}' and "
+                            "the ensemble",
+                            member.name)
+              : fmt::format("give '{}' `when: {}`", member.name, selector.name));
+    }
+  }
+
+  void check_select(const operator_spec& op, const std::string& context) {
+    auto* name = param_of<std::string>(op, "ensemble");
+    if (name == nullptr)
+      return; // missing or mistyped, already reported
+    auto* ensemble = find_operator(*name);
+    if (ensemble == nullptr || ensemble->kind != "ensemble") {
+      std::vector<std::string> ensembles;
+      for (auto& other : spec_.operators)
+        if (other.kind == "ensemble")
+          ensembles.push_back(other.name);
+      error(param_where(op, "ensemble"),
+            ensemble == nullptr
+              ? fmt::format("{}: `ensemble` names unknown operator '{}'", context, *name)
+              : fmt::format("{}: `ensemble` names '{}', whose kind '{}' is not ensemble",
+                            context, *name, ensemble->kind),
+            suggest(*name, ensembles, "ensembles"));
+      return;
+    }
+    if (auto* selection = param_of<std::string>(*ensemble, "selection");
+        selection && *selection == "all")
+      error(param_where(op, "ensemble"),
+            fmt::format("{}: ensemble '{}' has selection all: its members always run", context,
+                        *name),
+            fmt::format("give '{}' `selection: rafiki` (or greedy)", *name));
+    for (auto& other : spec_.operators) {
+      if (!other.when || other.when->name != op.name)
+        continue;
+      bool member = std::any_of(ensemble->inputs.begin(), ensemble->inputs.end(),
+                                [&](auto& in) { return in.name == other.name; });
+      if (other.when->negated || !member)
+        error(other.when->where,
+              other.when->negated
+                ? fmt::format("operator '{}': `when` negates '{}', a select operator, whose "
+                              "verdicts are per member",
+                              other.name, op.name)
+                : fmt::format("operator '{}': `when` names '{}', which selects the members "
+                              "of '{}' only",
+                              other.name, op.name, *name),
+              fmt::format("members of '{}' take `when: {}`; other operators a condition", *name,
+                          op.name));
     }
   }
 

@@ -19,11 +19,13 @@
 #include "kernels/ops/image.hpp"
 #include "kernels/ops/merge.hpp"
 #include "kernels/ops/model.hpp"
+#include "kernels/ops/select.hpp"
 #include "kernels/ops/simulate.hpp"
 
 namespace hogar {
 
-void operation::fill(std::uint64_t, const record&, std::chrono::steady_clock::time_point) {
+void operation::fill(std::uint64_t, std::size_t, const record&,
+                     std::chrono::steady_clock::time_point) {
 }
 
 record operation::save_state(std::chrono::steady_clock::time_point) const {
@@ -69,6 +71,7 @@ constexpr kind_factory factories[] = {
   {"detected", spec_only<ops::make_detected>, ops::detected_signature},
   {"merge", spec_only<ops::make_merge>, ops::merge_signature},
   {"ensemble", spec_only<ops::make_ensemble>, ops::ensemble_signature},
+  {"select", ops::make_select, ops::select_signature},
   {"cache", spec_only<ops::make_cache>, ops::cache_signature},
   {"sequence", spec_only<ops::make_sequence>, ops::sequence_signature},
   {"model", ops::make_model, ops::model_signature},
@@ -229,7 +232,9 @@ graph_signature infer_graph_signature(const graph::topology& topo,
     inputs.push_back(record_signature{{{in.name, in.type, in.shape, false}}, false});
   std::vector<std::shared_ptr<const void>> keep_alive;
   graph_signature out;
-  out.ops = signature_pass(topo, inputs, {}, context, keep_alive);
+  auto with_graph = context;
+  with_graph.graph = topo.spec;
+  out.ops = signature_pass(topo, inputs, {}, with_graph, keep_alive);
   // A cache comes before its fill_from operator: a second pass gives it that record (and the
   // operators after it theirs). The fill_from operator never reads the cache's tensors (the
   // validator refuses such a cycle), so two passes settle.
@@ -237,7 +242,7 @@ graph_signature infer_graph_signature(const graph::topology& topo,
   for (auto& op : topo.ops)
     has_cache = has_cache || op.spec->kind == "cache";
   if (has_cache)
-    out.ops = signature_pass(topo, inputs, out.ops, context, keep_alive);
+    out.ops = signature_pass(topo, inputs, out.ops, with_graph, keep_alive);
 
   for (std::size_t o = 0; o < g.outputs.size(); ++o) {
     const auto& spec = g.outputs[o];

@@ -23,6 +23,7 @@
 #include "kernels/tensor.hpp"
 
 namespace hogar::graph {
+struct graph_spec;
 struct operator_spec;
 struct topology;
 }
@@ -38,6 +39,9 @@ struct operation_context {
   /// Root of the model repository that `model` operators name models in (the node's
   /// model-repository, `hogar run --model-repository`); empty: none configured.
   std::string model_repository;
+  /// The whole graph, for kinds that read another operator's spec (a select reads its
+  /// ensemble's); the runtime and infer_graph_signature set it.
+  std::shared_ptr<const graph::graph_spec> graph;
 };
 
 /// One invocation of an operation.
@@ -76,9 +80,10 @@ public:
   /// message names what was wrong (shape, dtype, parameter); the caller adds the operator name.
   virtual result<op_output> run(const op_call& call) = 0;
 
-  /// Cache operations only: `value` is what the `fill_from` operator produced for a request
-  /// this operation answered with a miss.
-  virtual void fill(std::uint64_t request_id, const record& value,
+  /// What an operator that fills this one (topology::op_node::fills) produced for a request,
+  /// at `now`. Caches: `value` is what `fill_from` produced for a request this operation
+  /// answered with a miss (source 0). Selects: member `source` of the ensemble answered.
+  virtual void fill(std::uint64_t request_id, std::size_t source, const record& value,
                     std::chrono::steady_clock::time_point now);
 
   /// Model operations run in batches on executor instances of their own (the operator actor

@@ -23,7 +23,8 @@ public:
   cache_operation(std::size_t capacity, std::chrono::nanoseconds ttl)
     : capacity_(capacity), pending_max_(4 * capacity), ttl_(ttl) {}
 
-  void fill(std::uint64_t request_id, const record& value, steady_clock::time_point now) override {
+  void fill(std::uint64_t request_id, std::size_t, const record& value,
+            steady_clock::time_point now) override {
     auto pending = pending_index_.find(request_id);
     if (pending == pending_index_.end())
       return;

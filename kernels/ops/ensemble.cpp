@@ -1,5 +1,6 @@
 #include "kernels/ops/ensemble.hpp"
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -161,6 +162,32 @@ result<std::unique_ptr<operation>> make_ensemble(const graph::operator_spec& spe
     names.push_back(input.name);
   return std::unique_ptr<operation>{std::make_unique<ensemble_operation>(
     method, params.get_string("tensor"), std::move(names))};
+}
+
+result<ensemble_selection> read_ensemble_selection(const graph::operator_spec& ensemble) {
+  graph::param_reader params{ensemble};
+  auto refuse = [&](std::string message) {
+    return fail(errc::invalid_argument, fmt::format("ensemble '{}': {}", ensemble.name, message));
+  };
+  ensemble_selection out;
+  out.selection = params.get_string("selection");
+  if (out.selection == "all")
+    return refuse("selection all runs every member: there is nothing to select");
+  out.config.accuracy = params.get_numbers("accuracy");
+  if (out.config.accuracy.size() != ensemble.inputs.size())
+    return refuse(fmt::format("selection {} needs `accuracy`, one per member: {} for its {} "
+                              "inputs",
+                              out.selection, out.config.accuracy.size(), ensemble.inputs.size()));
+  if (!(ensemble.slo_ms > 0))
+    return refuse(fmt::format("selection {} needs slo_ms, the objective it selects for",
+                              out.selection));
+  out.config.slo_us = static_cast<std::int64_t>(std::llround(ensemble.slo_ms * 1000));
+  out.config.batch_sizes = params.get_ints("batch_sizes");
+  out.config.beta = params.get_number("beta");
+  out.config.seed = static_cast<std::uint64_t>(params.get_int("seed"));
+  if (auto checked = scheduling::make_ensemble_policy(out.selection, out.config); !checked)
+    return refuse(checked.error().message);
+  return out;
 }
 
 result<record_signature> ensemble_signature(const signature_call& call) {

@@ -123,6 +123,40 @@ outputs: [{name: y, from: avg}]
   CHECK(y[1] == doctest::Approx(3.0));
 }
 
+TEST_CASE("an ensemble that selects its members skips the ones its select operator leaves "
+          "out, once their answers show they are too slow") {
+  threaded_runtime rt;
+  rt.deploy(R"(
+graph: selecting
+inputs: [{name: x, dtype: float32, shape: [1]}]
+operators:
+  - {name: pick, kind: select, inputs: [x], params: {ensemble: avg}}
+  - {name: fast, kind: simulate, inputs: [x], when: pick, params: {cost_ms: 1, output_name: p}}
+  - {name: slow, kind: simulate, inputs: [x], when: pick, params: {cost_ms: 150, output_name: p}}
+  - {name: avg, kind: ensemble, inputs: [fast, slow], slo_ms: 50,
+     params: {method: mean, selection: greedy, accuracy: [0.7, 0.8]}}
+outputs: [{name: y, from: avg}]
+)");
+  // Nothing is measured at first: the first request runs the more accurate member alone (a
+  // vote of two is as good as its better one). Its answer reaches the select operator before
+  // the answer reaches us, so every later request runs the fast member instead.
+  for (int i = 0; i < 4; ++i) {
+    auto out = rt.infer({{"x", scalar_input(0.5f)}});
+    REQUIRE(out.ok);
+    CHECK(out.output("y") != nullptr);
+  }
+  for (auto& s : rt.dep->collect_operator_stats(rt.sys)) {
+    if (s.op == "slow") {
+      CHECK(s.calls == 1);
+      CHECK(s.skipped == 3);
+    }
+    if (s.op == "fast") {
+      CHECK(s.calls == 3);
+      CHECK(s.skipped == 1);
+    }
+  }
+}
+
 TEST_CASE("a cache hit answers from the cache and skips the models behind it") {
   threaded_runtime rt;
   rt.deploy(R"(

@@ -30,7 +30,7 @@ TEST_CASE("an unknown kind gets the closest kind as a hint, or the list of kinds
   CHECK(errors_of(with_operators("  - {name: x, kind: yolo, inputs: [a]}\n")) ==
         "g.yaml:4:5: error: operator 'x': unknown kind 'yolo'\n"
         "  hint: known kinds: identity, simulate, resize, normalize, crop, classify, threshold, "
-        "detected, merge, ensemble, model, cache, sequence\n");
+        "detected, merge, ensemble, select, model, cache, sequence\n");
 }
 
 TEST_CASE("an unknown parameter gets the closest parameter of its kind as a hint") {
@@ -192,13 +192,13 @@ TEST_CASE("when must name a condition operator") {
 )")) == "g.yaml:6:50: error: operator 'x': `when` names 'plain', whose kind 'identity' is not "
         "a condition\n"
         "  hint: `when` names an operator of a condition kind (classify, threshold, detected, "
-        "cache)\n"
+        "select, cache)\n"
         "g.yaml:7:50: error: operator 'y': `when` names unknown operator 'cc'\n"
         "  hint: did you mean 'c'?\n"
         "g.yaml:8:50: error: operator 'z': `when` names 'a', which is a graph input, not a "
         "condition operator\n"
         "  hint: `when` names an operator of a condition kind (classify, threshold, detected, "
-        "cache)\n");
+        "select, cache)\n");
 }
 
 TEST_CASE("a cycle is reported with its path at the edge that closes it") {
@@ -367,7 +367,6 @@ TEST_CASE("a model operator names a repository model or a file, exactly one of t
           .empty());
 }
 
-
 TEST_CASE("a tuning block is read in grid order with its settings") {
   auto spec = load_ok(with_operators(R"(  - name: m
     kind: model
@@ -434,6 +433,113 @@ TEST_CASE("bad tuning blocks are refused naming the field") {
     "  - {name: x, kind: identity, inputs: [a], tuning: {batch_size: [1, 8]}}\n"));
   CHECK(kind.find("operator 'x': tuning: a tuning block needs an operator that batches, and "
                   "this one is of kind 'identity'") != std::string::npos);
+}
+
+namespace {
+
+/// An ensemble of two simulated models whose members `pick` selects (issue 14); `ensemble`
+/// and `member2` replace the ensemble's and the second member's lines.
+std::string selecting(std::string_view ensemble =
+                        "  - {name: vote, kind: ensemble, inputs: [m1, m2], slo_ms: 50,\n"
+                        "     params: {method: mean, selection: rafiki, accuracy: [0.6, 0.7]}}\n",
+                      std::string_view member2 =
+                        "  - {name: m2, kind: simulate, inputs: [a], when: pick, params: "
+                        "{output_name: p}}\n") {
+  return with_operators(
+    std::string{"  - {name: pick, kind: select, inputs: [a], params: {ensemble: vote}}\n"
+                "  - {name: m1, kind: simulate, inputs: [a], when: pick, params: {output_name: "
+                "p}}\n"} +
+      std::string{member2} + std::string{ensemble},
+    "vote");
+}
+
+bool says(const std::string& errors, std::string_view what) {
+  INFO(errors);
+  return errors.find(what) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("an ensemble that selects its members takes a select operator gating each member, "
+          "and defaults for its policy") {
+  auto spec = load_ok(selecting());
+  auto& vote = spec.operators[3];
+  CHECK(std::get<double>(*vote.find_param("beta")) == 0.5);
+  CHECK(std::get<std::vector<std::int64_t>>(*vote.find_param("batch_sizes")) ==
+        std::vector<std::int64_t>{1, 2, 4, 8, 16});
+  // Without a selection the ensemble combines whatever runs, as before.
+  load_ok(with_operators("  - {name: m1, kind: identity, inputs: [a]}\n"
+                         "  - {name: m2, kind: identity, inputs: [a]}\n"
+                         "  - {name: x, kind: ensemble, inputs: [m1, m2], params: {method: "
+                         "mean}}\n"));
+}
+
+TEST_CASE("selection rafiki with one member is refused, naming the ensemble") {
+  auto errors = errors_of(with_operators(
+    "  - {name: pick, kind: select, inputs: [a], params: {ensemble: vote}}\n"
+    "  - {name: m1, kind: simulate, inputs: [a], when: pick}\n"
+    "  - {name: vote, kind: ensemble, inputs: [m1], slo_ms: 50,\n"
+    "     params: {method: mean, selection: rafiki, accuracy: [0.6]}}\n",
+    "vote"));
+  CHECK(says(errors, "g.yaml:6:5: error: operator 'vote': selection: rafiki chooses among the "
+                     "ensemble's members, and it has 1\n"
+                     "  hint: give the ensemble two or more inputs, or leave `selection` out\n"));
+}
+
+TEST_CASE("a selecting ensemble without its select operator, objective or accuracies is "
+          "refused with what to add") {
+  auto no_select = errors_of(with_operators(
+    "  - {name: m1, kind: simulate, inputs: [a]}\n"
+    "  - {name: m2, kind: simulate, inputs: [a]}\n"
+    "  - {name: vote, kind: ensemble, inputs: [m1, m2], slo_ms: 50,\n"
+    "     params: {method: mean, selection: greedy, accuracy: [0.6, 0.7]}}\n",
+    "vote"));
+  CHECK(says(no_select, "operator 'vote': selection: greedy needs a `select` operator that "
+                        "names it"));
+  CHECK(says(no_select, "hint: add `{name: pick, kind: select, inputs: [...], params: "
+                        "{ensemble: vote}}` and `when: pick` to every member"));
+  auto bare = errors_of(selecting("  - {name: vote, kind: ensemble, inputs: [m1, m2],\n"
+                                  "     params: {method: mean, selection: rafiki, accuracy: "
+                                  "[0.6]}}\n"));
+  CHECK(says(bare, "operator 'vote': selection: rafiki needs the ensemble's slo_ms"));
+  CHECK(says(bare, "operator 'vote': selection: rafiki needs one accuracy per member: 1 for 2 "
+                   "inputs"));
+  auto wrong = errors_of(selecting("  - {name: vote, kind: ensemble, inputs: [m1, m2], slo_ms: "
+                                   "50,\n     params: {method: mean, selection: rafiki, "
+                                   "accuracy: [0.6, 1.5]}}\n"));
+  CHECK(says(wrong, "parameter 'accuracy'"));
+}
+
+TEST_CASE("every member of a selecting ensemble runs only when its select operator says") {
+  auto errors = errors_of(
+    selecting(std::string_view{"  - {name: vote, kind: ensemble, inputs: [m1, m2], slo_ms: 50,\n"
+                               "     params: {method: mean, selection: rafiki, accuracy: [0.6, "
+                               "0.7]}}\n"},
+              "  - {name: m2, kind: simulate, inputs: [a], params: {output_name: p}}\n"));
+  CHECK(says(errors, "operator 'vote': member 'm2' must run only when 'pick' selects it\n"
+                     "  hint: give 'm2' `when: pick`\n"));
+}
+
+TEST_CASE("a select operator names an ensemble that selects, and gates only its members") {
+  auto not_ensemble = errors_of(with_operators(
+    "  - {name: pick, kind: select, inputs: [a], params: {ensemble: m1}}\n"
+    "  - {name: m1, kind: simulate, inputs: [a]}\n",
+    "m1"));
+  CHECK(says(not_ensemble, "operator 'pick': `ensemble` names 'm1', whose kind 'simulate' is "
+                           "not ensemble"));
+  auto everyone = errors_of(selecting(
+    "  - {name: vote, kind: ensemble, inputs: [m1, m2], params: {method: mean}}\n"));
+  CHECK(says(everyone, "operator 'pick': ensemble 'vote' has selection all: its members always "
+                       "run"));
+  auto outsider = errors_of(with_operators(
+    "  - {name: pick, kind: select, inputs: [a], params: {ensemble: vote}}\n"
+    "  - {name: m1, kind: simulate, inputs: [a], when: pick}\n"
+    "  - {name: m2, kind: simulate, inputs: [a], when: pick}\n"
+    "  - {name: extra, kind: identity, inputs: [a], when: \"!pick\"}\n"
+    "  - {name: vote, kind: ensemble, inputs: [m1, m2], slo_ms: 50,\n"
+    "     params: {method: mean, selection: rafiki, accuracy: [0.6, 0.7]}}\n",
+    "vote"));
+  CHECK(says(outsider, "operator 'extra': `when` negates 'pick', a select operator"));
 }
 
 } // namespace hogar::graph

@@ -186,7 +186,7 @@ TEST_CASE("ensembles, caches and simulated operators emit what their run() emits
   auto op = make_op(cache);
   record key{{"symbol", tensor::scalar<std::int64_t>(3)}};
   check_matches(produced(ok(call1(*op, key, 1))), hit);
-  op->fill(1, record{{"prediction", tensor{dtype::float32, {1}}}}, {});
+  op->fill(1, 0, record{{"prediction", tensor{dtype::float32, {1}}}}, {});
   check_matches(produced(ok(call1(*op, key, 2))), hit);
 
   auto generated = make_spec("simulate", {{"output_name", std::string{"tokens"}},

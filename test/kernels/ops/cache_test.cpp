@@ -40,7 +40,7 @@ TEST_CASE("a cache misses, is filled for that request, then hits with the filled
   auto miss = ok(call1(*op, input(1), 10, t0));
   REQUIRE(miss.value.size() == 1);
   CHECK_FALSE(hit(miss));
-  op->fill(10, answer(42), t0);
+  op->fill(10, 0, answer(42), t0);
   auto again = ok(call1(*op, input(1), 11, t0 + 1s));
   CHECK(hit(again));
   REQUIRE(again.value.size() == 2);
@@ -51,20 +51,20 @@ TEST_CASE("a cache misses, is filled for that request, then hits with the filled
 
 TEST_CASE("a fill for a request that did not miss is ignored") {
   auto op = cache(4);
-  op->fill(77, answer(1), t0);
+  op->fill(77, 0, answer(1), t0);
   CHECK_FALSE(hit(ok(call1(*op, input(1), 1, t0))));
-  op->fill(1, answer(1), t0);
-  op->fill(1, answer(2), t0);  // the miss was consumed by the first fill
+  op->fill(1, 0, answer(1), t0);
+  op->fill(1, 0, answer(2), t0);  // the miss was consumed by the first fill
   CHECK(get(ok(call1(*op, input(1), 2, t0)), "y").value_as_double(0) == 1);
 }
 
 TEST_CASE("an entry older than ttl_ms misses") {
   auto op = cache(4, 100);
   ok(call1(*op, input(1), 1, t0));
-  op->fill(1, answer(5), t0);
+  op->fill(1, 0, answer(5), t0);
   CHECK(hit(ok(call1(*op, input(1), 2, t0 + 99ms))));
   CHECK_FALSE(hit(ok(call1(*op, input(1), 3, t0 + 100ms))));
-  op->fill(3, answer(6), t0 + 100ms);
+  op->fill(3, 0, answer(6), t0 + 100ms);
   auto refreshed = ok(call1(*op, input(1), 4, t0 + 150ms));
   CHECK(hit(refreshed));
   CHECK(get(refreshed, "y").value_as_double(0) == 6);
@@ -74,11 +74,11 @@ TEST_CASE("a full cache evicts the least recently used entry") {
   auto op = cache(2);
   for (std::uint64_t i = 1; i <= 2; ++i) {
     ok(call1(*op, input(static_cast<float>(i)), i, t0));
-    op->fill(i, answer(static_cast<float>(i)), t0);
+    op->fill(i, 0, answer(static_cast<float>(i)), t0);
   }
   CHECK(hit(ok(call1(*op, input(1), 10, t0))));  // 1 is now more recent than 2
   ok(call1(*op, input(3), 3, t0));
-  op->fill(3, answer(3), t0);                    // evicts 2
+  op->fill(3, 0, answer(3), t0);                    // evicts 2
   CHECK(hit(ok(call1(*op, input(1), 11, t0))));
   CHECK(hit(ok(call1(*op, input(3), 12, t0))));
   CHECK_FALSE(hit(ok(call1(*op, input(2), 13, t0))));
@@ -88,9 +88,9 @@ TEST_CASE("at most four times capacity misses wait for a fill, the oldest forgot
   auto op = cache(1);
   for (std::uint64_t i = 1; i <= 5; ++i)
     ok(call1(*op, input(static_cast<float>(i)), i, t0));
-  op->fill(1, answer(1), t0);  // forgotten: five misses, room for four
+  op->fill(1, 0, answer(1), t0);  // forgotten: five misses, room for four
   CHECK_FALSE(hit(ok(call1(*op, input(1), 100, t0))));
-  op->fill(5, answer(5), t0);
+  op->fill(5, 0, answer(5), t0);
   CHECK(hit(ok(call1(*op, input(5), 101, t0))));
 }
 
@@ -99,7 +99,7 @@ TEST_CASE("the cache key covers every input, an absent one included") {
   record a = input(1);
   record b = input(2);
   ok(call(*op, {&a, &b}, 1, t0));
-  op->fill(1, answer(1), t0);
+  op->fill(1, 0, answer(1), t0);
   CHECK(hit(ok(call(*op, {&a, &b}, 2, t0))));
   CHECK_FALSE(hit(ok(call(*op, {&a, nullptr}, 3, t0))));
   CHECK_FALSE(hit(ok(call(*op, {nullptr, &a}, 4, t0))));
@@ -116,7 +116,7 @@ TEST_CASE("a cache needs a capacity of at least one") {
 TEST_CASE("a cache's saved state, loaded by another replica, hits, expires and fills the same") {
   auto primary = cache(4, 100);
   ok(call1(*primary, input(1), 1, t0));
-  primary->fill(1, answer(5), t0);
+  primary->fill(1, 0, answer(5), t0);
   ok(call1(*primary, input(2), 2, t0 + 10ms)); // a miss still waiting for its fill
   auto state = primary->save_state(t0 + 50ms);
   // Another machine: another steady clock.
@@ -129,14 +129,14 @@ TEST_CASE("a cache's saved state, loaded by another replica, hits, expires and f
   // The entry was 50 ms old at the save: it expires 50 ms after the load.
   CHECK_FALSE(hit(ok(call1(*backup, input(1), 4, t1 + 50ms))));
   // The pending miss of request 2 is filled on the backup.
-  backup->fill(2, answer(7), t1 + 60ms);
+  backup->fill(2, 0, answer(7), t1 + 60ms);
   CHECK(get(ok(call1(*backup, input(2), 5, t1 + 70ms)), "y").value_as_double(0) == 7);
 }
 
 TEST_CASE("a state that is not a cache's is refused and changes nothing") {
   auto op = cache(4);
   ok(call1(*op, input(1), 1, t0));
-  op->fill(1, answer(5), t0);
+  op->fill(1, 0, answer(5), t0);
   auto refused = op->load_state({{"count", tensor::scalar<std::int64_t>(3)}}, t0);
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().message.find("keys") != std::string::npos);

@@ -76,3 +76,46 @@ TEST_CASE("ensemble names the input that lacks the tensor it combines") {
   REQUIRE_FALSE(out.has_value());
   CHECK(out.error().message == "ensemble input 'm2' has no tensor 'probs' (it has: logits)");
 }
+
+TEST_CASE("an ensemble's selection settings are read for its select operator, and refused "
+          "when nothing can be selected") {
+  using strings = std::vector<std::string>;
+  auto spec = make_spec("ensemble",
+                        {{"method", std::string{"mean"}},
+                         {"selection", std::string{"rafiki"}},
+                         {"accuracy", std::vector<double>{0.6, 0.7, 0.8}},
+                         {"beta", 0.25}},
+                        {"m1", "m2", "m3"}, "vote");
+  spec.slo_ms = 40;
+  auto read = ops::read_ensemble_selection(spec);
+  REQUIRE(read);
+  CHECK(read->selection == "rafiki");
+  CHECK(read->config.accuracy == std::vector<double>{0.6, 0.7, 0.8});
+  CHECK(read->config.slo_us == 40'000);
+  CHECK(read->config.beta == 0.25);
+  CHECK(read->config.batch_sizes == std::vector<std::int64_t>{1, 2, 4, 8, 16});
+  // The ensemble itself combines what is present, whatever its selection.
+  record a{{"p", make<float>({1}, {1.0f})}};
+  auto out = ok(call(*make_op(spec), {&a, nullptr, nullptr}));
+  CHECK(values_of<float>(get(out, "p")) == std::vector<float>{1.0f});
+
+  auto fewer = spec;
+  fewer.params[2].value = std::vector<double>{0.6};
+  CHECK(ops::read_ensemble_selection(fewer).error().message ==
+        "ensemble 'vote': selection rafiki needs `accuracy`, one per member: 1 for its 3 inputs");
+  auto no_slo = spec;
+  no_slo.slo_ms = 0;
+  CHECK(ops::read_ensemble_selection(no_slo).error().message.find("needs slo_ms") !=
+        std::string::npos);
+  auto one = make_spec("ensemble",
+                       {{"method", std::string{"mean"}},
+                        {"selection", std::string{"rafiki"}},
+                        {"accuracy", std::vector<double>{0.6}}},
+                       strings{"m1"}, "solo");
+  one.slo_ms = 40;
+  CHECK(ops::read_ensemble_selection(one).error().message ==
+        "ensemble 'solo': selection rafiki: it chooses among members, and there is only one");
+  auto all = make_spec("ensemble", {{"method", std::string{"mean"}}}, {"m1", "m2"}, "plain");
+  CHECK(ops::read_ensemble_selection(all).error().message.find("selection all runs every "
+                                                               "member") != std::string::npos);
+}
