@@ -5,42 +5,19 @@
 #include <doctest/doctest.h>
 
 #include "scheduling/ensemble_policy.hpp"
+#include "test/scheduling/ensemble_fixture.hpp"
 
 using namespace hogar;
 using namespace hogar::scheduling;
+using namespace hogar::scheduling::test;
 
 namespace {
-
-constexpr std::int64_t ms = 1'000'000;
-
-/// Members 0, 1, 2 fast (5 ms whatever the batch; taught below), 3 slow (40 ms); objective
-/// 100 ms. Without member 3 the best subset is 0, 1 and 2 together (a majority of three).
-ensemble_config four_members() {
-  ensemble_config c;
-  c.accuracy = {0.65, 0.70, 0.70, 0.80};
-  c.slo_us = 100'000;
-  c.batch_sizes = {1, 2, 4, 8};
-  return c;
-}
 
 std::unique_ptr<ensemble_policy> policy(std::string_view selection, ensemble_config c) {
   auto p = make_ensemble_policy(selection, c);
   INFO((p ? std::string{} : p.error().message));
   REQUIRE(p);
   return std::move(*p);
-}
-
-/// Teaches a policy its members' latencies: member m takes latency_ms[m] at every size.
-void teach(ensemble_policy& p, const std::vector<double>& latency_ms) {
-  ensemble_outcome o;
-  o.members = p.everyone();
-  for (std::int64_t items : {1, 8}) {
-    o.requests = static_cast<std::size_t>(items);
-    o.member_latency_ns.clear();
-    for (auto l : latency_ms)
-      o.member_latency_ns.push_back(static_cast<std::int64_t>(l * ms));
-    p.observe(o);
-  }
 }
 
 } // namespace

@@ -5,35 +5,12 @@
 #include <doctest/doctest.h>
 
 #include "scheduling/rafiki_policy.hpp"
+#include "test/scheduling/ensemble_fixture.hpp"
 
 using namespace hogar::scheduling;
+using namespace hogar::scheduling::test;
 
 namespace {
-
-constexpr std::int64_t ms = 1'000'000;
-
-/// Members 0, 1, 2 fast (5 ms), member 3 slow (40 ms), whatever the batch (taught below);
-/// objective 100 ms. Without member 3 the best subset is 0, 1 and 2 together.
-ensemble_config four_members(std::uint64_t seed = 1) {
-  ensemble_config c;
-  c.accuracy = {0.65, 0.70, 0.70, 0.80};
-  c.slo_us = 100'000;
-  c.batch_sizes = {1, 2, 4, 8};
-  c.seed = seed;
-  return c;
-}
-
-void teach(ensemble_policy& p, const std::vector<double>& latency_ms) {
-  ensemble_outcome o;
-  o.members = p.everyone();
-  for (std::int64_t items : {1, 8}) {
-    o.requests = static_cast<std::size_t>(items);
-    o.member_latency_ns.clear();
-    for (auto l : latency_ms)
-      o.member_latency_ns.push_back(static_cast<std::int64_t>(l * ms));
-    p.observe(o);
-  }
-}
 
 double probability_of(const rafiki_policy& p, const ensemble_view& view, std::int64_t b,
                       member_set members) {

@@ -1,5 +1,6 @@
 // `hogar graph check|dot|import|export|kinds`: the graph language from the command line.
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <sstream>
 
@@ -84,16 +85,10 @@ int write_output(const std::string& text, const std::string& output) {
   return 0;
 }
 
-int import(const args& argv) {
-  std::string file;
-  std::string output;
-  graph::hams_import_options options;
-  po::options_description desc{"hogar graph import FILE [options]"};
-  desc.add_options()("help,h", "show this help")
-    ("cost-ms", po::value(&options.cost_ms)->default_value(options.cost_ms),
-     "cost of each simulated node, milliseconds")
-    ("name", po::value(&options.graph_name), "graph name; default: from the file name")
-    ("output,o", po::value(&output), "write the YAML here instead of standard output");
+/// Parses `desc`'s options and one positional FILE into `file`: nullopt to go on, else the
+/// exit status (help shown, or no file).
+std::optional<int> parse_file_options(const args& argv, const po::options_description& desc,
+                                      std::string& file) {
   po::options_description hidden;
   hidden.add_options()("file", po::value(&file));
   po::options_description all;
@@ -107,6 +102,21 @@ int import(const args& argv) {
     std::cout << desc;
     return vm.count("help") ? 0 : 2;
   }
+  return std::nullopt;
+}
+
+int import(const args& argv) {
+  std::string file;
+  std::string output;
+  graph::hams_import_options options;
+  po::options_description desc{"hogar graph import FILE [options]"};
+  desc.add_options()("help,h", "show this help")
+    ("cost-ms", po::value(&options.cost_ms)->default_value(options.cost_ms),
+     "cost of each simulated node, milliseconds")
+    ("name", po::value(&options.graph_name), "graph name; default: from the file name")
+    ("output,o", po::value(&output), "write the YAML here instead of standard output");
+  if (auto status = parse_file_options(argv, desc, file))
+    return *status;
   std::ifstream in{file};
   if (!in) {
     fmt::print(stderr, "{}: cannot open the file\n", file);
@@ -131,19 +141,8 @@ int export_graph(const args& argv) {
     ("format", po::value(&format)->default_value(format),
      "hams: the HAMS/EARG deployment format `graph import` reads")
     ("output,o", po::value(&output), "write the deployment here instead of standard output");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&file));
-  po::options_description all;
-  all.add(desc).add(hidden);
-  po::positional_options_description pos;
-  pos.add("file", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(argv).options(all).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help") || file.empty()) {
-    std::cout << desc;
-    return vm.count("help") ? 0 : 2;
-  }
+  if (auto status = parse_file_options(argv, desc, file))
+    return *status;
   if (format != "hams") {
     fmt::print(stderr, "hogar graph export: unknown format '{}'; known formats: hams\n", format);
     return 2;
