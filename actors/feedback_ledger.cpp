@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "kernels/ops/common.hpp"
+
 namespace hogar {
 
 namespace {
@@ -24,34 +26,11 @@ std::string tensor_names(const record& r) {
   return names.empty() ? std::string{"none"} : fmt::format("{}", fmt::join(names, ", "));
 }
 
-/// The class an answer's tensor predicts: an integer scalar is the class, anything else the
-/// index of its largest element (the first on ties; NaN never wins).
-result<std::int64_t> predicted_class(const std::string& id, const named_tensor& nt) {
-  const auto& t = nt.value;
-  if (t.element_count() == 0)
-    return fail(errc::invalid_argument,
-                fmt::format("feedback for request '{}': the answer's '{}' is empty, it predicts "
-                            "no class",
-                            id, nt.name));
-  if (integral(t.type()) && t.element_count() == 1)
-    return static_cast<std::int64_t>(t.value_as_double(0));
-  std::int64_t best = 0;
-  double best_value = -INFINITY;
-  for (std::int64_t i = 0; i < t.element_count(); ++i) {
-    const double v = t.value_as_double(i);
-    if (v > best_value) {
-      best = i;
-      best_value = v;
-    }
-  }
-  return best;
-}
-
 } // namespace
 
 void feedback_ledger::remember(const std::string& id, const record& outputs,
                                const std::vector<served_by>& served, std::int64_t latency_ns,
-                               std::int64_t now_ns) {
+                               std::int64_t now_ns, answer_origin origin) {
   if (!keeps())
     return;
   answer a;
@@ -63,6 +42,7 @@ void feedback_ledger::remember(const std::string& id, const record& outputs,
       a.served.push_back(s);
   a.latency_ns = latency_ns;
   a.at_ns = now_ns;
+  a.origin = std::move(origin);
   for (auto& nt : outputs)
     a.bytes += nt.value.bytes().size();
   bytes_ += a.bytes;
@@ -96,7 +76,8 @@ outcome_stats& feedback_ledger::row(const std::string& op, const std::string& mo
   return outcomes_.back();
 }
 
-result<feedback_receipt> feedback_ledger::score(const feedback& f, std::int64_t now_ns) {
+result<feedback_receipt> feedback_ledger::score(const feedback& f, std::int64_t now_ns,
+                                                answer_origin* origin) {
   if (!keeps())
     return fail(errc::not_found,
                 fmt::format("feedback for request '{}': this node keeps no answers "
@@ -146,9 +127,12 @@ result<feedback_receipt> feedback_ledger::score(const feedback& f, std::int64_t 
                   fmt::format("feedback for request '{}': the answer has no tensor to compare "
                               "a label with",
                               f.id));
-    auto predicted = predicted_class(f.id, *scored);
+    auto predicted = ops::predicted_class(scored->value);
     if (!predicted)
-      return predicted.error();
+      return fail(errc::invalid_argument,
+                  fmt::format("feedback for request '{}': the answer's '{}' is empty, it "
+                              "predicts no class",
+                              f.id, scored->name));
     const auto classes = scored->value.element_count();
     if (!(integral(scored->value.type()) && classes == 1) && f.label >= classes)
       return fail(errc::invalid_argument,
@@ -185,6 +169,8 @@ result<feedback_receipt> feedback_ledger::score(const feedback& f, std::int64_t 
     receipt.error = elements > 0 ? error_sum / static_cast<double>(elements) : 0.0;
   }
   a.scored = true;
+  if (origin)
+    *origin = a.origin;
   auto count = [&](outcome_stats& r) {
     ++r.count;
     r.latency_ns += a.latency_ns;

@@ -34,6 +34,13 @@ struct feedback_limits {
   std::size_t max_bytes = std::size_t{64} << 20;
 };
 
+/// Where an answer came from inside the graph: its request id and the replicas its routed
+/// operators ran on (request_context::route), for passing a label on to a select.
+struct answer_origin {
+  request_id request = 0;
+  std::vector<std::uint16_t> route;
+};
+
 class feedback_ledger {
 public:
   explicit feedback_ledger(feedback_limits limits = {}) : limits_(limits) {}
@@ -41,12 +48,14 @@ public:
   /// Remembers the answer `outputs` to the request known as `id`, served by `served`, given
   /// `latency_ns` after it was accepted, at `now_ns` (a steady clock).
   void remember(const std::string& id, const record& outputs, const std::vector<served_by>& served,
-                std::int64_t latency_ns, std::int64_t now_ns);
+                std::int64_t latency_ns, std::int64_t now_ns, answer_origin origin = {});
 
   /// Joins `f` with the answer it names and counts the outcome. errc::not_found for an id
   /// that is unknown or expired, errc::invalid_argument for a label or tensor that does not
   /// fit the answer, or feedback given twice; the message names the id and the field.
-  result<feedback_receipt> score(const feedback& f, std::int64_t now_ns);
+  /// With `origin`, a scored answer's origin is copied there.
+  result<feedback_receipt> score(const feedback& f, std::int64_t now_ns,
+                                 answer_origin* origin = nullptr);
 
   /// The graph's row (op empty) first, then one per model version, in the order first seen.
   const std::vector<outcome_stats>& outcomes() const noexcept { return outcomes_; }
@@ -65,6 +74,7 @@ private:
     std::int64_t at_ns = 0;
     std::size_t bytes = 0;
     bool scored = false;
+    answer_origin origin;
   };
 
   void forget_oldest();

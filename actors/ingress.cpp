@@ -109,7 +109,9 @@ void finish(self_ptr self, request_id id, ingress_state::in_flight& entry) {
     ++st.stats.completed;
     const auto latency = std::max<std::int64_t>(0, now_ns(self) - entry.accepted_ns);
     st.stats.completed_ns += latency;
-    st.feedback.remember(entry.answer_id, reply->outputs, reply->served, latency, now_ns(self));
+    st.feedback.remember(entry.answer_id, reply->outputs, reply->served, latency, now_ns(self),
+                         answer_origin{id, entry.ctx ? entry.ctx->route
+                                                     : std::vector<std::uint16_t>{}});
     st.stats.last_completed_unix_ms = unix_ms_now();
     entry.promise.deliver(std::move(*reply));
   } else {
@@ -276,6 +278,7 @@ void on_rewire(self_ptr self, ingress_init& wiring, std::uint32_t epoch) {
   st.stats.epoch = epoch;
   st.init.input_targets = std::move(wiring.input_targets);
   st.init.routed = std::move(wiring.routed);
+  st.init.learners = std::move(wiring.learners);
   st.init.unavailable = std::move(wiring.unavailable);
   if (!st.init.unavailable.empty()) {
     fail_all(self, fmt::format("graph '{}' cannot answer now: {}", st.init.topo->spec->name,
@@ -450,6 +453,23 @@ void on_answered(self_ptr self, std::uint32_t op, std::uint32_t replica) {
     set->loads->answered(replica);
 }
 
+/// A label told about an answer goes on to the graph's select operators, to the replica that
+/// chose that request's members (with several replicas a select is routed: every message of
+/// a request reaches the one its route names), so that they learn their members' accuracies.
+void teach_selects(self_ptr self, const answer_origin& origin, std::int64_t label) {
+  auto& st = self->state;
+  for (auto& [op, set] : st.init.learners) {
+    std::size_t replica = 0;
+    if (auto r = st.init.topo->ops[op].route_index) {
+      if (*r >= origin.route.size())
+        continue;
+      replica = origin.route[*r];
+    }
+    if (auto* actor = set->live(replica))
+      self->send(*actor, feedback_atom::value, origin.request, label);
+  }
+}
+
 } // namespace
 
 caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_init init) {
@@ -505,9 +525,12 @@ caf::behavior ingress_actor(caf::stateful_actor<ingress_state>* self, ingress_in
       return stats;
     },
     [self](feedback_atom, const feedback& f) -> caf::result<feedback_receipt> {
-      auto receipt = self->state.feedback.score(f, now_ns(self));
+      answer_origin origin;
+      auto receipt = self->state.feedback.score(f, now_ns(self), &origin);
       if (!receipt)
         return make_error(receipt.error());
+      if (receipt->has_label)
+        teach_selects(self, origin, f.label);
       return std::move(*receipt);
     },
   };

@@ -51,6 +51,9 @@ struct ingress_init {
   std::vector<std::vector<std::shared_ptr<const replica_set>>> input_targets;
   /// For each route index, the replica set whose replica is chosen at admission.
   std::vector<std::shared_ptr<const replica_set>> routed;
+  /// The operators that learn from feedback labels (selects), by index, with their replica
+  /// sets.
+  std::vector<std::pair<std::size_t, std::shared_ptr<const replica_set>>> learners;
   /// The epoch of the graph's wiring these sets belong to.
   std::uint32_t epoch = 0;
   /// Set when the graph cannot answer now (an operator no live node can host): new requests

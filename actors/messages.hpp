@@ -24,6 +24,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "base/result.hpp"
+#include "kernels/member_outcome.hpp"
 #include "kernels/served_by.hpp"
 #include "kernels/tensor.hpp"
 
@@ -557,7 +558,14 @@ struct operator_stats {
   std::uint64_t replayed = 0;
   /// Model operators: statistics windows and online tuning.
   tuning_status tuning;
+  /// Selects: their ensemble's members as feedback labels judged them.
+  std::vector<member_outcome> members;
 };
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_outcome& x) {
+  return f(caf::meta::type_name("member_outcome"), x.member, x.labelled, x.correct, x.accuracy);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
@@ -565,7 +573,8 @@ typename Inspector::result_type inspect(Inspector& f, operator_stats& x) {
            x.failed, x.queued, x.joining, x.busy_ns, x.in_flight, x.batch_size_max,
            x.batch_delay_max_us, x.batches, x.batched_requests, x.versions, x.device,
            x.latency_buckets, x.latency_sum_ns, x.calls_per_second, x.queue_ns,
-           x.model_versions, x.role, x.backup_in_sync, x.unacknowledged, x.replayed, x.tuning);
+           x.model_versions, x.role, x.backup_in_sync, x.unacknowledged, x.replayed, x.tuning,
+           x.members);
 }
 
 /// Counters of one ingress.

@@ -179,6 +179,26 @@ std::string prometheus_text(const cluster_snapshot& snap) {
            "Sum of the latencies of the answers given feedback.",
            [](const outcome_stats& o) { return static_cast<double>(o.latency_ns) / 1e9; });
 
+  // Selects: their ensemble's members as the feedback labels judged them.
+  auto per_member = [&](const char* name, const char* type, const char* help, auto value) {
+    header(out, name, type, help);
+    for (auto& g : snap.graphs)
+      for (auto& r : g.replicas)
+        for (auto& m : r.stats.members)
+          out += fmt::format(
+            "{}{{graph=\"{}\",operator=\"{}\",replica=\"{}\",member=\"{}\"}} {}\n", name,
+            label(g.summary.name), label(r.op), r.replica, label(m.member), value(m));
+  };
+  per_member("hogar_feedback_member_labelled_total", "counter",
+             "Labels told about requests an ensemble member answered.",
+             [](const member_outcome& m) { return m.labelled; });
+  per_member("hogar_feedback_member_correct_total", "counter",
+             "Of those, the member predicted the label.",
+             [](const member_outcome& m) { return m.correct; });
+  per_member("hogar_feedback_member_accuracy", "gauge",
+             "The member's accuracy its select uses: the prior, moved by the labels.",
+             [](const member_outcome& m) { return m.accuracy; });
+
   auto per_replica = [&](const char* name, const char* type, const char* help, auto value) {
     header(out, name, type, help);
     for (auto& g : snap.graphs)
@@ -331,6 +351,14 @@ nlohmann::json to_json(const graph_snapshot& g) {
     // Model replicas: their windows, and their tuning when they have a tuning block.
     if (!s.tuning.config.empty())
       replicas.back()["tuning"] = to_json(s.tuning);
+    if (!s.members.empty()) {
+      auto& members = replicas.back()["members"] = nlohmann::json::array();
+      for (auto& m : s.members)
+        members.push_back({{"member", m.member},
+                           {"labelled", m.labelled},
+                           {"correct", m.correct},
+                           {"accuracy", m.accuracy}});
+    }
   }
   nlohmann::json recoveries = nlohmann::json::array();
   for (auto& r : g.recovery.latest)

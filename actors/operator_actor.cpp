@@ -639,7 +639,12 @@ caf::behavior operator_actor(caf::stateful_actor<operator_state>* self, operator
         stats.role = st.wiring.backup_role ? "backup" : "primary";
         stats.backup_in_sync = st.wiring.backup && st.backup_in_sync;
       }
+      stats.members = st.init.impl->member_outcomes();
       return stats;
+    },
+    // Ingress -> a select: the true class of a request it chose members for.
+    [self](feedback_atom, std::uint64_t request, std::int64_t label) {
+      self->state.init.impl->learn_label(request, label);
     },
   };
 }

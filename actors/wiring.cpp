@@ -74,9 +74,12 @@ ingress_init make_ingress_init(std::shared_ptr<const graph::topology> topo,
       targets.push_back(sets[c.op]);
   }
   init.routed.resize(topo->routed_count);
-  for (std::size_t i = 0; i < topo->ops.size(); ++i)
+  for (std::size_t i = 0; i < topo->ops.size(); ++i) {
     if (topo->ops[i].route_index)
       init.routed[*topo->ops[i].route_index] = sets[i];
+    if (topo->ops[i].spec->kind == "select")
+      init.learners.emplace_back(i, sets[i]);
+  }
   init.topo = std::move(topo);
   return init;
 }

@@ -28,6 +28,10 @@ void operation::fill(std::uint64_t, std::size_t, const record&,
                      std::chrono::steady_clock::time_point) {
 }
 
+void operation::learn_label(std::uint64_t, std::int64_t) {}
+
+std::vector<member_outcome> operation::member_outcomes() const { return {}; }
+
 record operation::save_state(std::chrono::steady_clock::time_point) const {
   return {};
 }

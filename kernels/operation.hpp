@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "kernels/member_outcome.hpp"
 #include "kernels/tensor.hpp"
 
 namespace hogar::graph {
@@ -85,6 +86,14 @@ public:
   /// answered with a miss (source 0). Selects: member `source` of the ensemble answered.
   virtual void fill(std::uint64_t request_id, std::size_t source, const record& value,
                     std::chrono::steady_clock::time_point now);
+
+  /// The true class of request `request_id`, told by feedback once the graph had answered it
+  /// (actors/feedback_ledger.hpp). A select learns its members' accuracies from it; the
+  /// others ignore it.
+  virtual void learn_label(std::uint64_t request_id, std::int64_t label);
+  /// What learn_label taught, per member of the ensemble a select chooses for; empty for the
+  /// others.
+  virtual std::vector<member_outcome> member_outcomes() const;
 
   /// Model operations run in batches on executor instances of their own (the operator actor
   /// queues and dispatches their requests instead of calling run); null for the others.

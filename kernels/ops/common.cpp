@@ -76,6 +76,16 @@ std::pair<std::int64_t, double> argmax(const tensor& t) {
   });
 }
 
+std::optional<std::int64_t> predicted_class(const tensor& t) {
+  if (t.element_count() == 0)
+    return std::nullopt;
+  const bool integral = t.type() == dtype::int8 || t.type() == dtype::int32 ||
+                        t.type() == dtype::int64 || t.type() == dtype::uint8;
+  if (integral && t.element_count() == 1)
+    return static_cast<std::int64_t>(t.value_as_double(0));
+  return argmax(t).first;
+}
+
 tensor_signature scalar_signature(std::string name, dtype type) {
   return tensor_signature{std::move(name), type, {}, false};
 }

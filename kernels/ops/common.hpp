@@ -101,4 +101,9 @@ result<label_condition> read_label_condition(const graph::operator_spec& spec);
 /// have at least one element.
 std::pair<std::int64_t, double> argmax(const tensor& t);
 
+/// The class a prediction names: an integer scalar is the class itself, anything else the
+/// index of its largest element (argmax); nullopt for an empty tensor. Feedback compares labels
+/// with it (actors/feedback_ledger.hpp, select.hpp).
+std::optional<std::int64_t> predicted_class(const tensor& t);
+
 } // namespace hogar::ops

@@ -1,6 +1,7 @@
 #include "kernels/ops/select.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <list>
 #include <map>
 #include <string>
@@ -47,10 +48,18 @@ public:
     : members_(std::move(members)),
       policy_(std::move(policy)),
       slo_ns_(policy_->config().slo_us * 1000),
-      expire_ns_(std::max<std::int64_t>(10 * slo_ns_, 1'000'000'000)) {}
+      expire_ns_(std::max<std::int64_t>(10 * slo_ns_, 1'000'000'000)),
+      prior_(policy_->config().accuracy) {
+    for (std::size_t m = 0; m < members_.size(); ++m)
+      outcomes_.push_back({members_[m], 0, 0, m < prior_.size() ? prior_[m] : 0.0});
+    prior_.resize(members_.size(), 0.0);
+  }
 
-  void fill(std::uint64_t request_id, std::size_t source, const record&,
+  void fill(std::uint64_t request_id, std::size_t source, const record& value,
             steady_clock::time_point now) override {
+    if (source < members_.size() && !value.empty())
+      if (auto predicted = predicted_class(value.front().value))
+        remember_prediction(request_id, source, *predicted);
     auto it = index_.find(request_id);
     if (it == index_.end() || source >= members_.size())
       return;
@@ -65,6 +74,27 @@ public:
     if (request->waiting == 0)
       finish(request, latency, latency > slo_ns_);
   }
+
+  /// Each member that answered the request is right or wrong about `label`; its accuracy
+  /// moves from the declared prior (worth prior_weight labels) towards what it scores.
+  void learn_label(std::uint64_t request_id, std::int64_t label) override {
+    auto it = predictions_.find(request_id);
+    if (it == predictions_.end())
+      return;
+    for (std::size_t m = 0; m < members_.size(); ++m) {
+      if (it->second[m] < 0)
+        continue;
+      auto& o = outcomes_[m];
+      ++o.labelled;
+      o.correct += it->second[m] == label ? 1 : 0;
+      o.accuracy = (static_cast<double>(o.correct) + prior_weight * prior_[m]) /
+                   (static_cast<double>(o.labelled) + prior_weight);
+      policy_->set_member_accuracy(m, o.accuracy);
+    }
+    predictions_.erase(it);
+  }
+
+  std::vector<member_outcome> member_outcomes() const override { return outcomes_; }
 
 protected:
   result<op_output> compute(const op_call& call) override {
@@ -84,6 +114,21 @@ protected:
   }
 
 private:
+  /// The class member `m` predicted for a request, kept for its feedback: the newest
+  /// predictions_max requests.
+  void remember_prediction(std::uint64_t request_id, std::size_t m, std::int64_t predicted) {
+    auto [it, added] = predictions_.try_emplace(request_id);
+    if (added) {
+      it->second.assign(members_.size(), -1);
+      prediction_order_.push_back(request_id);
+      while (prediction_order_.size() > predictions_max) {
+        predictions_.erase(prediction_order_.front());
+        prediction_order_.pop_front();
+      }
+    }
+    it->second[m] = predicted;
+  }
+
   /// A request let through whose members have not all answered.
   struct selected {
     std::uint64_t request_id;
@@ -159,6 +204,9 @@ private:
   }
 
   static constexpr std::size_t pending_max = 65536;
+  static constexpr std::size_t predictions_max = 65536;
+  /// How many labels the declared accuracy is worth against those feedback brings.
+  static constexpr double prior_weight = 20;
 
   /// The ensemble's inputs' names, in its `inputs:` order.
   std::vector<std::string> members_;
@@ -173,6 +221,11 @@ private:
   std::uint64_t current_ = 0;
   std::size_t left_ = 0;
   std::vector<std::int64_t> arrivals_;
+  /// Members' predicted classes by request (-1: no answer), oldest request first.
+  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> predictions_;
+  std::deque<std::uint64_t> prediction_order_;
+  std::vector<double> prior_;
+  std::vector<member_outcome> outcomes_;
 };
 
 } // namespace

@@ -20,6 +20,11 @@
 // they are all answered (or given up on, counted overdue, after 10 x slo_ms or at least a
 // second: a member that failed never answers), the policy hears the outcome.
 //
+// learn_label(): a feedback label told about a request it chose for (the ingress passes it on,
+// actors/ingress.cpp) is checked against each member's predicted class for that request
+// (kept for the newest 65536 requests); a member's accuracy moves from its declared prior,
+// worth 20 labels, towards the share it got right, and the policy decides with that.
+//
 // Its learned state is not replicated: a replacement replica starts from the prior.
 // Not thread-safe: one operator replica calls it from one actor.
 #pragma once

@@ -3,6 +3,8 @@
 
 #include "actors/load_driver.hpp"
 
+#include <map>
+
 using namespace hogar;
 using namespace hogar::test;
 
@@ -154,6 +156,55 @@ outputs: [{name: y, from: avg}]
       CHECK(s.calls == 3);
       CHECK(s.skipped == 1);
     }
+  }
+}
+
+TEST_CASE("feedback labels reach the select operator, which counts each member's predictions against them") {
+  threaded_runtime rt;
+  rt.deploy(R"(
+graph: judged
+inputs: [{name: x, dtype: float32, shape: [2]}]
+operators:
+  - {name: pick, kind: select, inputs: [x], params: {ensemble: avg}}
+  - {name: a, kind: identity, inputs: [x], when: pick}
+  - {name: b, kind: identity, inputs: [x], when: pick}
+  - {name: avg, kind: ensemble, inputs: [a, b], slo_ms: 1000,
+     params: {method: mean, selection: greedy, accuracy: [0.7, 0.8]}}
+outputs: [{name: y, from: avg}]
+)");
+  caf::scoped_actor self{rt.sys};
+  for (int i = 0; i < 3; ++i) {
+    // Both members echo x: they predict class 1; the truth told is 1, 1, then 0.
+    auto out = rt.infer({{"x", tensor::from_values<float>({2}, std::vector<float>{0.1f, 0.9f})}});
+    REQUIRE(out.ok);
+    feedback f;
+    f.id = std::to_string(out.reply.id);
+    f.has_label = true;
+    f.label = i < 2 ? 1 : 0;
+    self->request(rt.dep->ingress(), std::chrono::seconds(10), feedback_atom::value, f)
+      .receive([](feedback_receipt&) {}, [](caf::error& err) { FAIL(message_of(err)); });
+  }
+  // The ingress passed each label on before it answered: the select has them queued first.
+  std::vector<member_outcome> members;
+  std::map<std::string, std::uint64_t> calls;
+  for (auto& s : rt.dep->collect_operator_stats(rt.sys)) {
+    calls[s.op] += s.calls;
+    if (s.op == "pick")
+      members = s.members;
+  }
+  REQUIRE(members.size() == 2);
+  CHECK(members[0].member == "a");
+  CHECK(members[0].labelled + members[1].labelled >= 3);
+  const double prior[] = {0.7, 0.8};
+  for (std::size_t m = 0; m < 2; ++m) {
+    INFO(members[m].member);
+    // Every answer a member gave was labelled; it was right unless it ran the third request.
+    CHECK(members[m].labelled == calls[members[m].member]);
+    CHECK(members[m].correct <= members[m].labelled);
+    CHECK(members[m].correct + 1 >= members[m].labelled);
+    CHECK(members[m].accuracy ==
+          doctest::Approx((static_cast<double>(members[m].correct) + 20 * prior[m]) /
+                          (static_cast<double>(members[m].labelled) + 20)));
   }
 }
 

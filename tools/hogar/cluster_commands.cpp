@@ -262,6 +262,15 @@ int status_command(const args& argv) {
     if (r.contains("tuning"))
       if (auto line = tuning_line(r["tuning"]); !line.empty())
         fmt::print("    {}\n", line);
+    if (r.contains("members")) {
+      std::vector<std::string> parts;
+      for (auto& m : r["members"])
+        parts.push_back(fmt::format("{} {:.1f}% ({} of {} labels)", m["member"].get<std::string>(),
+                                    100 * m["accuracy"].get<double>(),
+                                    m["correct"].get<std::uint64_t>(),
+                                    m["labelled"].get<std::uint64_t>()));
+      fmt::print("    members' accuracy from feedback: {}\n", fmt::join(parts, ", "));
+    }
   }
   print_recoveries(*answer);
   if (!in.outcomes.empty()) {

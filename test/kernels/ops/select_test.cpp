@@ -138,3 +138,48 @@ TEST_CASE("a select operator's record holds a bool scalar per member and the con
   CHECK(sig->tensors[2].type == dtype::boolean);
   CHECK(sig->tensors[3].name == condition_tensor_name);
 }
+
+TEST_CASE("feedback labels move each member's accuracy from its prior, and the selection follows") {
+  selecting_graph g{"greedy"};
+  auto op = g.make().value();
+  CHECK(op->member_outcomes().size() == 3);
+  CHECK(op->member_outcomes()[1].accuracy == doctest::Approx(0.7));
+  // m1 predicts class 1 (its largest score), m2 class 0, and m3 answers too late to be chosen
+  // again; the truth is always 1.
+  const record says_one{{"p", tensor::from_values<float>({2}, std::vector<float>{0.2f, 0.8f})}};
+  const record says_zero{{"p", tensor::from_values<float>({2}, std::vector<float>{0.9f, 0.1f})}};
+  auto run = [&](std::uint64_t id, time_point at) {
+    // Only the members selected run, and answer.
+    auto out = ok(call1(*op, request, id, at));
+    if (selected(out, "m1"))
+      op->fill(id, 0, says_one, at + 5ms);
+    if (selected(out, "m2"))
+      op->fill(id, 1, says_zero, at + 6ms);
+    if (selected(out, "m3"))
+      op->fill(id, 2, says_one, at + 80ms);
+    return out;
+  };
+  run(1, t0);
+  // By the priors (0.65, 0.7) m2 alone is the better choice without m3.
+  auto before = run(2, t0 + 100ms);
+  CHECK_FALSE(selected(before, "m1"));
+  CHECK(selected(before, "m2"));
+  for (std::uint64_t id = 1; id <= 2; ++id)
+    op->learn_label(id, 1);
+  op->learn_label(999, 1);  // a request it never saw: nothing to learn
+  auto outcomes = op->member_outcomes();
+  REQUIRE(outcomes.size() == 3);
+  CHECK(outcomes[0].member == "m1");
+  // Request 2 did not run m1 (not selected), request 1 ran all three.
+  CHECK(outcomes[0].labelled == 1);
+  CHECK(outcomes[0].correct == 1);
+  CHECK(outcomes[1].labelled == 2);
+  CHECK(outcomes[1].correct == 0);
+  // (correct + 20 x prior) / (labelled + 20).
+  CHECK(outcomes[0].accuracy == doctest::Approx((1 + 20 * 0.65) / 21));
+  CHECK(outcomes[1].accuracy == doctest::Approx((0 + 20 * 0.7) / 22));
+  // Now m1 is the more accurate of the two that make it in time.
+  auto after = run(3, t0 + 200ms);
+  CHECK(selected(after, "m1"));
+  CHECK_FALSE(selected(after, "m2"));
+}
