@@ -21,20 +21,21 @@ double error_variance(const version_outcome& v) {
 
 } // namespace
 
-std::optional<double> version_outcome::accuracy() const {
-  if (labelled == 0)
+std::optional<double> accuracy(const outcome_stats& o) {
+  if (o.labelled == 0)
     return std::nullopt;
-  return static_cast<double>(correct) / static_cast<double>(labelled);
+  return static_cast<double>(o.correct) / static_cast<double>(o.labelled);
 }
 
-std::optional<double> version_outcome::mean_error() const {
-  if (scored == 0)
+std::optional<double> mean_error(const outcome_stats& o) {
+  if (o.scored == 0)
     return std::nullopt;
-  return error_sum / static_cast<double>(scored);
+  return o.error_sum / static_cast<double>(o.scored);
 }
 
-double version_outcome::mean_latency_ms() const {
-  return count == 0 ? 0.0 : static_cast<double>(latency_ns) / static_cast<double>(count) / 1e6;
+double mean_latency_ms(const outcome_stats& o) {
+  return o.count == 0 ? 0.0
+                      : static_cast<double>(o.latency_ns) / static_cast<double>(o.count) / 1e6;
 }
 
 std::vector<version_outcome> outcomes_of(const std::string& model,
@@ -48,6 +49,7 @@ std::vector<version_outcome> outcomes_of(const std::string& model,
     if (it == out.end()) {
       out.push_back({});
       it = std::prev(out.end());
+      it->model = model;
       it->version = row.version;
     }
     it->count += row.count;
@@ -74,7 +76,7 @@ std::vector<std::optional<version_difference>> compare_versions(
     d.baseline = base.version;
     d.candidate = v.version;
     if (base.labelled >= 2 && v.labelled >= 2) {
-      const double p1 = *base.accuracy(), p2 = *v.accuracy();
+      const double p1 = *accuracy(base), p2 = *accuracy(v);
       const double se = std::sqrt(p1 * (1 - p1) / static_cast<double>(base.labelled) +
                                   p2 * (1 - p2) / static_cast<double>(v.labelled));
       d.measure = "accuracy";
@@ -86,7 +88,7 @@ std::vector<std::optional<version_difference>> compare_versions(
       const double se = std::sqrt(error_variance(base) / static_cast<double>(base.scored) +
                                   error_variance(v) / static_cast<double>(v.scored));
       d.measure = "mean absolute error";
-      d.difference = *v.mean_error() - *base.mean_error();
+      d.difference = *mean_error(v) - *mean_error(base);
       d.low = d.difference - z95 * se;
       d.high = d.difference + z95 * se;
       // A lower error is better.

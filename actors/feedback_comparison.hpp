@@ -16,21 +16,15 @@
 
 namespace hogar {
 
-/// One version's figures, the rows of every graph that serves it summed.
-struct version_outcome {
-  std::int64_t version = 0;
-  std::uint64_t count = 0;
-  std::uint64_t labelled = 0;
-  std::uint64_t correct = 0;
-  std::uint64_t scored = 0;
-  double error_sum = 0;
-  double error_square_sum = 0;
-  std::int64_t latency_ns = 0;
+/// One version's figures: outcome_stats with the rows of every graph serving it summed.
+using version_outcome = outcome_stats;
 
-  std::optional<double> accuracy() const;
-  std::optional<double> mean_error() const;
-  double mean_latency_ms() const;
-};
+/// Share of the labelled answers that were right; nullopt without labels.
+std::optional<double> accuracy(const outcome_stats& o);
+/// Mean of the scored answers' mean absolute errors; nullopt without any.
+std::optional<double> mean_error(const outcome_stats& o);
+/// Mean latency of the answers with feedback, milliseconds (0 without any).
+double mean_latency_ms(const outcome_stats& o);
 
 /// `candidate` against `baseline`: difference and its 95% interval, in accuracy (fraction)
 /// or in mean absolute error, whichever both have.

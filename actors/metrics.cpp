@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/feedback_comparison.hpp"
 #include "scheduling/latency_histogram.hpp"
 
 namespace hogar {
@@ -382,13 +383,11 @@ nlohmann::json to_json(const graph_snapshot& g) {
                        {"version", o.version},   {"answers", o.count},
                        {"labelled", o.labelled}, {"correct", o.correct},
                        {"scored", o.scored},     {"error_sum", o.error_sum},
-                       {"latency_ms_mean", o.count ? static_cast<double>(o.latency_ns) /
-                                                       static_cast<double>(o.count) / 1e6
-                                                   : 0.0}};
-    if (o.labelled)
-      row["accuracy"] = static_cast<double>(o.correct) / static_cast<double>(o.labelled);
-    if (o.scored)
-      row["mean_absolute_error"] = o.error_sum / static_cast<double>(o.scored);
+                       {"latency_ms_mean", mean_latency_ms(o)}};
+    if (auto a = accuracy(o))
+      row["accuracy"] = *a;
+    if (auto e = mean_error(o))
+      row["mean_absolute_error"] = *e;
     outcomes.push_back(std::move(row));
   }
   return {{"name", g.summary.name},

@@ -59,9 +59,9 @@ TEST_CASE("a model's versions are summed over the graphs that serve it and compa
   CHECK(versions[0].version == 1);
   CHECK(versions[0].labelled == 400);
   CHECK(versions[0].correct == 320);
-  CHECK(*versions[0].accuracy() == doctest::Approx(0.8));
-  CHECK(versions[0].mean_latency_ms() == doctest::Approx(2.0));
-  CHECK(*versions[1].accuracy() == doctest::Approx(0.9));
+  CHECK(*accuracy(versions[0]) == doctest::Approx(0.8));
+  CHECK(mean_latency_ms(versions[0]) == doctest::Approx(2.0));
+  CHECK(*accuracy(versions[1]) == doctest::Approx(0.9));
   auto diffs = compare_versions(versions);
   REQUIRE(diffs.size() == 2);
   REQUIRE(diffs[0].has_value());

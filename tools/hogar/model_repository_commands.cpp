@@ -76,7 +76,7 @@ int act(const args& argv, const std::string& verb) {
 
 /// "85.2% ± 2.2" (a proportion with its 95% half-width) or "-" without labels.
 std::string accuracy_text(const version_outcome& v) {
-  auto p = v.accuracy();
+  auto p = accuracy(v);
   if (!p)
     return "-";
   const double n = static_cast<double>(v.labelled);
@@ -105,10 +105,10 @@ int compare(const args& argv) {
     for (auto& v : versions) {
       nlohmann::json j{{"version", v.version}, {"answers", v.count},
                        {"labelled", v.labelled}, {"correct", v.correct},
-                       {"scored", v.scored},     {"mean_latency_ms", v.mean_latency_ms()}};
-      if (auto a = v.accuracy())
+                       {"scored", v.scored},     {"mean_latency_ms", mean_latency_ms(v)}};
+      if (auto a = accuracy(v))
         j["accuracy"] = *a;
-      if (auto e = v.mean_error())
+      if (auto e = mean_error(v))
         j["mean_absolute_error"] = *e;
       out["versions"].push_back(std::move(j));
     }
@@ -134,8 +134,8 @@ int compare(const args& argv) {
   for (auto& v : versions)
     fmt::print("{:<8} {:>8} {:>9} {:>16} {:>14} {:>11.2f} ms\n", v.version, v.count, v.labelled,
                accuracy_text(v),
-               v.mean_error() ? fmt::format("{:.4g}", *v.mean_error()) : std::string{"-"},
-               v.mean_latency_ms());
+               mean_error(v) ? fmt::format("{:.4g}", *mean_error(v)) : std::string{"-"},
+               mean_latency_ms(v));
   for (std::size_t i = 0; i < diffs.size(); ++i) {
     if (!diffs[i]) {
       fmt::print("version {} vs {}: too little feedback to compare\n", versions[i + 1].version,
