@@ -57,4 +57,16 @@ result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
 /// nullopt when oneDNN has no kernel for it.
 std::optional<cpu_kernel> bind_conv_dnnl(const conv_params& p, const tensor& weights);
 
+/// Winograd's F(2x2, 3x3) on AVX2 (winograd.hpp) in place of `direct`, oneDNN's kernel for the
+/// same Conv, where it is faster: a 3x3 stride-1 Conv whose oneDNN kernel keeps channels
+/// blocked by 8; nullopt otherwise, or when HOGAR_WINOGRAD=0.
+std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor& weights,
+                                             const cpu_kernel& direct);
+/// Whether Winograd Convs may run here: AVX2 and FMA (as simd::avx2_loops() says) and not
+/// HOGAR_WINOGRAD=0.
+bool conv_winograd_enabled();
+/// Whether they do: enabled, and oneDNN's Convs keep channels blocked by 8 (its kernels are
+/// AVX2 ones; on AVX-512 it blocks by 16 and its own kernels serve).
+bool conv_winograd_runs_here();
+
 } // namespace hogar::nn

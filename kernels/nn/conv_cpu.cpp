@@ -415,8 +415,11 @@ result<std::optional<cpu_kernel>> bind_conv_cpu(const node_view& view,
       element_count(view.inputs[1].shape) == 0)
     return std::optional<cpu_kernel>{};
   if (const auto* weights = view.constant(1); weights && view.inputs[0].type == dtype::float32)
-    if (auto k = bind_conv_dnnl(p, *weights))
+    if (auto k = bind_conv_dnnl(p, *weights)) {
+      if (auto winograd = bind_conv_winograd(p, *weights, *k))
+        return std::optional{std::move(*winograd)};
       return std::optional{std::move(*k)};
+    }
   if (rank > 2)
     return std::optional<cpu_kernel>{};
   single_threaded_blas();

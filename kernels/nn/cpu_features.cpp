@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "kernels/nn/blas.hpp"
+#include "kernels/nn/conv.hpp"
 #include "kernels/nn/dnnl_support.hpp"
 #include "kernels/nn/simd.hpp"
 
@@ -28,7 +29,7 @@ std::string model_name() {
 std::vector<std::string> steering_environment() {
   std::vector<std::string> out;
   for (const char* name : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_CPU_ISA_HINTS",
-                           "OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OMP_WAIT_POLICY"})
+                           "OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "HOGAR_WINOGRAD"})
     if (const char* value = std::getenv(name))
       out.push_back(fmt::format("{}={}", name, value));
   return out;
@@ -95,6 +96,9 @@ std::string cpu_kernels_description() {
     dnnl_isa_description(), openblas_get_corename(),
     simd::avx2_loops() ? "; Gelu, SiLU, sigmoid and softmax's e^x eight at a time (AVX2, FMA)"
                        : "");
+  if (conv_winograd_runs_here())
+    text += "\n3x3 stride-1 Convs with channels in eights: hogar's Winograd F(2x2,3x3), AVX2 and "
+            "FMA, in oneDNN's 8-channel blocks";
   auto env = steering_environment();
   if (!env.empty())
     text += fmt::format("\nset by the environment: {}", fmt::join(env, " "));

@@ -16,6 +16,7 @@
 #include "kernels/device.hpp"
 #include "kernels/nn/op.hpp"
 #include "kernels/onnx/executor.hpp"
+#include "kernels/onnx/layout_pass.hpp"
 #include "kernels/onnx/model_graph.hpp"
 #include "kernels/onnx/plan.hpp"
 #include "kernels/random_tensor.hpp"
@@ -211,6 +212,34 @@ inline void check_fast_path_matches_reference(const model_with_inputs& m) {
     REQUIRE_MESSAGE(actual.has_value(), actual.error().message);
     CHECK_MESSAGE(nmse(actual->front(), expected->front()) < 1e-9, "on ", threads, " thread(s)");
   }
+}
+
+/// The layouts the pass chooses for plan `p` of `m` on the fast CPU path (without optimize()'s
+/// fusions; the reference's kernel where the fast path has none); with `bound`, the kernels
+/// too, as the pass left them.
+inline std::vector<nn::layout_tag> layouts_of(const model_with_inputs& m, const onnx::plan& p,
+                                              std::vector<nn::cpu_kernel>* bound = nullptr) {
+  std::vector<nn::cpu_kernel> kernels;
+  for (std::size_t i = 0; i < p.nodes().size(); ++i) {
+    const auto& n = p.nodes()[i];
+    auto view = p.view(i);
+    std::optional<nn::cpu_kernel> k;
+    if (n.op->bind_cpu) {
+      auto fast = n.op->bind_cpu(view, n.output_types);
+      REQUIRE(fast.has_value());
+      k = std::move(*fast);
+    }
+    if (!k) {
+      auto ref = n.op->bind_reference(view, n.output_types);
+      REQUIRE(ref.has_value());
+      k = std::move(*ref);
+    }
+    kernels.push_back(std::move(*k));
+  }
+  auto tags = onnx::choose_layouts(p, kernels);
+  if (bound)
+    *bound = std::move(kernels);
+  return tags;
 }
 
 inline onnx::attribute attr(std::string name, onnx::attribute_value value) {

@@ -4,39 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "kernels/onnx/layout_pass.hpp"
 #include "kernels/onnx/plan.hpp"
 #include "test/kernels/nn/fixture.hpp"
 
 namespace hogar::test {
 namespace {
-
-/// The layouts the pass chooses for `m` on the fast CPU path (without optimize()'s fusions);
-/// with `bound`, the kernels too, as the pass left them.
-std::vector<nn::layout_tag> layouts_of(const model_with_inputs& m, const onnx::plan& p,
-                                       std::vector<nn::cpu_kernel>* bound = nullptr) {
-  std::vector<nn::cpu_kernel> kernels;
-  for (std::size_t i = 0; i < p.nodes().size(); ++i) {
-    const auto& n = p.nodes()[i];
-    auto view = p.view(i);
-    std::optional<nn::cpu_kernel> k;
-    if (n.op->bind_cpu) {
-      auto fast = n.op->bind_cpu(view, n.output_types);
-      REQUIRE(fast.has_value());
-      k = std::move(*fast);
-    }
-    if (!k) {
-      auto ref = n.op->bind_reference(view, n.output_types);
-      REQUIRE(ref.has_value());
-      k = std::move(*ref);
-    }
-    kernels.push_back(std::move(*k));
-  }
-  auto tags = onnx::choose_layouts(p, kernels);
-  if (bound)
-    *bound = std::move(kernels);
-  return tags;
-}
 
 /// The index of the node whose first output is `value`.
 std::size_t node_writing(const onnx::plan& p, const std::string& value) {

@@ -1,0 +1,272 @@
+// conv_winograd.cpp: binds a 3x3 stride-1 Conv to Winograd's F(2x2, 3x3) (winograd.hpp) where
+// it beats oneDNN's direct Conv: on a CPU whose oneDNN Convs keep channels blocked by 8 (an
+// AVX2 machine; oneDNN 2.6 has Winograd kernels for AVX-512 only), for channel counts where the
+// 2.25x fewer multiplications outweigh the transforms (conv_winograd_wanted).
+//
+// The kernel reads and writes the blocked layout its oneDNN neighbours use, so the layout pass
+// matches it with them as it would the oneDNN Conv it replaces; an input, output or residual
+// the pass leaves in another layout is reordered by oneDNN in the workspace. It runs on
+// OpenMP's team, as oneDNN's kernels do, so that its threads are the ones already spinning
+// after the Conv before it.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "kernels/nn/conv.hpp"
+#include "kernels/nn/dnnl_support.hpp"
+#include "kernels/nn/simd.hpp"
+#include "kernels/nn/thread_pool.hpp"
+#include "kernels/nn/winograd.hpp"
+
+namespace hogar::nn {
+
+namespace winograd {
+
+void transform_weights(const conv_shape& s, const float* w, float* u) {
+  const auto channels = s.channels, filters = s.filters_padded();
+  std::fill(u, u + s.weights_size(), 0.0f);
+  for (std::int64_t m = 0; m < s.filters; ++m)
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const float* g = w + (m * channels + c) * 9;
+      // Gg, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], then (Gg)G', in double.
+      double gg[4][3];
+      for (int j = 0; j < 3; ++j) {
+        const double g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        gg[0][j] = g0;
+        gg[1][j] = (g0 + g1 + g2) / 2;
+        gg[2][j] = (g0 - g1 + g2) / 2;
+        gg[3][j] = g2;
+      }
+      const auto p = m / panel, lane = m % panel;
+      for (int i = 0; i < 4; ++i) {
+        const double row[4] = {gg[i][0], (gg[i][0] + gg[i][1] + gg[i][2]) / 2,
+                               (gg[i][0] - gg[i][1] + gg[i][2]) / 2, gg[i][2]};
+        for (int j = 0; j < 4; ++j) {
+          const auto e = i * 4 + j;
+          u[(e * filters + p * panel) * channels + c * panel + lane] = static_cast<float>(row[j]);
+        }
+      }
+    }
+}
+
+} // namespace winograd
+
+namespace {
+
+using dt = dnnl::memory::data_type;
+constexpr std::size_t align64(std::size_t n) { return (n + 63) / 64 * 64; }
+
+/// Tiles per block: the block's transforms (16 x tiles x (C + M) floats) stay within about
+/// half of a core's L2 cache, and a block is at least 12 tiles (two rows of six).
+std::int64_t block_capacity(const winograd::conv_shape& s) {
+  constexpr std::int64_t budget = 256 * 1024 / sizeof(float);
+  const auto per_tile = winograd::elements * (s.channels + s.filters_padded());
+  return std::max<std::int64_t>(12, budget / per_tile / 6 * 6);
+}
+
+/// How a call splits its work over `threads`: by blocks of tiles when there are tiles enough
+/// for every thread, else (a small image: ResNet's last stage at batch 1 has 16 tiles) by
+/// panels of output channels, each thread then transforming every tile's input itself.
+struct work_split {
+  bool by_panels = false;
+  std::int64_t blocks = 1, tiles_per_block = 0;
+};
+
+work_split split_work(const winograd::conv_shape& s, std::int64_t capacity, int threads) {
+  const auto tiles = s.tiles();
+  work_split w;
+  const auto panels = s.filters_padded() / winograd::panel;
+  w.by_panels = threads > 1 && tiles < 12 * threads && panels >= threads;
+  const auto parts = w.by_panels ? 1 : threads;
+  w.blocks = std::max<std::int64_t>((tiles + capacity - 1) / capacity, parts);
+  w.blocks = (w.blocks + parts - 1) / parts * parts;
+  w.tiles_per_block = (tiles + w.blocks - 1) / w.blocks;
+  return w;
+}
+
+struct winograd_conv {
+  winograd::conv_shape shape;
+  dnnl::memory::dims dims_in, dims_out;
+  std::vector<float> u;
+  bool has_bias = false, has_residual = false;
+  epilogue post;
+  std::int64_t capacity = 0;
+  layout_tag blocked = plain_layout;
+  /// Set by the layout pass: the layouts input 0, the output and the residual come in.
+  layout_tag input_layout = plain_layout, output_layout = plain_layout,
+             residual_layout = plain_layout;
+  /// Workspace: the input and the output in the blocked layout when they come in another,
+  /// then each thread's scratch. A residual in another layout is reordered into the blocked
+  /// output, which each tile then reads and overwrites pixel by pixel.
+  std::size_t input_offset = 0, output_offset = 0, scratch_offset = 0;
+  std::size_t scratch_bytes = 0;
+
+  /// Reorders between another layout and the blocked one (oneDNN's, on the OpenMP team).
+  void reorder(const dnnl::memory::dims& dims, layout_tag from, const void* source,
+               layout_tag to, void* target) const {
+    const auto& engine = dnnl_cpu_engine();
+    dnnl::memory src{dnnl_desc(dims, from), engine, const_cast<void*>(source)};
+    dnnl::memory dst{dnnl_desc(dims, to), engine, target};
+    dnnl::stream stream{engine};
+    dnnl::reorder{src, dst}.execute(stream, src, dst);
+    stream.wait();
+  }
+
+  void lay_out_workspace() {
+    std::size_t at = 0;
+    const auto in_bytes = align64(static_cast<std::size_t>(shape.batch * shape.channels *
+                                                           shape.height * shape.width) * 4);
+    const auto out_bytes = align64(static_cast<std::size_t>(shape.batch * shape.filters *
+                                                            shape.out_h * shape.out_w) * 4);
+    input_offset = at;
+    at += in_bytes;
+    output_offset = at;
+    at += out_bytes;
+    scratch_offset = at;
+    scratch_bytes = align64(static_cast<std::size_t>(winograd::tile_scratch::floats(shape, capacity)) * 4);
+  }
+
+  std::size_t workspace_for(int threads) const {
+    return scratch_offset + scratch_bytes * static_cast<std::size_t>(threads);
+  }
+
+  void run(const cpu_buffers& io) const {
+    const int threads = io.pool ? static_cast<int>(io.pool->size()) : 1;
+    std::vector<std::byte> own;
+    const auto needed = workspace_for(threads);
+    auto* workspace = variant_workspace(io.workspace, reserved_workspace(workspace_for(cores())),
+                                        needed, own);
+    omp_threads_scope scope{threads};
+    const float* x = static_cast<const float*>(io.inputs[0]);
+    if (input_layout != blocked) {
+      reorder(dims_in, input_layout, x, blocked, workspace + input_offset);
+      x = reinterpret_cast<const float*>(workspace + input_offset);
+    }
+    float* y = static_cast<float*>(io.outputs[0]);
+    float* y_blocked = output_layout == blocked ? y : reinterpret_cast<float*>(workspace + output_offset);
+    winograd::tile_epilogue e;
+    e.bias = has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    e.post = post;
+    if (has_residual) {
+      e.residual = static_cast<const float*>(io.inputs[residual_input]);
+      if (residual_layout != blocked) {
+        reorder(dims_out, residual_layout, e.residual, blocked, y_blocked);
+        e.residual = y_blocked;
+      }
+    }
+    const auto w = split_work(shape, capacity, threads);
+    const auto panels = shape.filters_padded() / winograd::panel;
+    const auto tiles = shape.tiles();
+#pragma omp parallel num_threads(threads)
+    {
+      const int id = omp_get_thread_num(), team = omp_get_num_threads();
+      const auto scratch = winograd::tile_scratch::at(
+        reinterpret_cast<float*>(workspace + scratch_offset + scratch_bytes * id), shape, capacity);
+      const auto parts = w.by_panels ? 1 : team;
+      const auto block_begin = w.blocks * id / parts, block_end = w.blocks * (id + 1) / parts;
+      const auto panel_begin = w.by_panels ? panels * id / team : 0;
+      const auto panel_end = w.by_panels ? panels * (id + 1) / team : panels;
+      const auto first_block = w.by_panels ? 0 : block_begin;
+      const auto last_block = w.by_panels ? w.blocks : block_end;
+      for (auto b = first_block; b < last_block && panel_begin < panel_end; ++b) {
+        const auto first = b * w.tiles_per_block;
+        const auto count = std::min(w.tiles_per_block, tiles - first);
+        if (count > 0)
+          winograd::convolve_tiles(shape, x, u.data(), y_blocked, e, first, count, panel_begin,
+                                   panel_end, scratch);
+      }
+    }
+    if (output_layout != blocked)
+      reorder(dims_out, blocked, y_blocked, output_layout, y);
+  }
+
+  static int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+};
+
+} // namespace
+
+bool conv_winograd_enabled() {
+  static const bool enabled = [] {
+    const char* value = std::getenv("HOGAR_WINOGRAD");
+    return !(value && std::string_view{value} == "0");
+  }();
+  return enabled && simd::avx2_loops();
+}
+
+bool conv_winograd_runs_here() {
+  const auto isa = dnnl::get_effective_cpu_isa();
+  return conv_winograd_enabled() && (isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni);
+}
+
+namespace {
+
+/// The Convs winograd.hpp computes.
+bool winograd_fits(const conv_params& p) {
+  if (p.spatial_rank() != 2 || p.group != 1 || p.bf16)
+    return false;
+  for (std::size_t i = 0; i < 2; ++i)
+    if (p.kernel[i] != 3 || p.strides[i] != 1 || p.dilations[i] != 1 || p.pads_begin[i] > 2 ||
+        p.pads_end[i] > 2)
+      return false;
+  return p.in_channels % winograd::block == 0 && p.out_channels % winograd::block == 0;
+}
+
+} // namespace
+
+std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor& weights,
+                                             const cpu_kernel& direct) {
+  const auto blocked = static_cast<layout_tag>(dnnl::memory::format_tag::aBcd8b);
+  if (!conv_winograd_enabled() || !winograd_fits(p) || direct.layouts.reads != blocked ||
+      direct.layouts.writes != blocked)
+    return std::nullopt;
+  auto state = std::make_shared<winograd_conv>();
+  auto& s = state->shape;
+  s.batch = p.batch;
+  s.channels = p.in_channels;
+  s.filters = p.out_channels;
+  s.height = p.in_spatial[0];
+  s.width = p.in_spatial[1];
+  s.out_h = p.out_spatial[0];
+  s.out_w = p.out_spatial[1];
+  s.pad_top = p.pads_begin[0];
+  s.pad_left = p.pads_begin[1];
+  state->dims_in = {p.batch, p.in_channels, s.height, s.width};
+  state->dims_out = {p.batch, p.out_channels, s.out_h, s.out_w};
+  const auto* w = weights.values<float>().data();
+  state->u.resize(static_cast<std::size_t>(s.weights_size()));
+  winograd::transform_weights(s, w, state->u.data());
+  state->has_bias = p.has_bias;
+  state->has_residual = p.has_residual;
+  state->post = p.post;
+  state->capacity = block_capacity(s);
+  state->blocked = blocked;
+  state->lay_out_workspace();
+
+  cpu_kernel k;
+  k.name = std::string{"hogar Winograd F(2x2,3x3), AVX2"} + (p.has_residual ? ", residual summed" : "");
+  k.runs_on_openmp = true;
+  k.layouts.reads = blocked;
+  k.layouts.writes = blocked;
+  if (p.has_residual) {
+    k.layouts.any_layout_input = static_cast<int>(residual_input);
+    k.layouts.in_place_input = static_cast<int>(residual_input);
+  }
+  k.layouts.use = [state](std::span<const layout_tag> inputs, layout_tag output) {
+    state->input_layout = inputs.empty() ? plain_layout : inputs[0];
+    state->output_layout = output;
+    if (state->has_residual && inputs.size() > residual_input)
+      state->residual_layout = inputs[residual_input];
+    return true;
+  };
+  // Without a layout pass (a plan that never calls use), everything comes plain.
+  k.workspace_bytes = reserved_workspace(state->workspace_for(winograd_conv::cores()));
+  k.run = [state](const cpu_buffers& io) { state->run(io); };
+  return k;
+}
+
+} // namespace hogar::nn
