@@ -13,9 +13,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "kernels/nn/conv.hpp"
 #include "kernels/nn/dnnl_support.hpp"
@@ -28,29 +31,35 @@ namespace hogar::nn {
 namespace winograd {
 
 void transform_weights(const conv_shape& s, const float* w, float* u) {
+  // G of F(2x2, 3x3) and of F(4x4, 3x3) (points 0, 1, -1, 2, -2).
+  static constexpr double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  static constexpr double g4[6][3] = {{1.0 / 4, 0, 0},
+                                      {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                      {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                      {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                      {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                      {0, 0, 1}};
+  const auto size = static_cast<int>(s.tile + 2);
+  auto G = [&](int i, int k) { return size == 4 ? g2[i][k] : g4[i][k]; };
   const auto channels = s.channels, filters = s.filters_padded();
   std::fill(u, u + s.weights_size(), 0.0f);
   for (std::int64_t m = 0; m < s.filters; ++m)
     for (std::int64_t c = 0; c < channels; ++c) {
       const float* g = w + (m * channels + c) * 9;
-      // Gg, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], then (Gg)G', in double.
-      double gg[4][3];
-      for (int j = 0; j < 3; ++j) {
-        const double g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-        gg[0][j] = g0;
-        gg[1][j] = (g0 + g1 + g2) / 2;
-        gg[2][j] = (g0 - g1 + g2) / 2;
-        gg[3][j] = g2;
-      }
+      double gg[6][3] = {};  // Gg
+      for (int i = 0; i < size; ++i)
+        for (int j = 0; j < 3; ++j)
+          for (int k = 0; k < 3; ++k)
+            gg[i][j] += G(i, k) * g[k * 3 + j];
       const auto p = m / panel, lane = m % panel;
-      for (int i = 0; i < 4; ++i) {
-        const double row[4] = {gg[i][0], (gg[i][0] + gg[i][1] + gg[i][2]) / 2,
-                               (gg[i][0] - gg[i][1] + gg[i][2]) / 2, gg[i][2]};
-        for (int j = 0; j < 4; ++j) {
-          const auto e = i * 4 + j;
-          u[(e * filters + p * panel) * channels + c * panel + lane] = static_cast<float>(row[j]);
+      for (int i = 0; i < size; ++i)
+        for (int j = 0; j < size; ++j) {
+          double value = 0;  // (Gg)G'
+          for (int k = 0; k < 3; ++k)
+            value += gg[i][k] * G(j, k);
+          const auto e = i * size + j;
+          u[(e * filters + p * panel) * channels + c * panel + lane] = static_cast<float>(value);
         }
-      }
     }
 }
 
@@ -61,11 +70,49 @@ namespace {
 using dt = dnnl::memory::data_type;
 constexpr std::size_t align64(std::size_t n) { return (n + 63) / 64 * 64; }
 
+/// F(4x4, 3x3) where it saves a fifth of F(2x2)'s multiplications or more once the tiles'
+/// overhang past the image is counted (a 7x7 output is 16 2x2 tiles but 4 4x4 ones, padded to
+/// 8x8), where it still has rows enough for the products (24 tiles), and where its weights,
+/// 36/9 of the filters' bytes, stay within 16 MiB (ResNet-18's last stage would need 38).
+std::int64_t tile_for(winograd::conv_shape s) {
+  s.tile = 2;
+  const auto small_products = s.tiles() * s.elements();
+  s.tile = 4;
+  const auto large_products = s.tiles() * s.elements();
+  const bool fewer = large_products * 5 <= small_products * 4;
+  const bool small_weights = s.weights_size() * sizeof(float) <= std::size_t{16} << 20;
+  return fewer && s.tiles() >= 24 && small_weights ? 4 : 2;
+}
+
+/// The transformed weights of `weights` for shape `s`, shared by every kernel that asks for
+/// the same (the plans of one model for different batch sizes that pick the same tile).
+std::shared_ptr<const std::vector<float>> transformed_weights(const tensor& weights,
+                                                              const winograd::conv_shape& s) {
+  struct entry {
+    const char* data;
+    std::int64_t tile, channels, filters;
+    std::weak_ptr<const std::vector<float>> u;
+  };
+  static std::mutex mutex;
+  static std::vector<entry> entries;
+  const char* data = weights.bytes().data();
+  std::lock_guard lock{mutex};
+  std::erase_if(entries, [](const entry& e) { return e.u.expired(); });
+  for (auto& e : entries)
+    if (e.data == data && e.tile == s.tile && e.channels == s.channels && e.filters == s.filters)
+      if (auto shared = e.u.lock())
+        return shared;
+  auto u = std::make_shared<std::vector<float>>(static_cast<std::size_t>(s.weights_size()));
+  winograd::transform_weights(s, weights.values<float>().data(), u->data());
+  entries.push_back({data, s.tile, s.channels, s.filters, u});
+  return u;
+}
+
 /// Tiles per block: the block's transforms (16 x tiles x (C + M) floats) stay within about
 /// half of a core's L2 cache, and a block is at least 12 tiles (two rows of six).
 std::int64_t block_capacity(const winograd::conv_shape& s) {
   constexpr std::int64_t budget = 256 * 1024 / sizeof(float);
-  const auto per_tile = winograd::elements * (s.channels + s.filters_padded());
+  const auto per_tile = s.elements() * (s.channels + s.filters_padded());
   return std::max<std::int64_t>(12, budget / per_tile / 6 * 6);
 }
 
@@ -92,7 +139,7 @@ work_split split_work(const winograd::conv_shape& s, std::int64_t capacity, int 
 struct winograd_conv {
   winograd::conv_shape shape;
   dnnl::memory::dims dims_in, dims_out;
-  std::vector<float> u;
+  std::shared_ptr<const std::vector<float>> u;
   bool has_bias = false, has_residual = false;
   epilogue post;
   std::int64_t capacity = 0;
@@ -177,7 +224,7 @@ struct winograd_conv {
         const auto first = b * w.tiles_per_block;
         const auto count = std::min(w.tiles_per_block, tiles - first);
         if (count > 0)
-          winograd::convolve_tiles(shape, x, u.data(), y_blocked, e, first, count, panel_begin,
+          winograd::convolve_tiles(shape, x, u->data(), y_blocked, e, first, count, panel_begin,
                                    panel_end, scratch);
       }
     }
@@ -237,9 +284,8 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
   s.pad_left = p.pads_begin[1];
   state->dims_in = {p.batch, p.in_channels, s.height, s.width};
   state->dims_out = {p.batch, p.out_channels, s.out_h, s.out_w};
-  const auto* w = weights.values<float>().data();
-  state->u.resize(static_cast<std::size_t>(s.weights_size()));
-  winograd::transform_weights(s, w, state->u.data());
+  s.tile = tile_for(s);
+  state->u = transformed_weights(weights, s);
   state->has_bias = p.has_bias;
   state->has_residual = p.has_residual;
   state->post = p.post;
@@ -248,7 +294,8 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
   state->lay_out_workspace();
 
   cpu_kernel k;
-  k.name = std::string{"hogar Winograd F(2x2,3x3), AVX2"} + (p.has_residual ? ", residual summed" : "");
+  k.name = fmt::format("hogar Winograd F({0}x{0},3x3), AVX2{1}", s.tile,
+                       p.has_residual ? ", residual summed" : "");
   k.runs_on_openmp = true;
   k.layouts.reads = blocked;
   k.layouts.writes = blocked;

@@ -1,13 +1,17 @@
-// winograd.hpp: the 3x3 stride-1 Conv as Winograd's minimal filtering F(2x2, 3x3) (Lavin and
-// Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), on eight-float AVX2 vectors.
+// winograd.hpp: the 3x3 stride-1 Conv as Winograd's minimal filtering F(2x2, 3x3) or F(4x4,
+// 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), on
+// eight-float AVX2 vectors.
 //
-// Each 2x2 block of outputs (a tile) is computed from the 4x4 block of inputs around it: the
-// input block and the 3x3 filter are transformed into 4x4 blocks V = B'dB and U = GgG', the
-// 16 products U.V summed over input channels, and the sum transformed back, Y = A'MA. Summed
-// over channels, the 16 element-wise products are 16 matrix products [tiles x C] x [C x M], 16
-// multiplications per tile and channel pair where a direct Conv needs 36: 2.25x fewer. The
-// transforms add and subtract only (B and A hold 0 and +-1; G's halves go into the weights
-// once), so the error stays within a few ulps of the direct sum's.
+// Each TxT block of outputs (a tile, T = 2 or 4) is computed from the (T+2)x(T+2) block of
+// inputs around it: the input block and the 3x3 filter are transformed into blocks V = B'dB
+// and U = GgG' of (T+2)^2 elements, the element-wise products U.V summed over input channels,
+// and the sum transformed back, Y = A'MA. Summed over channels, the products are (T+2)^2
+// matrix products [tiles x C] x [C x M]: per output and channel pair, F(2x2) multiplies 4
+// times and F(4x4) 2.25 times where a direct Conv multiplies 9. F(2x2)'s transforms add and
+// subtract only, and its error stays within a few ulps of the direct sum's; F(4x4)'s scale by
+// up to 8 (its points are 0, +-1, +-2), and its error is some 30 times larger, still a
+// normalised squared error near 1e-11 for 512 channels. conv_winograd.cpp picks F(4x4) where
+// there are tiles enough and its weights (4x the filters' bytes) stay small.
 //
 // The activations are channels blocked by 8 (oneDNN's nChw8c, "aBcd8b"), the layout oneDNN's
 // AVX2 Convs keep between them, so a Winograd Conv sits between them without a reorder: each
@@ -27,32 +31,34 @@ namespace hogar::nn::winograd {
 inline constexpr std::int64_t block = 8;
 /// Output channels per panel of the transformed weights (two vectors: the product's width).
 inline constexpr std::int64_t panel = 16;
-/// Elements of a transformed 4x4 tile.
-inline constexpr std::int64_t elements = 16;
 
 /// A 3x3, stride 1, dilation 1, single-group Conv with channels in multiples of 8; pads of at
-/// most 2 on each side.
+/// most 2 on each side; and the tile it is computed by.
 struct conv_shape {
   std::int64_t batch = 0, channels = 0, filters = 0;
   std::int64_t height = 0, width = 0, out_h = 0, out_w = 0;
   std::int64_t pad_top = 0, pad_left = 0;
+  /// Outputs per tile side: 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3)).
+  std::int64_t tile = 2;
 
-  std::int64_t tiles_h() const noexcept { return (out_h + 1) / 2; }
-  std::int64_t tiles_w() const noexcept { return (out_w + 1) / 2; }
+  std::int64_t tiles_h() const noexcept { return (out_h + tile - 1) / tile; }
+  std::int64_t tiles_w() const noexcept { return (out_w + tile - 1) / tile; }
   std::int64_t tiles() const noexcept { return batch * tiles_h() * tiles_w(); }
+  /// Elements of a transformed tile: 16 or 36.
+  std::int64_t elements() const noexcept { return (tile + 2) * (tile + 2); }
   /// Output channels rounded up to whole panels (the padding holds zero weights).
   std::int64_t filters_padded() const noexcept { return (filters + panel - 1) / panel * panel; }
-  /// Floats of the transformed weights: 16 matrices of [C x filters_padded()].
-  std::int64_t weights_size() const noexcept { return elements * channels * filters_padded(); }
+  /// Floats of the transformed weights: elements() matrices of [C x filters_padded()].
+  std::int64_t weights_size() const noexcept { return elements() * channels * filters_padded(); }
 };
 
 /// U = GgG' of every filter and channel, from W [M][C][3][3], laid out for the products:
 /// element by element, panels of 16 filters, in each panel C rows of 16 floats. Portable
-/// code: the plan runs it once.
+/// code (in double): the plan runs it once.
 void transform_weights(const conv_shape& s, const float* w, float* u);
 
-/// Where one call's block of tiles keeps its transforms: V, 16 matrices of [tiles x C], and M,
-/// 16 of [tiles x filters_padded()].
+/// Where one call's block of tiles keeps its transforms: V, elements() matrices of
+/// [tiles x C], and M, elements() of [tiles x filters_padded()].
 struct tile_scratch {
   float* v = nullptr;
   float* m = nullptr;
@@ -60,13 +66,13 @@ struct tile_scratch {
   std::int64_t capacity = 0;
 
   static std::int64_t floats(const conv_shape& s, std::int64_t capacity) noexcept {
-    return elements * capacity * (s.channels + s.filters_padded());
+    return s.elements() * capacity * (s.channels + s.filters_padded());
   }
   /// Carves the two from `floats(s, capacity)` floats at `base`.
   static tile_scratch at(float* base, const conv_shape& s, std::int64_t capacity) noexcept {
     tile_scratch t;
     t.v = base;
-    t.m = t.v + elements * capacity * s.channels;
+    t.m = t.v + s.elements() * capacity * s.channels;
     t.capacity = capacity;
     return t;
   }

@@ -3,7 +3,6 @@
 // AVX2 copy of an inline function can stand in for the portable one elsewhere.
 #include <immintrin.h>
 
-#include <cmath>
 #include <cstdint>
 
 #include "kernels/nn/winograd.hpp"
@@ -14,34 +13,53 @@ namespace {
 
 using i64 = std::int64_t;
 
-/// The input's 4x4 block of eight-channel pixels at (top, left), zero outside the image.
-struct input_block {
-  __m256 d[4][4];
-};
+inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
+inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
+/// a * k + b.
+inline __m256 fma(__m256 a, float k, __m256 b) { return _mm256_fmadd_ps(a, _mm256_set1_ps(k), b); }
 
-/// V = B'dB, B' = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], one vector per element.
-inline void transform_input_block(const input_block& in, __m256 (&v)[16]) {
-  __m256 t[4][4];
-  #pragma GCC unroll 16
-  for (int j = 0; j < 4; ++j) {
-    t[0][j] = _mm256_sub_ps(in.d[0][j], in.d[2][j]);
-    t[1][j] = _mm256_add_ps(in.d[1][j], in.d[2][j]);
-    t[2][j] = _mm256_sub_ps(in.d[2][j], in.d[1][j]);
-    t[3][j] = _mm256_sub_ps(in.d[1][j], in.d[3][j]);
-  }
-  #pragma GCC unroll 16
-  for (int i = 0; i < 4; ++i) {
-    v[i * 4 + 0] = _mm256_sub_ps(t[i][0], t[i][2]);
-    v[i * 4 + 1] = _mm256_add_ps(t[i][1], t[i][2]);
-    v[i * 4 + 2] = _mm256_sub_ps(t[i][2], t[i][1]);
-    v[i * 4 + 3] = _mm256_sub_ps(t[i][1], t[i][3]);
-  }
+/// The 1-D input transforms, d -> B'd, on one line of the input block.
+/// F(2x2): B' = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+inline void input_line(const __m256 (&d)[4], __m256 (&t)[4]) {
+  t[0] = sub(d[0], d[2]);
+  t[1] = add(d[1], d[2]);
+  t[2] = sub(d[2], d[1]);
+  t[3] = sub(d[1], d[3]);
+}
+/// F(4x4): B' = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+/// 0 4 0 -5 0 1].
+inline void input_line(const __m256 (&d)[6], __m256 (&t)[6]) {
+  const __m256 d4_d2 = sub(d[4], d[2]), d3_d1 = sub(d[3], d[1]);
+  t[0] = fma(d[0], 4.0f, fma(d[2], -5.0f, d[4]));
+  t[1] = fma(add(d[1], d[2]), -4.0f, add(d[3], d[4]));
+  t[2] = fma(sub(d[1], d[2]), 4.0f, sub(d[4], d[3]));
+  t[3] = fma(d3_d1, 2.0f, d4_d2);
+  t[4] = fma(d3_d1, -2.0f, d4_d2);
+  t[5] = fma(d[1], 4.0f, fma(d[3], -5.0f, d[5]));
+}
+
+/// The 1-D output transforms, m -> A'm.
+/// F(2x2): A' = [1 1 1 0; 0 1 -1 -1].
+inline void output_line(const __m256 (&m)[4], __m256 (&y)[2]) {
+  y[0] = add(add(m[0], m[1]), m[2]);
+  y[1] = sub(sub(m[1], m[2]), m[3]);
+}
+/// F(4x4): A' = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+inline void output_line(const __m256 (&m)[6], __m256 (&y)[4]) {
+  const __m256 sum12 = add(m[1], m[2]), dif12 = sub(m[1], m[2]);
+  const __m256 sum34 = add(m[3], m[4]), dif34 = sub(m[3], m[4]);
+  y[0] = add(add(m[0], sum12), sum34);
+  y[1] = fma(dif34, 2.0f, dif12);
+  y[2] = fma(sum34, 4.0f, sum12);
+  y[3] = add(fma(dif34, 8.0f, dif12), m[5]);
 }
 
 /// Transforms the inputs of `count` tiles from `first` into V: element e of tile l and channel
-/// block cb at v[(e * capacity + l) * C + cb * 8].
+/// block cb at v[(e * capacity + l) * C + cb * 8]. Tile: outputs per tile side.
+template <int Tile>
 void transform_inputs(const conv_shape& s, const float* x, i64 first, i64 count, float* v,
                       i64 capacity) {
+  constexpr int size = Tile + 2;
   const i64 th = s.tiles_h(), tw = s.tiles_w();
   const i64 plane = s.height * s.width * block;
   const i64 blocks = s.channels / block;
@@ -49,35 +67,39 @@ void transform_inputs(const conv_shape& s, const float* x, i64 first, i64 count,
   for (i64 l = 0; l < count; ++l) {
     const i64 t = first + l;
     const i64 n = t / (th * tw), ti = t / tw % th, tj = t % tw;
-    const i64 top = 2 * ti - s.pad_top, left = 2 * tj - s.pad_left;
-    const bool inside = top >= 0 && left >= 0 && top + 4 <= s.height && left + 4 <= s.width;
+    const i64 top = Tile * ti - s.pad_top, left = Tile * tj - s.pad_left;
+    const bool inside =
+      top >= 0 && left >= 0 && top + size <= s.height && left + size <= s.width;
     const float* image = x + n * blocks * plane;
     float* out = v + l * s.channels;
     for (i64 cb = 0; cb < blocks; ++cb) {
       const float* base = image + cb * plane;
-      input_block in;
-      if (inside) {
-        #pragma GCC unroll 16
-        for (int r = 0; r < 4; ++r)
-          #pragma GCC unroll 16
-          for (int c = 0; c < 4; ++c)
-            in.d[r][c] = _mm256_loadu_ps(base + ((top + r) * s.width + left + c) * block);
-      } else {
-        #pragma GCC unroll 16
-        for (int r = 0; r < 4; ++r)
-          #pragma GCC unroll 16
-          for (int c = 0; c < 4; ++c) {
-            const i64 h = top + r, w = left + c;
-            in.d[r][c] = h >= 0 && h < s.height && w >= 0 && w < s.width
-                           ? _mm256_loadu_ps(base + (h * s.width + w) * block)
-                           : _mm256_setzero_ps();
-          }
+      // The block's columns through B' first (a column at a time), then its rows.
+      __m256 d[size][size];
+#pragma GCC unroll 8
+      for (int r = 0; r < size; ++r)
+#pragma GCC unroll 8
+        for (int c = 0; c < size; ++c) {
+          const i64 h = top + r, w = left + c;
+          d[c][r] = inside || (h >= 0 && h < s.height && w >= 0 && w < s.width)
+                      ? _mm256_loadu_ps(base + (h * s.width + w) * block)
+                      : _mm256_setzero_ps();
+        }
+      __m256 columns[size][size];  // [column][row of B'd]
+#pragma GCC unroll 8
+      for (int c = 0; c < size; ++c)
+        input_line(d[c], columns[c]);
+#pragma GCC unroll 8
+      for (int i = 0; i < size; ++i) {
+        __m256 line[size], row[size];
+#pragma GCC unroll 8
+        for (int c = 0; c < size; ++c)
+          line[c] = columns[c][i];
+        input_line(line, row);
+#pragma GCC unroll 8
+        for (int j = 0; j < size; ++j)
+          _mm256_storeu_ps(out + (i * size + j) * element_stride + cb * block, row[j]);
       }
-      __m256 e[16];
-      transform_input_block(in, e);
-      #pragma GCC unroll 16
-      for (int k = 0; k < 16; ++k)
-        _mm256_storeu_ps(out + k * element_stride + cb * block, e[k]);
     }
   }
 }
@@ -140,7 +162,7 @@ void multiply(const conv_shape& s, const float* v, const float* u, float* m, i64
               i64 capacity, i64 panel_begin, i64 panel_end) {
   const i64 channels = s.channels, filters = s.filters_padded();
   const i64 slice = count <= 18 ? 64 : channels;
-  for (i64 e = 0; e < elements; ++e)
+  for (i64 e = 0; e < s.elements(); ++e)
     for (i64 p = panel_begin; p < panel_end; ++p) {
       const float* ve = v + e * capacity * channels;
       const float* up = u + (e * filters + p * panel) * channels;
@@ -173,10 +195,12 @@ inline bool activate(const epilogue& post, __m256& x) {
   }
 }
 
-/// Y = A'MA, A' = [1 1 1 0; 0 1 -1 -1], then bias, residual and activation, for `count`
-/// tiles and output channel blocks [block_begin, block_end).
+/// Y = A'MA, then bias, residual and activation, for `count` tiles and output channel blocks
+/// [block_begin, block_end).
+template <int Tile>
 void transform_outputs(const conv_shape& s, const float* m, float* y, const tile_epilogue& e,
                        i64 first, i64 count, i64 capacity, i64 block_begin, i64 block_end) {
+  constexpr int size = Tile + 2;
   const i64 th = s.tiles_h(), tw = s.tiles_w();
   const i64 filters = s.filters_padded();
   const i64 plane = s.out_h * s.out_w * block;
@@ -185,41 +209,40 @@ void transform_outputs(const conv_shape& s, const float* m, float* y, const tile
   for (i64 l = 0; l < count; ++l) {
     const i64 t = first + l;
     const i64 n = t / (th * tw), ti = t / tw % th, tj = t % tw;
-    const i64 top = 2 * ti, left = 2 * tj;
-    const bool full_rows = top + 2 <= s.out_h, full_cols = left + 2 <= s.out_w;
+    const i64 top = Tile * ti, left = Tile * tj;
+    const i64 rows = s.out_h - top < Tile ? s.out_h - top : Tile;
+    const i64 cols = s.out_w - left < Tile ? s.out_w - left : Tile;
     const float* ml = m + l * filters;
     for (i64 kb = block_begin; kb < block_end; ++kb) {
-      __m256 a[16];
-      #pragma GCC unroll 16
-      for (int k = 0; k < 16; ++k)
-        a[k] = _mm256_loadu_ps(ml + k * element_stride + kb * block);
-      // Rows: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (element k = row * 4 + column).
-      __m256 s0[4], s1[4];
-      #pragma GCC unroll 16
-      for (int j = 0; j < 4; ++j) {
-        s0[j] = _mm256_add_ps(_mm256_add_ps(a[j], a[4 + j]), a[8 + j]);
-        s1[j] = _mm256_sub_ps(_mm256_sub_ps(a[4 + j], a[8 + j]), a[12 + j]);
+      // The columns of M through A' (a column at a time), then the rows.
+      __m256 columns[size][Tile];  // [column][row of A'M]
+#pragma GCC unroll 8
+      for (int c = 0; c < size; ++c) {
+        __m256 line[size];
+#pragma GCC unroll 8
+        for (int r = 0; r < size; ++r)
+          line[r] = _mm256_loadu_ps(ml + (r * size + c) * element_stride + kb * block);
+        output_line(line, columns[c]);
       }
-      __m256 out[2][2] = {
-        {_mm256_add_ps(_mm256_add_ps(s0[0], s0[1]), s0[2]),
-         _mm256_sub_ps(_mm256_sub_ps(s0[1], s0[2]), s0[3])},
-        {_mm256_add_ps(_mm256_add_ps(s1[0], s1[1]), s1[2]),
-         _mm256_sub_ps(_mm256_sub_ps(s1[1], s1[2]), s1[3])},
-      };
       const __m256 bias = e.bias ? _mm256_loadu_ps(e.bias + kb * block) : _mm256_setzero_ps();
       const i64 at = (n * blocks + kb) * plane;
-      #pragma GCC unroll 16
-      for (int r = 0; r < 2; ++r) {
-        if (r == 1 && !full_rows)
+#pragma GCC unroll 4
+      for (int r = 0; r < Tile; ++r) {
+        if (r >= rows)
           break;
-        #pragma GCC unroll 16
-        for (int c = 0; c < 2; ++c) {
-          if (c == 1 && !full_cols)
+        __m256 line[size], out[Tile];
+#pragma GCC unroll 8
+        for (int c = 0; c < size; ++c)
+          line[c] = columns[c][r];
+        output_line(line, out);
+#pragma GCC unroll 4
+        for (int c = 0; c < Tile; ++c) {
+          if (c >= cols)
             break;
           const i64 offset = at + ((top + r) * s.out_w + left + c) * block;
-          __m256 value = _mm256_add_ps(out[r][c], bias);
+          __m256 value = add(out[c], bias);
           if (e.residual)
-            value = _mm256_add_ps(value, _mm256_loadu_ps(e.residual + offset));
+            value = add(value, _mm256_loadu_ps(e.residual + offset));
           const bool vector = activate(e.post, value);
           _mm256_storeu_ps(y + offset, value);
           if (!vector)
@@ -235,13 +258,19 @@ void transform_outputs(const conv_shape& s, const float* m, float* y, const tile
 void convolve_tiles(const conv_shape& s, const float* x, const float* u, float* y,
                     const tile_epilogue& e, std::int64_t first, std::int64_t count,
                     std::int64_t panel_begin, std::int64_t panel_end, const tile_scratch& scratch) {
-  transform_inputs(s, x, first, count, scratch.v, scratch.capacity);
+  if (s.tile == 4)
+    transform_inputs<4>(s, x, first, count, scratch.v, scratch.capacity);
+  else
+    transform_inputs<2>(s, x, first, count, scratch.v, scratch.capacity);
   multiply(s, scratch.v, u, scratch.m, count, scratch.capacity, panel_begin, panel_end);
+  const i64 block_begin = panel_begin * (panel / block);
   const i64 block_end = panel_end * (panel / block) < s.filters / block
                           ? panel_end * (panel / block)
                           : s.filters / block;
-  transform_outputs(s, scratch.m, y, e, first, count, scratch.capacity,
-                    panel_begin * (panel / block), block_end);
+  if (s.tile == 4)
+    transform_outputs<4>(s, scratch.m, y, e, first, count, scratch.capacity, block_begin, block_end);
+  else
+    transform_outputs<2>(s, scratch.m, y, e, first, count, scratch.capacity, block_begin, block_end);
 }
 
 } // namespace hogar::nn::winograd

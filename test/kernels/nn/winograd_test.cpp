@@ -1,7 +1,8 @@
-// winograd_test.cpp: the 3x3 stride-1 Convs that run as Winograd's F(2x2, 3x3) on an AVX2 CPU
-// (kernels/nn/winograd.hpp, conv_winograd.cpp) give the reference's answers, at every edge of
-// the tiling (odd sizes, pads 0 to 2, a half panel of filters, blocks and threads), with each
-// epilogue and a fused residual, and meet their oneDNN neighbours in the blocked layout.
+// winograd_test.cpp: the 3x3 stride-1 Convs that run as Winograd's F(2x2, 3x3) or F(4x4, 3x3)
+// on an AVX2 CPU (kernels/nn/winograd.hpp, conv_winograd.cpp) give the reference's answers, at
+// every edge of the tiling (odd sizes, pads 0 to 2, a half panel of filters, blocks and
+// threads), with each epilogue and a fused residual, and meet their oneDNN neighbours in the
+// blocked layout.
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct conv_case {
   shape_t input;  // N, C, H, W
   std::int64_t filters;
   std::vector<std::int64_t> pads;  // top, left, bottom, right
+  /// The tile conv_winograd.cpp picks: F(4x4) where there are tiles enough.
+  int tile;
 };
 
 std::string conv3x3(model_builder& b, const std::string& x, std::int64_t in, std::int64_t out,
@@ -47,17 +50,20 @@ bool winograd_here() {
 
 } // namespace
 
-TEST_CASE("a 3x3 stride-1 Conv runs as Winograd F(2x2,3x3) on an AVX2 CPU with the reference's answers") {
+TEST_CASE("a 3x3 stride-1 Conv runs as Winograd F(2x2,3x3) or F(4x4,3x3) on an AVX2 CPU with the reference's answers") {
   if (!winograd_here())
     return;
-  // Each shape hits an edge of the tiling: odd heights and widths (a last tile half outside),
-  // no pads (a smaller output), pads of 2 (a larger one), uneven pads, 24 filters (a half
-  // panel), a batch, and enough tiles for several blocks per thread.
+  // Each shape hits an edge of the tiling: odd heights and widths (a last tile partly
+  // outside), no pads (a smaller output), pads of 2 (a larger one), uneven pads, 24 and 40
+  // filters (a half panel), a batch, and enough tiles for several blocks per thread; for
+  // each tile size.
   const std::vector<conv_case> cases = {
-    {{1, 8, 5, 5}, 8, {1, 1, 1, 1}},      {{1, 16, 7, 9}, 24, {1, 1, 1, 1}},
-    {{2, 8, 6, 6}, 16, {0, 0, 0, 0}},     {{1, 8, 4, 5}, 8, {2, 2, 2, 2}},
-    {{1, 16, 6, 7}, 16, {0, 1, 2, 0}},    {{3, 32, 13, 11}, 40, {1, 1, 1, 1}},
-    {{1, 64, 30, 30}, 64, {1, 1, 1, 1}},  {{1, 128, 7, 7}, 64, {1, 1, 1, 1}},
+    {{1, 8, 5, 5}, 8, {1, 1, 1, 1}, 2},       {{1, 16, 7, 9}, 24, {1, 1, 1, 1}, 2},
+    {{2, 8, 6, 6}, 16, {0, 0, 0, 0}, 2},      {{1, 8, 4, 5}, 8, {2, 2, 2, 2}, 2},
+    {{1, 16, 6, 7}, 16, {0, 1, 2, 0}, 2},     {{1, 128, 7, 7}, 64, {1, 1, 1, 1}, 2},
+    {{3, 32, 13, 11}, 40, {1, 1, 1, 1}, 4},   {{1, 64, 30, 30}, 64, {1, 1, 1, 1}, 4},
+    {{2, 16, 13, 17}, 24, {0, 1, 2, 0}, 4},   {{2, 8, 21, 10}, 8, {2, 2, 2, 2}, 4},
+    {{2, 16, 14, 15}, 16, {0, 0, 0, 0}, 4},
   };
   std::uint64_t seed = 40;
   for (const auto& c : cases) {
@@ -67,7 +73,7 @@ TEST_CASE("a 3x3 stride-1 Conv runs as Winograd F(2x2,3x3) on an AVX2 CPU with t
     model_builder b{13, ++seed};
     auto x = b.value(data(c.input));
     auto m = b.finish(conv3x3(b, x, c.input[1], c.filters, c.pads));
-    CHECK(kernel_names(m).front().starts_with("hogar Winograd F(2x2,3x3)"));
+    CHECK(kernel_names(m).front().starts_with(fmt::format("hogar Winograd F({0}x{0},3x3)", c.tile)));
     // A model's input and output are plain: the kernel reorders both in its workspace.
     check_fast_path_matches_reference(m);
   }
@@ -175,28 +181,37 @@ TEST_CASE("Convs Winograd does not compute stay on oneDNN") {
 
 TEST_CASE("the transformed weights hold GgG' of each filter, panel by panel, zero past the last filter") {
   // transform_weights is portable: it runs on every CPU.
-  nn::winograd::conv_shape s;
-  s.channels = 8;
-  s.filters = 8;  // half a panel: filters 8..15 of the panel are zero
-  std::vector<float> w(static_cast<std::size_t>(s.filters * s.channels * 9));
-  for (std::size_t i = 0; i < w.size(); ++i)
-    w[i] = static_cast<float>(i % 7) - 3.0f;
-  std::vector<float> u(static_cast<std::size_t>(s.weights_size()), -1.0f);
-  nn::winograd::transform_weights(s, w.data(), u.data());
-  const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  for (std::int64_t m = 0; m < 16; ++m)
-    for (std::int64_t c = 0; c < s.channels; ++c)
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
-          double expected = 0;
-          if (m < s.filters)
-            for (int a = 0; a < 3; ++a)
-              for (int bb = 0; bb < 3; ++bb)
-                expected += G[i][a] * w[static_cast<std::size_t>((m * s.channels + c) * 9 + a * 3 + bb)] * G[j][bb];
-          const auto e = i * 4 + j;
-          const auto at = (e * s.filters_padded()) * s.channels + c * nn::winograd::panel + m;
-          REQUIRE(u[static_cast<std::size_t>(at)] == doctest::Approx(expected).epsilon(1e-6));
-        }
+  const double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  const double g4[6][3] = {{0.25, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                           {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                           {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  for (int tile : {2, 4}) {
+    CAPTURE(tile);
+    nn::winograd::conv_shape s;
+    s.channels = 8;
+    s.filters = 8;  // half a panel: filters 8..15 of the panel are zero
+    s.tile = tile;
+    std::vector<float> w(static_cast<std::size_t>(s.filters * s.channels * 9));
+    for (std::size_t i = 0; i < w.size(); ++i)
+      w[i] = static_cast<float>(i % 7) - 3.0f;
+    std::vector<float> u(static_cast<std::size_t>(s.weights_size()), -1.0f);
+    nn::winograd::transform_weights(s, w.data(), u.data());
+    const int size = tile + 2;
+    auto G = [&](int i, int k) { return tile == 2 ? g2[i][k] : g4[i][k]; };
+    for (std::int64_t m = 0; m < 16; ++m)
+      for (std::int64_t c = 0; c < s.channels; ++c)
+        for (int i = 0; i < size; ++i)
+          for (int j = 0; j < size; ++j) {
+            double expected = 0;
+            if (m < s.filters)
+              for (int a = 0; a < 3; ++a)
+                for (int bb = 0; bb < 3; ++bb)
+                  expected += G(i, a) * w[static_cast<std::size_t>((m * s.channels + c) * 9 + a * 3 + bb)] * G(j, bb);
+            const auto e = i * size + j;
+            const auto at = (e * s.filters_padded()) * s.channels + c * nn::winograd::panel + m;
+            REQUIRE(u[static_cast<std::size_t>(at)] == doctest::Approx(expected).epsilon(1e-6));
+          }
+  }
 }
 
 } // namespace hogar::test
