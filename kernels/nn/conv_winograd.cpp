@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -153,14 +154,29 @@ struct winograd_conv {
   std::size_t input_offset = 0, output_offset = 0, scratch_offset = 0;
   std::size_t scratch_bytes = 0;
 
-  /// Reorders between another layout and the blocked one (oneDNN's, on the OpenMP team).
-  void reorder(const dnnl::memory::dims& dims, layout_tag from, const void* source,
-               layout_tag to, void* target) const {
+  /// oneDNN's reorders between the blocked layout and the layouts the pass chose for the
+  /// input, the residual and the output, where they differ (made when the layouts are known).
+  std::optional<dnnl::reorder> input_reorder, residual_reorder, output_reorder;
+
+  void make_reorders() {
+    const auto& engine = dnnl_cpu_engine();
+    auto make = [&](const dnnl::memory::dims& dims, layout_tag from, layout_tag to) {
+      return from == to ? std::optional<dnnl::reorder>{}
+                        : std::optional{dnnl::reorder{dnnl::reorder::primitive_desc{
+                            engine, dnnl_desc(dims, from), engine, dnnl_desc(dims, to)}}};
+    };
+    input_reorder = make(dims_in, input_layout, blocked);
+    residual_reorder = has_residual ? make(dims_out, residual_layout, blocked) : std::nullopt;
+    output_reorder = make(dims_out, blocked, output_layout);
+  }
+
+  static void reorder(const dnnl::reorder& r, const dnnl::memory::dims& dims, layout_tag from,
+                      const void* source, layout_tag to, void* target) {
     const auto& engine = dnnl_cpu_engine();
     dnnl::memory src{dnnl_desc(dims, from), engine, const_cast<void*>(source)};
     dnnl::memory dst{dnnl_desc(dims, to), engine, target};
     dnnl::stream stream{engine};
-    dnnl::reorder{src, dst}.execute(stream, src, dst);
+    r.execute(stream, src, dst);
     stream.wait();
   }
 
@@ -190,19 +206,19 @@ struct winograd_conv {
                                         needed, own);
     omp_threads_scope scope{threads};
     const float* x = static_cast<const float*>(io.inputs[0]);
-    if (input_layout != blocked) {
-      reorder(dims_in, input_layout, x, blocked, workspace + input_offset);
+    if (input_reorder) {
+      reorder(*input_reorder, dims_in, input_layout, x, blocked, workspace + input_offset);
       x = reinterpret_cast<const float*>(workspace + input_offset);
     }
     float* y = static_cast<float*>(io.outputs[0]);
-    float* y_blocked = output_layout == blocked ? y : reinterpret_cast<float*>(workspace + output_offset);
+    float* y_blocked = output_reorder ? reinterpret_cast<float*>(workspace + output_offset) : y;
     winograd::tile_epilogue e;
     e.bias = has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
     e.post = post;
     if (has_residual) {
       e.residual = static_cast<const float*>(io.inputs[residual_input]);
-      if (residual_layout != blocked) {
-        reorder(dims_out, residual_layout, e.residual, blocked, y_blocked);
+      if (residual_reorder) {
+        reorder(*residual_reorder, dims_out, residual_layout, e.residual, blocked, y_blocked);
         e.residual = y_blocked;
       }
     }
@@ -228,8 +244,8 @@ struct winograd_conv {
                                    panel_end, scratch);
       }
     }
-    if (output_layout != blocked)
-      reorder(dims_out, blocked, y_blocked, output_layout, y);
+    if (output_reorder)
+      reorder(*output_reorder, dims_out, blocked, y_blocked, output_layout, y);
   }
 
   static int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
@@ -292,6 +308,7 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
   state->capacity = block_capacity(s);
   state->blocked = blocked;
   state->lay_out_workspace();
+  state->make_reorders();  // for plain input and output, until the layout pass says otherwise
 
   cpu_kernel k;
   k.name = fmt::format("hogar Winograd F({0}x{0},3x3), AVX2{1}", s.tile,
@@ -308,6 +325,7 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
     state->output_layout = output;
     if (state->has_residual && inputs.size() > residual_input)
       state->residual_layout = inputs[residual_input];
+    state->make_reorders();
     return true;
   };
   // Without a layout pass (a plan that never calls use), everything comes plain.
