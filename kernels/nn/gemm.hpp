@@ -79,6 +79,10 @@ result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
 std::optional<cpu_kernel> bind_gemm_dnnl(const gemm_params& p, const tensor& b, const tensor* c,
                                          bool bf16);
 
+/// packed_gemm.hpp's product of `p` with the constant `b`, packed once, on the instance's pool;
+/// nullopt without AVX2 and FMA, or unless Y = A B (+ a bias row): alpha 1, A not transposed.
+std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b);
+
 result<std::vector<value_type>> infer_matmul(const node_view& view);
 result<cpu_kernel> bind_matmul_reference(const node_view& view,
                                          std::span<const value_type> outputs);

@@ -227,6 +227,11 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
     if (g.has_c)
       g.c_shape = shape_t{params->n};
     g.post = params->post;
+    // Constant weights are packed once for the AVX2 tile, as onnxruntime packs them; OpenBLAS
+    // would pack them again on every call (for BERT's 128-wide layers, half the call).
+    if (const auto* b = view.constant(1); b && b->type() == dtype::float32)
+      if (auto packed = bind_gemm_packed(g, *b))
+        return std::optional{std::move(*packed)};
     return std::optional{bind_gemm_blas(g)};
   }
   single_threaded_blas();

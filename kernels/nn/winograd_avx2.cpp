@@ -1,10 +1,11 @@
-// winograd_avx2.cpp: the per-tile arithmetic of winograd.hpp, on AVX2 and FMA. The one other
-// file compiled with -mavx2 -mfma besides simd_avx2.cpp; it calls no library template, so no
-// AVX2 copy of an inline function can stand in for the portable one elsewhere.
+// winograd_avx2.cpp: the per-tile arithmetic of winograd.hpp, on AVX2 and FMA (compiled with
+// -mavx2 -mfma; it calls no library template, so no AVX2 copy of an inline function can stand
+// in for the portable one elsewhere). The products run on gemm_avx2_tile.hpp's tile.
 #include <immintrin.h>
 
 #include <cstdint>
 
+#include "kernels/nn/gemm_avx2_tile.hpp"
 #include "kernels/nn/winograd.hpp"
 
 namespace hogar::nn::winograd {
@@ -12,6 +13,7 @@ namespace hogar::nn::winograd {
 namespace {
 
 using i64 = std::int64_t;
+using avx2_tile::multiply_panel;
 
 inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
 inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
@@ -104,58 +106,7 @@ void transform_inputs(const conv_shape& s, const float* x, i64 first, i64 count,
   }
 }
 
-/// m[r][0..16) (+)= sum over c < depth of v[r * v_stride + c] * u[c][0..16), for `Rows`
-/// tiles: twelve accumulators at six rows, the inner loop two loads of the weights and one
-/// broadcast per row for two FMAs each. Accumulate adds to what m holds (a later slice of the
-/// channels).
-template <int Rows, bool Accumulate>
-inline void multiply_rows(const float* v, i64 v_stride, i64 depth, const float* u, float* m,
-                          i64 m_stride) {
-  __m256 acc[Rows][2];
-#pragma GCC unroll 16
-  for (int r = 0; r < Rows; ++r)
-    acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  for (i64 c = 0; c < depth; ++c) {
-    const __m256 b0 = _mm256_loadu_ps(u + c * panel);
-    const __m256 b1 = _mm256_loadu_ps(u + c * panel + block);
-#pragma GCC unroll 16
-    for (int r = 0; r < Rows; ++r) {
-      const __m256 a = _mm256_broadcast_ss(v + r * v_stride + c);
-      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < Rows; ++r) {
-    if (Accumulate) {
-      acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_loadu_ps(m + r * m_stride));
-      acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_loadu_ps(m + r * m_stride + block));
-    }
-    _mm256_storeu_ps(m + r * m_stride, acc[r][0]);
-    _mm256_storeu_ps(m + r * m_stride + block, acc[r][1]);
-  }
-}
-
-/// One panel of the products for every row of `count` tiles: rows of six, then the rest.
-template <bool Accumulate>
-void multiply_panel(const float* v, i64 v_stride, i64 depth, const float* u, float* m,
-                    i64 m_stride, i64 count) {
-  i64 l = 0;
-  for (; l + 6 <= count; l += 6)
-    multiply_rows<6, Accumulate>(v + l * v_stride, v_stride, depth, u, m + l * m_stride, m_stride);
-  const float* vl = v + l * v_stride;
-  float* ml = m + l * m_stride;
-  switch (count - l) {
-    case 5: multiply_rows<5, Accumulate>(vl, v_stride, depth, u, ml, m_stride); break;
-    case 4: multiply_rows<4, Accumulate>(vl, v_stride, depth, u, ml, m_stride); break;
-    case 3: multiply_rows<3, Accumulate>(vl, v_stride, depth, u, ml, m_stride); break;
-    case 2: multiply_rows<2, Accumulate>(vl, v_stride, depth, u, ml, m_stride); break;
-    case 1: multiply_rows<1, Accumulate>(vl, v_stride, depth, u, ml, m_stride); break;
-    default: break;
-  }
-}
-
-/// The 16 products of `count` tiles for panels [panel_begin, panel_end). For few tiles (at most
+/// The products of `count` tiles, one per element, for panels [panel_begin, panel_end). For few tiles (at most
 /// three rows of six) the channels are taken a slice at a time, each slice of a panel's
 /// weights used by every row while it is in L1: the weights then come from memory once.
 void multiply(const conv_shape& s, const float* v, const float* u, float* m, i64 count,

@@ -242,6 +242,18 @@ inline std::vector<nn::layout_tag> layouts_of(const model_with_inputs& m, const 
   return tags;
 }
 
+/// The name of the kernel the fast CPU path binds for each node of `m`, in node order.
+inline std::vector<std::string> kernel_names(const model_with_inputs& m) {
+  auto p = onnx::plan::make(m.model, m.inputs);
+  REQUIRE(p.has_value());
+  std::vector<nn::cpu_kernel> kernels;
+  layouts_of(m, *p, &kernels);
+  std::vector<std::string> names;
+  for (const auto& k : kernels)
+    names.push_back(k.name);
+  return names;
+}
+
 inline onnx::attribute attr(std::string name, onnx::attribute_value value) {
   return {std::move(name), std::move(value)};
 }

@@ -28,18 +28,6 @@ std::string conv3x3(model_builder& b, const std::string& x, std::int64_t in, std
                 {ints("pads", std::move(pads))});
 }
 
-/// The name of the kernel the fast CPU path binds for each node of `m`, in node order.
-std::vector<std::string> kernel_names(const model_with_inputs& m) {
-  auto p = onnx::plan::make(m.model, m.inputs);
-  REQUIRE(p.has_value());
-  std::vector<nn::cpu_kernel> kernels;
-  layouts_of(m, *p, &kernels);
-  std::vector<std::string> names;
-  for (const auto& k : kernels)
-    names.push_back(k.name);
-  return names;
-}
-
 bool winograd_here() {
   if (!nn::conv_winograd_enabled()) {
     MESSAGE("skipped: this CPU has no AVX2 and FMA (or HOGAR_WINOGRAD=0), Winograd Convs do not run here");

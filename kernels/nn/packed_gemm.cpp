@@ -1,0 +1,102 @@
+// packed_gemm.cpp: packing B once (portable) and the CPU kernel of a dense layer on
+// packed_gemm.hpp's product: rows of A in blocks, panels of B split over the instance's pool
+// when the rows are too few to keep every thread busy.
+#include "kernels/nn/packed_gemm.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "kernels/nn/gemm.hpp"
+#include "kernels/nn/simd.hpp"
+#include "kernels/nn/thread_pool.hpp"
+
+namespace hogar::nn {
+
+namespace packed_gemm {
+
+void pack(const float* b, std::int64_t k, std::int64_t n, bool trans_b, float* packed) {
+  std::fill(packed, packed + packed_size(k, n), 0.0f);
+  for (std::int64_t row = 0; row < k; ++row)
+    for (std::int64_t col = 0; col < n; ++col)
+      packed[(col / panel * k + row) * panel + col % panel] =
+        trans_b ? b[col * k + row] : b[row * n + col];
+}
+
+} // namespace packed_gemm
+
+namespace {
+
+/// Rows of A per task: eight rows of the tile, about 48 x K floats of A kept in L2 while
+/// every panel passes.
+constexpr std::int64_t row_block = 48;
+/// Below this many multiply-adds a product runs on the calling thread alone.
+constexpr std::int64_t parallel_work_min = std::int64_t{1} << 18;
+
+/// B packed, shared by every kernel of the same constant (the plans of one model for
+/// different batch sizes).
+std::shared_ptr<const std::vector<float>> packed_weights(const tensor& b, std::int64_t k,
+                                                         std::int64_t n, bool trans_b) {
+  struct entry {
+    const char* data;
+    std::int64_t k, n;
+    bool trans_b;
+    std::weak_ptr<const std::vector<float>> packed;
+  };
+  static std::mutex mutex;
+  static std::vector<entry> entries;
+  const char* data = b.bytes().data();
+  std::lock_guard lock{mutex};
+  std::erase_if(entries, [](const entry& e) { return e.packed.expired(); });
+  for (auto& e : entries)
+    if (e.data == data && e.k == k && e.n == n && e.trans_b == trans_b)
+      if (auto shared = e.packed.lock())
+        return shared;
+  auto packed = std::make_shared<std::vector<float>>(
+    static_cast<std::size_t>(packed_gemm::packed_size(k, n)));
+  packed_gemm::pack(b.values<float>().data(), k, n, trans_b, packed->data());
+  entries.push_back({data, k, n, trans_b, packed});
+  return packed;
+}
+
+} // namespace
+
+std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b) {
+  // Y = A B (+ a bias row) only: the shapes a dense layer has.
+  const bool bias_row = p.has_c && p.beta == 1.0f &&
+                        (p.c_shape == shape_t{p.n} || p.c_shape == shape_t{1, p.n});
+  if (!simd::avx2_loops() || p.trans_a || p.alpha != 1.0f || (p.has_c && !bias_row) ||
+      p.k == 0 || b.type() != dtype::float32)
+    return std::nullopt;
+  auto packed = packed_weights(b, p.k, p.n, p.trans_b);
+  cpu_kernel k;
+  k.name = "hogar packed-weight GEMM, AVX2";
+  k.run = [p, packed](const cpu_buffers& io) {
+    const auto* a = static_cast<const float*>(io.inputs[0]);
+    const auto* bias = p.has_c ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    auto* y = static_cast<float*>(io.outputs[0]);
+    const auto panels = packed_gemm::panels(p.n);
+    const auto threads = io.pool && p.m * p.n * p.k >= parallel_work_min
+                           ? static_cast<std::int64_t>(io.pool->size())
+                           : 1;
+    const auto row_tasks = (p.m + row_block - 1) / row_block;
+    // Few rows (a batch of one short sequence): the panels are split too.
+    const auto panel_tasks =
+      std::clamp<std::int64_t>((2 * threads + row_tasks - 1) / row_tasks, 1, panels);
+    parallel_for(threads > 1 ? io.pool : nullptr, row_tasks * panel_tasks, 1,
+                 [&](std::int64_t begin, std::int64_t end) {
+                   for (auto task = begin; task < end; ++task) {
+                     const auto r0 = task / panel_tasks * row_block;
+                     const auto group = task % panel_tasks;
+                     packed_gemm::multiply(a + r0 * p.k, p.k, std::min(row_block, p.m - r0), p.k,
+                                           packed->data(), p.n, panels * group / panel_tasks,
+                                           panels * (group + 1) / panel_tasks, bias, p.post,
+                                           y + r0 * p.n, p.n);
+                   }
+                 });
+  };
+  return k;
+}
+
+} // namespace hogar::nn

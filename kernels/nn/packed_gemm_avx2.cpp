@@ -1,0 +1,95 @@
+// packed_gemm_avx2.cpp: packed_gemm::multiply on AVX2 and FMA (compiled with -mavx2 -mfma; no
+// library template is called, see gemm_avx2_tile.hpp).
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/nn/gemm_avx2_tile.hpp"
+#include "kernels/nn/packed_gemm.hpp"
+#include "kernels/nn/simd.hpp"
+
+namespace hogar::nn::packed_gemm {
+
+namespace {
+
+using i64 = std::int64_t;
+
+/// Bias and activation on one row of a panel's tile (`cols` <= 16 values at y). Only
+/// non-inline helpers are called for the activations without a vector form here (gemm_avx2_tile.hpp
+/// says why).
+void finish_row(float* y, i64 cols, const float* bias, const epilogue& post) {
+  if (cols == panel) {
+    __m256 lo = _mm256_loadu_ps(y), hi = _mm256_loadu_ps(y + 8);
+    if (bias) {
+      lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
+      hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
+    }
+    if (post.kind == activation::relu) {  // NaN -> 0, as epilogue.hpp's Relu
+      lo = _mm256_max_ps(lo, _mm256_setzero_ps());
+      hi = _mm256_max_ps(hi, _mm256_setzero_ps());
+    } else if (post.kind == activation::clip) {  // a NaN stays NaN
+      lo = _mm256_min_ps(_mm256_set1_ps(post.max), _mm256_max_ps(_mm256_set1_ps(post.min), lo));
+      hi = _mm256_min_ps(_mm256_set1_ps(post.max), _mm256_max_ps(_mm256_set1_ps(post.min), hi));
+    }
+    _mm256_storeu_ps(y, lo);
+    _mm256_storeu_ps(y + 8, hi);
+  } else if (bias) {
+    for (i64 c = 0; c < cols; ++c)
+      y[c] += bias[c];
+  }
+  switch (post.kind) {
+    case activation::none: return;
+    case activation::relu:
+    case activation::clip:
+      if (cols == panel)
+        return;
+      break;
+    case activation::sigmoid:
+    case activation::silu:
+    case activation::gelu: simd::avx2::activate(y, y, cols, 0.0f, nullptr, post.kind); return;
+    default: break;
+  }
+  apply(post, y, cols);  // epilogue.cpp's loop
+}
+
+} // namespace
+
+void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t k,
+              const float* packed, std::int64_t n, std::int64_t panel_begin,
+              std::int64_t panel_end, const float* bias, const epilogue& post, float* y,
+              std::int64_t ldy) {
+  alignas(32) float partial[6 * panel];
+  for (i64 p = panel_begin; p < panel_end; ++p) {
+    const float* b = packed + p * panel * k;
+    const i64 col = p * panel;
+    const i64 cols = n - col < panel ? n - col : panel;
+    const float* bias_p = bias ? bias + col : nullptr;
+    if (cols == panel) {
+      // Whole panel: the tile's sums go straight into Y, a slice of the depth at a time.
+      float* yp = y + col;
+      for (i64 k0 = 0; k0 < k; k0 += depth_slice) {
+        const i64 depth = k - k0 < depth_slice ? k - k0 : depth_slice;
+        if (k0 == 0)
+          avx2_tile::multiply_panel<false>(a, lda, depth, b, yp, ldy, rows);
+        else
+          avx2_tile::multiply_panel<true>(a + k0, lda, depth, b + k0 * panel, yp, ldy, rows);
+      }
+      for (i64 r = 0; r < rows; ++r)
+        finish_row(yp + r * ldy, panel, bias_p, post);
+      continue;
+    }
+    // The last, partial panel: six rows at a time through a tile of our own, whole depth.
+    for (i64 r0 = 0; r0 < rows; r0 += 6) {
+      const i64 count = rows - r0 < 6 ? rows - r0 : 6;
+      avx2_tile::multiply_panel<false>(a + r0 * lda, lda, k, b, partial, panel, count);
+      for (i64 r = 0; r < count; ++r) {
+        float* out = y + (r0 + r) * ldy + col;
+        for (i64 c = 0; c < cols; ++c)
+          out[c] = partial[r * panel + c];
+        finish_row(out, cols, bias_p, post);
+      }
+    }
+  }
+}
+
+} // namespace hogar::nn::packed_gemm
