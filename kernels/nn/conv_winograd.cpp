@@ -13,14 +13,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "kernels/nn/constant_cache.hpp"
 #include "kernels/nn/conv.hpp"
 #include "kernels/nn/dnnl_support.hpp"
 #include "kernels/nn/simd.hpp"
@@ -89,24 +90,12 @@ std::int64_t tile_for(winograd::conv_shape s) {
 /// the same (the plans of one model for different batch sizes that pick the same tile).
 std::shared_ptr<const std::vector<float>> transformed_weights(const tensor& weights,
                                                               const winograd::conv_shape& s) {
-  struct entry {
-    const char* data;
-    std::int64_t tile, channels, filters;
-    std::weak_ptr<const std::vector<float>> u;
-  };
-  static std::mutex mutex;
-  static std::vector<entry> entries;
-  const char* data = weights.bytes().data();
-  std::lock_guard lock{mutex};
-  std::erase_if(entries, [](const entry& e) { return e.u.expired(); });
-  for (auto& e : entries)
-    if (e.data == data && e.tile == s.tile && e.channels == s.channels && e.filters == s.filters)
-      if (auto shared = e.u.lock())
-        return shared;
-  auto u = std::make_shared<std::vector<float>>(static_cast<std::size_t>(s.weights_size()));
-  winograd::transform_weights(s, weights.values<float>().data(), u->data());
-  entries.push_back({data, s.tile, s.channels, s.filters, u});
-  return u;
+  return shared_derivation<const std::vector<float>>(
+    weights, std::tuple{s.tile, s.channels, s.filters}, [&] {
+      auto u = std::make_shared<std::vector<float>>(static_cast<std::size_t>(s.weights_size()));
+      winograd::transform_weights(s, weights.values<float>().data(), u->data());
+      return u;
+    });
 }
 
 /// Tiles per block: the block's transforms (16 x tiles x (C + M) floats) stay within about
@@ -141,6 +130,8 @@ struct winograd_conv {
   winograd::conv_shape shape;
   dnnl::memory::dims dims_in, dims_out;
   std::shared_ptr<const std::vector<float>> u;
+  /// The filters u was made from, kept as constant_cache.hpp asks.
+  tensor filters;
   bool has_bias = false, has_residual = false;
   epilogue post;
   std::int64_t capacity = 0;
@@ -302,6 +293,7 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
   state->dims_out = {p.batch, p.out_channels, s.out_h, s.out_w};
   s.tile = tile_for(s);
   state->u = transformed_weights(weights, s);
+  state->filters = weights;
   state->has_bias = p.has_bias;
   state->has_residual = p.has_residual;
   state->post = p.post;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "kernels/nn/constant_cache.hpp"
 #include "kernels/nn/op.hpp"
 
 namespace hogar::nn {
@@ -25,32 +26,17 @@ omp_threads_scope::~omp_threads_scope() { omp_set_num_threads(saved_); }
 std::shared_ptr<dnnl::memory> reordered_weights(const tensor& weights,
                                                 const dnnl::memory::desc& plain,
                                                 const dnnl::memory::desc& wanted) {
-  // Keyed by the constant's storage: it lives as long as any kernel bound to it (each keeps
-  // the tensor), so an address is not reused while an entry for it can still match.
-  struct entry {
-    const char* data;
-    /// How the constant's bytes are read (a Gemm may read one constant transposed) and the
-    /// layout they are reordered into.
-    dnnl::memory::desc source, layout;
-    std::weak_ptr<dnnl::memory> memory;
-  };
-  static std::mutex mutex;
-  static std::vector<entry> entries;
-  const char* data = weights.bytes().data();
-  std::lock_guard lock{mutex};
-  std::erase_if(entries, [](const entry& e) { return e.memory.expired(); });
-  for (auto& e : entries)
-    if (e.data == data && e.source == plain && e.layout == wanted)
-      if (auto shared = e.memory.lock())
-        return shared;
-  const auto& engine = dnnl_cpu_engine();
-  dnnl::memory user{plain, engine, const_cast<char*>(data)};
-  auto out = std::make_shared<dnnl::memory>(wanted, engine);
-  dnnl::stream stream{engine};
-  dnnl::reorder{user, *out}.execute(stream, user, *out);
-  stream.wait();
-  entries.push_back({data, plain, wanted, out});
-  return out;
+  // How the constant's bytes are read (a Gemm may read one constant transposed) and the
+  // layout they are reordered into.
+  return shared_derivation<dnnl::memory>(weights, std::pair{plain, wanted}, [&] {
+    const auto& engine = dnnl_cpu_engine();
+    dnnl::memory user{plain, engine, const_cast<char*>(weights.bytes().data())};
+    auto out = std::make_shared<dnnl::memory>(wanted, engine);
+    dnnl::stream stream{engine};
+    dnnl::reorder{user, *out}.execute(stream, user, *out);
+    stream.wait();
+    return out;
+  });
 }
 
 namespace {

@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
+#include <tuple>
 #include <vector>
 
+#include "kernels/nn/constant_cache.hpp"
 #include "kernels/nn/gemm.hpp"
 #include "kernels/nn/simd.hpp"
 #include "kernels/nn/thread_pool.hpp"
@@ -38,26 +39,12 @@ constexpr std::int64_t parallel_work_min = std::int64_t{1} << 18;
 /// different batch sizes).
 std::shared_ptr<const std::vector<float>> packed_weights(const tensor& b, std::int64_t k,
                                                          std::int64_t n, bool trans_b) {
-  struct entry {
-    const char* data;
-    std::int64_t k, n;
-    bool trans_b;
-    std::weak_ptr<const std::vector<float>> packed;
-  };
-  static std::mutex mutex;
-  static std::vector<entry> entries;
-  const char* data = b.bytes().data();
-  std::lock_guard lock{mutex};
-  std::erase_if(entries, [](const entry& e) { return e.packed.expired(); });
-  for (auto& e : entries)
-    if (e.data == data && e.k == k && e.n == n && e.trans_b == trans_b)
-      if (auto shared = e.packed.lock())
-        return shared;
-  auto packed = std::make_shared<std::vector<float>>(
-    static_cast<std::size_t>(packed_gemm::packed_size(k, n)));
-  packed_gemm::pack(b.values<float>().data(), k, n, trans_b, packed->data());
-  entries.push_back({data, k, n, trans_b, packed});
-  return packed;
+  return shared_derivation<const std::vector<float>>(b, std::tuple{k, n, trans_b}, [&] {
+    auto packed = std::make_shared<std::vector<float>>(
+      static_cast<std::size_t>(packed_gemm::packed_size(k, n)));
+    packed_gemm::pack(b.values<float>().data(), k, n, trans_b, packed->data());
+    return packed;
+  });
 }
 
 } // namespace
@@ -71,8 +58,9 @@ std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b
     return std::nullopt;
   auto packed = packed_weights(b, p.k, p.n, p.trans_b);
   cpu_kernel k;
+  // The kernel keeps B, as constant_cache.hpp asks.
   k.name = "hogar packed-weight GEMM, AVX2";
-  k.run = [p, packed](const cpu_buffers& io) {
+  k.run = [p, packed, b](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* bias = p.has_c ? static_cast<const float*>(io.inputs[2]) : nullptr;
     auto* y = static_cast<float*>(io.outputs[0]);

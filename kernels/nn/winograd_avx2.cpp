@@ -56,6 +56,14 @@ inline void output_line(const __m256 (&m)[6], __m256 (&y)[4]) {
   y[3] = add(fma(dif34, 8.0f, dif12), m[5]);
 }
 
+/// Row i of a block kept as columns: line[c] = columns[c][i].
+template <int Columns, int Rows>
+inline void row_of(const __m256 (&columns)[Columns][Rows], int i, __m256 (&line)[Columns]) {
+#pragma GCC unroll 8
+  for (int c = 0; c < Columns; ++c)
+    line[c] = columns[c][i];
+}
+
 /// Transforms the inputs of `count` tiles from `first` into V: element e of tile l and channel
 /// block cb at v[(e * capacity + l) * C + cb * 8]. Tile: outputs per tile side.
 template <int Tile>
@@ -94,9 +102,7 @@ void transform_inputs(const conv_shape& s, const float* x, i64 first, i64 count,
 #pragma GCC unroll 8
       for (int i = 0; i < size; ++i) {
         __m256 line[size], row[size];
-#pragma GCC unroll 8
-        for (int c = 0; c < size; ++c)
-          line[c] = columns[c][i];
+        row_of(columns, i, line);
         input_line(line, row);
 #pragma GCC unroll 8
         for (int j = 0; j < size; ++j)
@@ -182,9 +188,7 @@ void transform_outputs(const conv_shape& s, const float* m, float* y, const tile
         if (r >= rows)
           break;
         __m256 line[size], out[Tile];
-#pragma GCC unroll 8
-        for (int c = 0; c < size; ++c)
-          line[c] = columns[c][r];
+        row_of(columns, r, line);
         output_line(line, out);
 #pragma GCC unroll 4
         for (int c = 0; c < Tile; ++c) {
