@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -32,37 +33,55 @@ namespace hogar::nn {
 
 namespace winograd {
 
-void transform_weights(const conv_shape& s, const float* w, float* u) {
-  // G of F(2x2, 3x3) and of F(4x4, 3x3) (points 0, 1, -1, 2, -2).
-  static constexpr double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  static constexpr double g4[6][3] = {{1.0 / 4, 0, 0},
-                                      {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                      {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                      {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                      {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                      {0, 0, 1}};
-  const auto size = static_cast<int>(s.tile + 2);
-  auto G = [&](int i, int k) { return size == 4 ? g2[i][k] : g4[i][k]; };
+namespace {
+
+// G of F(2x2, 3x3) and of F(4x4, 3x3) (points 0, 1, -1, 2, -2).
+constexpr double g2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+constexpr double g4[6][3] = {{1.0 / 4, 0, 0},
+                             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                             {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                             {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                             {0, 0, 1}};
+
+/// U = GgG' for every filter and channel, Size = Tile + 2 (sizes fixed at compile time: the
+/// plan transforms a million filter-channel pairs for ResNet-18).
+template <int Size>
+void transform_all(const conv_shape& s, const double (&G)[Size][3], const float* w, float* u) {
   const auto channels = s.channels, filters = s.filters_padded();
-  std::fill(u, u + s.weights_size(), 0.0f);
-  for (std::int64_t m = 0; m < s.filters; ++m)
+  // A panel's 16 filters at a time, lane by lane in the innermost loops (which the compiler
+  // vectorises), each element's 16 values written together.
+  for (std::int64_t p = 0; p * panel < s.filters; ++p)
     for (std::int64_t c = 0; c < channels; ++c) {
-      const float* g = w + (m * channels + c) * 9;
-      double gg[6][3] = {};  // Gg
-      for (int i = 0; i < size; ++i)
-        for (int j = 0; j < 3; ++j)
-          for (int k = 0; k < 3; ++k)
-            gg[i][j] += G(i, k) * g[k * 3 + j];
-      const auto p = m / panel, lane = m % panel;
-      for (int i = 0; i < size; ++i)
-        for (int j = 0; j < size; ++j) {
-          double value = 0;  // (Gg)G'
-          for (int k = 0; k < 3; ++k)
-            value += gg[i][k] * G(j, k);
-          const auto e = i * size + j;
-          u[(e * filters + p * panel) * channels + c * panel + lane] = static_cast<float>(value);
+      double g[9][panel] = {};
+      for (std::int64_t lane = 0; lane < panel && p * panel + lane < s.filters; ++lane)
+        for (int tap = 0; tap < 9; ++tap)
+          g[tap][lane] = w[((p * panel + lane) * channels + c) * 9 + tap];
+      double gg[Size][3][panel] = {};  // Gg
+      for (int i = 0; i < Size; ++i)
+        for (int k = 0; k < 3; ++k)
+          for (int j = 0; j < 3; ++j)
+            for (int lane = 0; lane < panel; ++lane)
+              gg[i][j][lane] += G[i][k] * g[k * 3 + j][lane];
+      float* out = u + p * panel * channels + c * panel;
+      for (int i = 0; i < Size; ++i)
+        for (int j = 0; j < Size; ++j) {
+          float* element = out + (i * Size + j) * filters * channels;
+          for (int lane = 0; lane < panel; ++lane)  // (Gg)G'
+            element[lane] = static_cast<float>(gg[i][0][lane] * G[j][0] +
+                                               gg[i][1][lane] * G[j][1] + gg[i][2][lane] * G[j][2]);
         }
     }
+}
+
+} // namespace
+
+void transform_weights(const conv_shape& s, const float* w, float* u) {
+  std::fill(u, u + s.weights_size(), 0.0f);
+  if (s.tile == 4)
+    transform_all(s, g4, w, u);
+  else
+    transform_all(s, g2, w, u);
 }
 
 } // namespace winograd
@@ -146,8 +165,10 @@ struct winograd_conv {
   std::size_t scratch_bytes = 0;
 
   /// oneDNN's reorders between the blocked layout and the layouts the pass chose for the
-  /// input, the residual and the output, where they differ (made when the layouts are known).
+  /// input, the residual and the output, where they differ: made once, when `use` is told the
+  /// layouts (or, without a layout pass, on the first run, for plain ones).
   std::optional<dnnl::reorder> input_reorder, residual_reorder, output_reorder;
+  std::once_flag reorders_made;
 
   void make_reorders() {
     const auto& engine = dnnl_cpu_engine();
@@ -189,7 +210,8 @@ struct winograd_conv {
     return scratch_offset + scratch_bytes * static_cast<std::size_t>(threads);
   }
 
-  void run(const cpu_buffers& io) const {
+  void run(const cpu_buffers& io) {
+    std::call_once(reorders_made, [this] { make_reorders(); });
     const int threads = io.pool ? static_cast<int>(io.pool->size()) : 1;
     std::vector<std::byte> own;
     const auto needed = workspace_for(threads);
@@ -300,7 +322,6 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
   state->capacity = block_capacity(s);
   state->blocked = blocked;
   state->lay_out_workspace();
-  state->make_reorders();  // for plain input and output, until the layout pass says otherwise
 
   cpu_kernel k;
   k.name = fmt::format("hogar Winograd F({0}x{0},3x3), AVX2{1}", s.tile,
@@ -317,7 +338,7 @@ std::optional<cpu_kernel> bind_conv_winograd(const conv_params& p, const tensor&
     state->output_layout = output;
     if (state->has_residual && inputs.size() > residual_input)
       state->residual_layout = inputs[residual_input];
-    state->make_reorders();
+    std::call_once(state->reorders_made, [&] { state->make_reorders(); });
     return true;
   };
   // Without a layout pass (a plan that never calls use), everything comes plain.
