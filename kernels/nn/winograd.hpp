@@ -41,15 +41,21 @@ struct conv_shape {
   /// Outputs per tile side: 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3)).
   std::int64_t tile = 2;
 
-  std::int64_t tiles_h() const noexcept { return (out_h + tile - 1) / tile; }
-  std::int64_t tiles_w() const noexcept { return (out_w + tile - 1) / tile; }
-  std::int64_t tiles() const noexcept { return batch * tiles_h() * tiles_w(); }
+  // Always inlined: winograd_avx2.cpp is compiled for AVX2, and an out-of-line copy made
+  // there (a debug build emits one) could be the one the linker keeps for portable code.
+  [[gnu::always_inline]] std::int64_t tiles_h() const noexcept { return (out_h + tile - 1) / tile; }
+  [[gnu::always_inline]] std::int64_t tiles_w() const noexcept { return (out_w + tile - 1) / tile; }
+  [[gnu::always_inline]] std::int64_t tiles() const noexcept { return batch * tiles_h() * tiles_w(); }
   /// Elements of a transformed tile: 16 or 36.
-  std::int64_t elements() const noexcept { return (tile + 2) * (tile + 2); }
+  [[gnu::always_inline]] std::int64_t elements() const noexcept { return (tile + 2) * (tile + 2); }
   /// Output channels rounded up to whole panels (the padding holds zero weights).
-  std::int64_t filters_padded() const noexcept { return (filters + panel - 1) / panel * panel; }
+  [[gnu::always_inline]] std::int64_t filters_padded() const noexcept {
+    return (filters + panel - 1) / panel * panel;
+  }
   /// Floats of the transformed weights: elements() matrices of [C x filters_padded()].
-  std::int64_t weights_size() const noexcept { return elements() * channels * filters_padded(); }
+  [[gnu::always_inline]] std::int64_t weights_size() const noexcept {
+    return elements() * channels * filters_padded();
+  }
 };
 
 /// U = GgG' of every filter and channel, from W [M][C][3][3], laid out for the products:

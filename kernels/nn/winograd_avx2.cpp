@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kernels/nn/gemm_avx2_tile.hpp"
+#include "kernels/nn/simd.hpp"
 #include "kernels/nn/winograd.hpp"
 
 namespace hogar::nn::winograd {
@@ -152,6 +153,17 @@ inline bool activate(const epilogue& post, __m256& x) {
   }
 }
 
+/// The activations without an inline vector form here, on eight stored values: simd_avx2.cpp's
+/// vector loops for Sigmoid, SiLU and Gelu, epilogue.cpp's for the rest (non-inline calls: see
+/// gemm_avx2_tile.hpp).
+inline void activate_stored(const epilogue& post, float* y) {
+  if (post.kind == activation::sigmoid || post.kind == activation::silu ||
+      post.kind == activation::gelu)
+    simd::avx2::activate(y, y, block, 0.0f, nullptr, post.kind);
+  else
+    apply(post, y, block);
+}
+
 /// Y = A'MA, then bias, residual and activation, for `count` tiles and output channel blocks
 /// [block_begin, block_end).
 template <int Tile>
@@ -201,7 +213,7 @@ void transform_outputs(const conv_shape& s, const float* m, float* y, const tile
           const bool vector = activate(e.post, value);
           _mm256_storeu_ps(y + offset, value);
           if (!vector)
-            apply(e.post, y + offset, block);
+            activate_stored(e.post, y + offset);
         }
       }
     }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -202,12 +203,13 @@ inline double nmse(const tensor& actual, const tensor& expected) {
   return norm > 0 ? err / norm : INFINITY;
 }
 
-/// The fast CPU path, on 1 and 2 intra-op threads, gives the reference's answers for `m`
-/// (normalised squared error under 1e-9).
-inline void check_fast_path_matches_reference(const model_with_inputs& m) {
+/// The fast CPU path, on 1 and 2 intra-op threads (or those given), gives the reference's
+/// answers for `m` (normalised squared error under 1e-9).
+inline void check_fast_path_matches_reference(const model_with_inputs& m,
+                                              std::initializer_list<std::size_t> thread_counts = {1, 2}) {
   auto expected = run_on(m, nn::device::reference);
   REQUIRE_MESSAGE(expected.has_value(), expected.error().message);
-  for (std::size_t threads : {1, 2}) {
+  for (std::size_t threads : thread_counts) {
     auto actual = run_on(m, nn::device::cpu, threads);
     REQUIRE_MESSAGE(actual.has_value(), actual.error().message);
     CHECK_MESSAGE(nmse(actual->front(), expected->front()) < 1e-9, "on ", threads, " thread(s)");

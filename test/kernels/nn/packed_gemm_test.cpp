@@ -2,6 +2,7 @@
 // fused) runs on the packed-weight AVX2 product (kernels/nn/packed_gemm.hpp) with the
 // reference's answers, at every edge of its tiling: rows not a multiple of six, columns not a
 // multiple of 16, depths past one slice, rows too few for the threads.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ TEST_CASE("a MatMul by constant weights runs on the packed AVX2 product with the
                                      {{2, 65, 300}, 130}, {{4, 600}, 24}, {{3, 2, 9, 128}, 128}};
   std::uint64_t seed = 7;
   for (const auto& shape : shapes)
-    for (const std::string activation : {"", "Relu", "Gelu"}) {
+    for (const std::string activation : {"", "Relu", "Gelu", "LeakyRelu", "Tanh", "Silu"}) {
       CAPTURE(shape.a);
       CAPTURE(shape.n);
       CAPTURE(activation);
@@ -34,12 +35,32 @@ TEST_CASE("a MatMul by constant weights runs on the packed AVX2 product with the
       auto product = b.node("MatMul", {x, b.value(weight({shape.a.back(), shape.n}))});
       // optimize() fuses the Add of a constant row and the activation into the MatMul.
       auto out = b.node("Add", {product, b.value(weight({shape.n}))});
-      if (!activation.empty())
+      if (activation == "Silu")  // as exporters write it: fused into the MatMul by optimize()
+        out = b.node("Mul", {out, b.node("Sigmoid", {out})});
+      else if (!activation.empty())
         out = b.node(activation, {out});
       auto m = b.finish(out);
       CHECK(kernel_names(m).front() == "hogar packed-weight GEMM, AVX2");
-      check_fast_path_matches_reference(m);
+      check_fast_path_matches_reference(m, {1, 2, 3});
     }
+}
+
+TEST_CASE("NaN rows give the reference's answers through the packed product and its Relu") {
+  if (!nn::simd::avx2_loops())
+    return;
+  for (std::int64_t n : {16, 20}) {  // a whole panel, and a partial one
+    CAPTURE(n);
+    tensor rows{dtype::float32, {7, 5}};
+    auto values = rows.mutable_values<float>();
+    for (std::size_t i = 0; i < values.size(); ++i)
+      values[i] = static_cast<float>(i % 5) - 2.0f;
+    values[0] = values[12] = std::numeric_limits<float>::quiet_NaN();
+    model_builder b{13, 3};
+    auto x = b.value(given(rows));
+    auto product = b.node("MatMul", {x, b.value(weight({5, n}))});
+    auto m = b.finish(b.node("Relu", {b.node("Add", {product, b.value(weight({n}))})}));
+    check_fast_path_matches_reference(m);
+  }
 }
 
 TEST_CASE("a MatMul whose second operand comes with the request stays on OpenBLAS") {
