@@ -83,6 +83,11 @@ std::optional<cpu_kernel> bind_gemm_dnnl(const gemm_params& p, const tensor& b, 
 /// nullopt without AVX2 and FMA, or unless Y = A B (+ a bias row): alpha 1, A not transposed.
 std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b);
 
+/// A MatMul of two computed operands (attention's scores and context) on the same AVX2 product,
+/// each matrix's B packed into the workspace as the call runs: OpenBLAS's per-call overhead
+/// dominates products this small. nullopt without AVX2 and FMA.
+std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p);
+
 result<std::vector<value_type>> infer_matmul(const node_view& view);
 result<cpu_kernel> bind_matmul_reference(const node_view& view,
                                          std::span<const value_type> outputs);

@@ -234,6 +234,8 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
         return std::optional{std::move(*packed)};
     return std::optional{bind_gemm_blas(g)};
   }
+  if (auto packing = bind_matmul_packing(*params))
+    return std::optional{std::move(*packing)};
   single_threaded_blas();
   const auto p = *params;
   cpu_kernel k;

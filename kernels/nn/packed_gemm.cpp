@@ -10,6 +10,7 @@
 
 #include "kernels/nn/constant_cache.hpp"
 #include "kernels/nn/gemm.hpp"
+#include "kernels/nn/scratch_slots.hpp"
 #include "kernels/nn/simd.hpp"
 #include "kernels/nn/thread_pool.hpp"
 
@@ -83,6 +84,51 @@ std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b
                                            y + r0 * p.n, p.n);
                    }
                  });
+  };
+  return k;
+}
+
+std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
+  if (!simd::avx2_loops() || p.k == 0 || p.m == 0 || p.n == 0)
+    return std::nullopt;
+  const auto slot_bytes =
+    (static_cast<std::size_t>(packed_gemm::packed_size(p.k, p.n)) * sizeof(float) + 63) / 64 * 64;
+  const auto slots = scratch_slot_count();
+  cpu_kernel k;
+  k.name = "hogar AVX2 GEMM, B packed per call";
+  k.workspace_bytes = slot_bytes * static_cast<std::size_t>(slots);
+  k.run = [p, slot_bytes, slots](const cpu_buffers& io) {
+    const auto* a = static_cast<const float*>(io.inputs[0]);
+    const auto* b = static_cast<const float*>(io.inputs[1]);
+    const auto* bias = p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    auto* y = static_cast<float*>(io.outputs[0]);
+    auto* workspace = static_cast<std::byte*>(io.workspace);
+    const auto matrices = element_count(p.batch);
+    const bool parallel = io.pool && matrices * p.m * p.n * p.k >= parallel_work_min;
+    const auto threads = parallel ? static_cast<std::int64_t>(io.pool->size()) : 1;
+    // Matrices first; rows of one matrix split only when there are fewer matrices than
+    // threads (each part then packs the matrix's B itself).
+    const auto parts = matrices >= threads
+                         ? 1
+                         : std::clamp<std::int64_t>((threads + matrices - 1) / matrices, 1,
+                                                    (p.m + 5) / 6);
+    const auto rows_per_part = (p.m + parts - 1) / parts;
+    const auto panels = packed_gemm::panels(p.n);
+    parallel_with_slots(parallel ? io.pool : nullptr, matrices * parts, slots,
+                        [&](std::int64_t slot, std::int64_t task) {
+                          const auto matrix = task / parts;
+                          const auto r0 = task % parts * rows_per_part;
+                          const auto rows = std::min(rows_per_part, p.m - r0);
+                          if (rows <= 0)
+                            return;
+                          auto [a_offset, b_offset] = matmul_offsets(p, matrix);
+                          auto* packed = reinterpret_cast<float*>(
+                            workspace + slot_bytes * static_cast<std::size_t>(slot));
+                          packed_gemm::pack(b + b_offset, p.k, p.n, false, packed);
+                          packed_gemm::multiply(a + a_offset + r0 * p.k, p.k, rows, p.k, packed,
+                                                p.n, 0, panels, bias, p.post,
+                                                y + matrix * p.m * p.n + r0 * p.n, p.n);
+                        });
   };
   return k;
 }

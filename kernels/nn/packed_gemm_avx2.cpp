@@ -14,42 +14,51 @@ namespace {
 
 using i64 = std::int64_t;
 
-/// Bias and activation on one row of a panel's tile (`cols` <= 16 values at y). Only
-/// non-inline helpers are called for the activations without a vector form here (gemm_avx2_tile.hpp
-/// says why).
-void finish_row(float* y, i64 cols, const float* bias, const epilogue& post) {
-  if (cols == panel) {
-    __m256 lo = _mm256_loadu_ps(y), hi = _mm256_loadu_ps(y + 8);
-    if (bias) {
-      lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
-      hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
+/// Whether the activation has a vector form here, applied tile by tile; the others run once
+/// per row after every panel (a library call per 16 values would cost a third more).
+bool inline_activation(const epilogue& post) {
+  return post.kind == activation::none || post.kind == activation::relu ||
+         post.kind == activation::clip;
+}
+
+/// Bias, and an inline activation, on one row of a panel's tile (`cols` <= 16 values at y).
+void finish_tile_row(float* y, i64 cols, const float* bias, const epilogue& post) {
+  if (cols < panel) {
+    for (i64 c = 0; c < cols; ++c) {
+      float v = y[c] + (bias ? bias[c] : 0.0f);
+      if (post.kind == activation::relu)
+        v = v > 0.0f ? v : 0.0f;  // NaN -> 0, as epilogue.hpp's Relu
+      else if (post.kind == activation::clip)
+        v = v < post.min ? post.min : (post.max < v ? post.max : v);  // a NaN stays NaN
+      y[c] = v;
     }
-    if (post.kind == activation::relu) {  // NaN -> 0, as epilogue.hpp's Relu
-      lo = _mm256_max_ps(lo, _mm256_setzero_ps());
-      hi = _mm256_max_ps(hi, _mm256_setzero_ps());
-    } else if (post.kind == activation::clip) {  // a NaN stays NaN
-      lo = _mm256_min_ps(_mm256_set1_ps(post.max), _mm256_max_ps(_mm256_set1_ps(post.min), lo));
-      hi = _mm256_min_ps(_mm256_set1_ps(post.max), _mm256_max_ps(_mm256_set1_ps(post.min), hi));
-    }
-    _mm256_storeu_ps(y, lo);
-    _mm256_storeu_ps(y + 8, hi);
-  } else if (bias) {
-    for (i64 c = 0; c < cols; ++c)
-      y[c] += bias[c];
+    return;
   }
-  switch (post.kind) {
-    case activation::none: return;
-    case activation::relu:
-    case activation::clip:
-      if (cols == panel)
-        return;
-      break;
-    case activation::sigmoid:
-    case activation::silu:
-    case activation::gelu: simd::avx2::activate(y, y, cols, 0.0f, nullptr, post.kind); return;
-    default: break;
+  __m256 lo = _mm256_loadu_ps(y), hi = _mm256_loadu_ps(y + 8);
+  if (bias) {
+    lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
+    hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
   }
-  apply(post, y, cols);  // epilogue.cpp's loop
+  if (post.kind == activation::relu) {  // NaN -> 0
+    lo = _mm256_max_ps(lo, _mm256_setzero_ps());
+    hi = _mm256_max_ps(hi, _mm256_setzero_ps());
+  } else if (post.kind == activation::clip) {  // a NaN stays NaN
+    lo = _mm256_min_ps(_mm256_set1_ps(post.max), _mm256_max_ps(_mm256_set1_ps(post.min), lo));
+    hi = _mm256_min_ps(_mm256_set1_ps(post.max), _mm256_max_ps(_mm256_set1_ps(post.min), hi));
+  }
+  _mm256_storeu_ps(y, lo);
+  _mm256_storeu_ps(y + 8, hi);
+}
+
+/// The other activations on `cols` values of a row: simd_avx2.cpp's vector loops for
+/// Sigmoid, SiLU and Gelu, epilogue.cpp's for the rest (non-inline calls only: see
+/// gemm_avx2_tile.hpp).
+void activate_row(float* y, i64 cols, const epilogue& post) {
+  if (post.kind == activation::sigmoid || post.kind == activation::silu ||
+      post.kind == activation::gelu)
+    simd::avx2::activate(y, y, cols, 0.0f, nullptr, post.kind);
+  else
+    apply(post, y, cols);
 }
 
 } // namespace
@@ -75,7 +84,7 @@ void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t 
           avx2_tile::multiply_panel<true>(a + k0, lda, depth, b + k0 * panel, yp, ldy, rows);
       }
       for (i64 r = 0; r < rows; ++r)
-        finish_row(yp + r * ldy, panel, bias_p, post);
+        finish_tile_row(yp + r * ldy, panel, bias_p, post);
       continue;
     }
     // The last, partial panel: six rows at a time through a tile of our own, whole depth.
@@ -86,10 +95,16 @@ void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t 
         float* out = y + (r0 + r) * ldy + col;
         for (i64 c = 0; c < cols; ++c)
           out[c] = partial[r * panel + c];
-        finish_row(out, cols, bias_p, post);
+        finish_tile_row(out, cols, bias_p, post);
       }
     }
   }
+  if (inline_activation(post))
+    return;
+  const i64 first = panel_begin * panel;
+  const i64 last = panel_end * panel < n ? panel_end * panel : n;
+  for (i64 r = 0; r < rows && first < last; ++r)
+    activate_row(y + r * ldy + first, last - first, post);
 }
 
 } // namespace hogar::nn::packed_gemm
