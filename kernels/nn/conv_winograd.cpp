@@ -1,7 +1,8 @@
-// conv_winograd.cpp: binds a 3x3 stride-1 Conv to Winograd's F(2x2, 3x3) (winograd.hpp) where
-// it beats oneDNN's direct Conv: on a CPU whose oneDNN Convs keep channels blocked by 8 (an
-// AVX2 machine; oneDNN 2.6 has Winograd kernels for AVX-512 only), for channel counts where the
-// 2.25x fewer multiplications outweigh the transforms (conv_winograd_wanted).
+// conv_winograd.cpp: binds a 3x3 stride-1 Conv to Winograd's F(4x4, 3x3) or F(2x2, 3x3)
+// (winograd.hpp, tile_for picks) in place of oneDNN's direct Conv on a CPU whose oneDNN Convs
+// keep channels blocked by 8: an AVX2 machine, where oneDNN 2.6 has no Winograd kernels (it
+// has them for AVX-512 only). On ResNet-18 each such Conv runs 1.3-2.6x faster than oneDNN's
+// (bench/results/models.md).
 //
 // The kernel reads and writes the blocked layout its oneDNN neighbours use, so the layout pass
 // matches it with them as it would the oneDNN Conv it replaces; an input, output or residual
@@ -117,8 +118,8 @@ std::shared_ptr<const std::vector<float>> transformed_weights(const tensor& weig
     });
 }
 
-/// Tiles per block: the block's transforms (16 x tiles x (C + M) floats) stay within about
-/// half of a core's L2 cache, and a block is at least 12 tiles (two rows of six).
+/// Tiles per block: the block's transforms (16 or 36 x tiles x (C + M) floats) stay within
+/// about half of a core's L2 cache, and a block is at least 12 tiles (two rows of six).
 std::int64_t block_capacity(const winograd::conv_shape& s) {
   constexpr std::int64_t budget = 256 * 1024 / sizeof(float);
   const auto per_tile = s.elements() * (s.channels + s.filters_padded());
