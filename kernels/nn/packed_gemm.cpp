@@ -55,7 +55,7 @@ std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b
   const bool bias_row = p.has_c && p.beta == 1.0f &&
                         (p.c_shape == shape_t{p.n} || p.c_shape == shape_t{1, p.n});
   if (!simd::avx2_loops() || p.trans_a || p.alpha != 1.0f || (p.has_c && !bias_row) ||
-      p.k == 0 || b.type() != dtype::float32)
+      p.m == 0 || p.n == 0 || p.k == 0 || b.type() != dtype::float32)
     return std::nullopt;
   auto packed = packed_weights(b, p.k, p.n, p.trans_b);
   cpu_kernel k;
