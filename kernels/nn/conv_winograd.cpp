@@ -244,12 +244,16 @@ struct winograd_conv {
       const int id = omp_get_thread_num(), team = omp_get_num_threads();
       const auto scratch = winograd::tile_scratch::at(
         reinterpret_cast<float*>(workspace + scratch_offset + scratch_bytes * id), shape, capacity);
-      const auto parts = w.by_panels ? 1 : team;
-      const auto block_begin = w.blocks * id / parts, block_end = w.blocks * (id + 1) / parts;
-      const auto panel_begin = w.by_panels ? panels * id / team : 0;
-      const auto panel_end = w.by_panels ? panels * (id + 1) / team : panels;
-      const auto first_block = w.by_panels ? 0 : block_begin;
-      const auto last_block = w.by_panels ? w.blocks : block_end;
+      // This thread's share: every block for a share of the panels, or a share of the blocks
+      // for every panel.
+      std::int64_t first_block = 0, last_block = w.blocks, panel_begin = 0, panel_end = panels;
+      if (w.by_panels) {
+        panel_begin = panels * id / team;
+        panel_end = panels * (id + 1) / team;
+      } else {
+        first_block = w.blocks * id / team;
+        last_block = w.blocks * (id + 1) / team;
+      }
       for (auto b = first_block; b < last_block && panel_begin < panel_end; ++b) {
         const auto first = b * w.tiles_per_block;
         const auto count = std::min(w.tiles_per_block, tiles - first);

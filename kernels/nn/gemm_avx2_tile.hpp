@@ -67,5 +67,20 @@ inline void multiply_panel(const float* a, std::int64_t a_stride, std::int64_t d
   }
 }
 
+/// m[r][0..16) = sum over c < depth of a[r * a_stride + c] * b[c][0..16) for `rows` rows, the
+/// depth taken `slice` rows of b at a time: each slice of the panel stays in L1 while every
+/// row passes through it, the sums kept in m between slices.
+inline void multiply_sliced(const float* a, std::int64_t a_stride, std::int64_t rows,
+                            std::int64_t depth, const float* b, float* m, std::int64_t m_stride,
+                            std::int64_t slice) {
+  for (std::int64_t c0 = 0; c0 < depth; c0 += slice) {
+    const std::int64_t part = depth - c0 < slice ? depth - c0 : slice;
+    if (c0 == 0)
+      multiply_panel<false>(a, a_stride, part, b, m, m_stride, rows);
+    else
+      multiply_panel<true>(a + c0, a_stride, part, b + c0 * panel, m, m_stride, rows);
+  }
+}
+
 } // namespace
 } // namespace hogar::nn::avx2_tile

@@ -76,14 +76,8 @@ void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t 
     if (cols == panel) {
       // Whole panel: the tile's sums go straight into Y, a slice of the depth at a time.
       float* yp = y + col;
-      for (i64 k0 = 0; k0 < k; k0 += depth_slice) {
-        const i64 depth = k - k0 < depth_slice ? k - k0 : depth_slice;
-        if (k0 == 0)
-          avx2_tile::multiply_panel<false>(a, lda, depth, b, yp, ldy, rows);
-        else
-          avx2_tile::multiply_panel<true>(a + k0, lda, depth, b + k0 * panel, yp, ldy, rows);
-      }
-      for (i64 r = 0; r < rows; ++r)
+      avx2_tile::multiply_sliced(a, lda, rows, k, b, yp, ldy, depth_slice);
+      for (i64 r = 0; r < rows && (bias_p || post.kind != activation::none); ++r)
         finish_tile_row(yp + r * ldy, panel, bias_p, post);
       continue;
     }

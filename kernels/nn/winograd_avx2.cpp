@@ -14,7 +14,6 @@ namespace hogar::nn::winograd {
 namespace {
 
 using i64 = std::int64_t;
-using avx2_tile::multiply_panel;
 
 inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
 inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
@@ -113,26 +112,18 @@ void transform_inputs(const conv_shape& s, const float* x, i64 first, i64 count,
   }
 }
 
-/// The products of `count` tiles, one per element, for panels [panel_begin, panel_end). For few tiles (at most
-/// three rows of six) the channels are taken a slice at a time, each slice of a panel's
-/// weights used by every row while it is in L1: the weights then come from memory once.
+/// The products of `count` tiles, one per element, for panels [panel_begin, panel_end). For few
+/// tiles (at most three rows of six) the channels are taken 64 at a time, each slice of a
+/// panel's weights used by every row while it is in L1: the weights then come from memory once.
 void multiply(const conv_shape& s, const float* v, const float* u, float* m, i64 count,
               i64 capacity, i64 panel_begin, i64 panel_end) {
   const i64 channels = s.channels, filters = s.filters_padded();
   const i64 slice = count <= 18 ? 64 : channels;
   for (i64 e = 0; e < s.elements(); ++e)
-    for (i64 p = panel_begin; p < panel_end; ++p) {
-      const float* ve = v + e * capacity * channels;
-      const float* up = u + (e * filters + p * panel) * channels;
-      float* me = m + e * capacity * filters + p * panel;
-      for (i64 c0 = 0; c0 < channels; c0 += slice) {
-        const i64 depth = channels - c0 < slice ? channels - c0 : slice;
-        if (c0 == 0)
-          multiply_panel<false>(ve, channels, depth, up, me, filters, count);
-        else
-          multiply_panel<true>(ve + c0, channels, depth, up + c0 * panel, me, filters, count);
-      }
-    }
+    for (i64 p = panel_begin; p < panel_end; ++p)
+      avx2_tile::multiply_sliced(v + e * capacity * channels, channels, count, channels,
+                                 u + (e * filters + p * panel) * channels,
+                                 m + e * capacity * filters + p * panel, filters, slice);
 }
 
 /// The fused activation on a vector; false where it has no vector form here (the caller then
