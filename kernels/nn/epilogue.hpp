@@ -16,6 +16,13 @@
 //   hogar_precision   STRING  fp32 | bf16: a Conv's or Gemm's arithmetic (precision_attr)
 //   hogar_bias        INT     1: a MatMul's input 2 holds N values added to every row of the
 //                             product before the activation (a bias Add fused by optimize())
+//   hogar_scale       FLOAT   a MatMul's product is multiplied by it (attention's Div by
+//                             sqrt(head size)); with
+//   hogar_mask        INT     1: the MatMul's last input, broadcast to the product's shape, is
+//                             added after the scale (attention's mask), and
+//   hogar_softmax     INT     1: each row of the result becomes its softmax: the three fused
+//                             into attention's scores MatMul by the CPU path's plan
+//                             (fuse_attention_softmax)
 #pragma once
 
 #include <algorithm>
@@ -35,6 +42,9 @@ inline constexpr std::string_view fused_min_attr = "hogar_min";
 inline constexpr std::string_view fused_max_attr = "hogar_max";
 inline constexpr std::string_view fused_residual_attr = "hogar_residual";
 inline constexpr std::string_view fused_bias_attr = "hogar_bias";
+inline constexpr std::string_view fused_scale_attr = "hogar_scale";
+inline constexpr std::string_view fused_mask_attr = "hogar_mask";
+inline constexpr std::string_view fused_softmax_attr = "hogar_softmax";
 /// Set by the executor on a model served with `precision: bf16` (executor_options): "bf16"
 /// makes oneDNN's Conv and Gemm read their input and weights as bfloat16 (AMX or
 /// AVX512-BF16), their output still float32.

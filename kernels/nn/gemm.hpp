@@ -48,6 +48,20 @@ struct matmul_params {
   bool has_bias = false;
   /// Activation fused by optimize() (none for plain models; float32 only).
   epilogue post;
+  /// Attention's scores fused by the CPU plan (fuse_attention_softmax; float32 only, no bias
+  /// or activation with them): Y = softmax over each row of (scale * A B + mask), the mask the
+  /// last input broadcast to the output's shape.
+  float scale = 1.0f;
+  bool has_mask = false;
+  bool softmax = false;
+  /// The mask's element offset step for each output batch dimension, for a row and for a
+  /// column (0 where the mask broadcasts).
+  std::vector<std::int64_t> mask_batch_strides;
+  std::int64_t mask_row_stride = 0;
+  std::int64_t mask_col_stride = 0;
+
+  /// Whether the product has a row epilogue (scale, mask or softmax) beyond bias and activation.
+  bool has_row_epilogue() const noexcept { return scale != 1.0f || has_mask || softmax; }
 };
 
 /// Element offsets of A's and B's matrices for output matrix `batch` (a row-major index over
@@ -66,6 +80,22 @@ inline std::pair<std::int64_t, std::int64_t> matmul_offsets(const matmul_params&
 
 result<gemm_params> gemm_params_of(const node_view& view);
 result<matmul_params> matmul_params_of(const node_view& view);
+
+/// The element offset of output matrix `batch`'s mask (matmul_params::has_mask).
+inline std::int64_t matmul_mask_offset(const matmul_params& p, std::int64_t batch) noexcept {
+  std::int64_t offset = 0;
+  for (std::size_t d = p.batch.size(); d-- > 0;) {
+    offset += batch % p.batch[d] * p.mask_batch_strides[d];
+    batch /= p.batch[d];
+  }
+  return offset;
+}
+
+/// Rows [row_begin, row_end) of output matrix `batch` (y: the matrix), their product already
+/// there: the scale, the mask (the mask input, null without one) and each row's softmax of
+/// matmul_params. Vector loops where the CPU has AVX2.
+void apply_row_epilogue(const matmul_params& p, std::int64_t batch, const float* mask, float* y,
+                        std::int64_t row_begin, std::int64_t row_end);
 
 result<std::vector<value_type>> infer_gemm(const node_view& view);
 result<cpu_kernel> bind_gemm_reference(const node_view& view, std::span<const value_type> outputs);

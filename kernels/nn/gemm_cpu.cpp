@@ -16,6 +16,7 @@
 #include "kernels/nn/broadcast.hpp"
 #include "kernels/nn/gemm.hpp"
 #include "kernels/nn/simd.hpp"
+#include "kernels/nn/softmax.hpp"
 #include "kernels/nn/thread_pool.hpp"
 
 namespace hogar::nn {
@@ -204,6 +205,26 @@ result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
   return std::optional{std::move(blas_kernel)};
 }
 
+void apply_row_epilogue(const matmul_params& p, std::int64_t batch, const float* mask, float* y,
+                        std::int64_t row_begin, std::int64_t row_end) {
+  const float* mm = p.has_mask ? mask + matmul_mask_offset(p, batch) : nullptr;
+  const bool vector_softmax =
+    p.softmax && (!mm || p.mask_col_stride == 1) && simd::avx2_loops();
+  for (auto i = row_begin; i < row_end; ++i) {
+    float* row = y + i * p.n;
+    if (vector_softmax) {
+      simd::avx2::scaled_softmax(row, p.n, p.scale, mm ? mm + i * p.mask_row_stride : nullptr);
+      continue;
+    }
+    if (mm && p.mask_col_stride == 1)
+      simd::scale_add(row, mm + i * p.mask_row_stride, p.scale, p.n);
+    else
+      simd::scale_shift(row, row, p.n, p.scale, mm ? mm[i * p.mask_row_stride] : 0.0f);
+    if (p.softmax)
+      softmax_row_cpu(row, row, p.n, false);
+  }
+}
+
 result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
                                                   std::span<const value_type> outputs) {
   auto params = matmul_params_of(view);
@@ -218,7 +239,8 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
   // oneDNN: oneDNN's matmul runs on its OpenMP team, whose closing barrier waits for every
   // team thread, and on a busy machine a thread the kernel set aside made a transformer's
   // dense layer take 40 ms instead of 0.1 (thread_pool.hpp).
-  if (view.inputs[1].shape.size() == 2 && params->batch.size() + 2 == view.inputs[0].shape.size()) {
+  if (view.inputs[1].shape.size() == 2 && params->batch.size() + 2 == view.inputs[0].shape.size() &&
+      !params->has_row_epilogue()) {
     gemm_params g;
     g.m = element_count(params->batch) * params->m;
     g.n = params->n;
@@ -275,6 +297,13 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
         }
       }
     });
+    // A row's softmax needs the whole row: after every tile.
+    if (p.has_row_epilogue())
+      parallel_for(io.pool, batches, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (auto batch = begin; batch < end; ++batch)
+          apply_row_epilogue(p, batch, static_cast<const float*>(io.inputs.back()),
+                             y + batch * p.m * p.n, 0, p.m);
+      });
   };
   return std::optional{std::move(k)};
 }

@@ -1,5 +1,8 @@
 // gemm_ref.cpp: Gemm's and MatMul's parameters and shape rules, and their reference twins:
 // the textbook triple loop, summed in double (integers in int64).
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -77,11 +80,18 @@ result<matmul_params> matmul_params_of(const node_view& view) {
   auto fused_bias = view.attributes().get_int(fused_bias_attr, 0);
   if (!fused_bias)
     return fused_bias.error();
+  auto fused_mask = view.attributes().get_int(fused_mask_attr, 0);
+  if (!fused_mask)
+    return fused_mask.error();
   const bool has_bias = *fused_bias != 0;
-  if (view.inputs.size() != (has_bias ? 3u : 2u) || !view.has(0) || !view.has(1) ||
-      (has_bias && !view.has(2)))
-    return view.error(has_bias ? "needs three inputs, A, B and the fused bias"
-                               : "needs two inputs, A and B");
+  const bool has_mask = *fused_mask != 0;
+  const std::size_t mask_input = has_bias ? 3 : 2;
+  if (view.inputs.size() != mask_input + (has_mask ? 1 : 0) || !view.has(0) || !view.has(1) ||
+      (has_bias && !view.has(2)) || (has_mask && !view.has(mask_input)))
+    return view.error(has_bias && has_mask ? "needs four inputs, A, B, the fused bias and mask"
+                      : has_bias           ? "needs three inputs, A, B and the fused bias"
+                      : has_mask           ? "needs three inputs, A, B and the fused mask"
+                                           : "needs two inputs, A and B");
   const auto& a = view.inputs[0];
   const auto& b = view.inputs[1];
   if (a.type != dtype::float32 && a.type != dtype::float64 && a.type != dtype::int32 &&
@@ -141,6 +151,37 @@ result<matmul_params> matmul_params_of(const node_view& view) {
                                     to_string(bias.shape), p.n));
     p.has_bias = true;
   }
+  auto scale = view.attributes().get_float(fused_scale_attr, 1.0f);
+  if (!scale)
+    return scale.error();
+  auto softmax = view.attributes().get_int(fused_softmax_attr, 0);
+  if (!softmax)
+    return softmax.error();
+  p.scale = *scale;
+  p.softmax = *softmax != 0;
+  if (p.has_row_epilogue()) {
+    if (a.type != dtype::float32)
+      return view.error("carries a fused scale, mask or softmax, which MatMul applies to "
+                        "float32 products only");
+    if (has_bias || p.post.kind != activation::none)
+      return view.error("carries a fused scale, mask or softmax with a fused bias or "
+                        "activation; hogar fuses them apart only");
+  }
+  if (has_mask) {
+    const auto& mask = view.inputs[mask_input];
+    auto joint = broadcast_shape(mask.shape, p.out_shape);
+    if (mask.type != dtype::float32 || p.out_shape.size() < 2 || !joint ||
+        *joint != p.out_shape)
+      return view.error(fmt::format("fused mask {} {} must be float32 and broadcast to the "
+                                    "product's shape {}",
+                                    to_string(mask.type), to_string(mask.shape),
+                                    to_string(p.out_shape)));
+    auto strides = broadcast_strides(mask.shape, p.out_shape);
+    p.mask_batch_strides.assign(strides.begin(), strides.end() - 2);
+    p.mask_row_stride = strides[strides.size() - 2];
+    p.mask_col_stride = strides.back();
+    p.has_mask = true;
+  }
   return p;
 }
 
@@ -189,6 +230,34 @@ void gemm_reference(const gemm_params& p, const cpu_buffers& io) {
   }
 }
 
+/// matmul_params' scale, mask and row softmax on output matrix `batch` (ym), in double.
+void row_epilogue_reference(const matmul_params& p, std::int64_t batch, const float* mask,
+                            float* ym) {
+  const float* mm = p.has_mask ? mask + matmul_mask_offset(p, batch) : nullptr;
+  std::vector<double> row(static_cast<std::size_t>(p.n));
+  for (std::int64_t i = 0; i < p.m; ++i) {
+    float* yr = ym + i * p.n;
+    double max = -std::numeric_limits<double>::infinity();
+    for (std::int64_t j = 0; j < p.n; ++j) {
+      double v = static_cast<double>(p.scale) * yr[j];
+      if (mm)
+        v += mm[i * p.mask_row_stride + j * p.mask_col_stride];
+      row[static_cast<std::size_t>(j)] = v;
+      max = std::max(max, v);
+    }
+    if (!p.softmax) {
+      for (std::int64_t j = 0; j < p.n; ++j)
+        yr[j] = static_cast<float>(row[static_cast<std::size_t>(j)]);
+      continue;
+    }
+    double sum = 0;
+    for (auto& v : row)
+      sum += v = std::exp(v - max);
+    for (std::int64_t j = 0; j < p.n; ++j)
+      yr[j] = static_cast<float>(row[static_cast<std::size_t>(j)] / sum);
+  }
+}
+
 template <class T>
 void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
   const T* a = static_cast<const T*>(io.inputs[0]);
@@ -212,6 +281,9 @@ void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
         ym[i * p.n + j] = activate(p.post, static_cast<T>(sum));
       }
     }
+    if constexpr (std::is_same_v<T, float>)
+      if (p.has_row_epilogue())
+        row_epilogue_reference(p, batch, static_cast<const float*>(io.inputs.back()), ym);
   }
 }
 

@@ -33,6 +33,9 @@ namespace {
 /// Rows of A per task: eight rows of the tile, about 48 x K floats of A kept in L2 while
 /// every panel passes.
 constexpr std::int64_t row_block = 48;
+/// Rows of a fused row epilogue's block (matmul_params::has_row_epilogue): four tiles, a few
+/// KiB of a row of scores each.
+constexpr std::int64_t epilogue_rows = 24;
 /// Below this many multiply-adds a product runs on the calling thread alone.
 constexpr std::int64_t parallel_work_min = std::int64_t{1} << 18;
 
@@ -95,12 +98,14 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
     (static_cast<std::size_t>(packed_gemm::packed_size(p.k, p.n)) * sizeof(float) + 63) / 64 * 64;
   const auto slots = scratch_slot_count();
   cpu_kernel k;
-  k.name = "hogar AVX2 GEMM, B packed per call";
+  k.name = p.softmax ? "hogar AVX2 GEMM, B packed per call, softmax fused"
+                     : "hogar AVX2 GEMM, B packed per call";
   k.workspace_bytes = slot_bytes * static_cast<std::size_t>(slots);
   k.run = [p, slot_bytes, slots](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);
     const auto* bias = p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    const auto* mask = p.has_mask ? static_cast<const float*>(io.inputs.back()) : nullptr;
     auto* y = static_cast<float*>(io.outputs[0]);
     auto* workspace = static_cast<std::byte*>(io.workspace);
     const auto matrices = element_count(p.batch);
@@ -125,9 +130,22 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
                           auto* packed = reinterpret_cast<float*>(
                             workspace + slot_bytes * static_cast<std::size_t>(slot));
                           packed_gemm::pack(b + b_offset, p.k, p.n, false, packed);
-                          packed_gemm::multiply(a + a_offset + r0 * p.k, p.k, rows, p.k, packed,
-                                                p.n, 0, panels, bias, p.post,
-                                                y + matrix * p.m * p.n + r0 * p.n, p.n);
+                          float* ym = y + matrix * p.m * p.n;
+                          if (!p.has_row_epilogue()) {
+                            packed_gemm::multiply(a + a_offset + r0 * p.k, p.k, rows, p.k,
+                                                  packed, p.n, 0, panels, bias, p.post,
+                                                  ym + r0 * p.n, p.n);
+                            return;
+                          }
+                          // Attention's scores: each block of rows gets its scale, mask and
+                          // softmax while it is still in L1.
+                          for (auto i = r0; i < r0 + rows; i += epilogue_rows) {
+                            const auto count = std::min(epilogue_rows, r0 + rows - i);
+                            packed_gemm::multiply(a + a_offset + i * p.k, p.k, count, p.k,
+                                                  packed, p.n, 0, panels, nullptr, p.post,
+                                                  ym + i * p.n, p.n);
+                            apply_row_epilogue(p, matrix, mask, ym, i, i + count);
+                          }
                         });
   };
   return k;

@@ -1,8 +1,9 @@
 // simd.hpp: four-float vectors for the element-wise loops of the fast CPU kernels (bias and
 // epilogue after a product, activations, batch norm, pooling sums).
 //
-// hogar builds with -O2 and no -march: GCC then vectorises only loops that need no scalar
-// tail, which leaves almost every element-wise loop scalar, and a scalar Relu branches on the
+// hogar builds with -O2 and no -march. Its kernels are compiled with GCC's dynamic cost model
+// for the vectoriser (kernels/CMakeLists.txt), so that plain loops with a scalar tail become
+// SSE too; but whether GCC vectorises a loop stays its guess, and a scalar Relu branches on the
 // sign of each value (half of them mispredicted on real data). These GCC/Clang vector
 // extensions spell the vector form out at the width every x86-64 has (one SSE register; one
 // NEON register on ARM). Wider types would be emulated there, and GCC lowers their selects
@@ -61,6 +62,8 @@ void activate(const float* x, float* y, std::int64_t n, float bias, const float*
               activation kind) noexcept;
 /// y[i] = e^(x[i] - shift) (y may be null) and their sum: a softmax row's middle pass.
 float exp_sum(const float* x, float* y, std::int64_t n, float shift) noexcept;
+/// y = softmax(y * scale + mask) over one row of n values (mask: n values, or null).
+void scaled_softmax(float* y, std::int64_t n, float scale, const float* mask) noexcept;
 } // namespace avx2
 
 /// Sum of the lanes.
@@ -77,6 +80,14 @@ inline void add_scaled(float* y, const float* x, float a, std::int64_t n) noexce
   const float4 va = splat(a);
   for (; i + width <= n; i += width) store(y + i, load(y + i) + va * load(x + i));
   for (; i < n; ++i) y[i] += a * x[i];
+}
+
+/// y[i] = y[i] * a + x[i] for n values.
+inline void scale_add(float* y, const float* x, float a, std::int64_t n) noexcept {
+  std::int64_t i = 0;
+  const float4 va = splat(a);
+  for (; i + width <= n; i += width) store(y + i, load(y + i) * va + load(x + i));
+  for (; i < n; ++i) y[i] = y[i] * a + x[i];
 }
 
 /// y[i] = x[i] * scale + shift for n values.

@@ -91,4 +91,30 @@ float exp_sum(const float* x, float* y, std::int64_t n, float shift) noexcept {
   return total;
 }
 
+void scaled_softmax(float* y, std::int64_t n, float scale, const float* mask) noexcept {
+  // y = y * scale + mask, and the row's maximum (a NaN anywhere makes the row NaN, as
+  // std::max-based code would not: the sum of exponentials below carries it).
+  const float8 s = math::splat<float8>(scale);
+  float8 vmax = math::splat<float8>(-__builtin_inff());
+  std::int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const float8 v = mask ? load(y + i) * s + load(mask + i) : load(y + i) * s;
+    store(y + i, v);
+    vmax = math::max(vmax, v);
+  }
+  float max = -__builtin_inff();
+  for (std::int64_t k = 0; k < lanes; ++k)
+    max = vmax[k] > max ? vmax[k] : max;
+  for (; i < n; ++i) {
+    y[i] = y[i] * scale + (mask ? mask[i] : 0.0f);
+    max = y[i] > max ? y[i] : max;
+  }
+  const float sum = exp_sum(y, y, n, max);
+  const float8 r = math::splat<float8>(1.0f / sum);
+  for (i = 0; i + lanes <= n; i += lanes)
+    store(y + i, load(y + i) * r);
+  for (; i < n; ++i)
+    y[i] *= 1.0f / sum;
+}
+
 } // namespace hogar::nn::simd::avx2

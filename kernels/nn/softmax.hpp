@@ -26,6 +26,10 @@ result<std::vector<value_type>> infer_softmax(const node_view& view);
 result<cpu_kernel> bind_softmax_reference(const node_view& view,
                                           std::span<const value_type> outputs);
 /// float32: contiguous slices as rows, strided slices 16 at a time; split over the threads.
+/// One contiguous row of the fast CPU path: y = softmax(x) (or log softmax) over n values; y
+/// may be x. Eight floats at a time where the CPU has AVX2.
+void softmax_row_cpu(const float* x, float* y, std::int64_t n, bool log);
+
 result<std::optional<cpu_kernel>> bind_softmax_cpu(const node_view& view,
                                                    std::span<const value_type> outputs);
 

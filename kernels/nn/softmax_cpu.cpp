@@ -32,7 +32,9 @@ void finish_row(const float* x, float* y, std::int64_t n, bool log, float max, f
     y[j] *= scale;
 }
 
-void softmax_row(const float* x, float* y, std::int64_t n, bool log) {
+} // namespace
+
+void softmax_row_cpu(const float* x, float* y, std::int64_t n, bool log) {
   const std::int64_t vector_end = n / simd::width * simd::width;
   simd::float4 vmax = simd::splat(-std::numeric_limits<float>::infinity());
   for (std::int64_t j = 0; j < vector_end; j += simd::width)
@@ -66,6 +68,8 @@ void softmax_row(const float* x, float* y, std::int64_t n, bool log) {
   }
   finish_row(x, y, n, log, max, sum);
 }
+
+namespace {
 
 /// Slices i0 .. i0 + width - 1 of one outer block: element j of slice i at j * inner + i.
 void softmax_tile(const float* x, float* y, std::int64_t n, std::int64_t inner,
@@ -111,7 +115,7 @@ result<std::optional<cpu_kernel>> bind_softmax_cpu(const node_view& view,
       const auto grain = std::max<std::int64_t>(1, 4096 / std::max<std::int64_t>(1, n));
       parallel_for(io.pool, p.outer, grain, [&](std::int64_t begin, std::int64_t end) {
         for (auto o = begin; o < end; ++o)
-          softmax_row(x + o * n, y + o * n, n, p.log);
+          softmax_row_cpu(x + o * n, y + o * n, n, p.log);
       });
       return;
     }

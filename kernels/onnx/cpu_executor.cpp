@@ -22,6 +22,7 @@
 #include "kernels/onnx/optimize.hpp"
 #include "kernels/onnx/plan.hpp"
 #include "kernels/onnx/plan_cache.hpp"
+#include "kernels/onnx/attention_fusion.hpp"
 #include "kernels/onnx/residual_fusion.hpp"
 
 #ifdef HOGAR_GPU_EXECUTOR
@@ -118,8 +119,10 @@ private:
     auto p = plan::make(model_, inputs);
     if (!p)
       return p.error();
-    if (options_.device == nn::device::cpu)
+    if (options_.device == nn::device::cpu) {
       fuse_residual_adds(*p);
+      fuse_attention_softmax(*p);
+    }
     auto compiled = compile(std::move(*p));
     if (!compiled)
       return compiled.error();

@@ -145,6 +145,34 @@ void plan::recount_lifetimes() {
   }
 }
 
+std::vector<bool> plan::fusable_values() const {
+  std::vector<int> readers(values_.size(), 0);
+  std::vector<bool> kept(values_.size(), false);
+  for (auto& n : nodes_)
+    for (auto id : n.inputs)
+      if (id >= 0)
+        ++readers[static_cast<std::size_t>(id)];
+  for (auto id : outputs_)
+    kept[static_cast<std::size_t>(id)] = true;
+  for (auto& v : values_)
+    if (v.alias_of >= 0)
+      kept[static_cast<std::size_t>(v.alias_of)] = true;
+  std::vector<bool> fusable(values_.size(), false);
+  for (std::size_t v = 0; v < values_.size(); ++v)
+    fusable[v] = readers[v] == 1 && !kept[v] && values_[v].producer >= 0;
+  return fusable;
+}
+
+void plan::drop_fused(const std::vector<bool>& removed) {
+  std::vector<planned_node> remaining;
+  remaining.reserve(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (!removed[i])
+      remaining.push_back(std::move(nodes_[i]));
+  nodes_ = std::move(remaining);
+  recount_lifetimes();
+}
+
 nn::node_view plan::view(std::size_t i) const {
   const auto& n = nodes_[i];
   return nn::node_view{*n.source, model_->opset, n.input_types, n.input_constants};

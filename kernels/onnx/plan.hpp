@@ -82,12 +82,20 @@ private:
   std::vector<int> outputs_;
   /// Constants made by folding; a deque keeps their addresses stable.
   std::deque<tensor> folded_;
-  /// Nodes made by plan-time fusion (fuse_residual_adds), which planned nodes point at.
+  /// Nodes made by plan-time fusion (fuse_residual_adds, fuse_attention_softmax), which
+  /// planned nodes point at.
   std::deque<node> fused_nodes_;
 
   /// Every value's producer and last use, from the node list as it is now.
   void recount_lifetimes();
+  /// For plan-time fusions: whether each value may disappear into a fused node: computed by
+  /// a node, read by exactly one node input, no graph output and no view's root (a view's
+  /// readers read it too).
+  std::vector<bool> fusable_values() const;
+  /// Drops the nodes marked removed (fused away) and recounts the lifetimes.
+  void drop_fused(const std::vector<bool>& removed);
   friend std::size_t fuse_residual_adds(plan& p);
+  friend std::size_t fuse_attention_softmax(plan& p);
 };
 
 /// Checks request inputs against the model's declared inputs: count, dtype, rank, fixed

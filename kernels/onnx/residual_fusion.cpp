@@ -12,23 +12,8 @@ std::size_t fuse_residual_adds(plan& p) {
   auto& values = p.values_;
   const auto& model = *p.model_;
 
-  // A value the fusion may make disappear: read by exactly one node input, no graph output,
-  // no view's root (a view's readers read it too), computed by a node.
-  std::vector<int> readers(values.size(), 0);
-  std::vector<bool> kept(values.size(), false);
-  for (auto& n : nodes)
-    for (auto id : n.inputs)
-      if (id >= 0)
-        ++readers[static_cast<std::size_t>(id)];
-  for (auto id : p.outputs_)
-    kept[static_cast<std::size_t>(id)] = true;
-  for (auto& v : values)
-    if (v.alias_of >= 0)
-      kept[static_cast<std::size_t>(v.alias_of)] = true;
-  auto read_once = [&](int id) {
-    const auto v = static_cast<std::size_t>(id);
-    return readers[v] == 1 && !kept[v] && values[v].producer >= 0;
-  };
+  const auto fusable = p.fusable_values();
+  auto read_once = [&](int id) { return fusable[static_cast<std::size_t>(id)]; };
   auto value = [&](int id) -> planned_value& { return values[static_cast<std::size_t>(id)]; };
 
   std::vector<bool> removed(nodes.size(), false);
@@ -111,15 +96,8 @@ std::size_t fuse_residual_adds(plan& p) {
     c.source = &p.fused_nodes_.back();
     ++fused;
   }
-  if (fused == 0)
-    return 0;
-  std::vector<planned_node> remaining;
-  remaining.reserve(nodes.size() - fused);
-  for (std::size_t i = 0; i < nodes.size(); ++i)
-    if (!removed[i])
-      remaining.push_back(std::move(nodes[i]));
-  nodes = std::move(remaining);
-  p.recount_lifetimes();
+  if (fused > 0)
+    p.drop_fused(removed);
   return fused;
 }
 
