@@ -18,12 +18,29 @@ namespace hogar::nn {
 
 namespace packed_gemm {
 
-void pack(const float* b, std::int64_t k, std::int64_t n, bool trans_b, float* packed) {
-  std::fill(packed, packed + packed_size(k, n), 0.0f);
-  for (std::int64_t row = 0; row < k; ++row)
-    for (std::int64_t col = 0; col < n; ++col)
-      packed[(col / panel * k + row) * panel + col % panel] =
-        trans_b ? b[col * k + row] : b[row * n + col];
+void pack(const float* b, std::int64_t k, std::int64_t n, bool trans_b, std::int64_t ldb,
+          float* packed) {
+  for (std::int64_t p = 0; p < panels(n); ++p) {
+    const std::int64_t col = p * panel;
+    const std::int64_t cols = std::min(panel, n - col);
+    float* out = packed + p * panel * k;
+    if (!trans_b) {
+      // Rows of the panel's columns, contiguous in B: a copy of `cols` floats per row.
+      for (std::int64_t row = 0; row < k; ++row) {
+        std::copy_n(b + row * ldb + col, cols, out + row * panel);
+        std::fill(out + row * panel + cols, out + (row + 1) * panel, 0.0f);
+      }
+      continue;
+    }
+    // B stored [N, K]: each of the panel's columns is a contiguous run of K.
+    if (cols < panel)
+      std::fill(out, out + panel * k, 0.0f);
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const float* column = b + (col + c) * ldb;
+      for (std::int64_t row = 0; row < k; ++row)
+        out[row * panel + c] = column[row];
+    }
+  }
 }
 
 } // namespace packed_gemm
@@ -46,7 +63,8 @@ std::shared_ptr<const std::vector<float>> packed_weights(const tensor& b, std::i
   return shared_derivation<const std::vector<float>>(b, std::tuple{k, n, trans_b}, [&] {
     auto packed = std::make_shared<std::vector<float>>(
       static_cast<std::size_t>(packed_gemm::packed_size(k, n)));
-    packed_gemm::pack(b.values<float>().data(), k, n, trans_b, packed->data());
+    packed_gemm::pack(b.values<float>().data(), k, n, trans_b, trans_b ? k : n,
+                      packed->data());
     return packed;
   });
 }
@@ -129,7 +147,7 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
                           auto [a_offset, b_offset] = matmul_offsets(p, matrix);
                           auto* packed = reinterpret_cast<float*>(
                             workspace + slot_bytes * static_cast<std::size_t>(slot));
-                          packed_gemm::pack(b + b_offset, p.k, p.n, false, packed);
+                          packed_gemm::pack(b + b_offset, p.k, p.n, false, p.n, packed);
                           float* ym = y + matrix * p.m * p.n;
                           if (!p.has_row_epilogue()) {
                             packed_gemm::multiply(a + a_offset + r0 * p.k, p.k, rows, p.k,

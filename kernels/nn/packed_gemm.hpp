@@ -24,8 +24,10 @@ inline std::int64_t panels(std::int64_t n) { return (n + panel - 1) / panel; }
 /// Floats of B [K, N] packed: panels(N) panels of K rows of 16 (zero past column N).
 inline std::int64_t packed_size(std::int64_t k, std::int64_t n) { return panels(n) * panel * k; }
 
-/// Packs B, [K, N] row-major (or, with trans_b, [N, K]). Portable: the plan runs it once.
-void pack(const float* b, std::int64_t k, std::int64_t n, bool trans_b, float* packed);
+/// Packs B, [K, N] row-major (or, with trans_b, [N, K]), rows `ldb` floats apart. Portable:
+/// the plan runs it once for constant weights, the per-call kernel once per matrix.
+void pack(const float* b, std::int64_t k, std::int64_t n, bool trans_b, std::int64_t ldb,
+          float* packed);
 
 /// Y[r, c] = act(sum over K of A[r, k] B[k, c] + bias[c]) for `rows` rows of A (a, row
 /// stride lda) and the columns of panels [panel_begin, panel_end) (clipped to n), into y (row

@@ -83,7 +83,8 @@ TEST_CASE("packing lays B out as panels of 16 columns, K rows each, zero past th
     CAPTURE(trans_b);
     std::vector<float> packed(static_cast<std::size_t>(nn::packed_gemm::packed_size(k, n)), -1.0f);
     REQUIRE(packed.size() == 2 * 16 * 3);
-    nn::packed_gemm::pack(trans_b ? bt.data() : b.data(), k, n, trans_b, packed.data());
+    nn::packed_gemm::pack(trans_b ? bt.data() : b.data(), k, n, trans_b, trans_b ? k : n,
+                          packed.data());
     for (std::int64_t p = 0; p < 2; ++p)
       for (std::int64_t r = 0; r < k; ++r)
         for (std::int64_t lane = 0; lane < 16; ++lane) {
