@@ -66,20 +66,32 @@ inline V exp(V x) noexcept {
   return x != x ? x : y;
 }
 
-/// erf(x) lane by lane (Abramowitz and Stegun 7.1.26 with the exp above: absolute error
-/// under 2e-7); odd, so computed for |x| and given x's sign.
+/// erf(x) lane by lane: x P(x^2) / Q(x^2), a rational approximation of degree 5 over 5 in
+/// x^2 fitted here (iterated weighted least squares towards the minimax error on [0, 3.92]):
+/// 1.5e-8 in exact arithmetic, under 4e-7 absolute as float32 arithmetic evaluates it (at
+/// most a few ulp of 1). From |x| = 3.92 on, erf(x) rounds to +-1 in float32, and the
+/// approximation is replaced by it; NaN stays NaN. Fifteen vector operations and one
+/// division, where the exponential of the Abramowitz-Stegun form this replaced needed forty.
 template <class V>
 inline V erf(V x) noexcept {
-  const V ax = max(x, -x);
-  const V t = 1.0f / (1.0f + 0.3275911f * ax);
-  V poly = splat<V>(1.061405429f);
-  poly = poly * t - 1.453152027f;
-  poly = poly * t + 1.421413741f;
-  poly = poly * t - 0.284496736f;
-  poly = poly * t + 0.254829592f;
-  const V e = 1.0f - poly * t * exp(-ax * ax);
-  const V y = x < 0.0f ? -e : e;
-  return x != x ? x : y;
+  const V edge = splat<V>(3.92f);
+  const V clamped = min(max(x, -edge), edge);
+  const V x2 = clamped * clamped;
+  V p = splat<V>(2.0503862865339784e-06f);
+  p = p * x2 + 2.8745792333156536e-04f;
+  p = p * x2 + 3.8368965025611904e-03f;
+  p = p * x2 + 5.2966980231443e-02f;
+  p = p * x2 + 1.919414548834303e-01f;
+  p = p * x2 + 1.1283790323556928f;
+  V q = splat<V>(3.823076725623098e-05f);
+  q = q * x2 + 1.1817398125271968e-03f;
+  q = q * x2 + 1.5109244302903313e-02f;
+  q = q * x2 + 1.1475838857841915e-01f;
+  q = q * x2 + 5.034354633821433e-01f;
+  q = q * x2 + 1.0f;
+  const V y = clamped * p / q;
+  const V one = splat<V>(1.0f);
+  return x >= edge ? one : (x <= -edge ? -one : y);
 }
 
 /// Gelu's erf form, 0.5 x (1 + erf(x / sqrt(2))), lane by lane.
