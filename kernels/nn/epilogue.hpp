@@ -23,6 +23,11 @@
 //   hogar_softmax     INT     1: each row of the result becomes its softmax: the three fused
 //                             into attention's scores MatMul by the CPU path's plan
 //                             (fuse_attention_softmax)
+//   hogar_perm_a      INTS    a MatMul's input 0 is a Transpose's input and A that Transpose
+//   hogar_perm_b      INTS    the same for input 1
+//   hogar_perm_y      INTS    the MatMul's output is its product transposed by this perm: the
+//                             Transposes around attention's products folded in by the CPU
+//                             path's plan (fuse_attention_transposes)
 #pragma once
 
 #include <algorithm>
@@ -45,6 +50,9 @@ inline constexpr std::string_view fused_bias_attr = "hogar_bias";
 inline constexpr std::string_view fused_scale_attr = "hogar_scale";
 inline constexpr std::string_view fused_mask_attr = "hogar_mask";
 inline constexpr std::string_view fused_softmax_attr = "hogar_softmax";
+inline constexpr std::string_view fused_perm_a_attr = "hogar_perm_a";
+inline constexpr std::string_view fused_perm_b_attr = "hogar_perm_b";
+inline constexpr std::string_view fused_perm_y_attr = "hogar_perm_y";
 /// Set by the executor on a model served with `precision: bf16` (executor_options): "bf16"
 /// makes oneDNN's Conv and Gemm read their input and weights as bfloat16 (AMX or
 /// AVX512-BF16), their output still float32.

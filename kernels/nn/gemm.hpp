@@ -62,20 +62,34 @@ struct matmul_params {
 
   /// Whether the product has a row epilogue (scale, mask or softmax) beyond bias and activation.
   bool has_row_epilogue() const noexcept { return scale != 1.0f || has_mask || softmax; }
+
+  /// Where the matrices' elements lie (in elements): A[m, k] at a_row_stride * m + a_col_stride
+  /// * k from its matrix's offset, B and Y alike; Y's matrices y_batch_strides apart for each
+  /// output batch dimension. Dense row-major unless the CPU plan folded a Transpose into an
+  /// operand or the output (fuse_attention_transposes: hogar_perm_a, _b, _y).
+  std::int64_t a_row_stride = 0, a_col_stride = 1;
+  std::int64_t b_row_stride = 0, b_col_stride = 1;
+  std::vector<std::int64_t> y_batch_strides;
+  std::int64_t y_row_stride = 0, y_col_stride = 1;
+  /// Whether a Transpose was folded in (the strides above are not the dense ones).
+  bool permuted = false;
 };
 
-/// Element offsets of A's and B's matrices for output matrix `batch` (a row-major index over
-/// matmul_params::batch).
-inline std::pair<std::int64_t, std::int64_t> matmul_offsets(const matmul_params& p,
-                                                            std::int64_t batch) noexcept {
-  std::int64_t a = 0, b = 0;
+/// Element offsets of A's, B's and Y's matrices for output matrix `batch` (a row-major index
+/// over matmul_params::batch).
+struct matmul_offset {
+  std::int64_t a = 0, b = 0, y = 0;
+};
+inline matmul_offset matmul_offsets(const matmul_params& p, std::int64_t batch) noexcept {
+  matmul_offset o;
   for (std::size_t d = p.batch.size(); d-- > 0;) {
     const auto i = batch % p.batch[d];
     batch /= p.batch[d];
-    a += i * p.a_batch_strides[d];
-    b += i * p.b_batch_strides[d];
+    o.a += i * p.a_batch_strides[d];
+    o.b += i * p.b_batch_strides[d];
+    o.y += i * p.y_batch_strides[d];
   }
-  return {a, b};
+  return o;
 }
 
 result<gemm_params> gemm_params_of(const node_view& view);

@@ -178,6 +178,28 @@ cpu_kernel bind_gemm_blas(const gemm_params& params) {
   return k;
 }
 
+/// How OpenBLAS reads a matrix of `rows` x `cols` whose elements lie `row_stride` and
+/// `col_stride` apart: row-major with a leading dimension, or transposed; nothing when
+/// neither stride is 1 (or the leading dimension is too short for BLAS).
+struct blas_operand {
+  CBLAS_TRANSPOSE trans = CblasNoTrans;
+  std::int64_t ld = 1;
+};
+std::optional<blas_operand> blas_layout(std::int64_t row_stride, std::int64_t col_stride,
+                                        std::int64_t rows, std::int64_t cols) {
+  if (col_stride == 1 || cols == 1) {
+    const auto ld = rows > 1 ? row_stride : std::max<std::int64_t>(1, cols);
+    if (ld >= std::max<std::int64_t>(1, cols))
+      return blas_operand{CblasNoTrans, ld};
+  }
+  if (row_stride == 1 || rows == 1) {
+    const auto ld = cols > 1 ? col_stride : std::max<std::int64_t>(1, rows);
+    if (ld >= std::max<std::int64_t>(1, rows))
+      return blas_operand{CblasTrans, ld};
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 result<std::optional<cpu_kernel>> bind_gemm_cpu(const node_view& view,
@@ -211,7 +233,7 @@ void apply_row_epilogue(const matmul_params& p, std::int64_t batch, const float*
   const bool vector_softmax =
     p.softmax && (!mm || p.mask_col_stride == 1) && simd::avx2_loops();
   for (auto i = row_begin; i < row_end; ++i) {
-    float* row = y + i * p.n;
+    float* row = y + i * p.y_row_stride;
     if (vector_softmax) {
       simd::avx2::scaled_softmax(row, p.n, p.scale, mm ? mm + i * p.mask_row_stride : nullptr);
       continue;
@@ -240,7 +262,7 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
   // team thread, and on a busy machine a thread the kernel set aside made a transformer's
   // dense layer take 40 ms instead of 0.1 (thread_pool.hpp).
   if (view.inputs[1].shape.size() == 2 && params->batch.size() + 2 == view.inputs[0].shape.size() &&
-      !params->has_row_epilogue()) {
+      !params->has_row_epilogue() && !params->permuted) {
     gemm_params g;
     g.m = element_count(params->batch) * params->m;
     g.n = params->n;
@@ -260,9 +282,15 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
     return std::optional{std::move(*packing)};
   single_threaded_blas();
   const auto p = *params;
+  // OpenBLAS reads each operand row-major or transposed, one of its strides 1.
+  const auto la = blas_layout(p.a_row_stride, p.a_col_stride, p.m, p.k);
+  const auto lb = blas_layout(p.b_row_stride, p.b_col_stride, p.k, p.n);
+  const auto ly = blas_layout(p.y_row_stride, p.y_col_stride, p.m, p.n);
+  if (!la || !lb || !ly || ly->trans != CblasNoTrans)
+    return std::optional<cpu_kernel>{};
   cpu_kernel k;
   k.name = "OpenBLAS sgemm";
-  k.run = [p](const cpu_buffers& io) {
+  k.run = [p, la = *la, lb = *lb, ldy = ly->ld](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);
     const auto* bias = p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
@@ -285,15 +313,15 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
         const auto cols = std::min(t.cols, p.n - n0);
         if (rows <= 0 || cols <= 0)
           continue;
-        auto [a_offset, b_offset] = matmul_offsets(p, batch);
-        float* yt = y + batch * p.m * p.n + m0 * p.n + n0;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blas(rows), blas(cols),
-                    blas(p.k), 1.0f, a + a_offset + m0 * p.k, blas(p.k), b + b_offset + n0,
-                    blas(p.n), 0.0f, yt, blas(p.n));
+        const auto offset = matmul_offsets(p, batch);
+        float* yt = y + offset.y + m0 * ldy + n0;
+        cblas_sgemm(CblasRowMajor, la.trans, lb.trans, blas(rows), blas(cols), blas(p.k), 1.0f,
+                    a + offset.a + m0 * p.a_row_stride, blas(la.ld),
+                    b + offset.b + n0 * p.b_col_stride, blas(lb.ld), 0.0f, yt, blas(ldy));
         for (std::int64_t i = 0; i < rows && (bias || p.post.kind != activation::none); ++i) {
           if (bias)
-            simd::add_scaled(yt + i * p.n, bias + n0, 1.0f, cols);
-          simd::activate(yt + i * p.n, yt + i * p.n, cols, p.post);
+            simd::add_scaled(yt + i * ldy, bias + n0, 1.0f, cols);
+          simd::activate(yt + i * ldy, yt + i * ldy, cols, p.post);
         }
       }
     });
@@ -302,7 +330,7 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
       parallel_for(io.pool, batches, 1, [&](std::int64_t begin, std::int64_t end) {
         for (auto batch = begin; batch < end; ++batch)
           apply_row_epilogue(p, batch, static_cast<const float*>(io.inputs.back()),
-                             y + batch * p.m * p.n, 0, p.m);
+                             y + matmul_offsets(p, batch).y, 0, p.m);
       });
   };
   return std::optional{std::move(k)};

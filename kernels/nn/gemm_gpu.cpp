@@ -95,9 +95,9 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
   auto params = matmul_params_of(view);
   if (!params)
     return params.error();
-  if (params->has_row_epilogue())
-    return view.error("carries a fused scale, mask or softmax, which only the fast CPU path's "
-                      "plan fuses (fuse_attention_softmax)");
+  if (params->has_row_epilogue() || params->permuted)
+    return view.error("carries a fused scale, mask, softmax or transpose, which only the fast "
+                      "CPU path's plan fuses (kernels/onnx/attention_fusion.hpp)");
   const matmul_params p = std::move(*params);
   const std::int64_t count = element_count(p.batch);
   const auto post = to_cuda(p.post);
@@ -137,9 +137,9 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
   // Element offsets of A's and B's matrix for every output batch, in row-major batch order.
   std::vector<std::int64_t> a_offsets, b_offsets;
   for (std::int64_t i = 0; i < count; ++i) {
-    auto [a, b] = matmul_offsets(p, i);
-    a_offsets.push_back(a);
-    b_offsets.push_back(b);
+    const auto offset = matmul_offsets(p, i);
+    a_offsets.push_back(offset.a);
+    b_offsets.push_back(offset.b);
   }
   auto evenly_spaced = [count](const std::vector<std::int64_t>& offsets) {
     const std::int64_t step = count > 1 ? offsets[1] - offsets[0] : 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -76,6 +78,52 @@ result<gemm_params> gemm_params_of(const node_view& view) {
   return p;
 }
 
+namespace {
+
+/// Row-major strides of a dense tensor of `shape`, in elements.
+std::vector<std::int64_t> dense_strides(const shape_t& shape) {
+  std::vector<std::int64_t> strides(shape.size(), 1);
+  for (std::size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
+/// shape and strides of Transpose(x, perm) read in x's storage; false unless perm is a
+/// permutation of x's dimensions.
+bool permute(const std::vector<std::int64_t>& perm, shape_t& shape,
+             std::vector<std::int64_t>& strides) {
+  if (perm.size() != shape.size())
+    return false;
+  std::vector<bool> seen(perm.size(), false);
+  shape_t s;
+  std::vector<std::int64_t> t;
+  for (auto d : perm) {
+    if (d < 0 || d >= static_cast<std::int64_t>(perm.size()) || seen[static_cast<std::size_t>(d)])
+      return false;
+    seen[static_cast<std::size_t>(d)] = true;
+    s.push_back(shape[static_cast<std::size_t>(d)]);
+    t.push_back(strides[static_cast<std::size_t>(d)]);
+  }
+  shape = std::move(s);
+  strides = std::move(t);
+  return true;
+}
+
+/// An operand's element step for each output batch dimension: its own dimension's stride
+/// where it has one of extent above 1 (numpy's alignment from the right), else 0.
+std::vector<std::int64_t> batch_strides(const shape_t& operand_batch,
+                                        const std::vector<std::int64_t>& strides,
+                                        const shape_t& batch) {
+  std::vector<std::int64_t> out(batch.size(), 0);
+  const auto skip = batch.size() - operand_batch.size();
+  for (std::size_t d = skip; d < batch.size(); ++d)
+    if (operand_batch[d - skip] != 1)
+      out[d] = strides[d - skip];
+  return out;
+}
+
+} // namespace
+
 result<matmul_params> matmul_params_of(const node_view& view) {
   auto fused_bias = view.attributes().get_int(fused_bias_attr, 0);
   if (!fused_bias)
@@ -104,38 +152,87 @@ result<matmul_params> matmul_params_of(const node_view& view) {
   if (a.shape.empty() || b.shape.empty())
     return view.error(fmt::format("inputs A {} and B {} must have rank 1 or more",
                                   to_string(a.shape), to_string(b.shape)));
+  // Transposes the CPU plan folded in (hogar_perm_a, _b, _y): the operand is the Transpose's
+  // input, read through the permuted strides.
+  auto perm_a = view.attributes().get_ints(fused_perm_a_attr);
+  auto perm_b = view.attributes().get_ints(fused_perm_b_attr);
+  auto perm_y = view.attributes().get_ints(fused_perm_y_attr);
+  for (auto* perm : {&perm_a, &perm_b, &perm_y})
+    if (!*perm)
+      return perm->error();
   // numpy: a vector A is a row [1, K], a vector B a column [K, 1]; the added dimension is
   // removed from the output again.
   shape_t sa = a.shape, sb = b.shape;
-  if (sa.size() == 1)
+  auto ta = dense_strides(sa), tb = dense_strides(sb);
+  auto fold = [&](const std::vector<std::int64_t>& perm, shape_t& shape,
+                  std::vector<std::int64_t>& strides,
+                  std::string_view operand) -> std::optional<error_info> {
+    const auto given = shape;
+    if (perm.empty() || (permute(perm, shape, strides) && shape.size() >= 2))
+      return std::nullopt;
+    return view.error(fmt::format("folded transpose of {} {}: {} is no permutation of its "
+                                  "dimensions",
+                                  operand, to_string(given), to_string(perm)));
+  };
+  if (auto problem = fold(*perm_a, sa, ta, "A"))
+    return *problem;
+  if (auto problem = fold(*perm_b, sb, tb, "B"))
+    return *problem;
+  if (sa.size() == 1) {
     sa.insert(sa.begin(), 1);
-  if (sb.size() == 1)
+    ta.insert(ta.begin(), 0);
+  }
+  if (sb.size() == 1) {
     sb.push_back(1);
+    tb.push_back(1);
+  }
   matmul_params p;
   p.m = sa[sa.size() - 2];
   p.k = sa[sa.size() - 1];
   p.n = sb[sb.size() - 1];
   if (sb[sb.size() - 2] != p.k)
     return view.error(fmt::format("A {} and B {} do not multiply: {} columns against {} rows",
-                                  to_string(a.shape), to_string(b.shape), p.k,
-                                  sb[sb.size() - 2]));
+                                  to_string(sa), to_string(sb), p.k, sb[sb.size() - 2]));
   const shape_t batch_a(sa.begin(), sa.end() - 2), batch_b(sb.begin(), sb.end() - 2);
   auto batch = broadcast_shape(batch_a, batch_b);
   if (!batch)
     return view.error(fmt::format("the batch dimensions of A {} and B {} do not broadcast",
-                                  to_string(a.shape), to_string(b.shape)));
+                                  to_string(sa), to_string(sb)));
   p.batch = *batch;
-  p.a_batch_strides = broadcast_strides(batch_a, p.batch);
-  p.b_batch_strides = broadcast_strides(batch_b, p.batch);
-  for (auto& s : p.a_batch_strides)
-    s *= p.m * p.k;
-  for (auto& s : p.b_batch_strides)
-    s *= p.k * p.n;
+  p.a_batch_strides = batch_strides(batch_a, ta, p.batch);
+  p.b_batch_strides = batch_strides(batch_b, tb, p.batch);
+  p.a_row_stride = ta[ta.size() - 2];
+  p.a_col_stride = ta.back();
+  p.b_row_stride = tb[tb.size() - 2];
+  p.b_col_stride = tb.back();
+  // Y as the product lays it out, and the output as the graph sees it.
+  shape_t product = p.batch;
+  product.push_back(p.m);
+  product.push_back(p.n);
+  auto ty = dense_strides(product);
   p.out_shape = p.batch;
   if (a.shape.size() > 1)
     p.out_shape.push_back(p.m);
   if (b.shape.size() > 1)
     p.out_shape.push_back(p.n);
+  if (!perm_y->empty()) {
+    // Output dimension j is the product's dimension perm[j]: the product's strides are the
+    // output's, permuted back.
+    shape_t out = product;
+    std::vector<std::int64_t> unused(out.size(), 0);
+    if (a.shape.size() < 2 || b.shape.size() < 2 || !permute(*perm_y, out, unused))
+      return view.error(fmt::format("folded transpose of the product {}: {} is no permutation "
+                                    "of its dimensions",
+                                    to_string(product), to_string(*perm_y)));
+    const auto out_strides = dense_strides(out);
+    for (std::size_t j = 0; j < out.size(); ++j)
+      ty[static_cast<std::size_t>((*perm_y)[j])] = out_strides[j];
+    p.out_shape = out;
+  }
+  p.y_batch_strides.assign(ty.begin(), ty.end() - 2);
+  p.y_row_stride = ty[ty.size() - 2];
+  p.y_col_stride = ty.back();
+  p.permuted = !perm_a->empty() || !perm_b->empty() || !perm_y->empty();
   auto post = epilogue_of(view.node);
   if (!post)
     return post.error();
@@ -167,6 +264,9 @@ result<matmul_params> matmul_params_of(const node_view& view) {
       return view.error("carries a fused scale, mask or softmax with a fused bias or "
                         "activation; hogar fuses them apart only");
   }
+  if (has_mask && !perm_y->empty())
+    return view.error("carries a fused mask and a folded transpose of its product; hogar "
+                      "fuses one or the other");
   if (has_mask) {
     const auto& mask = view.inputs[mask_input];
     auto joint = broadcast_shape(mask.shape, p.out_shape);
@@ -236,7 +336,7 @@ void row_epilogue_reference(const matmul_params& p, std::int64_t batch, const fl
   const float* mm = p.has_mask ? mask + matmul_mask_offset(p, batch) : nullptr;
   std::vector<double> row(static_cast<std::size_t>(p.n));
   for (std::int64_t i = 0; i < p.m; ++i) {
-    float* yr = ym + i * p.n;
+    float* yr = ym + i * p.y_row_stride;
     double max = -std::numeric_limits<double>::infinity();
     for (std::int64_t j = 0; j < p.n; ++j) {
       double v = static_cast<double>(p.scale) * yr[j];
@@ -266,19 +366,19 @@ void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
   T* y = static_cast<T*>(io.outputs[0]);
   const auto batches = element_count(p.batch);
   for (std::int64_t batch = 0; batch < batches; ++batch) {
-    auto [a_offset, b_offset] = matmul_offsets(p, batch);
-    const T* am = a + a_offset;
-    const T* bm = b + b_offset;
-    T* ym = y + batch * p.m * p.n;
+    const auto offset = matmul_offsets(p, batch);
+    const T* am = a + offset.a;
+    const T* bm = b + offset.b;
+    T* ym = y + offset.y;
     for (std::int64_t i = 0; i < p.m; ++i) {
       for (std::int64_t j = 0; j < p.n; ++j) {
         accumulator_t<T> sum = 0;
         for (std::int64_t k = 0; k < p.k; ++k)
-          sum += static_cast<accumulator_t<T>>(am[i * p.k + k]) *
-                 static_cast<accumulator_t<T>>(bm[k * p.n + j]);
+          sum += static_cast<accumulator_t<T>>(am[i * p.a_row_stride + k * p.a_col_stride]) *
+                 static_cast<accumulator_t<T>>(bm[k * p.b_row_stride + j * p.b_col_stride]);
         if (bias)
           sum += static_cast<accumulator_t<T>>(bias[j]);
-        ym[i * p.n + j] = activate(p.post, static_cast<T>(sum));
+        ym[i * p.y_row_stride + j * p.y_col_stride] = activate(p.post, static_cast<T>(sum));
       }
     }
     if constexpr (std::is_same_v<T, float>)

@@ -110,7 +110,10 @@ std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b
 }
 
 std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
-  if (!simd::avx2_loops() || p.k == 0 || p.m == 0 || p.n == 0)
+  // A's and Y's rows contiguous, B's rows or columns (the packing reads either).
+  const bool b_transposed = p.b_col_stride != 1;
+  if (!simd::avx2_loops() || p.k == 0 || p.m == 0 || p.n == 0 || p.a_col_stride != 1 ||
+      p.y_col_stride != 1 || (b_transposed && p.b_row_stride != 1))
     return std::nullopt;
   const auto slot_bytes =
     (static_cast<std::size_t>(packed_gemm::packed_size(p.k, p.n)) * sizeof(float) + 63) / 64 * 64;
@@ -119,7 +122,7 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
   k.name = p.softmax ? "hogar AVX2 GEMM, B packed per call, softmax fused"
                      : "hogar AVX2 GEMM, B packed per call";
   k.workspace_bytes = slot_bytes * static_cast<std::size_t>(slots);
-  k.run = [p, slot_bytes, slots](const cpu_buffers& io) {
+  k.run = [p, slot_bytes, slots, b_transposed](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);
     const auto* bias = p.has_bias ? static_cast<const float*>(io.inputs[2]) : nullptr;
@@ -144,24 +147,26 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
                           const auto rows = std::min(rows_per_part, p.m - r0);
                           if (rows <= 0)
                             return;
-                          auto [a_offset, b_offset] = matmul_offsets(p, matrix);
+                          const auto offset = matmul_offsets(p, matrix);
                           auto* packed = reinterpret_cast<float*>(
                             workspace + slot_bytes * static_cast<std::size_t>(slot));
-                          packed_gemm::pack(b + b_offset, p.k, p.n, false, p.n, packed);
-                          float* ym = y + matrix * p.m * p.n;
+                          packed_gemm::pack(b + offset.b, p.k, p.n, b_transposed,
+                                            b_transposed ? p.b_col_stride : p.b_row_stride,
+                                            packed);
+                          const float* am = a + offset.a;
+                          float* ym = y + offset.y;
+                          const auto lda = p.a_row_stride, ldy = p.y_row_stride;
                           if (!p.has_row_epilogue()) {
-                            packed_gemm::multiply(a + a_offset + r0 * p.k, p.k, rows, p.k,
-                                                  packed, p.n, 0, panels, bias, p.post,
-                                                  ym + r0 * p.n, p.n);
+                            packed_gemm::multiply(am + r0 * lda, lda, rows, p.k, packed, p.n, 0,
+                                                  panels, bias, p.post, ym + r0 * ldy, ldy);
                             return;
                           }
                           // Attention's scores: each block of rows gets its scale, mask and
                           // softmax while it is still in L1.
                           for (auto i = r0; i < r0 + rows; i += epilogue_rows) {
                             const auto count = std::min(epilogue_rows, r0 + rows - i);
-                            packed_gemm::multiply(a + a_offset + i * p.k, p.k, count, p.k,
-                                                  packed, p.n, 0, panels, nullptr, p.post,
-                                                  ym + i * p.n, p.n);
+                            packed_gemm::multiply(am + i * lda, lda, count, p.k, packed, p.n, 0,
+                                                  panels, nullptr, p.post, ym + i * ldy, ldy);
                             apply_row_epilogue(p, matrix, mask, ym, i, i + count);
                           }
                         });

@@ -12,10 +12,29 @@ namespace hogar::onnx {
 
 namespace {
 
+bool carries_transpose(const node& n);
+
 bool carries_fusion(const node& n) {
   return n.find(nn::fused_activation_attr) || n.find(nn::fused_bias_attr) ||
          n.find(nn::fused_scale_attr) || n.find(nn::fused_mask_attr) ||
-         n.find(nn::fused_softmax_attr);
+         n.find(nn::fused_softmax_attr) || carries_transpose(n);
+}
+
+bool carries_transpose(const node& n) {
+  return n.find(nn::fused_perm_a_attr) || n.find(nn::fused_perm_b_attr) ||
+         n.find(nn::fused_perm_y_attr);
+}
+
+/// A Transpose's permutation (its default, the reversed axes, for `rank`); nothing when the
+/// attribute cannot be read.
+std::optional<std::vector<std::int64_t>> permutation(const node& transpose, std::size_t rank) {
+  std::vector<std::int64_t> reversed;
+  for (auto d = rank; d-- > 0;)
+    reversed.push_back(static_cast<std::int64_t>(d));
+  auto perm = attribute_reader{transpose}.get_ints("perm", reversed);
+  if (!perm || perm->size() != rank)
+    return std::nullopt;
+  return *perm;
 }
 
 } // namespace
@@ -123,6 +142,95 @@ std::size_t fuse_attention_softmax(plan& p) {
     value(out).producer = static_cast<int>(i);
     for (auto c : chain)
       removed[c] = true;
+    p.fused_nodes_.push_back(std::move(rewritten));
+    mm.source = &p.fused_nodes_.back();
+    ++fused;
+  }
+  if (fused > 0)
+    p.drop_fused(removed);
+  return fused;
+}
+
+std::size_t fuse_attention_transposes(plan& p) {
+  auto& nodes = p.nodes_;
+  auto& values = p.values_;
+  const auto fusable = p.fusable_values();
+  auto value = [&](int id) -> planned_value& { return values[static_cast<std::size_t>(id)]; };
+  // The Transpose node whose output is exactly value `id`, read by nothing else.
+  auto transpose_into = [&](int id) -> int {
+    if (id < 0 || !fusable[static_cast<std::size_t>(id)] || value(id).alias_of >= 0)
+      return -1;
+    const int t = value(id).producer;
+    const auto& n = nodes[static_cast<std::size_t>(t)];
+    return n.source->op_type == "Transpose" && n.inputs.size() == 1 && n.inputs[0] >= 0 &&
+               n.outputs.size() == 1 && n.outputs[0] == id
+             ? t
+             : -1;
+  };
+  // The Transpose that alone reads value `id`.
+  std::vector<int> only_reader(values.size(), -1);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    for (auto id : nodes[i].inputs)
+      if (id >= 0 && fusable[static_cast<std::size_t>(id)])
+        only_reader[static_cast<std::size_t>(id)] = static_cast<int>(i);
+
+  std::vector<bool> removed(nodes.size(), false);
+  std::size_t fused = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto& mm = nodes[i];
+    if (mm.source->op_type != "MatMul" || mm.inputs.size() < 2 || mm.outputs.size() != 1 ||
+        mm.outputs[0] < 0 || carries_transpose(*mm.source) ||
+        value(mm.outputs[0]).type.type != dtype::float32)
+      continue;
+    node rewritten = *mm.source;
+    bool changed = false;
+    // The operands: A's rows must stay contiguous (the last axis kept last), B's rows or
+    // columns (the packing reads either).
+    for (std::size_t operand : {0, 1}) {
+      const int t = transpose_into(mm.inputs[operand]);
+      if (t < 0 || removed[static_cast<std::size_t>(t)])
+        continue;
+      const auto& transpose = nodes[static_cast<std::size_t>(t)];
+      const int x = transpose.inputs[0];
+      const auto rank = value(x).type.shape.size();
+      auto perm = permutation(*transpose.source, rank);
+      if (!perm || rank < 2 ||
+          !((*perm)[rank - 1] == static_cast<std::int64_t>(rank) - 1 ||
+            (operand == 1 && (*perm)[rank - 2] == static_cast<std::int64_t>(rank) - 1)))
+        continue;
+      rewritten.inputs[operand] = value(x).name;
+      rewritten.attributes.push_back(
+        {std::string{operand == 0 ? nn::fused_perm_a_attr : nn::fused_perm_b_attr}, *perm});
+      mm.inputs[operand] = x;
+      mm.input_types[operand] = value(x).type;
+      mm.input_constants[operand] = value(x).constant;
+      removed[static_cast<std::size_t>(t)] = true;
+      changed = true;
+    }
+    // The product transposed after it, its rows kept contiguous; not behind a fused mask.
+    const int y = mm.outputs[0];
+    const int t = fusable[static_cast<std::size_t>(y)] ? only_reader[static_cast<std::size_t>(y)]
+                                                       : -1;
+    if (t >= 0 && !mm.source->find(nn::fused_mask_attr)) {
+      const auto& transpose = nodes[static_cast<std::size_t>(t)];
+      const auto rank = value(y).type.shape.size();
+      auto perm = transpose.source->op_type == "Transpose" && transpose.outputs.size() == 1 &&
+                      transpose.outputs[0] >= 0
+                    ? permutation(*transpose.source, rank)
+                    : std::nullopt;
+      if (perm && rank >= 2 && (*perm)[rank - 1] == static_cast<std::int64_t>(rank) - 1) {
+        const int out = transpose.outputs[0];
+        rewritten.outputs[0] = value(out).name;
+        rewritten.attributes.push_back({std::string{nn::fused_perm_y_attr}, *perm});
+        mm.outputs[0] = out;
+        mm.output_types[0] = value(out).type;
+        value(out).producer = static_cast<int>(i);
+        removed[static_cast<std::size_t>(t)] = true;
+        changed = true;
+      }
+    }
+    if (!changed)
+      continue;
     p.fused_nodes_.push_back(std::move(rewritten));
     mm.source = &p.fused_nodes_.back();
     ++fused;

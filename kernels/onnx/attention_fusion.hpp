@@ -14,7 +14,7 @@
 // float32 value, the mask float32 and broadcast to the product's shape, computed before the
 // MatMul runs, and every value in between read by the next node alone (no graph output).
 //
-// The GPU executor does not run it (cuBLAS's batched product has no row softmax): only
+// The GPU executor does not run them (cuBLAS's batched product has no row softmax): only
 // cpu_executor calls it.
 #pragma once
 
@@ -24,5 +24,17 @@ namespace hogar::onnx {
 
 /// Rewrites `p` in place; returns the number of MatMuls that took a softmax.
 std::size_t fuse_attention_softmax(plan& p);
+
+/// The Transposes around attention's products folded into the MatMuls: an operand that is a
+/// Transpose's output (read by nothing else) is read in the Transpose's input through the
+/// permuted strides (hogar_perm_a, hogar_perm_b), and a product whose one reader is a
+/// Transpose is written where the Transpose would have put it (hogar_perm_y):
+///
+///     q' = Transpose(q, 0 2 1 3), k' = Transpose(k, 0 2 3 1): MatMul(q', k')  reads q and k
+///     Transpose(MatMul(p, v'), 0 2 1 3)                         writes [batch, seq, heads, d]
+///
+/// as BERT's heads are split and merged. A's and the product's last axis must stay last (their
+/// rows contiguous); B may be read by rows or by columns. Returns the MatMuls rewritten.
+std::size_t fuse_attention_transposes(plan& p);
 
 } // namespace hogar::onnx

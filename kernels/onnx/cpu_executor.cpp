@@ -122,6 +122,7 @@ private:
     if (options_.device == nn::device::cpu) {
       fuse_residual_adds(*p);
       fuse_attention_softmax(*p);
+      fuse_attention_transposes(*p);
     }
     auto compiled = compile(std::move(*p));
     if (!compiled)

@@ -82,7 +82,7 @@ private:
   std::vector<int> outputs_;
   /// Constants made by folding; a deque keeps their addresses stable.
   std::deque<tensor> folded_;
-  /// Nodes made by plan-time fusion (fuse_residual_adds, fuse_attention_softmax), which
+  /// Nodes made by plan-time fusion (fuse_residual_adds, attention_fusion.hpp's), which
   /// planned nodes point at.
   std::deque<node> fused_nodes_;
 
@@ -96,6 +96,7 @@ private:
   void drop_fused(const std::vector<bool>& removed);
   friend std::size_t fuse_residual_adds(plan& p);
   friend std::size_t fuse_attention_softmax(plan& p);
+  friend std::size_t fuse_attention_transposes(plan& p);
 };
 
 /// Checks request inputs against the model's declared inputs: count, dtype, rank, fixed

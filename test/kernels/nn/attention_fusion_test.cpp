@@ -3,6 +3,7 @@
 // (kernels/onnx/attention_fusion.hpp): where they fuse, where they must not, and that the
 // fused kernel (hogar's packed product with AVX2, OpenBLAS and the portable loops without)
 // gives the reference's answers on the model as written.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -16,16 +17,41 @@
 namespace hogar::test {
 namespace {
 
-/// The fast CPU path's plan for `m` after the fusion: the MatMuls fused and the op types left.
-std::pair<std::size_t, std::vector<std::string>> fused(const model_with_inputs& m) {
+/// The fast CPU path's plan for `m` after the softmax fusion (or the transposes' with
+/// `transposes`): the MatMuls rewritten and the op types left.
+std::pair<std::size_t, std::vector<std::string>> fused(const model_with_inputs& m,
+                                                       bool transposes = false) {
   auto optimized = std::make_shared<const onnx::model_graph>(onnx::optimize(*m.model));
   auto p = onnx::plan::make(optimized, m.inputs);
   REQUIRE_MESSAGE(p.has_value(), p.error().message);
-  auto count = onnx::fuse_attention_softmax(*p);
+  auto count = transposes ? onnx::fuse_attention_transposes(*p) : onnx::fuse_attention_softmax(*p);
   std::vector<std::string> ops;
   for (auto& n : p->nodes())
     ops.push_back(n.source->op_type);
   return {count, ops};
+}
+
+/// One attention layer as BERT's exports write it: x [batch, seq, heads * 16] split into heads
+/// (Reshape, Transpose), scores, softmax, the context merged back (Transpose, Reshape).
+/// `perms` replaces the Transposes of q, k, v and the context.
+model_with_inputs heads_model(std::int64_t batch, std::int64_t seq,
+                              std::vector<std::vector<std::int64_t>> perms = {
+                                {0, 2, 1, 3}, {0, 2, 3, 1}, {0, 2, 1, 3}, {0, 2, 1, 3}}) {
+  const std::int64_t heads = 2, d = 16;
+  model_builder b{13, 11};
+  auto heads_shape = b.value(constant(tensor::from_values<std::int64_t>({4}, {0, 0, heads, d})));
+  auto split = [&](const std::vector<std::int64_t>& perm) {
+    auto x = b.value(data({batch, seq, heads * d}));
+    return b.node("Transpose", {b.node("Reshape", {x, heads_shape})}, {ints("perm", perm)});
+  };
+  auto q = split(perms[0]), k = split(perms[1]), v = split(perms[2]);
+  auto scores = b.node("MatMul", {q, k});
+  auto scaled = b.node("Div", {scores, b.value(constant(tensor::from_values<float>({}, {4.0f})))});
+  auto masked = b.node("Add", {scaled, b.value(data({batch, 1, 1, seq}))});
+  auto probs = b.node("Softmax", {masked}, {attr("axis", -1)});
+  auto context = b.node("Transpose", {b.node("MatMul", {probs, v})}, {ints("perm", perms[3])});
+  auto merged = b.value(constant(tensor::from_values<std::int64_t>({3}, {0, 0, -1})));
+  return b.finish(b.node("Reshape", {context, merged}));
 }
 
 /// The scores of one attention layer: q [batch, heads, seq, 64] times k' [batch, heads, 64,
@@ -150,6 +176,37 @@ TEST_CASE("attention's masked positions of -inf and NaN scores give the referenc
   check_fast_path_matches_reference(m);
 }
 
+TEST_CASE("attention's Transposes that split and merge the heads fold into its MatMuls") {
+  for (auto [batch, seq] : {std::pair{2, 24}, std::pair{1, 7}, std::pair{3, 1}}) {
+    CAPTURE(seq);
+    auto m = heads_model(batch, seq);
+    auto [count, ops] = fused(m, true);
+    CHECK(count == 2);
+    CHECK(ops == std::vector<std::string>{"MatMul", "Div", "Add", "Softmax", "MatMul"});
+    check_fast_path_matches_reference(m);
+  }
+}
+
+TEST_CASE("attention's Transposes that move a last axis it needs in place stay as written") {
+  // A's columns and the product's columns must stay contiguous; B may be read either way. With
+  // seq = d = 16 every product below is defined.
+  const std::vector<std::int64_t> keep{0, 2, 1, 3}, swap_last{0, 2, 3, 1};
+  auto m = heads_model(2, 16, {swap_last, keep, swap_last, {0, 1, 3, 2}});
+  auto [count, ops] = fused(m, true);
+  CHECK(count == 2);  // B of both products folds; q's and the context's Transposes stay
+  CHECK(std::count(ops.begin(), ops.end(), "Transpose") == 2);
+  check_fast_path_matches_reference(m);
+}
+
+TEST_CASE("attention's Transposes read by a second node stay as written") {
+  model_builder b{13, 4};
+  auto q = b.node("Transpose", {b.value(data({2, 5, 3, 8}))}, {ints("perm", {0, 2, 1, 3})});
+  auto product = b.node("MatMul", {q, b.value(data({2, 3, 8, 5}))});
+  auto m = b.finish(b.node("Add", {product, b.node("MatMul", {q, b.value(data({2, 3, 8, 5}))})}));
+  CHECK(fused(m, true).first == 0);
+  check_fast_path_matches_reference(m);
+}
+
 TEST_CASE("the BERT example's attention runs as one fused MatMul per layer") {
   auto* example = onnx::find_example_model("bert");
   REQUIRE(example != nullptr);
@@ -158,8 +215,11 @@ TEST_CASE("the BERT example's attention runs as one fused MatMul per layer") {
   auto p = onnx::plan::make(graph, shapes);
   REQUIRE_MESSAGE(p.has_value(), p.error().message);
   CHECK(onnx::fuse_attention_softmax(*p) == 2);
-  for (auto& n : p->nodes())
+  CHECK(onnx::fuse_attention_transposes(*p) == 4);  // scores and context of both layers
+  for (auto& n : p->nodes()) {
     CHECK(n.source->op_type != "Softmax");
+    CHECK(n.source->op_type != "Transpose");
+  }
 }
 
 } // namespace hogar::test
