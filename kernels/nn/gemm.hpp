@@ -28,6 +28,9 @@ struct gemm_params {
   /// C's shape as given ([], [N], [1, N], [M, 1], [M, N], ...).
   shape_t c_shape;
   epilogue post;
+  /// A residual of Y's shape, input 3, added before the activation (a dense MatMul's, fused
+  /// by the CPU plan: fuse_residual_adds).
+  bool has_residual = false;
 };
 
 /// MatMul: Y[b..., m, n] = sum_k A[b..., m, k] B[b..., k, n] over broadcast batch dimensions.
@@ -48,6 +51,9 @@ struct matmul_params {
   bool has_bias = false;
   /// Activation fused by optimize() (none for plain models; float32 only).
   epilogue post;
+  /// A residual of the output's shape, input 3 (epilogue.hpp's residual_input), added before
+  /// the activation: an Add after a dense layer fused by the CPU plan (fuse_residual_adds).
+  bool has_residual = false;
   /// Attention's scores fused by the CPU plan (fuse_attention_softmax; float32 only, no bias
   /// or activation with them): Y = softmax over each row of (scale * A B + mask), the mask the
   /// last input broadcast to the output's shape.

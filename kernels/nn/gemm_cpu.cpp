@@ -133,6 +133,8 @@ cpu_kernel bind_gemm_blas(const gemm_params& params) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* b = static_cast<const float*>(io.inputs[1]);
     const auto* c = p.has_c ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    const auto* residual =
+      p.has_residual ? static_cast<const float*>(io.inputs[residual_input]) : nullptr;
     auto* y = static_cast<float*>(io.outputs[0]);
     const auto wanted = p.m * p.n * p.k >= parallel_work_min ? threads_of(io) : 1;
     const auto t = tile(p.m, p.n, wanted);
@@ -159,6 +161,8 @@ cpu_kernel bind_gemm_blas(const gemm_params& params) {
         }
         for (std::int64_t i = 0; i < rows; ++i) {
           float* row = yt + i * p.n;
+          if (residual)
+            simd::add_scaled(row, residual + (m0 + i) * p.n + n0, 1.0f, cols);
           if (!c || p.beta == 0.0f) {
             simd::activate(row, row, cols, p.post);
             continue;
@@ -271,6 +275,7 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
     if (g.has_c)
       g.c_shape = shape_t{params->n};
     g.post = params->post;
+    g.has_residual = params->has_residual;
     // Constant weights are packed once for the AVX2 tile, as onnxruntime packs them; OpenBLAS
     // would pack them again on every call (for BERT's 128-wide layers, half the call).
     if (const auto* b = view.constant(1); b && b->type() == dtype::float32)
@@ -278,6 +283,9 @@ result<std::optional<cpu_kernel>> bind_matmul_cpu(const node_view& view,
         return std::optional{std::move(*packed)};
     return std::optional{bind_gemm_blas(g)};
   }
+  // The plan fuses a residual into dense layers only; the reference takes any other.
+  if (params->has_residual)
+    return std::optional<cpu_kernel>{};
   if (auto packing = bind_matmul_packing(*params))
     return std::optional{std::move(*packing)};
   single_threaded_blas();

@@ -95,9 +95,9 @@ result<gpu_kernel> bind_matmul_gpu(const node_view& view, std::span<const value_
   auto params = matmul_params_of(view);
   if (!params)
     return params.error();
-  if (params->has_row_epilogue() || params->permuted)
-    return view.error("carries a fused scale, mask, softmax or transpose, which only the fast "
-                      "CPU path's plan fuses (kernels/onnx/attention_fusion.hpp)");
+  if (params->has_row_epilogue() || params->permuted || params->has_residual)
+    return view.error("carries a fused scale, mask, softmax, transpose or residual, which only "
+                      "the fast CPU path's plan fuses");
   const matmul_params p = std::move(*params);
   const std::int64_t count = element_count(p.batch);
   const auto post = to_cuda(p.post);

@@ -131,15 +131,26 @@ result<matmul_params> matmul_params_of(const node_view& view) {
   auto fused_mask = view.attributes().get_int(fused_mask_attr, 0);
   if (!fused_mask)
     return fused_mask.error();
+  auto fused_residual = view.attributes().get_int(fused_residual_attr, 0);
+  if (!fused_residual)
+    return fused_residual.error();
   const bool has_bias = *fused_bias != 0;
   const bool has_mask = *fused_mask != 0;
+  const bool has_residual = *fused_residual != 0;
+  if (has_mask && has_residual)
+    return view.error("carries a fused mask and a fused residual; hogar fuses one or the other");
+  // A, B, then the bias, then the mask; a residual is input 3 whether or not a bias is fused.
   const std::size_t mask_input = has_bias ? 3 : 2;
-  if (view.inputs.size() != mask_input + (has_mask ? 1 : 0) || !view.has(0) || !view.has(1) ||
-      (has_bias && !view.has(2)) || (has_mask && !view.has(mask_input)))
-    return view.error(has_bias && has_mask ? "needs four inputs, A, B, the fused bias and mask"
-                      : has_bias           ? "needs three inputs, A, B and the fused bias"
-                      : has_mask           ? "needs three inputs, A, B and the fused mask"
-                                           : "needs two inputs, A and B");
+  const std::size_t inputs = has_residual ? residual_input + 1 : mask_input + (has_mask ? 1 : 0);
+  if (view.inputs.size() != inputs || !view.has(0) || !view.has(1) ||
+      (has_bias && !view.has(2)) || (has_mask && !view.has(mask_input)) ||
+      (has_residual && !view.has(residual_input)) || (!has_bias && has_residual && view.has(2)))
+    return view.error(has_residual         ? "needs A, B, the fused bias if any, and the fused "
+                                             "residual as input 3"
+                      : has_bias && has_mask ? "needs four inputs, A, B, the fused bias and mask"
+                      : has_bias             ? "needs three inputs, A, B and the fused bias"
+                      : has_mask             ? "needs three inputs, A, B and the fused mask"
+                                             : "needs two inputs, A and B");
   const auto& a = view.inputs[0];
   const auto& b = view.inputs[1];
   if (a.type != dtype::float32 && a.type != dtype::float64 && a.type != dtype::int32 &&
@@ -264,6 +275,16 @@ result<matmul_params> matmul_params_of(const node_view& view) {
       return view.error("carries a fused scale, mask or softmax with a fused bias or "
                         "activation; hogar fuses them apart only");
   }
+  if (has_residual) {
+    const auto& residual = view.inputs[residual_input];
+    if (a.type != dtype::float32 || residual.type != dtype::float32 ||
+        residual.shape != p.out_shape || p.permuted || p.has_row_epilogue())
+      return view.error(fmt::format("fused residual {} {} must be float32 of the product's "
+                                    "shape {}, with no folded transpose, scale, mask or softmax",
+                                    to_string(residual.type), to_string(residual.shape),
+                                    to_string(p.out_shape)));
+    p.has_residual = true;
+  }
   if (has_mask && !perm_y->empty())
     return view.error("carries a fused mask and a folded transpose of its product; hogar "
                       "fuses one or the other");
@@ -363,6 +384,8 @@ void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
   const T* a = static_cast<const T*>(io.inputs[0]);
   const T* b = static_cast<const T*>(io.inputs[1]);
   const T* bias = p.has_bias ? static_cast<const T*>(io.inputs[2]) : nullptr;
+  const T* residual =
+    p.has_residual ? static_cast<const T*>(io.inputs[residual_input]) : nullptr;
   T* y = static_cast<T*>(io.outputs[0]);
   const auto batches = element_count(p.batch);
   for (std::int64_t batch = 0; batch < batches; ++batch) {
@@ -378,6 +401,8 @@ void matmul_reference(const matmul_params& p, const cpu_buffers& io) {
                  static_cast<accumulator_t<T>>(bm[k * p.b_row_stride + j * p.b_col_stride]);
         if (bias)
           sum += static_cast<accumulator_t<T>>(bias[j]);
+        if (residual)
+          sum += static_cast<accumulator_t<T>>(residual[offset.y + i * p.n + j]);
         ym[i * p.y_row_stride + j * p.y_col_stride] = activate(p.post, static_cast<T>(sum));
       }
     }

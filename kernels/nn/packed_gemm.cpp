@@ -85,6 +85,8 @@ std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b
   k.run = [p, packed, b](const cpu_buffers& io) {
     const auto* a = static_cast<const float*>(io.inputs[0]);
     const auto* bias = p.has_c ? static_cast<const float*>(io.inputs[2]) : nullptr;
+    const auto* residual =
+      p.has_residual ? static_cast<const float*>(io.inputs[residual_input]) : nullptr;
     auto* y = static_cast<float*>(io.outputs[0]);
     const auto panels = packed_gemm::panels(p.n);
     const auto threads = io.pool && p.m * p.n * p.k >= parallel_work_min
@@ -101,8 +103,9 @@ std::optional<cpu_kernel> bind_gemm_packed(const gemm_params& p, const tensor& b
                      const auto group = task % panel_tasks;
                      packed_gemm::multiply(a + r0 * p.k, p.k, std::min(row_block, p.m - r0), p.k,
                                            packed->data(), p.n, panels * group / panel_tasks,
-                                           panels * (group + 1) / panel_tasks, bias, p.post,
-                                           y + r0 * p.n, p.n);
+                                           panels * (group + 1) / panel_tasks, bias,
+                                           residual ? residual + r0 * p.n : nullptr, p.n,
+                                           p.post, y + r0 * p.n, p.n);
                    }
                  });
   };
@@ -158,7 +161,8 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
                           const auto lda = p.a_row_stride, ldy = p.y_row_stride;
                           if (!p.has_row_epilogue()) {
                             packed_gemm::multiply(am + r0 * lda, lda, rows, p.k, packed, p.n, 0,
-                                                  panels, bias, p.post, ym + r0 * ldy, ldy);
+                                                  panels, bias, nullptr, 0, p.post,
+                                                  ym + r0 * ldy, ldy);
                             return;
                           }
                           // Attention's scores: each block of rows gets its scale, mask and
@@ -166,7 +170,8 @@ std::optional<cpu_kernel> bind_matmul_packing(const matmul_params& p) {
                           for (auto i = r0; i < r0 + rows; i += epilogue_rows) {
                             const auto count = std::min(epilogue_rows, r0 + rows - i);
                             packed_gemm::multiply(am + i * lda, lda, count, p.k, packed, p.n, 0,
-                                                  panels, nullptr, p.post, ym + i * ldy, ldy);
+                                                  panels, nullptr, nullptr, 0, p.post,
+                                                  ym + i * ldy, ldy);
                             apply_row_epilogue(p, matrix, mask, ym, i, i + count);
                           }
                         });

@@ -29,12 +29,13 @@ inline std::int64_t packed_size(std::int64_t k, std::int64_t n) { return panels(
 void pack(const float* b, std::int64_t k, std::int64_t n, bool trans_b, std::int64_t ldb,
           float* packed);
 
-/// Y[r, c] = act(sum over K of A[r, k] B[k, c] + bias[c]) for `rows` rows of A (a, row
-/// stride lda) and the columns of panels [panel_begin, panel_end) (clipped to n), into y (row
-/// stride ldy). bias may be null. Calls for disjoint rows or panels may run at once.
+/// Y[r, c] = act(sum over K of A[r, k] B[k, c] + bias[c] + R[r, c]) for `rows` rows of A
+/// (a, row stride lda) and the columns of panels [panel_begin, panel_end) (clipped to n), into
+/// y (row stride ldy). bias and the residual R (row stride ldr) may be null; R must not be Y.
+/// Calls for disjoint rows or panels may run at once.
 void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t k,
               const float* packed, std::int64_t n, std::int64_t panel_begin,
-              std::int64_t panel_end, const float* bias, const epilogue& post, float* y,
-              std::int64_t ldy);
+              std::int64_t panel_end, const float* bias, const float* residual, std::int64_t ldr,
+              const epilogue& post, float* y, std::int64_t ldy);
 
 } // namespace hogar::nn::packed_gemm

@@ -21,11 +21,13 @@ bool inline_activation(const epilogue& post) {
          post.kind == activation::clip;
 }
 
-/// Bias, and an inline activation, on one row of a panel's tile (`cols` <= 16 values at y).
-void finish_tile_row(float* y, i64 cols, const float* bias, const epilogue& post) {
+/// Bias, residual and an inline activation on one row of a panel's tile (`cols` <= 16 values
+/// at y; bias and residual may be null).
+void finish_tile_row(float* y, i64 cols, const float* bias, const float* residual,
+                     const epilogue& post) {
   if (cols < panel) {
     for (i64 c = 0; c < cols; ++c) {
-      float v = y[c] + (bias ? bias[c] : 0.0f);
+      float v = y[c] + (bias ? bias[c] : 0.0f) + (residual ? residual[c] : 0.0f);
       if (post.kind == activation::relu)
         v = v > 0.0f ? v : 0.0f;  // NaN -> 0, as epilogue.hpp's Relu
       else if (post.kind == activation::clip)
@@ -38,6 +40,10 @@ void finish_tile_row(float* y, i64 cols, const float* bias, const epilogue& post
   if (bias) {
     lo = _mm256_add_ps(lo, _mm256_loadu_ps(bias));
     hi = _mm256_add_ps(hi, _mm256_loadu_ps(bias + 8));
+  }
+  if (residual) {
+    lo = _mm256_add_ps(lo, _mm256_loadu_ps(residual));
+    hi = _mm256_add_ps(hi, _mm256_loadu_ps(residual + 8));
   }
   if (post.kind == activation::relu) {  // NaN -> 0
     lo = _mm256_max_ps(lo, _mm256_setzero_ps());
@@ -65,20 +71,22 @@ void activate_row(float* y, i64 cols, const epilogue& post) {
 
 void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t k,
               const float* packed, std::int64_t n, std::int64_t panel_begin,
-              std::int64_t panel_end, const float* bias, const epilogue& post, float* y,
-              std::int64_t ldy) {
+              std::int64_t panel_end, const float* bias, const float* residual,
+              std::int64_t ldr, const epilogue& post, float* y, std::int64_t ldy) {
   alignas(32) float partial[6 * panel];
   for (i64 p = panel_begin; p < panel_end; ++p) {
     const float* b = packed + p * panel * k;
     const i64 col = p * panel;
     const i64 cols = n - col < panel ? n - col : panel;
     const float* bias_p = bias ? bias + col : nullptr;
+    const float* residual_p = residual ? residual + col : nullptr;
+    auto residual_row = [&](i64 r) { return residual_p ? residual_p + r * ldr : nullptr; };
     if (cols == panel) {
       // Whole panel: the tile's sums go straight into Y, a slice of the depth at a time.
       float* yp = y + col;
       avx2_tile::multiply_sliced(a, lda, rows, k, b, yp, ldy, depth_slice);
-      for (i64 r = 0; r < rows && (bias_p || post.kind != activation::none); ++r)
-        finish_tile_row(yp + r * ldy, panel, bias_p, post);
+      for (i64 r = 0; r < rows && (bias_p || residual_p || post.kind != activation::none); ++r)
+        finish_tile_row(yp + r * ldy, panel, bias_p, residual_row(r), post);
       continue;
     }
     // The last, partial panel: six rows at a time through a tile of our own, whole depth.
@@ -89,7 +97,7 @@ void multiply(const float* a, std::int64_t lda, std::int64_t rows, std::int64_t 
         float* out = y + (r0 + r) * ldy + col;
         for (i64 c = 0; c < cols; ++c)
           out[c] = partial[r * panel + c];
-        finish_tile_row(out, cols, bias_p, post);
+        finish_tile_row(out, cols, bias_p, residual_row(r0 + r), post);
       }
     }
   }

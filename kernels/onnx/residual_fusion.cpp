@@ -7,6 +7,25 @@
 
 namespace hogar::onnx {
 
+namespace {
+
+/// A Conv, or a dense layer: a MatMul of A [..., K] by constant weights [K, N] (its bias
+/// fused or not), which the CPU path runs as one product with a tile epilogue.
+bool takes_residual(const planned_node& n) {
+  if (n.source->op_type == "Conv")
+    return true;
+  const auto& mm = *n.source;
+  if (mm.op_type != "MatMul" || n.inputs.size() < 2 || n.inputs.size() > 3 ||
+      mm.find(nn::fused_mask_attr) || mm.find(nn::fused_scale_attr) ||
+      mm.find(nn::fused_softmax_attr) || mm.find(nn::fused_perm_a_attr) ||
+      mm.find(nn::fused_perm_b_attr) || mm.find(nn::fused_perm_y_attr))
+    return false;
+  const tensor* w = n.input_constants[1];
+  return w && w->type() == dtype::float32 && w->rank() == 2 && n.input_types[0].shape.size() >= 2;
+}
+
+} // namespace
+
 std::size_t fuse_residual_adds(plan& p) {
   auto& nodes = p.nodes_;
   auto& values = p.values_;
@@ -40,7 +59,7 @@ std::size_t fuse_residual_adds(plan& p) {
       if (producer < 0 || removed[static_cast<std::size_t>(producer)] || !read_once(operand))
         continue;
       const auto& c = nodes[static_cast<std::size_t>(producer)];
-      if (c.source->op_type != "Conv" || c.outputs.size() != 1 || c.outputs[0] != operand ||
+      if (!takes_residual(c) || c.outputs.size() != 1 || c.outputs[0] != operand ||
           c.source->find(nn::fused_activation_attr) || c.source->find(nn::fused_residual_attr))
         continue;
       // The residual must be ready when the Conv runs.

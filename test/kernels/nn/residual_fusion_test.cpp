@@ -184,4 +184,39 @@ TEST_CASE("a Conv that sums its residual writes over it, unless the residual is 
   check_fast_path_matches_reference(m);
 }
 
+TEST_CASE("a residual Add after a dense layer fuses into its MatMul, bias or not, answers unchanged") {
+  // BERT's blocks end so: LayerNorm(Add(MatMul(x, W) + b, x)). Rows not a multiple of the
+  // tile's six and 20 columns (a partial panel) reach every edge of the packed product.
+  for (bool bias : {true, false})
+    for (std::int64_t n : {16, 20}) {
+      CAPTURE(bias);
+      CAPTURE(n);
+      model_builder b{13, 6};
+      auto x = b.value(data({2, 7, 24}));
+      auto y = b.node("MatMul", {x, b.value(weight({24, n}))});
+      if (bias)
+        y = b.node("Add", {y, b.value(weight({n}))});
+      auto r = b.value(data({2, 7, n}));
+      auto m = b.finish(b.node("Relu", {b.node("Add", {y, r})}));
+      auto [count, ops] = fused(m);
+      CHECK(count == 1);
+      CHECK(ops == std::vector<std::string>{"MatMul"});
+      check_fast_path_matches_reference(m);
+    }
+}
+
+TEST_CASE("a residual Add stays apart from a MatMul of two computed operands or that broadcasts") {
+  model_builder b{13, 6};
+  auto s = b.node("MatMul", {b.value(data({2, 8, 4})), b.value(data({2, 4, 8}))});
+  auto m = b.finish(b.node("Add", {s, b.value(data({2, 8, 8}))}));
+  CHECK(fused(m).first == 0);
+  check_fast_path_matches_reference(m);
+
+  model_builder wide{13, 6};
+  auto d = wide.node("MatMul", {wide.value(data({2, 8, 4})), wide.value(weight({4, 8}))});
+  auto m2 = wide.finish(wide.node("Add", {d, wide.value(data({8}))}));
+  CHECK(fused(m2).first == 0);
+  check_fast_path_matches_reference(m2);
+}
+
 } // namespace hogar::test
