@@ -64,6 +64,13 @@ void activate(const float* x, float* y, std::int64_t n, float bias, const float*
 float exp_sum(const float* x, float* y, std::int64_t n, float shift) noexcept;
 /// y = softmax(y * scale + mask) over one row of n values (mask: n values, or null).
 void scaled_softmax(float* y, std::int64_t n, float scale, const float* mask) noexcept;
+/// A LayerNorm row's statistics: the sums of x - shift and of its square (lanes in float,
+/// combined in double).
+void shifted_sums(const float* x, std::int64_t n, float shift, double& sum,
+                  double& squares) noexcept;
+/// y = ((x - shift) - shifted_mean) * inv_std * scale (+ bias): a LayerNorm row's output.
+void normalize(const float* x, float* y, std::int64_t n, float shift, float shifted_mean,
+               float inv_std, const float* scale, const float* bias) noexcept;
 } // namespace avx2
 
 /// Sum of the lanes.

@@ -117,4 +117,50 @@ void scaled_softmax(float* y, std::int64_t n, float scale, const float* mask) no
     y[i] *= 1.0f / sum;
 }
 
+void shifted_sums(const float* x, std::int64_t n, float shift, double& sum,
+                  double& squares) noexcept {
+  // Two accumulators of each kind: the adds of one row overlap instead of waiting on each
+  // other.
+  const float8 vshift = math::splat<float8>(shift);
+  float8 s0 = math::splat<float8>(0.0f), s1 = s0, q0 = s0, q1 = s0;
+  std::int64_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    const float8 d0 = load(x + i) - vshift, d1 = load(x + i + lanes) - vshift;
+    s0 += d0;
+    s1 += d1;
+    q0 += d0 * d0;
+    q1 += d1 * d1;
+  }
+  for (; i + lanes <= n; i += lanes) {
+    const float8 d = load(x + i) - vshift;
+    s0 += d;
+    q0 += d * d;
+  }
+  double total = 0, total_squares = 0;
+  for (std::int64_t k = 0; k < lanes; ++k) {
+    total += static_cast<double>(s0[k]) + static_cast<double>(s1[k]);
+    total_squares += static_cast<double>(q0[k]) + static_cast<double>(q1[k]);
+  }
+  for (; i < n; ++i) {
+    const double d = static_cast<double>(x[i]) - shift;
+    total += d;
+    total_squares += d * d;
+  }
+  sum = total;
+  squares = total_squares;
+}
+
+void normalize(const float* x, float* y, std::int64_t n, float shift, float shifted_mean,
+               float inv_std, const float* scale, const float* bias) noexcept {
+  const float8 s = math::splat<float8>(shift), m = math::splat<float8>(shifted_mean),
+               r = math::splat<float8>(inv_std);
+  std::int64_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    const float8 v = ((load(x + i) - s) - m) * r * load(scale + i);
+    store(y + i, bias ? v + load(bias + i) : v);
+  }
+  for (; i < n; ++i)
+    y[i] = ((x[i] - shift) - shifted_mean) * inv_std * scale[i] + (bias ? bias[i] : 0.0f);
+}
+
 } // namespace hogar::nn::simd::avx2
