@@ -48,13 +48,21 @@ inline void multiply_rows(const float* a, std::int64_t a_stride, std::int64_t de
   }
 }
 
-/// One panel of the product for `rows` rows: six at a time, then the rest.
+/// One panel of the product for `rows` rows: six at a time, then the rest. One or two rows
+/// left over after sixes end as four and three or four instead (128 rows: 20 sixes, two
+/// fours): a tile of two rows has too few sums in flight to keep both FMA units busy.
 template <bool Accumulate>
 inline void multiply_panel(const float* a, std::int64_t a_stride, std::int64_t depth,
                            const float* b, float* m, std::int64_t m_stride, std::int64_t rows) {
   std::int64_t r = 0;
-  for (; r + 6 <= rows; r += 6)
+  const std::int64_t sixes_end = rows % 6 != 0 && rows % 6 <= 2 && rows > 6 ? rows / 6 * 6 - 6
+                                                                            : rows / 6 * 6;
+  for (; r < sixes_end; r += 6)
     multiply_rows<6, Accumulate>(a + r * a_stride, a_stride, depth, b, m + r * m_stride, m_stride);
+  if (rows - r > 6) {
+    multiply_rows<4, Accumulate>(a + r * a_stride, a_stride, depth, b, m + r * m_stride, m_stride);
+    r += 4;
+  }
   const float* ar = a + r * a_stride;
   float* mr = m + r * m_stride;
   switch (rows - r) {
