@@ -94,11 +94,13 @@ std::string cpu_kernels_description() {
     "other MatMuls and Gemms: OpenBLAS, its {} kernels (OpenBLAS's own name for this CPU)\n"
     "the other ops: hogar's kernels, four-float vectors (SSE2, every x86-64){}",
     dnnl_isa_description(), openblas_get_corename(),
-    simd::avx2_loops() ? "; Gelu, SiLU, sigmoid and softmax's e^x eight at a time (AVX2, FMA)"
-                       : "");
+    simd::avx2_loops()
+      ? "; Gelu, SiLU, sigmoid, softmax and LayerNorm rows eight at a time (AVX2, FMA)"
+      : "");
   if (simd::avx2_loops())
     text += "\nMatMul by constant weights (dense layers): hogar's packed-weight product, AVX2 and "
-            "FMA";
+            "FMA\nattention's MatMuls: the same product, B packed per call, the scale, mask and "
+            "softmax and the heads' Transposes fused";
   if (conv_winograd_runs_here())
     text += "\n3x3 stride-1 Convs with channels in eights: hogar's Winograd F(4x4,3x3) or "
             "F(2x2,3x3), AVX2 and FMA, in oneDNN's 8-channel blocks";
