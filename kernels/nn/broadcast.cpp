@@ -18,6 +18,13 @@ std::optional<shape_t> broadcast_shape(const shape_t& a, const shape_t& b) {
   return out;
 }
 
+std::vector<std::int64_t> row_major_strides(const shape_t& shape) {
+  std::vector<std::int64_t> strides(shape.size(), 1);
+  for (std::size_t d = shape.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * shape[d];
+  return strides;
+}
+
 std::vector<std::int64_t> broadcast_strides(const shape_t& in, const shape_t& out) {
   std::vector<std::int64_t> strides(out.size(), 0);
   std::int64_t stride = 1;

@@ -15,6 +15,9 @@ namespace hogar::nn {
 /// The shape both inputs broadcast to, or nullopt when an extent pair is neither equal nor 1.
 std::optional<shape_t> broadcast_shape(const shape_t& a, const shape_t& b);
 
+/// Element strides of a dense row-major tensor of `shape`.
+std::vector<std::int64_t> row_major_strides(const shape_t& shape);
+
 /// Element strides of `in` read at every index of `out` (0 along broadcast dimensions), one per
 /// dimension of `out`; `in` is right-aligned against `out`.
 std::vector<std::int64_t> broadcast_strides(const shape_t& in, const shape_t& out);

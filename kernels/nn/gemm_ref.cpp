@@ -80,14 +80,6 @@ result<gemm_params> gemm_params_of(const node_view& view) {
 
 namespace {
 
-/// Row-major strides of a dense tensor of `shape`, in elements.
-std::vector<std::int64_t> dense_strides(const shape_t& shape) {
-  std::vector<std::int64_t> strides(shape.size(), 1);
-  for (std::size_t d = shape.size(); d-- > 1;)
-    strides[d - 1] = strides[d] * shape[d];
-  return strides;
-}
-
 /// shape and strides of Transpose(x, perm) read in x's storage; false unless perm is a
 /// permutation of x's dimensions.
 bool permute(const std::vector<std::int64_t>& perm, shape_t& shape,
@@ -174,7 +166,7 @@ result<matmul_params> matmul_params_of(const node_view& view) {
   // numpy: a vector A is a row [1, K], a vector B a column [K, 1]; the added dimension is
   // removed from the output again.
   shape_t sa = a.shape, sb = b.shape;
-  auto ta = dense_strides(sa), tb = dense_strides(sb);
+  auto ta = row_major_strides(sa), tb = row_major_strides(sb);
   auto fold = [&](const std::vector<std::int64_t>& perm, shape_t& shape,
                   std::vector<std::int64_t>& strides,
                   std::string_view operand) -> std::optional<error_info> {
@@ -220,7 +212,7 @@ result<matmul_params> matmul_params_of(const node_view& view) {
   shape_t product = p.batch;
   product.push_back(p.m);
   product.push_back(p.n);
-  auto ty = dense_strides(product);
+  auto ty = row_major_strides(product);
   p.out_shape = p.batch;
   if (a.shape.size() > 1)
     p.out_shape.push_back(p.m);
@@ -235,7 +227,7 @@ result<matmul_params> matmul_params_of(const node_view& view) {
       return view.error(fmt::format("folded transpose of the product {}: {} is no permutation "
                                     "of its dimensions",
                                     to_string(product), to_string(*perm_y)));
-    const auto out_strides = dense_strides(out);
+    const auto out_strides = row_major_strides(out);
     for (std::size_t j = 0; j < out.size(); ++j)
       ty[static_cast<std::size_t>((*perm_y)[j])] = out_strides[j];
     p.out_shape = out;

@@ -14,14 +14,6 @@ namespace hogar::nn {
 
 namespace {
 
-/// Row-major element strides of `shape`.
-std::vector<std::int64_t> row_major_strides(const shape_t& shape) {
-  std::vector<std::int64_t> strides(shape.size(), 1);
-  for (std::size_t d = shape.size(); d-- > 1;)
-    strides[d - 1] = strides[d] * shape[d];
-  return strides;
-}
-
 /// The whole of `shape`, read in order.
 strided_view identity_view(const shape_t& shape) {
   return {shape, row_major_strides(shape), 0};

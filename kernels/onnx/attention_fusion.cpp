@@ -142,8 +142,7 @@ std::size_t fuse_attention_softmax(plan& p) {
     value(out).producer = static_cast<int>(i);
     for (auto c : chain)
       removed[c] = true;
-    p.fused_nodes_.push_back(std::move(rewritten));
-    mm.source = &p.fused_nodes_.back();
+    p.adopt_fused(mm, std::move(rewritten));
     ++fused;
   }
   if (fused > 0)
@@ -231,8 +230,7 @@ std::size_t fuse_attention_transposes(plan& p) {
     }
     if (!changed)
       continue;
-    p.fused_nodes_.push_back(std::move(rewritten));
-    mm.source = &p.fused_nodes_.back();
+    p.adopt_fused(mm, std::move(rewritten));
     ++fused;
   }
   if (fused > 0)

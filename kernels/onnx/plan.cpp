@@ -163,6 +163,11 @@ std::vector<bool> plan::fusable_values() const {
   return fusable;
 }
 
+void plan::adopt_fused(planned_node& planned, node n) {
+  fused_nodes_.push_back(std::move(n));
+  planned.source = &fused_nodes_.back();
+}
+
 void plan::drop_fused(const std::vector<bool>& removed) {
   std::vector<planned_node> remaining;
   remaining.reserve(nodes_.size());

@@ -92,6 +92,8 @@ private:
   /// a node, read by exactly one node input, no graph output and no view's root (a view's
   /// readers read it too).
   std::vector<bool> fusable_values() const;
+  /// Keeps node `n` made by a fusion for planned node `planned` to run.
+  void adopt_fused(planned_node& planned, node n);
   /// Drops the nodes marked removed (fused away) and recounts the lifetimes.
   void drop_fused(const std::vector<bool>& removed);
   friend std::size_t fuse_residual_adds(plan& p);

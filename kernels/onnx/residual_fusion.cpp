@@ -111,8 +111,7 @@ std::size_t fuse_residual_adds(plan& p) {
     c.outputs[0] = out;
     value(out).producer = conv;
     c.output_types[0] = value(out).type;
-    p.fused_nodes_.push_back(std::move(rewritten));
-    c.source = &p.fused_nodes_.back();
+    p.adopt_fused(c, std::move(rewritten));
     ++fused;
   }
   if (fused > 0)
