@@ -177,8 +177,10 @@ std::size_t fuse_attention_transposes(plan& p) {
   std::size_t fused = 0;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto& mm = nodes[i];
+    // Products of two computed operands only: a dense layer (constant weights) keeps the
+    // product whose weights are packed once, which strided operands would give up.
     if (mm.source->op_type != "MatMul" || mm.inputs.size() < 2 || mm.outputs.size() != 1 ||
-        mm.outputs[0] < 0 || carries_transpose(*mm.source) ||
+        mm.outputs[0] < 0 || carries_transpose(*mm.source) || mm.input_constants[1] ||
         value(mm.outputs[0]).type.type != dtype::float32)
       continue;
     node rewritten = *mm.source;

@@ -34,7 +34,8 @@ std::size_t fuse_attention_softmax(plan& p);
 ///     Transpose(MatMul(p, v'), 0 2 1 3)                         writes [batch, seq, heads, d]
 ///
 /// as BERT's heads are split and merged. A's and the product's last axis must stay last (their
-/// rows contiguous); B may be read by rows or by columns. Returns the MatMuls rewritten.
+/// rows contiguous); B may be read by rows or by columns; a MatMul by constant weights (a dense
+/// layer, packed once) is left alone. Returns the MatMuls rewritten.
 std::size_t fuse_attention_transposes(plan& p);
 
 } // namespace hogar::onnx

@@ -198,6 +198,16 @@ TEST_CASE("attention's Transposes that move a last axis it needs in place stay a
   check_fast_path_matches_reference(m);
 }
 
+TEST_CASE("attention's Transposes stay apart from a dense layer, whose weights are packed once") {
+  model_builder b{13, 4};
+  auto x = b.node("Transpose", {b.value(data({2, 5, 3, 8}))}, {ints("perm", {0, 2, 1, 3})});
+  auto m = b.finish(b.node("MatMul", {x, b.value(weight({8, 16}))}));
+  auto [count, ops] = fused(m, true);
+  CHECK(count == 0);
+  CHECK(ops == std::vector<std::string>{"Transpose", "MatMul"});
+  check_fast_path_matches_reference(m);
+}
+
 TEST_CASE("attention's Transposes read by a second node stay as written") {
   model_builder b{13, 4};
   auto q = b.node("Transpose", {b.value(data({2, 5, 3, 8}))}, {ints("perm", {0, 2, 1, 3})});
