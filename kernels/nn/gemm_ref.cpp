@@ -281,9 +281,10 @@ result<matmul_params> matmul_params_of(const node_view& view) {
     return view.error("carries a fused mask and a folded transpose of its product; hogar "
                       "fuses one or the other");
   if (has_mask) {
+    // Against the product's shape: with a 1-D operand numpy drops a dimension from the output.
     const auto& mask = view.inputs[mask_input];
     auto joint = broadcast_shape(mask.shape, p.out_shape);
-    if (mask.type != dtype::float32 || p.out_shape.size() < 2 || !joint ||
+    if (mask.type != dtype::float32 || a.shape.size() < 2 || b.shape.size() < 2 || !joint ||
         *joint != p.out_shape)
       return view.error(fmt::format("fused mask {} {} must be float32 and broadcast to the "
                                     "product's shape {}",

@@ -43,7 +43,7 @@ inline float4 relu(float4 x) noexcept {
 }
 
 /// e^x, erf, Gelu, SiLU and the sigmoid lane by lane: simd_math.hpp's formulas (exp within 2
-/// ulp of std::exp, erf within 4e-7).
+/// ulp of std::exp, erf within 5e-7).
 inline float4 exp(float4 x) noexcept { return math::exp(x); }
 inline float4 erf(float4 x) noexcept { return math::erf(x); }
 inline float4 gelu(float4 x) noexcept { return math::gelu(x); }

@@ -25,6 +25,13 @@ bool carries_transpose(const node& n) {
          n.find(nn::fused_perm_y_attr);
 }
 
+/// Both operands of a MatMul are matrices or stacks of them: a 1-D operand's dimension
+/// numpy drops from the output would make the output's last axis (or its rank) other than
+/// the product's.
+bool matrices(const planned_node& mm) {
+  return mm.input_types[0].shape.size() >= 2 && mm.input_types[1].shape.size() >= 2;
+}
+
 /// A Transpose's permutation (its default, the reversed axes, for `rank`); nothing when the
 /// attribute cannot be read.
 std::optional<std::vector<std::int64_t>> permutation(const node& transpose, std::size_t rank) {
@@ -65,7 +72,8 @@ std::size_t fuse_attention_softmax(plan& p) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto& mm = nodes[i];
     if (removed[i] || mm.source->op_type != "MatMul" || mm.inputs.size() != 2 ||
-        mm.outputs.size() != 1 || mm.outputs[0] < 0 || carries_fusion(*mm.source))
+        mm.outputs.size() != 1 || mm.outputs[0] < 0 || carries_fusion(*mm.source) ||
+        !matrices(mm))
       continue;
     const auto scores = value(mm.outputs[0]).type;
     if (scores.type != dtype::float32 || scores.shape.size() < 2)
@@ -181,7 +189,7 @@ std::size_t fuse_attention_transposes(plan& p) {
     // product whose weights are packed once, which strided operands would give up.
     if (mm.source->op_type != "MatMul" || mm.inputs.size() < 2 || mm.outputs.size() != 1 ||
         mm.outputs[0] < 0 || carries_transpose(*mm.source) || mm.input_constants[1] ||
-        value(mm.outputs[0]).type.type != dtype::float32)
+        !matrices(mm) || value(mm.outputs[0]).type.type != dtype::float32)
       continue;
     node rewritten = *mm.source;
     bool changed = false;

@@ -217,6 +217,38 @@ TEST_CASE("attention's Transposes read by a second node stay as written") {
   check_fast_path_matches_reference(m);
 }
 
+TEST_CASE("attention's fusions leave a MatMul of a vector (a 1-D operand) as written") {
+  // numpy drops the vector's dimension from the output: its last axis, or its rank, is then
+  // not the product's.
+  SUBCASE("a softmax after a product by a vector B") {
+    model_builder b{13, 8};
+    auto s = b.node("MatMul", {b.value(data({2, 3, 4})), b.value(data({4}))});
+    auto m = b.finish(b.node("Softmax", {s}, {attr("axis", -1)}));
+    CHECK(fused(m).first == 0);
+    check_fast_path_matches_reference(m);
+  }
+  SUBCASE("a mask and a softmax after a product of a vector A") {
+    model_builder b{13, 8};
+    auto s = b.node("MatMul", {b.value(data({4})), b.value(data({2, 4, 5}))});
+    auto masked = b.node("Add", {s, b.value(data({2, 5}))});
+    auto m = b.finish(b.node("Softmax", {masked}, {attr("axis", -1)}));
+    CHECK(fused(m).first == 0);
+    check_fast_path_matches_reference(m);
+  }
+  SUBCASE("a Transpose of a product by a vector B, or into one") {
+    model_builder b{13, 8};
+    auto s = b.node("MatMul", {b.value(data({2, 3, 4, 5})), b.value(data({5}))});
+    auto m = b.finish(b.node("Transpose", {s}, {ints("perm", {1, 0, 2})}));
+    CHECK(fused(m, true).first == 0);
+    check_fast_path_matches_reference(m);
+    model_builder c{13, 8};
+    auto x = c.node("Transpose", {c.value(data({3, 2, 4}))}, {ints("perm", {1, 0, 2})});
+    auto m2 = c.finish(c.node("MatMul", {x, c.value(data({4}))}));
+    CHECK(fused(m2, true).first == 0);
+    check_fast_path_matches_reference(m2);
+  }
+}
+
 TEST_CASE("the BERT example's attention runs as one fused MatMul per layer") {
   auto* example = onnx::find_example_model("bert");
   REQUIRE(example != nullptr);
