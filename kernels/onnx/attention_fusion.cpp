@@ -12,17 +12,15 @@ namespace hogar::onnx {
 
 namespace {
 
-bool carries_transpose(const node& n);
+bool carries_transpose(const node& n) {
+  return n.find(nn::fused_perm_a_attr) || n.find(nn::fused_perm_b_attr) ||
+         n.find(nn::fused_perm_y_attr);
+}
 
 bool carries_fusion(const node& n) {
   return n.find(nn::fused_activation_attr) || n.find(nn::fused_bias_attr) ||
          n.find(nn::fused_scale_attr) || n.find(nn::fused_mask_attr) ||
          n.find(nn::fused_softmax_attr) || carries_transpose(n);
-}
-
-bool carries_transpose(const node& n) {
-  return n.find(nn::fused_perm_a_attr) || n.find(nn::fused_perm_b_attr) ||
-         n.find(nn::fused_perm_y_attr);
 }
 
 /// Both operands of a MatMul are matrices or stacks of them: a 1-D operand's dimension
@@ -49,19 +47,12 @@ std::optional<std::vector<std::int64_t>> permutation(const node& transpose, std:
 std::size_t fuse_attention_softmax(plan& p) {
   auto& nodes = p.nodes_;
   auto& values = p.values_;
-  const auto fusable = p.fusable_values();
+  const auto reader = p.sole_readers();
   auto value = [&](int id) -> planned_value& { return values[static_cast<std::size_t>(id)]; };
-  // The one node reading each fusable value.
-  std::vector<int> reader(values.size(), -1);
-  for (std::size_t i = 0; i < nodes.size(); ++i)
-    for (auto id : nodes[i].inputs)
-      if (id >= 0 && fusable[static_cast<std::size_t>(id)])
-        reader[static_cast<std::size_t>(id)] = static_cast<int>(i);
   // The node after `i` in the chain: the one reader of its output, when there is one.
   auto next = [&](std::size_t i) -> std::optional<std::size_t> {
     const auto& n = nodes[i];
-    if (n.outputs.size() != 1 || n.outputs[0] < 0 ||
-        !fusable[static_cast<std::size_t>(n.outputs[0])])
+    if (n.outputs.size() != 1 || n.outputs[0] < 0)
       return std::nullopt;
     const int r = reader[static_cast<std::size_t>(n.outputs[0])];
     return r < 0 ? std::nullopt : std::optional{static_cast<std::size_t>(r)};
@@ -161,11 +152,11 @@ std::size_t fuse_attention_softmax(plan& p) {
 std::size_t fuse_attention_transposes(plan& p) {
   auto& nodes = p.nodes_;
   auto& values = p.values_;
-  const auto fusable = p.fusable_values();
+  const auto sole_reader = p.sole_readers();
   auto value = [&](int id) -> planned_value& { return values[static_cast<std::size_t>(id)]; };
   // The Transpose node whose output is exactly value `id`, read by nothing else.
   auto transpose_into = [&](int id) -> int {
-    if (id < 0 || !fusable[static_cast<std::size_t>(id)] || value(id).alias_of >= 0)
+    if (id < 0 || sole_reader[static_cast<std::size_t>(id)] < 0 || value(id).alias_of >= 0)
       return -1;
     const int t = value(id).producer;
     const auto& n = nodes[static_cast<std::size_t>(t)];
@@ -174,12 +165,6 @@ std::size_t fuse_attention_transposes(plan& p) {
              ? t
              : -1;
   };
-  // The Transpose that alone reads value `id`.
-  std::vector<int> only_reader(values.size(), -1);
-  for (std::size_t i = 0; i < nodes.size(); ++i)
-    for (auto id : nodes[i].inputs)
-      if (id >= 0 && fusable[static_cast<std::size_t>(id)])
-        only_reader[static_cast<std::size_t>(id)] = static_cast<int>(i);
 
   std::vector<bool> removed(nodes.size(), false);
   std::size_t fused = 0;
@@ -218,8 +203,7 @@ std::size_t fuse_attention_transposes(plan& p) {
     }
     // The product transposed after it, its rows kept contiguous; not behind a fused mask.
     const int y = mm.outputs[0];
-    const int t = fusable[static_cast<std::size_t>(y)] ? only_reader[static_cast<std::size_t>(y)]
-                                                       : -1;
+    const int t = sole_reader[static_cast<std::size_t>(y)];
     if (t >= 0 && !mm.source->find(nn::fused_mask_attr)) {
       const auto& transpose = nodes[static_cast<std::size_t>(t)];
       const auto rank = value(y).type.shape.size();

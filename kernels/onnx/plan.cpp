@@ -145,22 +145,23 @@ void plan::recount_lifetimes() {
   }
 }
 
-std::vector<bool> plan::fusable_values() const {
-  std::vector<int> readers(values_.size(), 0);
-  std::vector<bool> kept(values_.size(), false);
-  for (auto& n : nodes_)
-    for (auto id : n.inputs)
-      if (id >= 0)
+std::vector<int> plan::sole_readers() const {
+  std::vector<int> readers(values_.size(), 0), reader(values_.size(), -1);
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    for (auto id : nodes_[i].inputs)
+      if (id >= 0) {
         ++readers[static_cast<std::size_t>(id)];
+        reader[static_cast<std::size_t>(id)] = static_cast<int>(i);
+      }
   for (auto id : outputs_)
-    kept[static_cast<std::size_t>(id)] = true;
-  for (auto& v : values_)
-    if (v.alias_of >= 0)
-      kept[static_cast<std::size_t>(v.alias_of)] = true;
-  std::vector<bool> fusable(values_.size(), false);
-  for (std::size_t v = 0; v < values_.size(); ++v)
-    fusable[v] = readers[v] == 1 && !kept[v] && values_[v].producer >= 0;
-  return fusable;
+    reader[static_cast<std::size_t>(id)] = -1;
+  for (std::size_t v = 0; v < values_.size(); ++v) {
+    if (values_[v].alias_of >= 0)
+      reader[static_cast<std::size_t>(values_[v].alias_of)] = -1;
+    if (readers[v] != 1 || values_[v].producer < 0)
+      reader[v] = -1;
+  }
+  return reader;
 }
 
 void plan::adopt_fused(planned_node& planned, node n) {

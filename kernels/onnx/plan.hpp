@@ -88,10 +88,10 @@ private:
 
   /// Every value's producer and last use, from the node list as it is now.
   void recount_lifetimes();
-  /// For plan-time fusions: whether each value may disappear into a fused node: computed by
-  /// a node, read by exactly one node input, no graph output and no view's root (a view's
-  /// readers read it too).
-  std::vector<bool> fusable_values() const;
+  /// For plan-time fusions: for each value that may disappear into a fused node (computed by
+  /// a node, read by exactly one node input, no graph output and no view's root, whose views'
+  /// readers read it too), the index of the node reading it; -1 for every other value.
+  std::vector<int> sole_readers() const;
   /// Keeps node `n` made by a fusion for planned node `planned` to run.
   void adopt_fused(planned_node& planned, node n);
   /// Drops the nodes marked removed (fused away) and recounts the lifetimes.

@@ -31,8 +31,8 @@ std::size_t fuse_residual_adds(plan& p) {
   auto& values = p.values_;
   const auto& model = *p.model_;
 
-  const auto fusable = p.fusable_values();
-  auto read_once = [&](int id) { return fusable[static_cast<std::size_t>(id)]; };
+  const auto sole_reader = p.sole_readers();
+  auto read_once = [&](int id) { return sole_reader[static_cast<std::size_t>(id)] >= 0; };
   auto value = [&](int id) -> planned_value& { return values[static_cast<std::size_t>(id)]; };
 
   std::vector<bool> removed(nodes.size(), false);
