@@ -12,10 +12,13 @@
 //
 // Each point runs the model on one random batch: two warm-up runs (the first plans the shape),
 // then as many as fit in --seconds (at least --min-runs). images/s = batch * runs / time;
-// p50/p99 are per batch. With --rounds N the CPU path and onnxruntime take N turns at each
-// batch and the turn of median ratio stands in the table (every turn's ratio is listed under
-// it): on a shared machine one turn's ratio swings by a fifth either way. Writes a markdown
-// table to bench/results/models.md (or --output).
+// p50/p99 are per batch. The CPU path and onnxruntime (one process kept open, peers.py
+// --serve) alternate slices of about half a second until each has run --seconds: this shared
+// machine's speed drifts by a third within seconds, and a long turn each put one ratio 0.8x
+// and the next 1.1x; paired slices keep the turns of one run within a few percent. With
+// --rounds N there are N such turns a batch and the turn of median ratio stands in the table
+// (every turn's ratio is listed under it). Writes a markdown table to bench/results/models.md
+// (or --output).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,6 +34,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/models/peer_process.hpp"
 #include "bench/number_list.hpp"
 #include "bench/report_header.hpp"
 #include "kernels/nn/cpu_features.hpp"
@@ -79,10 +83,12 @@ bool wanted(const options& o, std::string_view device) {
   return std::find(o.devices.begin(), o.devices.end(), device) != o.devices.end();
 }
 
-/// Runs `exec` on a batch of `batch` random inputs; nullopt (with `error` set) on failure.
-std::optional<point> measure(onnx::executor& exec, const onnx::model_graph& model,
-                             std::int64_t batch, const options& o, int min_runs,
-                             std::string& error) {
+/// The random inputs of one batch, after two warm-up runs of `exec` (the first plans the
+/// shape); nullopt (with `error` set) on failure.
+std::optional<std::vector<tensor>> warm_inputs(onnx::executor& exec,
+                                               const onnx::model_graph& model,
+                                               std::int64_t batch, const options& o,
+                                               std::string& error) {
   std::vector<tensor> inputs;
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
     auto shape = model.inputs[i].shape;
@@ -99,27 +105,99 @@ std::optional<point> measure(onnx::executor& exec, const onnx::model_graph& mode
       return std::nullopt;
     }
   }
-  std::vector<std::int64_t> latencies;
+  return inputs;
+}
+
+/// Runs made so far of one runner at one batch: slices of runs add to it.
+struct run_log {
+  std::vector<std::int64_t> latencies_ns;
+  double seconds = 0;
+
+  point to_point(std::string runner, std::int64_t batch) const {
+    auto sorted = latencies_ns;
+    auto s = scheduling::summarize_latencies(sorted);
+    point p;
+    p.runner = std::move(runner);
+    p.batch = batch;
+    p.runs = static_cast<int>(latencies_ns.size());
+    p.images_per_s = seconds > 0 ? static_cast<double>(batch) * p.runs / seconds : 0;
+    p.p50_ms = s.p50_us / 1000.0;
+    p.p99_ms = s.p99_us / 1000.0;
+    return p;
+  }
+};
+
+/// Runs `exec` on `inputs` for `seconds` (at least `min_runs` times) into `log`; false (with
+/// `error` set) on failure.
+bool run_slice(onnx::executor& exec, const std::vector<tensor>& inputs, double seconds,
+               int min_runs, run_log& log, std::string& error) {
+  int runs = 0;
   auto started = clock_type::now();
-  while (static_cast<int>(latencies.size()) < min_runs ||
-         std::chrono::duration<double>(clock_type::now() - started).count() < o.seconds) {
+  while (runs < min_runs ||
+         std::chrono::duration<double>(clock_type::now() - started).count() < seconds) {
     auto t0 = clock_type::now();
     auto out = exec.run(inputs);
     if (!out) {
       error = out.error().message;
-      return std::nullopt;
+      return false;
     }
-    latencies.push_back((clock_type::now() - t0).count());
+    log.latencies_ns.push_back((clock_type::now() - t0).count());
+    ++runs;
   }
-  double total = std::chrono::duration<double>(clock_type::now() - started).count();
-  auto s = scheduling::summarize_latencies(latencies);
-  point p;
-  p.batch = batch;
-  p.runs = static_cast<int>(latencies.size());
-  p.images_per_s = static_cast<double>(batch) * p.runs / total;
-  p.p50_ms = s.p50_us / 1000.0;
-  p.p99_ms = s.p99_us / 1000.0;
-  return p;
+  log.seconds += std::chrono::duration<double>(clock_type::now() - started).count();
+  return true;
+}
+
+/// Runs `exec` on a batch of `batch` random inputs; nullopt (with `error` set) on failure.
+std::optional<point> measure(onnx::executor& exec, const onnx::model_graph& model,
+                             std::int64_t batch, const options& o, int min_runs,
+                             std::string& error) {
+  auto inputs = warm_inputs(exec, model, batch, o, error);
+  run_log log;
+  if (!inputs || !run_slice(exec, *inputs, o.seconds, min_runs, log, error))
+    return std::nullopt;
+  return log.to_point("", batch);
+}
+
+/// onnxruntime's CPU session kept open beside model_bench (peers.py --serve); null, with
+/// `note` saying why, when it cannot run here.
+std::unique_ptr<bench::peer_process> start_ort_peer(const options& o, std::string& note) {
+  auto command = fmt::format("{} bench/models/peers.py --model '{}' --peers ort-cpu --serve "
+                             "--threads {} --sequence {}",
+                             o.python, o.model, o.threads, o.sequence);
+  auto peer = std::make_unique<bench::peer_process>(command);
+  auto first = peer->receive();
+  if (!first) {
+    note = "onnxruntime cpu: " + o.python + " bench/models/peers.py did not start";
+    return nullptr;
+  }
+  auto j = nlohmann::json::parse(*first, nullptr, false);
+  if (j.is_discarded() || !j.value("ready", false)) {
+    note = j.is_object() && j.contains("skipped")
+             ? "onnxruntime cpu: " + j["skipped"].get<std::string>()
+             : "onnxruntime cpu: " + *first;
+    return nullptr;
+  }
+  return peer;
+}
+
+/// One slice of the onnxruntime peer into `log`; false (with `error` set) when it failed.
+bool run_peer_slice(bench::peer_process& peer, std::int64_t batch, double seconds,
+                    int min_runs, run_log& log, std::string& error) {
+  std::optional<std::string> line;
+  if (!peer.send(fmt::format("{} {} {}", batch, seconds, min_runs)) || !(line = peer.receive())) {
+    error = "the onnxruntime peer exited";
+    return false;
+  }
+  auto j = nlohmann::json::parse(*line, nullptr, false);
+  if (j.is_discarded() || !j.contains("latencies_ms")) {
+    error = "the onnxruntime peer answered: " + *line;
+    return false;
+  }
+  for (double ms : j["latencies_ms"])
+    log.latencies_ns.push_back(static_cast<std::int64_t>(ms * 1e6));
+  log.seconds += j["seconds"].get<double>();
+  return true;
 }
 
 /// peers.py's points (one JSON object per line), or a note saying why there are none.
@@ -257,41 +335,56 @@ int main(int argc, char** argv) {
       points.push_back(*p);
     }
   };
-  // The CPU path and onnxruntime take turns batch by batch: this shared machine's speed
-  // drifts over minutes, and a ratio is only fair between runs made side by side. With
-  // --rounds they take several turns, and the turn of median ratio stands for the batch.
+  // The CPU path and onnxruntime (kept open beside this process) alternate slices of half a
+  // second until each has run --seconds, batch by batch: this shared machine's speed drifts by
+  // a third within seconds, and a ratio is only fair between runs made side by side. With
+  // --rounds there are several such turns, and the turn of median ratio stands for the batch.
   std::vector<std::string> round_notes;
-  if (wanted(o, "cpu"))
-    for (auto b : o.batches) {
+  if (wanted(o, "cpu")) {
+    std::unique_ptr<bench::peer_process> ort;
+    if (o.peers) {
+      std::string note;
+      ort = start_ort_peer(o, note);
+      if (!ort)
+        notes.push_back("peers: " + note);
+    }
+    onnx::executor_options options;
+    options.device = nn::device::cpu;
+    options.intra_op_threads = o.threads;
+    auto exec = onnx::make_executor(*model, options);
+    if (!exec)
+      notes.push_back(fmt::format("hogar cpu: {}", exec.error().message));
+    const int slices = std::max(1, static_cast<int>(std::lround(o.seconds / 0.5)));
+    const double slice_seconds = o.seconds / slices;
+    const int slice_min_runs = (o.min_runs + slices - 1) / slices;
+    for (auto b : exec ? o.batches : std::vector<std::int64_t>{}) {
+      fmt::print(stderr, "hogar cpu{} batch {} ...\n", ort ? " and onnxruntime cpu" : "", b);
+      std::string error;
+      auto inputs = warm_inputs(**exec, **model, b, o, error);
       struct turn {
-        std::vector<point> points;
+        run_log fast, peer;
         std::optional<double> ratio;
       };
       std::vector<turn> turns;
-      for (int r = 0; r < std::max(1, o.rounds); ++r) {
-        const auto first = points.size();
-        run_hogar(nn::device::cpu, {b}, o.min_runs);
-        if (o.peers) {
-          std::string note;
-          auto peer_points = run_peers(o, "ort-cpu", {b}, note);
-          points.insert(points.end(), peer_points.begin(), peer_points.end());
-          if (!note.empty() &&
-              std::find(notes.begin(), notes.end(), "peers: " + note) == notes.end())
-            notes.push_back("peers: " + note);
-        }
+      for (int r = 0; inputs && error.empty() && r < std::max(1, o.rounds); ++r) {
         turn t;
-        t.points.assign(points.begin() + static_cast<std::ptrdiff_t>(first), points.end());
-        points.resize(first);
-        std::optional<double> fast, ort;
-        for (auto& p : t.points) {
-          if (p.runner == "hogar cpu")
-            fast = p.images_per_s;
-          else if (p.runner == "onnxruntime cpu")
-            ort = p.images_per_s;
+        for (int s = 0; s < slices && error.empty(); ++s) {
+          if (!run_slice(**exec, *inputs, slice_seconds, slice_min_runs, t.fast, error))
+            break;
+          std::string peer_error;
+          if (ort && !run_peer_slice(*ort, b, slice_seconds, slice_min_runs, t.peer, peer_error)) {
+            notes.push_back(fmt::format("onnxruntime cpu batch {}: {}", b, peer_error));
+            ort.reset();
+          }
         }
-        if (fast && ort)
-          t.ratio = *fast / *ort;
+        if (!t.peer.latencies_ns.empty() && t.peer.seconds > 0 && t.fast.seconds > 0)
+          t.ratio = (t.fast.latencies_ns.size() / t.fast.seconds) /
+                    (t.peer.latencies_ns.size() / t.peer.seconds);
         turns.push_back(std::move(t));
+      }
+      if (!error.empty() || turns.empty()) {
+        notes.push_back(fmt::format("hogar cpu batch {}: {}", b, error));
+        continue;
       }
       std::vector<double> ratios;
       for (auto& t : turns)
@@ -308,8 +401,11 @@ int main(int argc, char** argv) {
         round_notes.push_back(fmt::format("batch {}: {:.2f}x (turns: {:.2f})", b,
                                           *turns[chosen].ratio, fmt::join(ratios, ", ")));
       }
-      points.insert(points.end(), turns[chosen].points.begin(), turns[chosen].points.end());
+      points.push_back(turns[chosen].fast.to_point("hogar cpu", b));
+      if (!turns[chosen].peer.latencies_ns.empty())
+        points.push_back(turns[chosen].peer.to_point("onnxruntime cpu", b));
     }
+  }
   if (o.reference && wanted(o, "reference"))
     run_hogar(nn::device::reference, {1}, 1);
   if (gpu && wanted(o, "gpu")) {
@@ -361,8 +457,9 @@ int main(int argc, char** argv) {
                     "thread(s) for every CPU runner.  \n",
                     o.model, inputs, o.sequence, o.threads);
   md += "Each point: two warm-up runs, then runs for the time given (at least the minimum); "
-        "images/s over all runs, p50/p99 per batch. The CPU path and onnxruntime run batch by "
-        "batch in turn, each ratio between two runs made side by side.\n\n";
+        "images/s over all runs, p50/p99 per batch. The CPU path and onnxruntime alternate "
+        "slices of about half a second, batch by batch, so that each ratio is between runs "
+        "made side by side.\n\n";
   // Rows grouped by runner, in the order the runners first ran, each by batch.
   std::vector<std::string> runner_order;
   for (auto& p : points)

@@ -23,6 +23,14 @@ Runners:
 
 Each point: two warm-up runs, then runs for --seconds (at least --min-runs); images/s over all
 runs, p50/p99 per batch (nearest rank), as model_bench measures hogar.
+
+With --serve (ort-cpu only), the session stays open and runs slices on demand, so that
+model_bench can alternate short slices of hogar and onnxruntime: this shared machine's speed
+drifts by a third within seconds, and only slices made side by side see the same machine. Each
+line read from stdin, "BATCH SECONDS MIN_RUNS", runs the batch for that long (two warm-up runs
+the first time a batch comes) and answers one line:
+    {"runner", "batch", "seconds", "latencies_ms": [...]}
+End of input ends the process.
 """
 
 import argparse
@@ -72,6 +80,61 @@ def input_shape(model_path):
     return first.name, [d if isinstance(d, int) else None for d in first.shape]
 
 
+def ort_session(args, provider):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(args.model, options, providers=[provider])
+
+
+def ort_feeds(session, batch, sequence, rng):
+    """Every input, as model_bench feeds hogar: the batch first, `sequence` for the other
+    dynamic extents; int64 inputs (token ids, masks) integers in 0..255, floats in [0, 1)."""
+    import numpy as np
+
+    feeds = {}
+    for i in session.get_inputs():
+        dims = [batch] + [d if isinstance(d, int) else sequence for d in i.shape[1:]]
+        if i.type == "tensor(int64)":
+            feeds[i.name] = rng.integers(0, 256, size=dims, dtype=np.int64)
+        else:
+            feeds[i.name] = rng.random(dims, dtype=np.float32)
+    return feeds
+
+
+def serve_ort(args):
+    """--serve: slices of onnxruntime CPU runs on demand (see the module's docstring)."""
+    runner = "onnxruntime cpu"
+    try:
+        import numpy as np
+        session = ort_session(args, "CPUExecutionProvider")
+    except ImportError as e:
+        emit({"runner": runner, "skipped": f"onnxruntime is not installed ({e})"})
+        return
+    emit({"runner": runner, "ready": True})
+    rng = np.random.default_rng(1)
+    feeds_by_batch = {}
+    for line in sys.stdin:
+        batch, seconds, min_runs = line.split()
+        batch, seconds, min_runs = int(batch), float(seconds), int(min_runs)
+        if batch not in feeds_by_batch:
+            feeds_by_batch[batch] = ort_feeds(session, batch, args.sequence, rng)
+            for _ in range(2):
+                session.run(None, feeds_by_batch[batch])
+        feeds = feeds_by_batch[batch]
+        latencies = []
+        started = time.perf_counter()
+        while len(latencies) < min_runs or time.perf_counter() - started < seconds:
+            t0 = time.perf_counter()
+            session.run(None, feeds)
+            latencies.append(round((time.perf_counter() - t0) * 1000.0, 4))
+        total = time.perf_counter() - started
+        emit({"runner": runner, "batch": batch, "seconds": total, "latencies_ms": latencies})
+
+
 def run_ort(args, provider, runner):
     try:
         import numpy as np
@@ -82,22 +145,10 @@ def run_ort(args, provider, runner):
     if provider not in ort.get_available_providers():
         emit({"runner": runner, "skipped": f"{provider} is not available here"})
         return
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(args.model, options, providers=[provider])
+    session = ort_session(args, provider)
     rng = np.random.default_rng(1)
     for batch in args.batches:
-        # Every input, as model_bench feeds hogar: the batch first, --sequence for the other
-        # dynamic extents; int64 inputs (token ids, masks) integers in 0..255, floats in [0, 1).
-        feeds = {}
-        for i in session.get_inputs():
-            dims = [batch] + [d if isinstance(d, int) else args.sequence for d in i.shape[1:]]
-            if i.type == "tensor(int64)":
-                feeds[i.name] = rng.integers(0, 256, size=dims, dtype=np.int64)
-            else:
-                feeds[i.name] = rng.random(dims, dtype=np.float32)
+        feeds = ort_feeds(session, batch, args.sequence, rng)
         point = measure(lambda: session.run(None, feeds), batch, args.seconds, args.min_runs)
         point["runner"] = runner
         emit(point)
@@ -164,7 +215,12 @@ def main():
     p.add_argument("--min-runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sequence", type=int, default=1)
+    p.add_argument("--serve", action="store_true",
+                   help="ort-cpu only: run slices on demand, one per line of stdin")
     args = p.parse_args()
+    if args.serve:
+        serve_ort(args)
+        return 0
     args.batches = [int(b) for b in args.batches.split(",")]
     for peer in args.peers.split(","):
         if peer == "ort-cpu":
