@@ -13,7 +13,8 @@
 // Each point runs the model on one random batch: two warm-up runs (the first plans the shape),
 // then as many as fit in --seconds (at least --min-runs). images/s = batch * runs / time;
 // p50/p99 are per batch. The CPU path and onnxruntime (one process kept open, peers.py
-// --serve) alternate slices of about half a second until each has run --seconds: this shared
+// --serve) alternate slices of about half a second (each after 30 ms idle, so that the other
+// runner's spinning threads have settled) until each has run --seconds: this shared
 // machine's speed drifts by a third within seconds, and a long turn each put one ratio 0.8x
 // and the next 1.1x; paired slices keep the turns of one run within a few percent. With
 // --rounds N there are N such turns a batch and the turn of median ratio stands in the table
@@ -369,9 +370,14 @@ int main(int argc, char** argv) {
       for (int r = 0; inputs && error.empty() && r < std::max(1, o.rounds); ++r) {
         turn t;
         for (int s = 0; s < slices && error.empty(); ++s) {
+          // Each slice starts on a quiet machine: the other runner's threads spin for some
+          // milliseconds after its last run (libgomp's wait policy, onnxruntime's pool).
+          std::this_thread::sleep_for(std::chrono::milliseconds{30});
           if (!run_slice(**exec, *inputs, slice_seconds, slice_min_runs, t.fast, error))
             break;
           std::string peer_error;
+          if (ort)
+            std::this_thread::sleep_for(std::chrono::milliseconds{30});
           if (ort && !run_peer_slice(*ort, b, slice_seconds, slice_min_runs, t.peer, peer_error)) {
             notes.push_back(fmt::format("onnxruntime cpu batch {}: {}", b, peer_error));
             ort.reset();
