@@ -78,6 +78,8 @@ struct options {
   bool gpu_heuristic = false;
   /// Turns of the CPU path and onnxruntime per batch; the table keeps the turn of median ratio.
   int rounds = 1;
+  /// Where every paired run's latency goes as CSV (empty: nowhere).
+  std::string latencies;
 };
 
 bool wanted(const options& o, std::string_view device) {
@@ -113,6 +115,19 @@ std::optional<std::vector<tensor>> warm_inputs(onnx::executor& exec,
 struct run_log {
   std::vector<std::int64_t> latencies_ns;
   double seconds = 0;
+  /// Where each slice's runs begin in latencies_ns.
+  std::vector<std::size_t> slice_starts;
+
+  /// One CSV line per run: runner, batch, turn, slice, latency in ms.
+  void write_csv(std::ostream& out, std::string_view runner, std::int64_t batch, int turn) const {
+    std::size_t slice = 0;
+    for (std::size_t i = 0; i < latencies_ns.size(); ++i) {
+      while (slice + 1 < slice_starts.size() && slice_starts[slice + 1] <= i)
+        ++slice;
+      out << fmt::format("{},{},{},{},{:.4f}\n", runner, batch, turn, slice,
+                         static_cast<double>(latencies_ns[i]) / 1e6);
+    }
+  }
 
   point to_point(std::string runner, std::int64_t batch) const {
     auto sorted = latencies_ns;
@@ -132,6 +147,7 @@ struct run_log {
 /// `error` set) on failure.
 bool run_slice(onnx::executor& exec, const std::vector<tensor>& inputs, double seconds,
                int min_runs, run_log& log, std::string& error) {
+  log.slice_starts.push_back(log.latencies_ns.size());
   int runs = 0;
   auto started = clock_type::now();
   while (runs < min_runs ||
@@ -195,6 +211,7 @@ bool run_peer_slice(bench::peer_process& peer, std::int64_t batch, double second
     error = "the onnxruntime peer answered: " + *line;
     return false;
   }
+  log.slice_starts.push_back(log.latencies_ns.size());
   for (double ms : j["latencies_ms"])
     log.latencies_ns.push_back(static_cast<std::int64_t>(ms * 1e6));
   log.seconds += j["seconds"].get<double>();
@@ -279,7 +296,10 @@ int main(int argc, char** argv) {
     ("gpu-heuristic", "also run the GPU path with cuDNN's heuristic convolution algorithms")
     ("rounds", po::value(&o.rounds)->default_value(o.rounds),
      "turns of the CPU path and onnxruntime per batch: the table shows the turn whose ratio is "
-     "the median, and every turn's ratio is listed");
+     "the median, and every turn's ratio is listed")
+    ("latencies", po::value(&o.latencies),
+     "write every run of the CPU path and onnxruntime to this CSV file (runner, batch, turn, "
+     "slice, latency in ms): where the slow runs fall");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
@@ -355,6 +375,11 @@ int main(int argc, char** argv) {
     auto exec = onnx::make_executor(*model, options);
     if (!exec)
       notes.push_back(fmt::format("hogar cpu: {}", exec.error().message));
+    std::optional<std::ofstream> latencies_csv;
+    if (!o.latencies.empty()) {
+      latencies_csv.emplace(o.latencies);
+      *latencies_csv << "runner,batch,turn,slice,latency_ms\n";
+    }
     const int slices = std::max(1, static_cast<int>(std::lround(o.seconds / 0.5)));
     const double slice_seconds = o.seconds / slices;
     const int slice_min_runs = (o.min_runs + slices - 1) / slices;
@@ -392,6 +417,11 @@ int main(int argc, char** argv) {
         notes.push_back(fmt::format("hogar cpu batch {}: {}", b, error));
         continue;
       }
+      if (latencies_csv)
+        for (std::size_t r = 0; r < turns.size(); ++r) {
+          turns[r].fast.write_csv(*latencies_csv, "hogar cpu", b, static_cast<int>(r));
+          turns[r].peer.write_csv(*latencies_csv, "onnxruntime cpu", b, static_cast<int>(r));
+        }
       std::vector<double> ratios;
       for (auto& t : turns)
         if (t.ratio)
