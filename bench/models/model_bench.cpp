@@ -13,8 +13,8 @@
 // Each point runs the model on one random batch: two warm-up runs (the first plans the shape),
 // then as many as fit in --seconds (at least --min-runs). images/s = batch * runs / time;
 // p50/p99 are per batch. The CPU path and onnxruntime (one process kept open, peers.py
-// --serve) alternate slices of about half a second (each after 30 ms idle, so that the other
-// runner's spinning threads have settled) until each has run --seconds: this shared
+// --serve) alternate slices of about half a second (each once the other runner's threads have
+// stopped spinning after its last run) until each has run --seconds: this shared
 // machine's speed drifts by a third within seconds, and a long turn each put one ratio 0.8x
 // and the next 1.1x; paired slices keep the turns of one run within a few percent. With
 // --rounds N there are N such turns a batch and the turn of median ratio stands in the table
@@ -23,12 +23,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <ranges>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -176,9 +179,39 @@ std::optional<point> measure(onnx::executor& exec, const onnx::model_graph& mode
   return log.to_point("", batch);
 }
 
-/// onnxruntime's CPU session kept open beside model_bench (peers.py --serve); null, with
-/// `note` saying why, when it cannot run here.
-std::unique_ptr<bench::peer_process> start_ort_peer(const options& o, std::string& note) {
+/// CPU time the threads of process `pid` have run so far, nanoseconds (their schedstat).
+std::int64_t process_cpu_ns(int pid) {
+  std::int64_t total = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(
+         fmt::format("/proc/{}/task", pid), ec)) {
+    std::ifstream in{task.path() / "schedstat"};
+    std::int64_t ns = 0;
+    if (in >> ns)
+      total += ns;
+  }
+  return total;
+}
+
+/// Returns once process `pid` has run less than a millisecond of CPU in 20 ms (its threads
+/// stopped spinning after its last run: onnxruntime's pool spins for longer than 30 ms, and
+/// hogar's first runs shared the cores with it), or after a second.
+void wait_until_quiet(int pid) {
+  const auto deadline = clock_type::now() + std::chrono::seconds{1};
+  auto before = process_cpu_ns(pid);
+  while (clock_type::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    const auto after = process_cpu_ns(pid);
+    if (after - before < 1'000'000)
+      return;
+    before = after;
+  }
+}
+
+/// onnxruntime's CPU session kept open beside model_bench (peers.py --serve) and its process
+/// id; null, with `note` saying why, when it cannot run here.
+std::unique_ptr<bench::peer_process> start_ort_peer(const options& o, int& pid,
+                                                    std::string& note) {
   auto command = fmt::format("{} bench/models/peers.py --model '{}' --peers ort-cpu --serve "
                              "--threads {} --sequence {}",
                              o.python, o.model, o.threads, o.sequence);
@@ -195,6 +228,7 @@ std::unique_ptr<bench::peer_process> start_ort_peer(const options& o, std::strin
              : "onnxruntime cpu: " + *first;
     return nullptr;
   }
+  pid = j.value("pid", 0);
   return peer;
 }
 
@@ -363,9 +397,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> round_notes;
   if (wanted(o, "cpu")) {
     std::unique_ptr<bench::peer_process> ort;
+    int ort_pid = 0;
     if (o.peers) {
       std::string note;
-      ort = start_ort_peer(o, note);
+      ort = start_ort_peer(o, ort_pid, note);
       if (!ort)
         notes.push_back("peers: " + note);
     }
@@ -395,14 +430,20 @@ int main(int argc, char** argv) {
       for (int r = 0; inputs && error.empty() && r < std::max(1, o.rounds); ++r) {
         turn t;
         for (int s = 0; s < slices && error.empty(); ++s) {
-          // Each slice starts on a quiet machine: the other runner's threads spin for some
-          // milliseconds after its last run (libgomp's wait policy, onnxruntime's pool).
+          // Each slice starts on a quiet machine: the other runner's threads spin for a while
+          // after its last run (libgomp's wait policy, ~10 ms; onnxruntime's pool, longer
+          // than 30 ms: a fixed 30 ms pause made hogar's first two runs of each slice twice
+          // as slow).
           std::this_thread::sleep_for(std::chrono::milliseconds{30});
+          if (ort_pid > 0)
+            wait_until_quiet(ort_pid);
           if (!run_slice(**exec, *inputs, slice_seconds, slice_min_runs, t.fast, error))
             break;
           std::string peer_error;
-          if (ort)
+          if (ort) {
             std::this_thread::sleep_for(std::chrono::milliseconds{30});
+            wait_until_quiet(static_cast<int>(::getpid()));
+          }
           if (ort && !run_peer_slice(*ort, b, slice_seconds, slice_min_runs, t.peer, peer_error)) {
             notes.push_back(fmt::format("onnxruntime cpu batch {}: {}", b, peer_error));
             ort.reset();

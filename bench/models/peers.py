@@ -30,12 +30,14 @@ drifts by a third within seconds, and only slices made side by side see the same
 line read from stdin, "BATCH SECONDS MIN_RUNS", runs the batch for that long (two warm-up runs
 the first time a batch comes) and answers one line:
     {"runner", "batch", "seconds", "latencies_ms": [...]}
-End of input ends the process.
+The first line says it is ready, with its process id (model_bench waits for its threads to
+stop spinning before it runs hogar's slice). End of input ends the process.
 """
 
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -114,7 +116,7 @@ def serve_ort(args):
     except ImportError as e:
         emit({"runner": runner, "skipped": f"onnxruntime is not installed ({e})"})
         return
-    emit({"runner": runner, "ready": True})
+    emit({"runner": runner, "ready": True, "pid": os.getpid()})
     rng = np.random.default_rng(1)
     feeds_by_batch = {}
     for line in sys.stdin:
