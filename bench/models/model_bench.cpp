@@ -193,10 +193,12 @@ std::int64_t process_cpu_ns(int pid) {
   return total;
 }
 
-/// Returns once process `pid` has run less than a millisecond of CPU in 20 ms (its threads
-/// stopped spinning after its last run: onnxruntime's pool spins for longer than 30 ms, and
-/// hogar's first runs shared the cores with it), or after a second.
+/// Returns once process `pid` has gone quiet after a runner's slice: 30 ms, then until it has
+/// run less than a millisecond of CPU in 20 ms, or a second at most. Its threads spin for a
+/// while after its last run (libgomp's wait policy, ~10 ms; onnxruntime's pool, longer than
+/// 30 ms: a fixed 30 ms pause made hogar's first two runs of each slice twice as slow).
 void wait_until_quiet(int pid) {
+  std::this_thread::sleep_for(std::chrono::milliseconds{30});
   const auto deadline = clock_type::now() + std::chrono::seconds{1};
   auto before = process_cpu_ns(pid);
   while (clock_type::now() < deadline) {
@@ -429,22 +431,17 @@ int main(int argc, char** argv) {
       std::vector<turn> turns;
       for (int r = 0; inputs && error.empty() && r < std::max(1, o.rounds); ++r) {
         turn t;
+        // Each slice starts once the other runner's process has gone quiet.
         for (int s = 0; s < slices && error.empty(); ++s) {
-          // Each slice starts on a quiet machine: the other runner's threads spin for a while
-          // after its last run (libgomp's wait policy, ~10 ms; onnxruntime's pool, longer
-          // than 30 ms: a fixed 30 ms pause made hogar's first two runs of each slice twice
-          // as slow).
-          std::this_thread::sleep_for(std::chrono::milliseconds{30});
-          if (ort_pid > 0)
+          if (ort)
             wait_until_quiet(ort_pid);
           if (!run_slice(**exec, *inputs, slice_seconds, slice_min_runs, t.fast, error))
             break;
+          if (!ort)
+            continue;
+          wait_until_quiet(static_cast<int>(::getpid()));
           std::string peer_error;
-          if (ort) {
-            std::this_thread::sleep_for(std::chrono::milliseconds{30});
-            wait_until_quiet(static_cast<int>(::getpid()));
-          }
-          if (ort && !run_peer_slice(*ort, b, slice_seconds, slice_min_runs, t.peer, peer_error)) {
+          if (!run_peer_slice(*ort, b, slice_seconds, slice_min_runs, t.peer, peer_error)) {
             notes.push_back(fmt::format("onnxruntime cpu batch {}: {}", b, peer_error));
             ort.reset();
           }

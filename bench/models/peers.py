@@ -48,10 +48,8 @@ def percentile(values, p):
     return ordered[rank - 1]
 
 
-def measure(run, batch, seconds, min_runs, sync=lambda: None):
-    for _ in range(2):
-        run()
-    sync()
+def timed_runs(run, seconds, min_runs, sync=lambda: None):
+    """Runs for `seconds` (at least `min_runs` times): each run's latency in ms, and the time."""
     latencies = []
     started = time.perf_counter()
     while len(latencies) < min_runs or time.perf_counter() - started < seconds:
@@ -59,7 +57,14 @@ def measure(run, batch, seconds, min_runs, sync=lambda: None):
         run()
         sync()
         latencies.append((time.perf_counter() - t0) * 1000.0)
-    total = time.perf_counter() - started
+    return latencies, time.perf_counter() - started
+
+
+def measure(run, batch, seconds, min_runs, sync=lambda: None):
+    for _ in range(2):
+        run()
+    sync()
+    latencies, total = timed_runs(run, seconds, min_runs, sync)
     return {
         "batch": batch,
         "images_per_s": round(batch * len(latencies) / total, 3),
@@ -127,14 +132,9 @@ def serve_ort(args):
             for _ in range(2):
                 session.run(None, feeds_by_batch[batch])
         feeds = feeds_by_batch[batch]
-        latencies = []
-        started = time.perf_counter()
-        while len(latencies) < min_runs or time.perf_counter() - started < seconds:
-            t0 = time.perf_counter()
-            session.run(None, feeds)
-            latencies.append(round((time.perf_counter() - t0) * 1000.0, 4))
-        total = time.perf_counter() - started
-        emit({"runner": runner, "batch": batch, "seconds": total, "latencies_ms": latencies})
+        latencies, total = timed_runs(lambda: session.run(None, feeds), seconds, min_runs)
+        emit({"runner": runner, "batch": batch, "seconds": total,
+              "latencies_ms": [round(ms, 4) for ms in latencies]})
 
 
 def run_ort(args, provider, runner):
